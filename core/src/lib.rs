@@ -1,0 +1,16 @@
+//! Huifang's core: every rule of an electronic revisit (电子化回访), as plain functions over plain data.
+//!
+//! The browser app, the edge worker and the insurer's origin all link this crate and only translate
+//! between the outside world and it. Clocks and random values are passed in; nothing here does I/O.
+//! Requirement ids (R1–R15) refer to `DOMAIN.md`.
+
+pub mod domain;
+pub mod record;
+pub mod script;
+pub mod session;
+pub mod signing;
+pub mod time;
+pub mod wire;
+
+pub use domain::{IdNumber, LinkToken, OtpCode, Phone, PolicyNumber, RevisitId};
+pub use time::Timestamp;

@@ -1,0 +1,758 @@
+//! The revisit session state machine: issued → opened → code sent → verified → items answered in
+//! order → completed; or switched to a phone revisit (R7) or expired at the cooling-off end (R1).
+//!
+//! `Session::apply(event, now)` is a pure function of (state, event, now). It returns the next state
+//! *and* the outcome, because a refused event can still change the state (a wrong code counts
+//! against its tries, a late event expires the session); the caller stores the returned state
+//! whatever the outcome.
+
+use crate::domain::{OtpCode, PersonName, Phone, PolicyNumber, RevisitId};
+use crate::script::Script;
+use crate::time::{Timestamp, MINUTE_MS, SECOND_MS};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+/// A code is valid this long after it is sent.
+pub const CODE_VALID_MS: u64 = 5 * MINUTE_MS;
+/// Wrong entries allowed per code; the code is void after that many.
+pub const WRONG_TRIES_PER_CODE: u8 = 5;
+/// Minimum gap between two code sends to one session.
+pub const RESEND_GAP_MS: u64 = 60 * SECOND_MS;
+/// Longest free-text comment on an answer or a switch.
+pub const MAX_COMMENT_CHARS: usize = 500;
+
+/// What the insurer told us at creation. Immutable for the life of the session.
+/// The ID number is held only as a keyed hash (R6, R8).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Revisit {
+    pub id: RevisitId,
+    pub policy_number: PolicyNumber,
+    pub product: String,
+    pub holder_name: PersonName,
+    pub phone: Phone,
+    pub id_number_digest: String,
+    pub link_digest: String,
+    pub created_at: Timestamp,
+    pub cooling_off_ends_at: Timestamp,
+    pub script: Script,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Stage {
+    Issued,
+    Opened,
+    CodeSent,
+    Verified,
+    Completed,
+    SwitchedToPhone,
+    Expired,
+}
+
+impl Stage {
+    /// A finished session accepts no more events; its record is sealed and forwarded.
+    pub fn is_finished(self) -> bool {
+        matches!(
+            self,
+            Stage::Completed | Stage::SwitchedToPhone | Stage::Expired
+        )
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AnswerKind {
+    /// 是，我确认
+    Yes,
+    /// 否 / 我有疑问 — a problem case (R12), not a failure of the revisit.
+    No,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Answer {
+    pub index: usize,
+    pub item_id: String,
+    pub answer: AnswerKind,
+    pub comment: Option<String>,
+    pub at: Timestamp,
+}
+
+/// A sent code, kept only as a salted hash.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingCode {
+    pub digest: String,
+    pub salt: String,
+    pub sent_at: Timestamp,
+    pub wrong_tries: u8,
+}
+
+impl PendingCode {
+    fn new(code: &OtpCode, salt: [u8; 16], now: Timestamp) -> Self {
+        let salt = hex::encode(salt);
+        Self {
+            digest: code_digest(&salt, code),
+            salt,
+            sent_at: now,
+            wrong_tries: 0,
+        }
+    }
+
+    fn matches(&self, code: &OtpCode) -> bool {
+        // Both sides are hex digests of equal length; the comparison leaks nothing about the code.
+        code_digest(&self.salt, code) == self.digest
+    }
+}
+
+fn code_digest(salt_hex: &str, code: &OtpCode) -> String {
+    let mut h = Sha256::new();
+    h.update(salt_hex.as_bytes());
+    h.update(b":");
+    h.update(code.as_str().as_bytes());
+    hex::encode(h.finalize())
+}
+
+/// One entry of the operation trace (R3), stamped with the edge's time.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TraceEntry {
+    pub at: Timestamp,
+    #[serde(flatten)]
+    pub event: TraceEvent,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum TraceEvent {
+    Created,
+    Opened,
+    CodeSent,
+    CodeRejected {
+        tries_left: u8,
+    },
+    CodeVerified,
+    ItemAnswered {
+        index: usize,
+        item_id: String,
+        answer: AnswerKind,
+    },
+    Completed,
+    SwitchedToPhone,
+    Expired,
+}
+
+/// Everything that happens to a session comes in as one of these.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Event {
+    /// The policyholder opened the link.
+    Open,
+    /// The edge drew a fresh code and salt from its CSPRNG; the core keeps only their hash.
+    IssueCode {
+        code: OtpCode,
+        salt: [u8; 16],
+    },
+    SubmitCode {
+        code: OtpCode,
+    },
+    Answer {
+        index: usize,
+        answer: AnswerKind,
+        comment: Option<String>,
+    },
+    Complete,
+    SwitchToPhone {
+        reason: Option<String>,
+    },
+    /// The cooling-off end passed (the edge's alarm).
+    Expire,
+}
+
+/// What the caller must do after an accepted event.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Effect {
+    Nothing,
+    /// Send this text to this phone through the insurer's SMS gateway.
+    SendSms {
+        to: Phone,
+        text: String,
+    },
+    /// The session is finished: seal its record and forward it to the origin.
+    Forward,
+}
+
+/// Why an event was refused. `code()` is stable; the Display text is for people.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    #[error("this revisit has ended: the cooling-off period is over")]
+    Expired,
+    #[error("this revisit is already finished")]
+    Finished,
+    #[error("please open the revisit link first")]
+    NotOpened,
+    #[error("your identity is already verified")]
+    AlreadyVerified,
+    #[error("please wait {retry_after_secs} seconds before asking for another code")]
+    ResendTooSoon { retry_after_secs: u64 },
+    #[error("please ask for a code first")]
+    NoCodeSent,
+    #[error("this code has expired; please ask for a new one")]
+    CodeExpired,
+    #[error("the code is wrong; {tries_left} tries left for this code")]
+    WrongCode { tries_left: u8 },
+    #[error("please verify your identity first")]
+    NotVerified,
+    #[error("please answer item {expected} first")]
+    OutOfOrder { expected: usize },
+    #[error("there is no item {0}")]
+    NoSuchItem(usize),
+    #[error("the comment is longer than {MAX_COMMENT_CHARS} characters")]
+    CommentTooLong,
+    #[error("please answer every item before finishing; {remaining} left")]
+    ItemsRemaining { remaining: usize },
+    #[error("the cooling-off period has not ended yet")]
+    NotDue,
+}
+
+impl Refusal {
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Expired => "link_expired",
+            Self::Finished => "revisit_finished",
+            Self::NotOpened => "not_opened",
+            Self::AlreadyVerified => "already_verified",
+            Self::ResendTooSoon { .. } => "resend_too_soon",
+            Self::NoCodeSent => "no_code_sent",
+            Self::CodeExpired => "code_expired",
+            Self::WrongCode { .. } => "wrong_code",
+            Self::NotVerified => "not_verified",
+            Self::OutOfOrder { .. } => "item_out_of_order",
+            Self::NoSuchItem(_) => "no_such_item",
+            Self::CommentTooLong => "comment_too_long",
+            Self::ItemsRemaining { .. } => "items_remaining",
+            Self::NotDue => "not_due",
+        }
+    }
+
+    /// Seconds after which trying again can succeed, where that is known.
+    pub fn retry_after_secs(&self) -> Option<u64> {
+        match self {
+            Self::ResendTooSoon { retry_after_secs } => Some(*retry_after_secs),
+            _ => None,
+        }
+    }
+}
+
+/// The live state of one revisit at the edge.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Session {
+    pub revisit: Revisit,
+    pub stage: Stage,
+    pub code: Option<PendingCode>,
+    pub answers: Vec<Answer>,
+    pub switch_reason: Option<String>,
+    pub finished_at: Option<Timestamp>,
+    pub trace: Vec<TraceEntry>,
+}
+
+/// The result of one step: the next state, and either what to do next or why the event was refused.
+pub type Step = (Session, Result<Effect, Refusal>);
+
+impl Session {
+    pub fn new(revisit: Revisit) -> Self {
+        let created = revisit.created_at;
+        Self {
+            revisit,
+            stage: Stage::Issued,
+            code: None,
+            answers: Vec::new(),
+            switch_reason: None,
+            finished_at: None,
+            trace: vec![TraceEntry {
+                at: created,
+                event: TraceEvent::Created,
+            }],
+        }
+    }
+
+    /// Seconds until another code may be sent (0 when one may be sent now).
+    pub fn resend_wait_secs(&self, now: Timestamp) -> u64 {
+        self.code.as_ref().map_or(0, |c| {
+            let ready = c.sent_at.plus_millis(RESEND_GAP_MS);
+            ready.since(now).div_ceil(SECOND_MS)
+        })
+    }
+
+    /// Applies one event at `now`. Store the returned session whatever the outcome.
+    pub fn apply(mut self, event: Event, now: Timestamp) -> Step {
+        let result = self.decide(event, now);
+        (self, result)
+    }
+
+    fn record(&mut self, at: Timestamp, event: TraceEvent) {
+        self.trace.push(TraceEntry { at, event });
+    }
+
+    fn finish(&mut self, stage: Stage, now: Timestamp) {
+        self.stage = stage;
+        self.code = None;
+        self.finished_at = Some(now);
+        let event = match stage {
+            Stage::Completed => TraceEvent::Completed,
+            Stage::SwitchedToPhone => TraceEvent::SwitchedToPhone,
+            _ => TraceEvent::Expired,
+        };
+        self.record(now, event);
+    }
+
+    fn decide(&mut self, event: Event, now: Timestamp) -> Result<Effect, Refusal> {
+        if self.stage.is_finished() {
+            return Err(match self.stage {
+                Stage::Expired => Refusal::Expired,
+                _ => Refusal::Finished,
+            });
+        }
+        let due = now >= self.revisit.cooling_off_ends_at;
+        if due {
+            // R1: the link dies at the cooling-off end, whatever the event.
+            self.finish(Stage::Expired, now);
+            return match event {
+                Event::Expire => Ok(Effect::Forward),
+                _ => Err(Refusal::Expired),
+            };
+        }
+        match event {
+            Event::Expire => Err(Refusal::NotDue),
+            Event::Open => {
+                if self.stage == Stage::Issued {
+                    self.stage = Stage::Opened;
+                    self.record(now, TraceEvent::Opened);
+                }
+                Ok(Effect::Nothing)
+            }
+            Event::IssueCode { code, salt } => {
+                match self.stage {
+                    Stage::Issued => return Err(Refusal::NotOpened),
+                    Stage::Verified => return Err(Refusal::AlreadyVerified),
+                    _ => {}
+                }
+                let wait = self.resend_wait_secs(now);
+                if wait > 0 {
+                    return Err(Refusal::ResendTooSoon {
+                        retry_after_secs: wait,
+                    });
+                }
+                self.code = Some(PendingCode::new(&code, salt, now));
+                self.stage = Stage::CodeSent;
+                self.record(now, TraceEvent::CodeSent);
+                Ok(Effect::SendSms {
+                    to: self.revisit.phone.clone(),
+                    text: code_sms_text(&code),
+                })
+            }
+            Event::SubmitCode { code } => self.submit_code(&code, now),
+            Event::Answer {
+                index,
+                answer,
+                comment,
+            } => self.answer(index, answer, comment, now),
+            Event::Complete => {
+                if self.stage != Stage::Verified {
+                    return Err(Refusal::NotVerified);
+                }
+                let remaining = self.revisit.script.items.len() - self.answers.len();
+                if remaining > 0 {
+                    return Err(Refusal::ItemsRemaining { remaining });
+                }
+                self.finish(Stage::Completed, now);
+                Ok(Effect::Forward)
+            }
+            Event::SwitchToPhone { reason } => {
+                let reason = reason
+                    .map(|r| r.trim().to_string())
+                    .filter(|r| !r.is_empty());
+                if reason
+                    .as_ref()
+                    .is_some_and(|r| r.chars().count() > MAX_COMMENT_CHARS)
+                {
+                    return Err(Refusal::CommentTooLong);
+                }
+                self.switch_reason = reason;
+                self.finish(Stage::SwitchedToPhone, now);
+                Ok(Effect::Forward)
+            }
+        }
+    }
+
+    fn submit_code(&mut self, code: &OtpCode, now: Timestamp) -> Result<Effect, Refusal> {
+        match self.stage {
+            Stage::Verified => return Err(Refusal::AlreadyVerified),
+            Stage::CodeSent => {}
+            _ => return Err(Refusal::NoCodeSent),
+        }
+        let Some(pending) = self.code.as_mut() else {
+            return Err(Refusal::NoCodeSent);
+        };
+        if now.since(pending.sent_at) > CODE_VALID_MS || pending.wrong_tries >= WRONG_TRIES_PER_CODE
+        {
+            return Err(Refusal::CodeExpired);
+        }
+        if !pending.matches(code) {
+            pending.wrong_tries += 1;
+            let tries_left = WRONG_TRIES_PER_CODE - pending.wrong_tries;
+            self.record(now, TraceEvent::CodeRejected { tries_left });
+            return Err(Refusal::WrongCode { tries_left });
+        }
+        // A code is usable once: forget it the moment it succeeds.
+        self.code = None;
+        self.stage = Stage::Verified;
+        self.record(now, TraceEvent::CodeVerified);
+        Ok(Effect::Nothing)
+    }
+
+    fn answer(
+        &mut self,
+        index: usize,
+        answer: AnswerKind,
+        comment: Option<String>,
+        now: Timestamp,
+    ) -> Result<Effect, Refusal> {
+        if self.stage != Stage::Verified {
+            return Err(Refusal::NotVerified);
+        }
+        let items = &self.revisit.script.items;
+        if index >= items.len() {
+            return Err(Refusal::NoSuchItem(index + 1));
+        }
+        let expected = self.answers.len();
+        if index != expected {
+            return Err(Refusal::OutOfOrder {
+                expected: expected + 1,
+            });
+        }
+        let comment = comment
+            .map(|c| c.trim().to_string())
+            .filter(|c| !c.is_empty());
+        if comment
+            .as_ref()
+            .is_some_and(|c| c.chars().count() > MAX_COMMENT_CHARS)
+        {
+            return Err(Refusal::CommentTooLong);
+        }
+        let item_id = items[index].id.clone();
+        self.answers.push(Answer {
+            index,
+            item_id: item_id.clone(),
+            answer,
+            comment,
+            at: now,
+        });
+        self.record(
+            now,
+            TraceEvent::ItemAnswered {
+                index,
+                item_id,
+                answer,
+            },
+        );
+        Ok(Effect::Nothing)
+    }
+}
+
+/// The SMS that carries a code. It says what the code is for and that staff never ask for it (R10).
+pub fn code_sms_text(code: &OtpCode) -> String {
+    format!(
+        "您的保单电子化回访验证码为{}，5分钟内有效。请勿将验证码告知他人，包括销售人员。",
+        code.as_str()
+    )
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::script::sample_script;
+
+    pub const T0: Timestamp = Timestamp(1_800_000_000_000);
+    const CODE: &str = "246810";
+
+    pub(crate) fn new_session() -> Session {
+        Session::new(Revisit {
+            id: RevisitId::from_random([1; 12]),
+            policy_number: PolicyNumber::parse("P20260001").unwrap(),
+            product: "鑫享人生年金保险".into(),
+            holder_name: PersonName::parse("张三").unwrap(),
+            phone: Phone::parse("13812345678").unwrap(),
+            id_number_digest: "00".repeat(32),
+            link_digest: "11".repeat(32),
+            created_at: T0,
+            cooling_off_ends_at: T0.plus_millis(15 * crate::time::DAY_MS),
+            script: sample_script(),
+        })
+    }
+
+    fn at(secs: u64) -> Timestamp {
+        T0.plus_millis(secs * 1_000)
+    }
+
+    fn ok(s: Session, e: Event, now: Timestamp) -> (Session, Effect) {
+        let (s, r) = s.apply(e.clone(), now);
+        match r {
+            Ok(effect) => (s, effect),
+            Err(refusal) => panic!("{e:?} refused: {refusal}"),
+        }
+    }
+
+    fn refused(s: Session, e: Event, now: Timestamp) -> (Session, Refusal) {
+        let (s, r) = s.apply(e.clone(), now);
+        match r {
+            Ok(effect) => panic!("{e:?} accepted with {effect:?}"),
+            Err(refusal) => (s, refusal),
+        }
+    }
+
+    fn issue(code: &str) -> Event {
+        Event::IssueCode {
+            code: OtpCode::parse(code).unwrap(),
+            salt: [5; 16],
+        }
+    }
+
+    fn submit(code: &str) -> Event {
+        Event::SubmitCode {
+            code: OtpCode::parse(code).unwrap(),
+        }
+    }
+
+    fn yes(index: usize) -> Event {
+        Event::Answer {
+            index,
+            answer: AnswerKind::Yes,
+            comment: None,
+        }
+    }
+
+    pub(crate) fn verified_session() -> Session {
+        let (s, _) = ok(new_session(), Event::Open, at(1));
+        let (s, _) = ok(s, issue(CODE), at(2));
+        ok(s, submit(CODE), at(30)).0
+    }
+
+    pub(crate) fn completed_session() -> Session {
+        let mut s = verified_session();
+        for i in 0..3 {
+            s = ok(s, yes(i), at(40 + i as u64 * 20)).0;
+        }
+        ok(s, Event::Complete, at(120)).0
+    }
+
+    #[test]
+    fn the_happy_path_runs_in_order() {
+        let s = completed_session();
+        assert_eq!(s.stage, Stage::Completed);
+        assert_eq!(s.answers.len(), 3);
+        assert_eq!(s.finished_at, Some(at(120)));
+        let kinds: Vec<_> = s.trace.iter().map(|t| &t.event).collect();
+        assert_eq!(kinds.first(), Some(&&TraceEvent::Created));
+        assert_eq!(kinds.last(), Some(&&TraceEvent::Completed));
+    }
+
+    #[test]
+    fn opening_twice_changes_nothing() {
+        let (s, _) = ok(new_session(), Event::Open, at(1));
+        let (s2, _) = ok(s.clone(), Event::Open, at(2));
+        assert_eq!(s, s2);
+    }
+
+    #[test]
+    fn a_code_needs_an_opened_link() {
+        let (_, r) = refused(new_session(), issue(CODE), at(1));
+        assert_eq!(r, Refusal::NotOpened);
+    }
+
+    #[test]
+    fn issuing_a_code_sends_it_and_keeps_only_its_hash() {
+        let (s, _) = ok(new_session(), Event::Open, at(1));
+        let (s, effect) = ok(s, issue(CODE), at(2));
+        match effect {
+            Effect::SendSms { to, text } => {
+                assert_eq!(to.as_str(), "13812345678");
+                assert!(text.contains(CODE));
+            }
+            other => panic!("{other:?}"),
+        }
+        let stored = serde_json::to_string(&s).unwrap();
+        assert!(!stored.contains(CODE), "the clear code must not be stored");
+    }
+
+    #[test]
+    fn resends_are_at_least_60_seconds_apart() {
+        let (s, _) = ok(new_session(), Event::Open, at(1));
+        let (s, _) = ok(s, issue(CODE), at(10));
+        let (s, r) = refused(s, issue("111111"), at(69));
+        assert_eq!(
+            r,
+            Refusal::ResendTooSoon {
+                retry_after_secs: 1
+            }
+        );
+        assert_eq!(r.retry_after_secs(), Some(1));
+        let (s, _) = ok(s, issue("111111"), at(70));
+        // The new code replaces the old one.
+        let (s, r) = refused(s, submit(CODE), at(71));
+        assert!(matches!(r, Refusal::WrongCode { .. }));
+        ok(s, submit("111111"), at(72));
+    }
+
+    #[test]
+    fn a_wrong_code_counts_and_five_void_the_code() {
+        let (s, _) = ok(new_session(), Event::Open, at(1));
+        let (mut s, _) = ok(s, issue(CODE), at(2));
+        for left in (0..WRONG_TRIES_PER_CODE).rev() {
+            let (next, r) = refused(s, submit("000000"), at(3));
+            assert_eq!(r, Refusal::WrongCode { tries_left: left });
+            s = next;
+        }
+        // Even the right code is refused once the code is void.
+        let (_, r) = refused(s, submit(CODE), at(4));
+        assert_eq!(r, Refusal::CodeExpired);
+    }
+
+    #[test]
+    fn a_code_lasts_five_minutes() {
+        let (s, _) = ok(new_session(), Event::Open, at(1));
+        let (s, _) = ok(s, issue(CODE), at(0));
+        let (_, r) = refused(s.clone(), submit(CODE), at(301));
+        assert_eq!(r, Refusal::CodeExpired);
+        ok(s, submit(CODE), at(300));
+    }
+
+    #[test]
+    fn a_code_works_once() {
+        let s = verified_session();
+        assert!(s.code.is_none());
+        let (_, r) = refused(s, submit(CODE), at(31));
+        assert_eq!(r, Refusal::AlreadyVerified);
+    }
+
+    #[test]
+    fn items_need_verification_and_come_in_order() {
+        let (s, _) = ok(new_session(), Event::Open, at(1));
+        let (_, r) = refused(s, yes(0), at(2));
+        assert_eq!(r, Refusal::NotVerified);
+
+        let s = verified_session();
+        let (s, r) = refused(s, yes(1), at(40));
+        assert_eq!(r, Refusal::OutOfOrder { expected: 1 });
+        let (s, _) = ok(s, yes(0), at(41));
+        let (s, r) = refused(s, yes(0), at(42));
+        assert_eq!(r, Refusal::OutOfOrder { expected: 2 });
+        let (_, r) = refused(s, yes(9), at(43));
+        assert_eq!(r, Refusal::NoSuchItem(10));
+    }
+
+    #[test]
+    fn answers_are_stamped_with_the_edge_time() {
+        let (s, _) = ok(verified_session(), yes(0), at(44));
+        assert_eq!(s.answers[0].at, at(44));
+    }
+
+    #[test]
+    fn a_no_is_recorded_and_the_revisit_goes_on() {
+        let s = verified_session();
+        let (s, _) = ok(
+            s,
+            Event::Answer {
+                index: 0,
+                answer: AnswerKind::No,
+                comment: Some("  合同还没收到 ".into()),
+            },
+            at(40),
+        );
+        assert_eq!(s.answers[0].answer, AnswerKind::No);
+        assert_eq!(s.answers[0].comment.as_deref(), Some("合同还没收到"));
+        let (s, _) = ok(s, yes(1), at(50));
+        assert_eq!(s.stage, Stage::Verified);
+    }
+
+    #[test]
+    fn long_comments_are_refused() {
+        let e = Event::Answer {
+            index: 0,
+            answer: AnswerKind::No,
+            comment: Some("字".repeat(MAX_COMMENT_CHARS + 1)),
+        };
+        let (s, r) = refused(verified_session(), e, at(40));
+        assert_eq!(r, Refusal::CommentTooLong);
+        assert!(s.answers.is_empty());
+    }
+
+    #[test]
+    fn completion_needs_every_item() {
+        let (s, _) = ok(verified_session(), yes(0), at(40));
+        let (_, r) = refused(s, Event::Complete, at(50));
+        assert_eq!(r, Refusal::ItemsRemaining { remaining: 2 });
+    }
+
+    #[test]
+    fn completion_asks_for_forwarding_and_kills_the_link() {
+        let mut s = verified_session();
+        for i in 0..3 {
+            s = ok(s, yes(i), at(40 + i as u64)).0;
+        }
+        let (s, effect) = ok(s, Event::Complete, at(60));
+        assert_eq!(effect, Effect::Forward);
+        for e in [Event::Open, Event::Complete, yes(0), issue(CODE)] {
+            let (_, r) = refused(s.clone(), e, at(61));
+            assert_eq!(r, Refusal::Finished);
+        }
+    }
+
+    #[test]
+    fn the_switch_to_phone_is_open_from_every_unfinished_stage() {
+        // R7
+        let opened = ok(new_session(), Event::Open, at(1)).0;
+        let code_sent = ok(opened.clone(), issue(CODE), at(2)).0;
+        let mid_items = ok(verified_session(), yes(0), at(40)).0;
+        for s in [
+            new_session(),
+            opened,
+            code_sent,
+            verified_session(),
+            mid_items,
+        ] {
+            let e = Event::SwitchToPhone {
+                reason: Some("想电话确认".into()),
+            };
+            let (s, effect) = ok(s, e, at(100));
+            assert_eq!(effect, Effect::Forward);
+            assert_eq!(s.stage, Stage::SwitchedToPhone);
+            assert_eq!(s.switch_reason.as_deref(), Some("想电话确认"));
+        }
+        let (_, r) = refused(
+            completed_session(),
+            Event::SwitchToPhone { reason: None },
+            at(200),
+        );
+        assert_eq!(r, Refusal::Finished);
+    }
+
+    #[test]
+    fn the_link_dies_at_the_cooling_off_end() {
+        // R1
+        let s = verified_session();
+        let end = s.revisit.cooling_off_ends_at;
+        let (s, r) = refused(s, yes(0), end);
+        assert_eq!(r, Refusal::Expired);
+        assert_eq!(s.stage, Stage::Expired);
+        let (_, r) = refused(s, Event::Open, end.plus_millis(1));
+        assert_eq!(r, Refusal::Expired);
+    }
+
+    #[test]
+    fn the_expiry_alarm_expires_only_when_due() {
+        let s = new_session();
+        let end = s.revisit.cooling_off_ends_at;
+        let (s, r) = refused(s, Event::Expire, at(5));
+        assert_eq!(r, Refusal::NotDue);
+        let (s, effect) = ok(s, Event::Expire, end);
+        assert_eq!(effect, Effect::Forward);
+        assert_eq!(s.stage, Stage::Expired);
+    }
+}

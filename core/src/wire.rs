@@ -1,0 +1,325 @@
+//! Wire types: the JSON bodies exchanged between the insurer, the edge, the app and the origin.
+//! Shared by all of them, so a field renamed on one side fails to compile on the other.
+
+use crate::domain::{DomainError, IdNumber, PersonName, Phone, PolicyNumber, RevisitId};
+use crate::script::{Script, ScriptError};
+use crate::session::{AnswerKind, Revisit, Session, Stage};
+use crate::signing::keyed_digest;
+use crate::time::{BadTimestamp, Timestamp};
+use serde::{Deserialize, Serialize};
+
+/// Every error response: a stable code for programs, a sentence for people.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiError {
+    pub code: String,
+    pub message: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_after_secs: Option<u64>,
+}
+
+impl ApiError {
+    pub fn new(code: &str, message: impl Into<String>) -> Self {
+        Self {
+            code: code.to_string(),
+            message: message.into(),
+            retry_after_secs: None,
+        }
+    }
+}
+
+// ---- insurer API -------------------------------------------------------------------------------
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Policyholder {
+    pub name: String,
+    pub phone: String,
+    pub id_number: String,
+}
+
+/// `POST /v1/revisits`
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateRevisit {
+    pub policy_number: String,
+    pub product: String,
+    pub policyholder: Policyholder,
+    /// RFC 3339, e.g. `2026-12-10T23:59:59+08:00`; the link dies then (R1).
+    pub cooling_off_ends_at: String,
+    pub script: Script,
+}
+
+/// Why a creation request was refused: which field, and why.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CreateError {
+    #[error("{field}: {source}")]
+    Field {
+        field: &'static str,
+        source: DomainError,
+    },
+    #[error("product: must be 1 to 100 characters")]
+    Product,
+    #[error("cooling_off_ends_at: {0}")]
+    Time(BadTimestamp),
+    #[error("cooling_off_ends_at: the cooling-off period has already ended")]
+    AlreadyEnded,
+    #[error("script: {0}")]
+    Script(ScriptError),
+}
+
+impl CreateError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Field { source, .. } => source.code(),
+            Self::Product => "invalid_product",
+            Self::Time(_) => "invalid_timestamp",
+            Self::AlreadyEnded => "cooling_off_ended",
+            Self::Script(e) => e.code(),
+        }
+    }
+}
+
+impl CreateRevisit {
+    /// Parses every field and builds the revisit. The ID number leaves here only as a keyed hash.
+    pub fn into_revisit(
+        self,
+        id: RevisitId,
+        link_digest: String,
+        id_hash_key: &[u8],
+        now: Timestamp,
+    ) -> Result<Revisit, CreateError> {
+        let field = |field: &'static str| move |source| CreateError::Field { field, source };
+        let policy_number =
+            PolicyNumber::parse(&self.policy_number).map_err(field("policy_number"))?;
+        let holder_name =
+            PersonName::parse(&self.policyholder.name).map_err(field("policyholder.name"))?;
+        let phone = Phone::parse(&self.policyholder.phone).map_err(field("policyholder.phone"))?;
+        let id_number = IdNumber::parse(&self.policyholder.id_number)
+            .map_err(field("policyholder.id_number"))?;
+        let product = self.product.trim().to_string();
+        if product.is_empty() || product.chars().count() > 100 {
+            return Err(CreateError::Product);
+        }
+        let cooling_off_ends_at =
+            Timestamp::parse_rfc3339(&self.cooling_off_ends_at).map_err(CreateError::Time)?;
+        if cooling_off_ends_at <= now {
+            return Err(CreateError::AlreadyEnded);
+        }
+        self.script.validate().map_err(CreateError::Script)?;
+        Ok(Revisit {
+            id,
+            policy_number,
+            product,
+            holder_name,
+            phone,
+            id_number_digest: keyed_digest(id_hash_key, id_number.as_str()),
+            link_digest,
+            created_at: now,
+            cooling_off_ends_at,
+            script: self.script,
+        })
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RevisitCreated {
+    pub revisit_id: RevisitId,
+    /// The one-time link to send to the policyholder.
+    pub link: String,
+    pub expires_at: String,
+}
+
+// ---- policyholder API --------------------------------------------------------------------------
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ItemView {
+    pub index: usize,
+    pub id: String,
+    pub title: String,
+    pub body: String,
+    pub answer: Option<AnswerKind>,
+}
+
+/// What the app may show: masked identity, the stage, and the items once identity is verified.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionView {
+    pub stage: Stage,
+    pub policy_masked: String,
+    pub holder_masked: String,
+    pub phone_masked: String,
+    pub product: String,
+    pub expires_at: String,
+    pub resend_after_secs: u64,
+    pub item_count: usize,
+    /// Empty until the policyholder is verified (R8 before R9).
+    pub items: Vec<ItemView>,
+}
+
+impl SessionView {
+    pub fn of(session: &Session, now: Timestamp) -> Self {
+        let r = &session.revisit;
+        let show_items = matches!(session.stage, Stage::Verified | Stage::Completed);
+        let items = if show_items {
+            r.script
+                .items
+                .iter()
+                .enumerate()
+                .map(|(index, item)| ItemView {
+                    index,
+                    id: item.id.clone(),
+                    title: item.title.clone(),
+                    body: item.body.clone(),
+                    answer: session
+                        .answers
+                        .iter()
+                        .find(|a| a.index == index)
+                        .map(|a| a.answer),
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        Self {
+            stage: session.stage,
+            policy_masked: r.policy_number.masked(),
+            holder_masked: r.holder_name.masked(),
+            phone_masked: r.phone.masked(),
+            product: r.product.clone(),
+            expires_at: r.cooling_off_ends_at.to_rfc3339(),
+            resend_after_secs: session.resend_wait_secs(now),
+            item_count: r.script.items.len(),
+            items,
+        }
+    }
+
+    /// Index of the first unanswered item.
+    pub fn next_item(&self) -> usize {
+        self.items
+            .iter()
+            .position(|i| i.answer.is_none())
+            .unwrap_or(self.items.len())
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SubmitCode {
+    pub code: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AnswerItem {
+    pub answer: AnswerKind,
+    #[serde(default)]
+    pub comment: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SwitchToPhone {
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+// ---- edge → origin -----------------------------------------------------------------------------
+
+/// `POST /sms` on the origin: the insurer's SMS gateway hook.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmsRequest {
+    pub revisit_id: RevisitId,
+    pub phone: String,
+    pub text: String,
+}
+
+/// The origin's answer to `POST /records`: the edge may forget the session once it has this.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordAck {
+    pub revisit_id: RevisitId,
+    pub record_hash: String,
+    /// True when the origin already had this record (delivery is idempotent).
+    pub duplicate: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::script::sample_script;
+    use crate::session::tests::{completed_session, new_session, verified_session, T0};
+
+    fn request() -> CreateRevisit {
+        CreateRevisit {
+            policy_number: "P20260001".into(),
+            product: "鑫享人生年金保险".into(),
+            policyholder: Policyholder {
+                name: "张三".into(),
+                phone: "13812345678".into(),
+                id_number: "11010519491231002X".into(),
+            },
+            cooling_off_ends_at: "2027-01-15T23:59:59+08:00".into(),
+            script: sample_script(),
+        }
+    }
+
+    fn build(r: CreateRevisit) -> Result<Revisit, CreateError> {
+        r.into_revisit(RevisitId::from_random([3; 12]), "ab".into(), b"key", T0)
+    }
+
+    #[test]
+    fn a_good_request_builds_a_revisit_without_the_clear_id_number() {
+        let revisit = build(request()).unwrap();
+        assert_eq!(revisit.policy_number.as_str(), "P20260001");
+        let json = serde_json::to_string(&revisit).unwrap();
+        assert!(!json.contains("11010519491231002X"));
+        assert_eq!(
+            revisit.id_number_digest,
+            keyed_digest(b"key", "11010519491231002X")
+        );
+    }
+
+    #[test]
+    fn each_bad_field_is_named() {
+        let mut r = request();
+        r.policyholder.phone = "12345".into();
+        let e = build(r).unwrap_err();
+        assert_eq!(e.code(), "invalid_phone");
+        assert!(e.to_string().starts_with("policyholder.phone:"));
+
+        let mut r = request();
+        r.policyholder.id_number = "110105194912310021".into();
+        assert_eq!(build(r).unwrap_err().code(), "id_number_checksum");
+
+        let mut r = request();
+        r.cooling_off_ends_at = "2020-01-01T00:00:00Z".into();
+        assert_eq!(build(r).unwrap_err(), CreateError::AlreadyEnded);
+
+        let mut r = request();
+        r.script.items.clear();
+        assert_eq!(build(r).unwrap_err().code(), "invalid_script");
+    }
+
+    #[test]
+    fn unknown_fields_are_refused() {
+        let mut v = serde_json::to_value(request()).unwrap();
+        v["surprise"] = serde_json::json!(1);
+        assert!(serde_json::from_value::<CreateRevisit>(v).is_err());
+    }
+
+    #[test]
+    fn the_view_hides_items_until_verified_and_masks_identity() {
+        let view = SessionView::of(&new_session(), T0);
+        assert!(view.items.is_empty());
+        assert_eq!(view.item_count, 3);
+        assert_eq!(view.phone_masked, "138****5678");
+        let json = serde_json::to_string(&view).unwrap();
+        assert!(!json.contains("13812345678") && !json.contains("张三"));
+
+        let view = SessionView::of(&verified_session(), T0);
+        assert_eq!(view.items.len(), 3);
+        assert_eq!(view.next_item(), 0);
+
+        let view = SessionView::of(&completed_session(), T0);
+        assert_eq!(view.next_item(), 3);
+    }
+}
