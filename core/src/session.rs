@@ -125,6 +125,7 @@ pub enum TraceEvent {
     Created,
     Opened,
     CodeSent,
+    CodeUndelivered,
     CodeRejected {
         tries_left: u8,
     },
@@ -148,6 +149,10 @@ pub enum Event {
     IssueCode {
         code: OtpCode,
         salt: [u8; 16],
+    },
+    /// The SMS gateway refused the code sent at `sent_at`: forget it so another can be sent at once.
+    CodeUndelivered {
+        sent_at: Timestamp,
     },
     SubmitCode {
         code: OtpCode,
@@ -346,6 +351,16 @@ impl Session {
                     to: self.revisit.phone.clone(),
                     text: code_sms_text(&code),
                 })
+            }
+            Event::CodeUndelivered { sent_at } => {
+                if self.code.as_ref().is_some_and(|c| c.sent_at == sent_at) {
+                    self.code = None;
+                    if self.stage == Stage::CodeSent {
+                        self.stage = Stage::Opened;
+                    }
+                    self.record(now, TraceEvent::CodeUndelivered);
+                }
+                Ok(Effect::Nothing)
             }
             Event::SubmitCode { code } => self.submit_code(&code, now),
             Event::Answer {
@@ -612,6 +627,20 @@ pub(crate) mod tests {
         // Even the right code is refused once the code is void.
         let (_, r) = refused(s, submit(CODE), at(4));
         assert_eq!(r, Refusal::CodeExpired);
+    }
+
+    #[test]
+    fn an_undelivered_code_frees_the_resend_slot() {
+        let (s, _) = ok(new_session(), Event::Open, at(1));
+        let (s, _) = ok(s, issue(CODE), at(2));
+        // A stale notice (another send time) changes nothing.
+        let (s, _) = ok(s, Event::CodeUndelivered { sent_at: at(1) }, at(3));
+        assert!(s.code.is_some());
+        let (s, _) = ok(s, Event::CodeUndelivered { sent_at: at(2) }, at(3));
+        assert_eq!(s.stage, Stage::Opened);
+        assert_eq!(s.resend_wait_secs(at(3)), 0);
+        let (_, r) = refused(s, submit(CODE), at(4));
+        assert_eq!(r, Refusal::NoCodeSent);
     }
 
     #[test]

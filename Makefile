@@ -1,0 +1,17 @@
+# The two commands: `make run` (set up, build, start, print a demo link) and `make test`.
+.PHONY: run test setup build clean
+
+run: setup build
+	@tools/run.sh
+
+test:
+	@tools/test.sh
+
+setup:
+	@tools/setup.sh
+
+build:
+	@tools/build.sh
+
+clean:
+	rm -rf app/dist edge/build .state

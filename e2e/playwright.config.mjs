@@ -1,0 +1,25 @@
+// Playwright against the real stack (workerd under `wrangler dev` + the origin), in Debian's Chromium
+// with a mobile profile. `make test` starts the stack and sets EDGE_URL / ORIGIN_URL.
+import { defineConfig, devices } from '@playwright/test';
+
+export default defineConfig({
+  testDir: './tests',
+  outputDir: '../.state/e2e-results',
+  timeout: 60_000,
+  expect: { timeout: 10_000 },
+  workers: 2,
+  reporter: [['list']],
+  use: {
+    ...devices['Pixel 7'],
+    baseURL: process.env.EDGE_URL ?? 'http://127.0.0.1:8787',
+    locale: 'zh-CN',
+    trace: 'retain-on-failure',
+    launchOptions: {
+      executablePath: '/usr/bin/chromium',
+      args: [
+        '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+        '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic',
+      ],
+    },
+  },
+});

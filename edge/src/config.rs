@@ -1,0 +1,47 @@
+//! The worker's configuration: vars from `wrangler.toml`, secrets from `wrangler secret put`
+//! (locally `.dev.vars`). A missing secret is a deployment fault, reported without its value.
+
+use crate::error::EdgeError;
+use huifang_core::signing::EdgeKey;
+use worker::Env;
+
+/// The Durable Object namespace binding holding one object per revisit.
+pub const REVISITS_BINDING: &str = "REVISITS";
+
+/// A required secret or var, as text.
+pub fn required(env: &Env, name: &'static str) -> Result<String, EdgeError> {
+    env.var(name)
+        .map(|v| v.to_string())
+        .ok()
+        .filter(|v| !v.trim().is_empty())
+        .ok_or(EdgeError::Misconfigured(name))
+}
+
+/// An optional var; empty counts as absent.
+pub fn optional(env: &Env, name: &str) -> Option<String> {
+    env.var(name)
+        .ok()
+        .map(|v| v.to_string())
+        .filter(|v| !v.trim().is_empty())
+}
+
+/// An optional numeric var, with a default.
+pub fn number(env: &Env, name: &str, default: u64) -> u64 {
+    optional(env, name)
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(default)
+}
+
+/// The key the edge seals records and signs origin requests with (R4).
+pub fn edge_key(env: &Env) -> Result<EdgeKey, EdgeError> {
+    let kid = required(env, "EDGE_KEY_ID")?;
+    let seed = required(env, "EDGE_SIGNING_KEY")?;
+    EdgeKey::from_seed_hex(&kid, &seed).map_err(|_| EdgeError::Misconfigured("EDGE_SIGNING_KEY"))
+}
+
+/// Base URL of the insurer's origin, without a trailing slash.
+pub fn origin_url(env: &Env) -> Result<String, EdgeError> {
+    Ok(required(env, "ORIGIN_URL")?
+        .trim_end_matches('/')
+        .to_string())
+}

@@ -1,0 +1,61 @@
+//! Small HTTP helpers: the clock, random bytes, bounded JSON bodies, JSON responses.
+
+use crate::error::EdgeError;
+use huifang_core::Timestamp;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use worker::{Request, Response};
+
+/// Largest insurer request body (a script of 30 long items fits comfortably).
+pub const MAX_INSURER_BODY: usize = 512 * 1024;
+/// Largest policyholder request body.
+pub const MAX_POLICYHOLDER_BODY: usize = 8 * 1024;
+
+/// The edge's clock. In a Worker it advances only across I/O, which is all a stamp needs.
+pub fn now() -> Timestamp {
+    Timestamp::from_millis(worker::Date::now().as_millis())
+}
+
+/// `N` bytes from the platform CSPRNG (`crypto.getRandomValues`).
+pub fn random_bytes<const N: usize>() -> Result<[u8; N], EdgeError> {
+    let mut buf = [0u8; N];
+    getrandom::fill(&mut buf).map_err(|e| EdgeError::Internal(format!("getrandom: {e}")))?;
+    Ok(buf)
+}
+
+pub fn header(req: &Request, name: &str) -> Option<String> {
+    req.headers().get(name).ok().flatten()
+}
+
+/// Reads the body, refusing more than `limit` bytes. An empty body is allowed (returned empty).
+pub async fn read_body(req: &mut Request, limit: usize) -> Result<Vec<u8>, EdgeError> {
+    let declared = header(req, "content-length").and_then(|v| v.trim().parse::<usize>().ok());
+    if declared.is_some_and(|n| n > limit) {
+        return Err(EdgeError::PayloadTooLarge { limit });
+    }
+    let body = req.bytes().await.map_err(|_| EdgeError::BadBody)?;
+    if body.len() > limit {
+        return Err(EdgeError::PayloadTooLarge { limit });
+    }
+    if !body.is_empty() {
+        let json = header(req, "content-type")
+            .is_some_and(|ct| ct.to_ascii_lowercase().starts_with("application/json"));
+        if !json {
+            return Err(EdgeError::UnsupportedMediaType);
+        }
+    }
+    Ok(body)
+}
+
+/// Parses JSON; an empty body parses as `{}` so that bodies with only optional fields may be omitted.
+pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, EdgeError> {
+    let body: &[u8] = if body.is_empty() { b"{}" } else { body };
+    serde_json::from_slice(body).map_err(|e| EdgeError::BadJson(e.to_string()))
+}
+
+pub fn json<T: Serialize>(status: u16, value: &T) -> Result<Response, EdgeError> {
+    let mut resp = Response::from_json(value)?.with_status(status);
+    let headers = resp.headers_mut();
+    headers.set("cache-control", "no-store")?;
+    Ok(resp)
+}

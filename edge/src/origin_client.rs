@@ -1,0 +1,72 @@
+//! Signed calls from the edge to the insurer's origin: the SMS hook and record delivery.
+
+use crate::config;
+use crate::error::EdgeError;
+use crate::http::now;
+use huifang_core::record::SealedRecord;
+use huifang_core::signing::{HEADER_KEY_ID, HEADER_SIGNATURE, HEADER_TIMESTAMP};
+use huifang_core::wire::{RecordAck, SmsRequest};
+use worker::wasm_bindgen::JsValue;
+use worker::{Env, Fetch, Headers, Method, Request, RequestInit};
+
+/// POSTs `body` to the origin's `path`, signed with the edge key; returns status and body text.
+async fn post_signed(env: &Env, path: &str, body: String) -> Result<(u16, String), EdgeError> {
+    let url = format!("{}{path}", config::origin_url(env)?);
+    let key = config::edge_key(env)?;
+    let ts = now().seconds();
+    let headers = Headers::new();
+    headers.set("content-type", "application/json")?;
+    headers.set(HEADER_KEY_ID, &key.key_id)?;
+    headers.set(HEADER_TIMESTAMP, &ts.to_string())?;
+    headers.set(
+        HEADER_SIGNATURE,
+        &key.sign_request("POST", path, ts, body.as_bytes()),
+    )?;
+    let mut init = RequestInit::new();
+    init.with_method(Method::Post)
+        .with_headers(headers)
+        .with_body(Some(JsValue::from_str(&body)));
+    let mut resp = Fetch::Request(Request::new_with_init(&url, &init)?)
+        .send()
+        .await?;
+    Ok((resp.status_code(), resp.text().await.unwrap_or_default()))
+}
+
+/// Hands an SMS to the insurer's gateway (the origin's `POST /sms`).
+pub async fn send_sms(env: &Env, sms: &SmsRequest) -> Result<(), EdgeError> {
+    let body = serde_json::to_string(sms).map_err(|e| EdgeError::Internal(e.to_string()))?;
+    match post_signed(env, "/sms", body).await {
+        Ok((status, _)) if (200..300).contains(&status) => Ok(()),
+        Ok((status, _)) => {
+            worker::console_error!("sms hook answered {status} for revisit {}", sms.revisit_id);
+            Err(EdgeError::SmsUnavailable)
+        }
+        Err(e) => {
+            worker::console_error!(
+                "sms hook unreachable for revisit {}: {}",
+                sms.revisit_id,
+                e.detail()
+            );
+            Err(EdgeError::SmsUnavailable)
+        }
+    }
+}
+
+/// Delivers a sealed record; `Ok` only with the origin's acknowledgement of this exact record.
+pub async fn deliver_record(env: &Env, sealed: &SealedRecord) -> Result<RecordAck, String> {
+    let body = serde_json::to_string(sealed).map_err(|e| e.to_string())?;
+    let (status, text) = post_signed(env, "/records", body)
+        .await
+        .map_err(|e| e.detail())?;
+    if status != 200 {
+        return Err(format!(
+            "origin answered {status}: {}",
+            text.chars().take(200).collect::<String>()
+        ));
+    }
+    let ack: RecordAck = serde_json::from_str(&text).map_err(|e| format!("bad ack: {e}"))?;
+    if ack.record_hash != sealed.seal.record_hash || ack.revisit_id != sealed.record.revisit_id {
+        return Err("the acknowledgement names another record".into());
+    }
+    Ok(ack)
+}

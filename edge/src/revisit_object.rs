@@ -1,0 +1,404 @@
+//! `RevisitSession`: the Durable Object that holds one live revisit. It is the only writer of its
+//! session, so every rule in `huifang_core::session` holds exactly, whatever the concurrency: each
+//! request loads, applies one event and stores before any other I/O (input gates make that atomic).
+//!
+//! Storage keys: `session` (the live `Session`, JSON), `outbox` (the sealed record awaiting the
+//! origin's acknowledgement), `tombstone` (what is left after acknowledgement, R2).
+//! One alarm drives expiry at the cooling-off end (R1), delivery retries, and the final erase.
+
+use crate::config::{self, REVISITS_BINDING};
+use crate::error::EdgeError;
+use crate::http::{json, now, parse_json, random_bytes};
+use crate::origin_client;
+use huifang_core::record::{Outcome, Record, SealedRecord};
+use huifang_core::session::{Effect, Event, Refusal, Revisit, Session};
+use huifang_core::time::{MINUTE_MS, SECOND_MS};
+use huifang_core::wire::{AnswerItem, SessionView, SmsRequest, SubmitCode, SwitchToPhone};
+use huifang_core::{LinkToken, OtpCode, RevisitId, Timestamp};
+use serde::{de::DeserializeOwned, Deserialize, Serialize};
+use std::time::Duration;
+use worker::wasm_bindgen::{self, JsValue};
+use worker::{
+    console_error, console_log, durable_object, DurableObject, Env, Headers, Method, Request,
+    RequestInit, Response, Result, State,
+};
+
+const KEY_SESSION: &str = "session";
+const KEY_OUTBOX: &str = "outbox";
+const KEY_TOMBSTONE: &str = "tombstone";
+/// Internal header carrying the digest of the link's secret from the worker to the object.
+const LINK_DIGEST_HEADER: &str = "x-link-digest";
+
+/// A sealed record waiting for the origin, and how many deliveries have failed.
+#[derive(Serialize, Deserialize)]
+struct Outbox {
+    sealed: SealedRecord,
+    attempts: u32,
+}
+
+/// What remains after the origin acknowledged the record: no personal field (R2, R6).
+#[derive(Serialize, Deserialize)]
+struct Tombstone {
+    revisit_id: RevisitId,
+    link_digest: String,
+    outcome: Outcome,
+    record_hash: String,
+    delivered_at: Timestamp,
+    link_expires_at: Timestamp,
+}
+
+// ---- called by the worker ----------------------------------------------------------------------
+
+fn stub(env: &Env, id: &RevisitId) -> std::result::Result<worker::Stub, EdgeError> {
+    Ok(env
+        .durable_object(REVISITS_BINDING)?
+        .id_from_name(id.as_str())?
+        .get_stub()?)
+}
+
+async fn send(
+    env: &Env,
+    id: &RevisitId,
+    method: Method,
+    path: &str,
+    headers: Headers,
+    body: Option<String>,
+) -> std::result::Result<Response, EdgeError> {
+    let mut init = RequestInit::new();
+    init.with_method(method).with_headers(headers);
+    if let Some(body) = body {
+        init.with_body(Some(JsValue::from_str(&body)));
+    }
+    // Stub fetches need an absolute URL; the host is never resolved.
+    let req = Request::new_with_init(&format!("https://revisit{path}"), &init)?;
+    Ok(stub(env, id)?.fetch_with_request(req).await?)
+}
+
+/// Creates the revisit's object. Fails with `Conflict` if it already exists.
+pub async fn create(env: &Env, revisit: &Revisit) -> std::result::Result<(), EdgeError> {
+    let body = serde_json::to_string(revisit).map_err(|e| EdgeError::Internal(e.to_string()))?;
+    let resp = send(
+        env,
+        &revisit.id,
+        Method::Post,
+        "/create",
+        Headers::new(),
+        Some(body),
+    )
+    .await?;
+    match resp.status_code() {
+        201 => Ok(()),
+        409 => Err(EdgeError::Conflict),
+        s => Err(EdgeError::Internal(format!("create answered {s}"))),
+    }
+}
+
+/// Forwards a policyholder request (`/session…`) to the revisit's object.
+pub async fn call(
+    env: &Env,
+    token: &LinkToken,
+    method: Method,
+    action: &str,
+    body: Vec<u8>,
+) -> std::result::Result<Response, EdgeError> {
+    let headers = Headers::new();
+    headers.set(LINK_DIGEST_HEADER, &token.secret_digest())?;
+    let body = if body.is_empty() {
+        None
+    } else {
+        Some(String::from_utf8(body).map_err(|_| EdgeError::BadJson("not UTF-8".into()))?)
+    };
+    send(env, token.revisit_id(), method, action, headers, body).await
+}
+
+// ---- the object --------------------------------------------------------------------------------
+
+#[durable_object]
+pub struct RevisitSession {
+    state: State,
+    env: Env,
+}
+
+impl DurableObject for RevisitSession {
+    fn new(state: State, env: Env) -> Self {
+        Self { state, env }
+    }
+
+    async fn fetch(&self, req: Request) -> Result<Response> {
+        Ok(self
+            .handle(req)
+            .await
+            .unwrap_or_else(EdgeError::into_response))
+    }
+
+    async fn alarm(&self) -> Result<Response> {
+        if let Err(e) = self.on_alarm().await {
+            console_error!("alarm failed: {}; retrying in a minute", e.detail());
+            self.state
+                .storage()
+                .set_alarm(Duration::from_millis(MINUTE_MS))
+                .await?;
+        }
+        Response::ok("")
+    }
+}
+
+/// What a request handler inside the object returns.
+type Reply = std::result::Result<Response, EdgeError>;
+
+impl RevisitSession {
+    async fn load<T: DeserializeOwned>(
+        &self,
+        key: &str,
+    ) -> std::result::Result<Option<T>, EdgeError> {
+        let text: Option<String> = self.state.storage().get(key).await?;
+        text.map(|t| serde_json::from_str(&t))
+            .transpose()
+            .map_err(|e| EdgeError::Internal(format!("stored {key} unreadable: {e}")))
+    }
+
+    async fn store<T: Serialize>(
+        &self,
+        key: &str,
+        value: &T,
+    ) -> std::result::Result<(), EdgeError> {
+        let text = serde_json::to_string(value).map_err(|e| EdgeError::Internal(e.to_string()))?;
+        self.state.storage().put(key, text).await?;
+        Ok(())
+    }
+
+    async fn alarm_at(&self, at: Timestamp, now: Timestamp) -> std::result::Result<(), EdgeError> {
+        let delay = at.since(now);
+        self.state
+            .storage()
+            .set_alarm(Duration::from_millis(delay))
+            .await?;
+        Ok(())
+    }
+
+    async fn handle(&self, mut req: Request) -> Reply {
+        let now = now();
+        let path = req.path();
+        if path == "/create" && req.method() == Method::Post {
+            let body = req.text().await.map_err(|_| EdgeError::BadBody)?;
+            return self.create(&body, now).await;
+        }
+        let digest = req
+            .headers()
+            .get(LINK_DIGEST_HEADER)?
+            .ok_or(EdgeError::LinkNotFound)?;
+        let Some(session) = self.load::<Session>(KEY_SESSION).await? else {
+            return Err(self.finished_link(&digest).await?);
+        };
+        if session.revisit.link_digest != digest {
+            return Err(EdgeError::LinkNotFound);
+        }
+        if req.method() == Method::Get && path == "/session" && session.stage.is_finished() {
+            // A reload after the end shows the end, until the record is delivered and erased.
+            return json(200, &SessionView::of(&session, now));
+        }
+        let body = req.text().await.map_err(|_| EdgeError::BadBody)?;
+        let event = match (req.method(), path.as_str()) {
+            (Method::Get, "/session") => Event::Open,
+            (Method::Post, "/session/code") => Event::IssueCode {
+                code: OtpCode::from_random(u64::from_le_bytes(random_bytes()?)),
+                salt: random_bytes()?,
+            },
+            (Method::Post, "/session/verify") => {
+                let SubmitCode { code } = parse_json(body.as_bytes())?;
+                Event::SubmitCode {
+                    code: OtpCode::parse(&code)?,
+                }
+            }
+            (Method::Post, p) if p.starts_with("/session/items/") => {
+                let index = p["/session/items/".len()..]
+                    .parse::<usize>()
+                    .map_err(|_| EdgeError::NotFound)?;
+                let AnswerItem { answer, comment } = parse_json(body.as_bytes())?;
+                Event::Answer {
+                    index,
+                    answer,
+                    comment,
+                }
+            }
+            (Method::Post, "/session/complete") => Event::Complete,
+            (Method::Post, "/session/switch") => {
+                let SwitchToPhone { reason } = parse_json(body.as_bytes())?;
+                Event::SwitchToPhone { reason }
+            }
+            (
+                _,
+                "/session" | "/session/code" | "/session/verify" | "/session/complete"
+                | "/session/switch",
+            ) => return Err(EdgeError::MethodNotAllowed),
+            _ => return Err(EdgeError::NotFound),
+        };
+        self.step(session, event, now).await
+    }
+
+    /// A link whose session was delivered and erased: say it has ended, without any detail.
+    async fn finished_link(&self, digest: &str) -> std::result::Result<EdgeError, EdgeError> {
+        Ok(match self.load::<Tombstone>(KEY_TOMBSTONE).await? {
+            Some(t) if t.link_digest == digest => EdgeError::Refused(match t.outcome {
+                Outcome::Expired => Refusal::Expired,
+                _ => Refusal::Finished,
+            }),
+            _ => EdgeError::LinkNotFound,
+        })
+    }
+
+    async fn create(&self, body: &str, now: Timestamp) -> Reply {
+        let revisit: Revisit =
+            serde_json::from_str(body).map_err(|e| EdgeError::Internal(e.to_string()))?;
+        let exists = self.load::<Session>(KEY_SESSION).await?.is_some()
+            || self.load::<Tombstone>(KEY_TOMBSTONE).await?.is_some();
+        if exists {
+            return Err(EdgeError::Conflict);
+        }
+        let ends = revisit.cooling_off_ends_at;
+        self.store(KEY_SESSION, &Session::new(revisit)).await?;
+        // R1: wake at the cooling-off end to expire the link and forward what happened.
+        self.alarm_at(ends, now).await?;
+        Ok(Response::empty()?.with_status(201))
+    }
+
+    /// Applies one event; stores the result whatever the outcome; carries out the effect.
+    async fn step(&self, session: Session, event: Event, now: Timestamp) -> Reply {
+        let was_finished = session.stage.is_finished();
+        let (next, outcome) = session.apply(event, now);
+        self.store(KEY_SESSION, &next).await?;
+        if !was_finished && next.stage.is_finished() {
+            self.seal_and_queue(&next, now).await?;
+        }
+        match outcome? {
+            Effect::Nothing | Effect::Forward => {}
+            Effect::SendSms { to, text } => {
+                let sms = SmsRequest {
+                    revisit_id: next.revisit.id.clone(),
+                    phone: to.as_str().to_string(),
+                    text,
+                };
+                if let Err(e) = origin_client::send_sms(&self.env, &sms).await {
+                    self.undeliverable_code(&next).await?;
+                    return Err(e);
+                }
+            }
+        }
+        json(200, &SessionView::of(&next, now))
+    }
+
+    /// The gateway refused the code just issued: free the resend slot so the person can retry now.
+    async fn undeliverable_code(&self, issued: &Session) -> std::result::Result<(), EdgeError> {
+        let Some(sent_at) = issued.code.as_ref().map(|c| c.sent_at) else {
+            return Ok(());
+        };
+        if let Some(current) = self.load::<Session>(KEY_SESSION).await? {
+            let (next, _) = current.apply(Event::CodeUndelivered { sent_at }, now());
+            self.store(KEY_SESSION, &next).await?;
+        }
+        Ok(())
+    }
+
+    /// Seals the finished session's record (R4) and queues it for the origin.
+    async fn seal_and_queue(
+        &self,
+        session: &Session,
+        now: Timestamp,
+    ) -> std::result::Result<(), EdgeError> {
+        let record = Record::of(session).map_err(|e| EdgeError::Internal(e.to_string()))?;
+        let sealed = record.seal(&config::edge_key(&self.env)?);
+        console_log!(
+            "revisit {} finished ({:?}); record {} queued",
+            session.revisit.id,
+            sealed.record.outcome,
+            sealed.seal.record_hash
+        );
+        self.store(
+            KEY_OUTBOX,
+            &Outbox {
+                sealed,
+                attempts: 0,
+            },
+        )
+        .await?;
+        self.alarm_at(now, now).await
+    }
+
+    async fn on_alarm(&self) -> std::result::Result<(), EdgeError> {
+        let now = now();
+        if let Some(outbox) = self.load::<Outbox>(KEY_OUTBOX).await? {
+            return self.deliver(outbox, now).await;
+        }
+        if let Some(session) = self.load::<Session>(KEY_SESSION).await? {
+            if session.stage.is_finished() {
+                return Ok(());
+            }
+            let ends = session.revisit.cooling_off_ends_at;
+            if now < ends {
+                return self.alarm_at(ends, now).await;
+            }
+            let (next, outcome) = session.apply(Event::Expire, now);
+            self.store(KEY_SESSION, &next).await?;
+            if outcome.is_ok() {
+                self.seal_and_queue(&next, now).await?;
+            }
+            return Ok(());
+        }
+        if let Some(t) = self.load::<Tombstone>(KEY_TOMBSTONE).await? {
+            if now >= t.link_expires_at {
+                self.state.storage().delete_all().await?;
+            } else {
+                self.alarm_at(t.link_expires_at, now).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Delivers the sealed record; on acknowledgement erases the session (R2), else retries with
+    /// capped exponential backoff. Nothing is ever dropped.
+    async fn deliver(
+        &self,
+        mut outbox: Outbox,
+        now: Timestamp,
+    ) -> std::result::Result<(), EdgeError> {
+        match origin_client::deliver_record(&self.env, &outbox.sealed).await {
+            Ok(ack) => {
+                let record = &outbox.sealed.record;
+                let session: Option<Session> = self.load(KEY_SESSION).await?;
+                let link_digest = session.map(|s| s.revisit.link_digest).unwrap_or_default();
+                let tombstone = Tombstone {
+                    revisit_id: record.revisit_id.clone(),
+                    link_digest,
+                    outcome: record.outcome,
+                    record_hash: ack.record_hash,
+                    delivered_at: now,
+                    link_expires_at: record.cooling_off_ends_at,
+                };
+                self.store(KEY_TOMBSTONE, &tombstone).await?;
+                self.state.storage().delete(KEY_SESSION).await?;
+                self.state.storage().delete(KEY_OUTBOX).await?;
+                console_log!(
+                    "revisit {} delivered{}; personal data erased",
+                    tombstone.revisit_id,
+                    if ack.duplicate { " (duplicate)" } else { "" }
+                );
+                self.alarm_at(tombstone.link_expires_at, now).await
+            }
+            Err(reason) => {
+                outbox.attempts += 1;
+                let base = config::number(&self.env, "FORWARD_RETRY_BASE_MS", SECOND_MS);
+                let cap = config::number(&self.env, "FORWARD_RETRY_MAX_MS", 10 * MINUTE_MS);
+                let delay = base
+                    .saturating_mul(1u64 << outbox.attempts.min(20))
+                    .min(cap);
+                console_error!(
+                    "delivery of revisit {} failed (attempt {}): {reason}; next try in {delay} ms",
+                    outbox.sealed.record.revisit_id,
+                    outbox.attempts
+                );
+                self.store(KEY_OUTBOX, &outbox).await?;
+                self.alarm_at(now.plus_millis(delay), now).await
+            }
+        }
+    }
+}

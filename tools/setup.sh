@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Installs everything Huifang needs on a fresh Debian machine. Idempotent, versions pinned, and
+# nothing is downloaded from outside the package registries (crates.io, npm, Debian, rustup).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$HOME/.cargo/bin:$PATH"
+
+WASM_BINDGEN_VERSION=0.2.130   # must equal the wasm-bindgen crate pinned in Cargo.toml
+WORKER_BUILD_VERSION=0.8.7     # matches worker 0.8
+RUST_VERSION=$(sed -n 's/^channel = "\(.*\)"/\1/p' rust-toolchain.toml)
+
+say() { printf '[setup] %s\n' "$*"; }
+
+# Debian: Chromium for Playwright (never `playwright install`), a CJK font for legible screenshots.
+apt_missing=()
+[ -x /usr/bin/chromium ] || apt_missing+=(chromium)
+fc-list 2>/dev/null | grep -qi 'WenQuanYi Micro Hei' || apt_missing+=(fonts-wqy-microhei)
+if [ ${#apt_missing[@]} -gt 0 ]; then
+  say "apt-get install ${apt_missing[*]}"
+  sudo_cmd=(); [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+  "${sudo_cmd[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq "${apt_missing[@]}" >/dev/null
+fi
+
+# Rust toolchain and the wasm target (pinned in rust-toolchain.toml).
+if ! rustup toolchain list | grep -q "^$RUST_VERSION"; then
+  say "rustup toolchain install $RUST_VERSION"
+  rustup toolchain install "$RUST_VERSION" --profile minimal -c rustfmt -c clippy
+fi
+if ! rustup target list --installed --toolchain "$RUST_VERSION" | grep -q wasm32-unknown-unknown; then
+  rustup target add wasm32-unknown-unknown --toolchain "$RUST_VERSION"
+fi
+
+# Cargo tools (10–20 minutes each on two cores, once).
+if [ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $WASM_BINDGEN_VERSION" ]; then
+  say "cargo install wasm-bindgen-cli $WASM_BINDGEN_VERSION"
+  # Not --locked: the registry lacks a crate its lockfile pins.
+  cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
+fi
+if [ "$(worker-build --version 2>/dev/null)" != "$WORKER_BUILD_VERSION" ]; then
+  say "cargo install worker-build $WORKER_BUILD_VERSION"
+  cargo install worker-build --version "$WORKER_BUILD_VERSION"
+fi
+
+# npm: wrangler (brings workerd), binaryen (wasm-opt 132), esbuild, Playwright. Reinstall only when
+# the lockfile changed.
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  say "npm ci"
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+
+# Local secrets for wrangler dev (never committed): made once, kept after.
+cargo build -q -p origin
+target/debug/huifang-origin dev-secrets .dev.vars
+say "ready"
