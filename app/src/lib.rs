@@ -1,1 +1,215 @@
-//! stub
+//! The policyholder's revisit pages (Leptos, client-side rendered): [`App`] loads the session named by
+//! the link `/r/<token>` and shows the page for its stage. Text is Simplified Chinese.
+
+pub mod api;
+pub mod components;
+pub mod display;
+pub mod pages;
+pub mod session;
+
+use components::header::RevisitHeader;
+use huifang_core::session::Stage;
+use huifang_core::wire::SessionView;
+use leptos::prelude::*;
+use pages::{
+    code::CodePage, done::DonePage, error::FailedPage, error::FinishedPage, expired::ExpiredPage,
+    item::ItemPage, landing::LandingPage, loading::LoadingPage, review::ReviewPage,
+    switched::SwitchedPage,
+};
+use session::{Halt, LiveSession};
+
+/// Which page is on screen.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Page {
+    Loading,
+    Landing,
+    Code,
+    /// The next unanswered item, by index.
+    Item(usize),
+    Review,
+    Done,
+    Switched,
+    Expired,
+    Finished,
+    Failed,
+}
+
+impl Page {
+    /// Whether the page offers 改为电话回访 (R7): every page where the electronic revisit can still
+    /// be stopped. On the final pages it has already stopped, and the API would refuse a switch.
+    pub fn offers_switch(self) -> bool {
+        !matches!(
+            self,
+            Page::Done | Page::Switched | Page::Expired | Page::Finished
+        )
+    }
+}
+
+/// The page for the last view, unless something has halted the revisit.
+pub fn page_for(view: Option<&SessionView>, halt: Option<&Halt>) -> Page {
+    match halt {
+        Some(Halt::Expired) => return Page::Expired,
+        Some(Halt::Finished) => return Page::Finished,
+        Some(Halt::Failed { .. }) => return Page::Failed,
+        None => {}
+    }
+    let Some(view) = view else {
+        return Page::Loading;
+    };
+    match view.stage {
+        Stage::Issued | Stage::Opened => Page::Landing,
+        Stage::CodeSent => Page::Code,
+        Stage::Verified => {
+            let next = view.next_item();
+            if next < view.items.len() {
+                Page::Item(next)
+            } else {
+                Page::Review
+            }
+        }
+        Stage::Completed => Page::Done,
+        Stage::SwitchedToPhone => Page::Switched,
+        Stage::Expired => Page::Expired,
+    }
+}
+
+/// The whole app: a header with the switch to phone, and the page for the current stage.
+#[component]
+pub fn App() -> impl IntoView {
+    let path = window().location().pathname().unwrap_or_default();
+    let session = LiveSession::start(&path);
+    provide_context(session);
+    let page = Memo::new(move |_| {
+        session.view.with(|view| {
+            session
+                .halt
+                .with(|halt| page_for(view.as_ref(), halt.as_ref()))
+        })
+    });
+    // A new page starts at its top: the previous one may have been scrolled down to its buttons.
+    Effect::new(move |previous: Option<Page>| {
+        let current = page.get();
+        if previous.is_some_and(|p| p != current) {
+            window().scroll_to_with_x_and_y(0.0, 0.0);
+        }
+        current
+    });
+    view! {
+        <RevisitHeader page/>
+        <main id="main">{move || render(page.get(), session)}</main>
+    }
+}
+
+fn render(page: Page, session: LiveSession) -> AnyView {
+    match page {
+        Page::Loading => view! { <LoadingPage/> }.into_any(),
+        Page::Landing => view! { <LandingPage/> }.into_any(),
+        Page::Code => view! { <CodePage/> }.into_any(),
+        Page::Item(index) => {
+            let (item, count) = session.view.with_untracked(|v| {
+                let v = v.as_ref();
+                let item = v.and_then(|v| v.items.get(index).cloned());
+                (item, v.map_or(0, |v| v.item_count))
+            });
+            match item {
+                Some(item) => view! { <ItemPage item count/> }.into_any(),
+                None => view! { <LoadingPage/> }.into_any(),
+            }
+        }
+        Page::Review => view! { <ReviewPage/> }.into_any(),
+        Page::Done => view! { <DonePage/> }.into_any(),
+        Page::Switched => view! { <SwitchedPage/> }.into_any(),
+        Page::Expired => view! { <ExpiredPage/> }.into_any(),
+        Page::Finished => view! { <FinishedPage/> }.into_any(),
+        Page::Failed => view! { <FailedPage/> }.into_any(),
+    }
+}
+
+/// Replaces the static "正在加载…" shell in `#app` with the app (or mounts on `<body>` without one).
+pub fn mount() {
+    use wasm_bindgen::JsCast;
+    let root = document()
+        .get_element_by_id("app")
+        .and_then(|el| el.dyn_into::<web_sys::HtmlElement>().ok());
+    match root {
+        Some(root) => {
+            root.set_text_content(None);
+            leptos::mount::mount_to(root, App).forget();
+        }
+        None => leptos::mount::mount_to_body(App),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use huifang_core::session::AnswerKind;
+    use huifang_core::wire::ItemView;
+
+    fn view(stage: Stage, answered: usize, count: usize) -> SessionView {
+        let items = (0..count)
+            .map(|index| ItemView {
+                index,
+                id: format!("i{index}"),
+                title: "t".into(),
+                body: "b".into(),
+                answer: (index < answered).then_some(AnswerKind::Yes),
+            })
+            .collect();
+        SessionView {
+            stage,
+            policy_masked: "P2***0001".into(),
+            holder_masked: "张*".into(),
+            phone_masked: "138****5678".into(),
+            product: "p".into(),
+            expires_at: "2027-01-15T15:59:59.000Z".into(),
+            resend_after_secs: 0,
+            item_count: count,
+            items,
+        }
+    }
+
+    #[test]
+    fn each_stage_has_its_page() {
+        let page = |stage, answered| page_for(Some(&view(stage, answered, 3)), None);
+        assert_eq!(page(Stage::Issued, 0), Page::Landing);
+        assert_eq!(page(Stage::Opened, 0), Page::Landing);
+        assert_eq!(page(Stage::CodeSent, 0), Page::Code);
+        assert_eq!(page(Stage::Verified, 0), Page::Item(0));
+        assert_eq!(page(Stage::Verified, 2), Page::Item(2));
+        assert_eq!(page(Stage::Verified, 3), Page::Review);
+        assert_eq!(page(Stage::Completed, 3), Page::Done);
+        assert_eq!(page(Stage::SwitchedToPhone, 1), Page::Switched);
+        assert_eq!(page(Stage::Expired, 0), Page::Expired);
+        assert_eq!(page_for(None, None), Page::Loading);
+    }
+
+    #[test]
+    fn a_halt_wins_over_the_last_view() {
+        let v = view(Stage::Verified, 1, 3);
+        assert_eq!(page_for(Some(&v), Some(&Halt::Expired)), Page::Expired);
+        let failed = Halt::Failed {
+            text: "x".into(),
+            retry: None,
+        };
+        assert_eq!(page_for(None, Some(&failed)), Page::Failed);
+        assert_eq!(page_for(Some(&v), Some(&Halt::Finished)), Page::Finished);
+    }
+
+    #[test]
+    fn the_switch_is_offered_until_the_revisit_has_stopped() {
+        for page in [
+            Page::Loading,
+            Page::Landing,
+            Page::Code,
+            Page::Item(0),
+            Page::Review,
+            Page::Failed,
+        ] {
+            assert!(page.offers_switch(), "{page:?}");
+        }
+        for page in [Page::Done, Page::Switched, Page::Expired, Page::Finished] {
+            assert!(!page.offers_switch(), "{page:?}");
+        }
+    }
+}

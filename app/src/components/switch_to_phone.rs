@@ -1,0 +1,78 @@
+//! 改为电话回访 (R7): stop the electronic revisit and have the insurer phone instead (R11). A second
+//! step asks for confirmation and an optional reason, so a stray tap does not end the revisit.
+
+use crate::components::notice::NoticeBar;
+use crate::session::{optional_text, LiveSession, Place, Request};
+use huifang_core::session::MAX_COMMENT_CHARS;
+use leptos::html::H2;
+use leptos::prelude::*;
+
+/// The 改为电话回访 button, which opens the confirmation panel in its place.
+#[component]
+pub fn SwitchToPhonePanel() -> impl IntoView {
+    let session = expect_context::<LiveSession>();
+    let open = RwSignal::new(false);
+    let reason = RwSignal::new(String::new());
+    let confirm = move |_| {
+        session.run(Request::SwitchToPhone {
+            reason: optional_text(&reason.get_untracked()),
+        })
+    };
+    let cancel = move |_| {
+        open.set(false);
+        session.notice.update(|n| {
+            if n.as_ref().is_some_and(|n| n.place == Place::SwitchPanel) {
+                *n = None;
+            }
+        });
+    };
+    let panel = move || {
+        let heading = NodeRef::<H2>::new();
+        // Move focus to the panel so screen readers announce it where it opened.
+        Effect::new(move |_| {
+            if let Some(h) = heading.get() {
+                let _ = h.focus();
+            }
+        });
+        view! {
+            <section class="switch-panel" aria-labelledby="switch-title">
+                <h2 id="switch-title" tabindex="-1" node_ref=heading>
+                    "改为电话回访？"
+                </h2>
+                <p>
+                    "确认后，本次线上回访将停止，保险公司将在犹豫期内通过电话与您联系完成回访，请留意来电。"
+                </p>
+                <label for="switch-reason">"原因（可选）"</label>
+                <textarea
+                    id="switch-reason"
+                    rows="3"
+                    maxlength=MAX_COMMENT_CHARS.to_string()
+                    bind:value=reason
+                ></textarea>
+                <NoticeBar place=Place::SwitchPanel/>
+                <div class="actions">
+                    <button
+                        type="button"
+                        class="primary"
+                        disabled=move || session.busy.get()
+                        on:click=confirm
+                    >
+                        "确认改为电话回访"
+                    </button>
+                    <button type="button" class="secondary" on:click=cancel>
+                        "取消"
+                    </button>
+                </div>
+            </section>
+        }
+    };
+    view! {
+        <Show when=move || open.get() fallback=move || view! {
+            <button type="button" class="switch" on:click=move |_| open.set(true)>
+                "改为电话回访"
+            </button>
+        }>
+            {panel}
+        </Show>
+    }
+}

@@ -1,0 +1,145 @@
+//! How values from the API are written for the policyholder: dates in Beijing time, item text in
+//! paragraphs, progress and countdown wording. Plain functions, tested on the host.
+
+use huifang_core::session::AnswerKind;
+use huifang_core::wire::ItemView;
+use huifang_core::Timestamp;
+
+const BEIJING_OFFSET_MS: u64 = 8 * 60 * 60 * 1_000;
+
+/// `2027-01-15T15:59:59.000Z` → `2027年1月15日 23:59` in Beijing time; `None` if it is not a date.
+pub fn beijing_date_time(rfc3339: &str) -> Option<String> {
+    let utc = Timestamp::parse_rfc3339(rfc3339).ok()?;
+    // China has no daylight saving: shift by eight hours and read the fields of the UTC form.
+    let local = utc.plus_millis(BEIJING_OFFSET_MS).to_rfc3339();
+    let field = |range: std::ops::Range<usize>| local.get(range);
+    let year = field(0..4)?;
+    let month: u8 = field(5..7)?.parse().ok()?;
+    let day: u8 = field(8..10)?.parse().ok()?;
+    let (hour, minute) = (field(11..13)?, field(14..16)?);
+    Some(format!("{year}年{month}月{day}日 {hour}:{minute}"))
+}
+
+/// An item's body as paragraphs: one per line, blank lines dropped. Shown as text, never as HTML.
+pub fn paragraphs(body: &str) -> Vec<String> {
+    body.lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// `第 2 / 7 项` for the item at index 1 of 7.
+pub fn progress_text(index: usize, count: usize) -> String {
+    format!("第 {} / {} 项", index + 1, count)
+}
+
+/// The mark next to an answered item on the review and done pages.
+pub fn answer_mark(answer: Option<AnswerKind>) -> &'static str {
+    match answer {
+        Some(AnswerKind::Yes) => "已确认",
+        Some(AnswerKind::No) => "有疑问",
+        None => "未确认",
+    }
+}
+
+/// How many items were answered "no": each is a problem case the insurer follows up (R12).
+pub fn doubts(items: &[ItemView]) -> usize {
+    items
+        .iter()
+        .filter(|i| i.answer == Some(AnswerKind::No))
+        .count()
+}
+
+/// Whole seconds from `now_ms` until `deadline_ms`, rounded up; zero once it has passed.
+pub fn seconds_left(deadline_ms: f64, now_ms: f64) -> u64 {
+    let left = ((deadline_ms - now_ms) / 1_000.0).ceil();
+    if left.is_finite() && left > 0.0 {
+        left as u64
+    } else {
+        0
+    }
+}
+
+/// Digits typed on a Chinese keyboard may come full-width (０-９); spaces are pasted along with codes.
+pub fn normalize_code(typed: &str) -> String {
+    typed
+        .chars()
+        .filter_map(|c| match c {
+            '０'..='９' => char::from_u32(u32::from(c) - u32::from('０') + u32::from('0')),
+            c if c.is_whitespace() || c == '-' => None,
+            c => Some(c),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_are_shown_in_beijing_time() {
+        assert_eq!(
+            beijing_date_time("2027-01-15T15:59:59.000Z").as_deref(),
+            Some("2027年1月15日 23:59")
+        );
+        // Crossing midnight and a year end.
+        assert_eq!(
+            beijing_date_time("2026-12-31T16:30:00Z").as_deref(),
+            Some("2027年1月1日 00:30")
+        );
+        assert_eq!(beijing_date_time("next week"), None);
+    }
+
+    #[test]
+    fn bodies_split_into_paragraphs_on_newlines() {
+        let body = "第一段。\n\n  第二段。\r\n第三段 <b>不是标签</b>\n";
+        assert_eq!(
+            paragraphs(body),
+            vec!["第一段。", "第二段。", "第三段 <b>不是标签</b>"]
+        );
+        assert!(paragraphs("\n \n").is_empty());
+    }
+
+    #[test]
+    fn progress_counts_from_one() {
+        assert_eq!(progress_text(1, 7), "第 2 / 7 项");
+        assert_eq!(progress_text(0, 3), "第 1 / 3 项");
+    }
+
+    #[test]
+    fn the_countdown_rounds_up_and_stops_at_zero() {
+        assert_eq!(seconds_left(60_000.0, 0.0), 60);
+        assert_eq!(seconds_left(60_000.0, 100.0), 60);
+        assert_eq!(seconds_left(60_000.0, 59_001.0), 1);
+        assert_eq!(seconds_left(60_000.0, 60_000.0), 0);
+        assert_eq!(seconds_left(0.0, 5_000.0), 0);
+        assert_eq!(seconds_left(f64::NAN, 0.0), 0);
+    }
+
+    #[test]
+    fn codes_typed_full_width_or_with_spaces_are_normalized() {
+        assert_eq!(normalize_code("１２３ ４５６"), "123456");
+        assert_eq!(normalize_code(" 123-456 "), "123456");
+        assert_eq!(normalize_code("12a456"), "12a456");
+    }
+
+    #[test]
+    fn answers_are_marked_and_doubts_counted() {
+        let item = |answer| ItemView {
+            index: 0,
+            id: "i".into(),
+            title: "t".into(),
+            body: "b".into(),
+            answer,
+        };
+        let items = [
+            item(Some(AnswerKind::Yes)),
+            item(Some(AnswerKind::No)),
+            item(Some(AnswerKind::No)),
+        ];
+        assert_eq!(doubts(&items), 2);
+        assert_eq!(answer_mark(Some(AnswerKind::Yes)), "已确认");
+        assert_eq!(answer_mark(Some(AnswerKind::No)), "有疑问");
+    }
+}

@@ -1,0 +1,5 @@
+//! Entry point of the browser app: mounts [`app::App`] and nothing else.
+
+fn main() {
+    app::mount();
+}

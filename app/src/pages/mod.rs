@@ -1,0 +1,11 @@
+//! One module per page; `crate::page_for` chooses which one is on screen.
+
+pub mod code;
+pub mod done;
+pub mod error;
+pub mod expired;
+pub mod item;
+pub mod landing;
+pub mod loading;
+pub mod review;
+pub mod switched;

@@ -1,0 +1,360 @@
+//! The live revisit as the page holds it: the last `SessionView` from the API, what went wrong, and
+//! the one place where every call is made and its result turned into what the page shows next.
+//!
+//! [`react`] is the decision (plain data in, plain data out, tested on the host);
+//! [`LiveSession`] only carries it out on signals.
+
+use crate::api::{Failure, RevisitApi};
+use huifang_core::session::AnswerKind;
+use huifang_core::wire::SessionView;
+use huifang_core::OtpCode;
+use leptos::prelude::*;
+
+/// Something the policyholder asked for (or the page, for `Load`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Request {
+    Load,
+    SendCode,
+    Verify {
+        code: OtpCode,
+    },
+    Answer {
+        index: usize,
+        answer: AnswerKind,
+        comment: Option<String>,
+    },
+    Complete,
+    SwitchToPhone {
+        reason: Option<String>,
+    },
+}
+
+impl Request {
+    fn place(&self) -> Place {
+        match self {
+            Request::SwitchToPhone { .. } => Place::SwitchPanel,
+            _ => Place::Page,
+        }
+    }
+}
+
+/// Where a notice is shown: next to the button that caused it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Place {
+    #[default]
+    Page,
+    SwitchPanel,
+}
+
+/// A message shown on the current page, which stays.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Notice {
+    pub text: String,
+    /// Sending this again may succeed: the notice offers 重试.
+    pub retry: Option<Request>,
+    pub place: Place,
+}
+
+/// A state that replaces the page whatever the last view said.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Halt {
+    /// The cooling-off period is over (R1); the insurer phones instead (R11).
+    Expired,
+    /// The revisit ended elsewhere (another tab or device).
+    Finished,
+    /// Nothing to show: the page could not load, or the link is not valid.
+    Failed {
+        text: String,
+        retry: Option<Request>,
+    },
+}
+
+/// What to do with the result of a request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// Show the page for this view.
+    Show(SessionView),
+    /// Replace the page.
+    Halt(Halt),
+    /// Keep the page and tell the policyholder.
+    Notice(Notice),
+    /// The page was out of date: tell the policyholder and fetch the session again.
+    Resync(Notice),
+}
+
+/// Codes that mean "the page shows an older state than the server's".
+const STALE: &[&str] = &[
+    "not_opened",
+    "already_verified",
+    "no_code_sent",
+    "not_verified",
+    "item_out_of_order",
+    "no_such_item",
+    "items_remaining",
+    "resend_too_soon",
+];
+
+/// Codes that mean this link cannot be used at all.
+const DEAD_LINK: &[&str] = &[
+    "invalid_link",
+    "link_missing",
+    "link_not_found",
+    "unauthorized",
+];
+
+/// Decides what the page does with the result of `request`. Pure.
+pub fn react(request: &Request, result: Result<SessionView, Failure>) -> Outcome {
+    let failure = match result {
+        Ok(view) => return Outcome::Show(view),
+        Err(f) => f,
+    };
+    let code = failure.code().unwrap_or_default();
+    let retry = failure.is_transient().then(|| request.clone());
+    if code == "link_expired" {
+        return Outcome::Halt(Halt::Expired);
+    }
+    if code == "revisit_finished" {
+        return Outcome::Halt(Halt::Finished);
+    }
+    let in_panel = request.place() == Place::SwitchPanel;
+    if *request == Request::Load || (DEAD_LINK.contains(&code) && !in_panel) {
+        return Outcome::Halt(Halt::Failed {
+            text: failure.text(),
+            retry,
+        });
+    }
+    let notice = Notice {
+        text: failure.text(),
+        retry,
+        place: request.place(),
+    };
+    if STALE.contains(&code) {
+        Outcome::Resync(notice)
+    } else {
+        Outcome::Notice(notice)
+    }
+}
+
+/// A comment as the API wants it: trimmed, and absent when empty.
+pub fn optional_text(text: &str) -> Option<String> {
+    let text = text.trim();
+    (!text.is_empty()).then(|| text.to_string())
+}
+
+/// The page's handle on the revisit, shared through context. All fields are signals, so it is `Copy`.
+#[derive(Clone, Copy)]
+pub struct LiveSession {
+    api: StoredValue<Option<RevisitApi>>,
+    /// The last view the API returned.
+    pub view: RwSignal<Option<SessionView>>,
+    pub halt: RwSignal<Option<Halt>>,
+    pub notice: RwSignal<Option<Notice>>,
+    /// A call is in flight: action buttons are disabled so nothing is sent twice.
+    pub busy: RwSignal<bool>,
+}
+
+impl LiveSession {
+    /// Starts the session for the link at `path` and loads it; a path without a valid token fails at once.
+    pub fn start(path: &str) -> Self {
+        let (api, halt) = match RevisitApi::for_path(path) {
+            Ok(api) => (Some(api), None),
+            Err(f) => (
+                None,
+                Some(Halt::Failed {
+                    text: f.text(),
+                    retry: None,
+                }),
+            ),
+        };
+        let session = Self {
+            api: StoredValue::new(api),
+            view: RwSignal::new(None),
+            halt: RwSignal::new(halt),
+            notice: RwSignal::new(None),
+            busy: RwSignal::new(false),
+        };
+        session.run(Request::Load);
+        session
+    }
+
+    /// Reads one thing from the current view (reactively), or the default before the first load.
+    pub fn field<T: Default>(self, f: impl FnOnce(&SessionView) -> T) -> T {
+        self.view.with(|v| v.as_ref().map(f).unwrap_or_default())
+    }
+
+    /// Shows a notice on the page without calling the API (e.g. a malformed code).
+    pub fn say(self, text: &str) {
+        self.notice.set(Some(Notice {
+            text: text.to_string(),
+            retry: None,
+            place: Place::Page,
+        }));
+    }
+
+    /// Sends a request on the policyholder's behalf, unless one is already in flight.
+    pub fn run(self, request: Request) {
+        if self.busy.get_untracked() {
+            return;
+        }
+        self.notice.set(None);
+        self.send(request);
+    }
+
+    fn send(self, request: Request) {
+        let Some(api) = self.api.get_value() else {
+            self.apply(react(&request, Err(Failure::local("invalid_link"))));
+            return;
+        };
+        self.busy.set(true);
+        let view = self.view.get_untracked();
+        leptos::task::spawn_local(async move {
+            let result = match &request {
+                Request::Load => api.session().await,
+                Request::SendCode => api.send_code().await,
+                Request::Verify { code } => api.verify(code).await,
+                Request::Answer {
+                    index,
+                    answer,
+                    comment,
+                } => match view.as_ref().and_then(|v| api.verified(v)) {
+                    Some(verified) => verified.answer(*index, *answer, comment.clone()).await,
+                    None => Err(Failure::local("not_verified")),
+                },
+                Request::Complete => match view.as_ref().and_then(|v| api.verified(v)) {
+                    Some(verified) => verified.complete().await,
+                    None => Err(Failure::local("not_verified")),
+                },
+                Request::SwitchToPhone { reason } => api.switch_to_phone(reason.clone()).await,
+            };
+            self.busy.set(false);
+            self.apply(react(&request, result));
+        });
+    }
+
+    fn apply(self, outcome: Outcome) {
+        match outcome {
+            Outcome::Show(view) => {
+                self.halt.set(None);
+                self.view.set(Some(view));
+            }
+            Outcome::Halt(halt) => self.halt.set(Some(halt)),
+            Outcome::Notice(notice) => self.notice.set(Some(notice)),
+            Outcome::Resync(notice) => {
+                self.notice.set(Some(notice));
+                // Not `run`: that would clear the notice we just set.
+                self.send(Request::Load);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use huifang_core::session::Stage;
+    use huifang_core::wire::ApiError;
+
+    fn refused(code: &str) -> Result<SessionView, Failure> {
+        Err(Failure::Refused(ApiError::new(code, "x")))
+    }
+
+    fn answer() -> Request {
+        Request::Answer {
+            index: 1,
+            answer: AnswerKind::No,
+            comment: None,
+        }
+    }
+
+    #[test]
+    fn a_network_failure_on_load_is_a_page_with_retry() {
+        let outcome = react(&Request::Load, Err(Failure::Network));
+        assert_eq!(
+            outcome,
+            Outcome::Halt(Halt::Failed {
+                text: "网络不稳定，请稍后重试".into(),
+                retry: Some(Request::Load)
+            })
+        );
+    }
+
+    #[test]
+    fn a_network_failure_on_an_action_keeps_the_page_and_offers_the_same_action_again() {
+        match react(&answer(), Err(Failure::Network)) {
+            Outcome::Notice(n) => {
+                assert_eq!(n.retry, Some(answer()));
+                assert_eq!(n.place, Place::Page);
+            }
+            other => panic!("{other:?}"),
+        }
+        let switch = Request::SwitchToPhone { reason: None };
+        match react(&switch, Err(Failure::Network)) {
+            Outcome::Notice(n) => assert_eq!(n.place, Place::SwitchPanel),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn expiry_and_dead_links_replace_the_page_whatever_was_asked() {
+        assert_eq!(
+            react(&answer(), refused("link_expired")),
+            Outcome::Halt(Halt::Expired)
+        );
+        assert_eq!(
+            react(&Request::Load, refused("link_expired")),
+            Outcome::Halt(Halt::Expired)
+        );
+        match react(&Request::SendCode, refused("link_not_found")) {
+            Outcome::Halt(Halt::Failed { retry, .. }) => assert_eq!(retry, None),
+            other => panic!("{other:?}"),
+        }
+        // The switch panel keeps its own message, so the confirm button never seems to do nothing.
+        let switch = Request::SwitchToPhone { reason: None };
+        match react(&switch, refused("invalid_link")) {
+            Outcome::Notice(n) => assert_eq!(n.place, Place::SwitchPanel),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_stale_page_resyncs_and_a_wrong_code_does_not() {
+        assert!(matches!(
+            react(&answer(), refused("item_out_of_order")),
+            Outcome::Resync(_)
+        ));
+        assert!(matches!(
+            react(&Request::Complete, refused("items_remaining")),
+            Outcome::Resync(_)
+        ));
+        let code = OtpCode::parse("123456").unwrap();
+        match react(&Request::Verify { code }, refused("wrong_code")) {
+            Outcome::Notice(n) => assert_eq!(n.retry, None),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_view_is_shown() {
+        let view = SessionView {
+            stage: Stage::SwitchedToPhone,
+            policy_masked: String::new(),
+            holder_masked: String::new(),
+            phone_masked: String::new(),
+            product: String::new(),
+            expires_at: String::new(),
+            resend_after_secs: 0,
+            item_count: 0,
+            items: vec![],
+        };
+        assert_eq!(
+            react(&Request::SwitchToPhone { reason: None }, Ok(view.clone())),
+            Outcome::Show(view)
+        );
+    }
+
+    #[test]
+    fn comments_are_trimmed_and_empty_ones_dropped() {
+        assert_eq!(optional_text("  \n "), None);
+        assert_eq!(optional_text(" 没收到合同 "), Some("没收到合同".into()));
+    }
+}

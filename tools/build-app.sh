@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Builds the policyholder app into app/dist: release wasm, wasm-bindgen glue, wasm-opt, the HTML shell,
+# its boot script and the CSS. Run from the repository root. Downloads nothing: every tool must
+# already be installed (see BUILD notes: wasm-bindgen 0.2.130, npm binaryen 132 for wasm-opt).
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+
+WASM_BINDGEN="${WASM_BINDGEN:-wasm-bindgen}"
+WASM_OPT="${WASM_OPT:-node_modules/binaryen/bin/wasm-opt}"
+OUT=app/dist
+# Built aside and copied in at the end, so a running `wrangler dev` never sees a half-built or
+# deleted app/dist (deleting the directory under it breaks its asset serving until restarted).
+STAGE=target/app-dist
+
+cargo build --release --target wasm32-unknown-unknown -p app
+
+rm -rf "$STAGE"
+mkdir -p "$STAGE"
+"$WASM_BINDGEN" --target web --no-typescript --out-dir "$STAGE" --out-name app \
+  target/wasm32-unknown-unknown/release/app.wasm
+
+if [ -x "$WASM_OPT" ]; then
+  # Debian's wasm-opt (108) breaks this output; the npm binaryen build (132) is the one that works.
+  "$WASM_OPT" -Oz "$STAGE/app_bg.wasm" -o "$STAGE/app_bg.wasm"
+else
+  echo "warning: $WASM_OPT not found; app_bg.wasm is not size-optimized" >&2
+fi
+
+cp app/index.html app/boot.js "$STAGE/"
+cp style/app.css "$STAGE/app.css"
+
+mkdir -p "$OUT"
+cp "$STAGE"/* "$OUT/"
+# Drop files an earlier build left behind.
+for f in "$OUT"/*; do
+  [ -e "$STAGE/$(basename "$f")" ] || rm -rf "$f"
+done
+
+ls -l "$OUT"
