@@ -1,1 +1,69 @@
-fn main() {}
+//! `huifang-origin`: reads the subcommand and hands over to the library.
+
+use origin::config::{ConfigError, ServeConfig};
+use origin::dev_secrets;
+use std::path::Path;
+use std::process::ExitCode;
+
+const USAGE: &str = "\
+usage:
+  huifang-origin serve [--listen ADDR] [--db PATH] [--edge-keys kid=hex,...] [--sms-outbox]
+      --listen     HUIFANG_ORIGIN_LISTEN     default 127.0.0.1:8788
+      --db         HUIFANG_ORIGIN_DB         default origin.sqlite3
+      --edge-keys  HUIFANG_EDGE_PUBLIC_KEYS  required: the edge public keys to trust
+      --sms-outbox HUIFANG_SMS_OUTBOX=1      serve GET /sms/outbox (local and test use only)
+  huifang-origin dev-secrets PATH   create or complete a wrangler .dev.vars file
+  huifang-origin public-key PATH    print the edge public key from it as kid=hex";
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let Some((command, rest)) = args.split_first() else {
+        return usage_error();
+    };
+    match (command.as_str(), rest) {
+        ("serve", rest) => match ServeConfig::from_args(rest, |name| std::env::var(name).ok()) {
+            Ok(config) => match origin::serve(config).await {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => fail(&e.to_string(), 1),
+            },
+            Err(ConfigError::Help) => help(),
+            Err(e) => fail(&e.to_string(), 2),
+        },
+        ("dev-secrets", [path]) => match dev_secrets::ensure(Path::new(path)) {
+            Ok(added) if added.is_empty() => {
+                println!("{path}: every key is already set; nothing changed");
+                ExitCode::SUCCESS
+            }
+            Ok(added) => {
+                println!("{path}: added {}", added.join(", "));
+                ExitCode::SUCCESS
+            }
+            Err(e) => fail(&e.to_string(), 1),
+        },
+        ("public-key", [path]) => match dev_secrets::public_key(Path::new(path)) {
+            Ok(line) => {
+                println!("{line}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => fail(&e.to_string(), 1),
+        },
+        ("--help" | "-h" | "help", []) => help(),
+        _ => usage_error(),
+    }
+}
+
+fn help() -> ExitCode {
+    println!("{USAGE}");
+    ExitCode::SUCCESS
+}
+
+fn usage_error() -> ExitCode {
+    eprintln!("{USAGE}");
+    ExitCode::from(2)
+}
+
+fn fail(message: &str, code: u8) -> ExitCode {
+    eprintln!("huifang-origin: {message}");
+    ExitCode::from(code)
+}

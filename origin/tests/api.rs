@@ -1,0 +1,612 @@
+//! The origin's HTTP API, driven through its router with a real SQLite archive in a temp directory.
+
+// Test helpers are plain functions, which clippy's `allow-unwrap-in-tests` does not cover; a failed
+// unwrap here is a failed test.
+#![allow(clippy::unwrap_used)]
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use axum::Router;
+use huifang_core::domain::PersonName;
+use huifang_core::record::{Record, SealedRecord};
+use huifang_core::script::{Script, ScriptItem};
+use huifang_core::session::{AnswerKind, Event, Revisit, Session};
+use huifang_core::signing::{EdgeKey, TrustedKeys};
+use huifang_core::time::DAY_MS;
+use huifang_core::{OtpCode, Phone, PolicyNumber, RevisitId, Timestamp};
+use origin::archive::SqliteArchive;
+use origin::{app, AppState};
+use serde_json::{json, Value};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use tower::ServiceExt;
+
+const NOW_SECS: u64 = 1_800_000_600;
+
+fn clock() -> Timestamp {
+    Timestamp(NOW_SECS * 1_000)
+}
+
+fn edge_key() -> EdgeKey {
+    EdgeKey::from_seed_hex("edge-1", &"2a".repeat(32)).unwrap()
+}
+
+fn stranger_key() -> EdgeKey {
+    EdgeKey::from_seed_hex("edge-9", &"07".repeat(32)).unwrap()
+}
+
+/// A router over a fresh archive in its own directory, removed on drop.
+struct TestOrigin {
+    router: Router,
+    dir: PathBuf,
+}
+
+impl Drop for TestOrigin {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn origin_with(sms_outbox: bool) -> TestOrigin {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "huifang-origin-api-{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    let archive = SqliteArchive::open(&dir.join("origin.sqlite3")).unwrap();
+    let keys = TrustedKeys::parse(&format!("edge-1={}", edge_key().public_key_hex())).unwrap();
+    let state = AppState::new(Arc::new(archive), keys, sms_outbox).with_clock(clock);
+    TestOrigin {
+        router: app(state),
+        dir,
+    }
+}
+
+fn origin() -> TestOrigin {
+    origin_with(true)
+}
+
+impl TestOrigin {
+    async fn call(&self, request: Request<Body>) -> (StatusCode, Value) {
+        let response = self.router.clone().oneshot(request).await.unwrap();
+        let status = response.status();
+        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        let body = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes)
+                .unwrap_or_else(|_| panic!("not JSON: {}", String::from_utf8_lossy(&bytes)))
+        };
+        (status, body)
+    }
+
+    async fn get(&self, uri: &str) -> (StatusCode, Value) {
+        self.call(Request::get(uri).body(Body::empty()).unwrap())
+            .await
+    }
+
+    async fn post_record(&self, sealed: &SealedRecord) -> (StatusCode, Value) {
+        self.call(json_post("/records", serde_json::to_vec(sealed).unwrap()))
+            .await
+    }
+
+    async fn record(&self, id: &RevisitId) -> (StatusCode, Value) {
+        self.get(&format!("/records/{id}")).await
+    }
+}
+
+fn json_post(uri: &str, body: Vec<u8>) -> Request<Body> {
+    Request::post(uri)
+        .header("content-type", "application/json")
+        .body(Body::from(body))
+        .unwrap()
+}
+
+// ---- records -----------------------------------------------------------------------------------
+
+fn script() -> Script {
+    let item = |id: &str, title: &str| ScriptItem {
+        id: id.into(),
+        title: title.into(),
+        body: format!("{title}：请完整阅读本条内容。"),
+    };
+    Script {
+        id: "basic".into(),
+        version: "2026.1".into(),
+        items: vec![
+            item("holder", "您是否为投保人本人？"),
+            item("signed", "投保单是否由您亲笔签名？"),
+            item("cooling-off", "您是否知道犹豫期及其权利？"),
+        ],
+    }
+}
+
+fn revisit(id: RevisitId) -> Revisit {
+    let t0 = Timestamp(1_800_000_000_000);
+    Revisit {
+        id,
+        policy_number: PolicyNumber::parse("P20260001").unwrap(),
+        product: "鑫享人生年金保险".into(),
+        holder_name: PersonName::parse("张三").unwrap(),
+        phone: Phone::parse("13812345678").unwrap(),
+        id_number_digest: "00".repeat(32),
+        link_digest: "11".repeat(32),
+        created_at: t0,
+        cooling_off_ends_at: t0.plus_millis(15 * DAY_MS),
+        script: script(),
+    }
+}
+
+fn step(session: Session, event: Event, secs: u64) -> Session {
+    let (session, result) = session.apply(event, Timestamp(1_800_000_000_000 + secs * 1_000));
+    result.unwrap();
+    session
+}
+
+/// A session verified by SMS code and with every item answered as given, then completed.
+fn finished_session(id: RevisitId, answers: &[AnswerKind]) -> Session {
+    let code = OtpCode::parse("246810").unwrap();
+    let mut s = Session::new(revisit(id));
+    s = step(s, Event::Open, 1);
+    s = step(
+        s,
+        Event::IssueCode {
+            code: code.clone(),
+            salt: [5; 16],
+        },
+        2,
+    );
+    s = step(s, Event::SubmitCode { code }, 30);
+    for (index, answer) in answers.iter().enumerate() {
+        let comment = (*answer == AnswerKind::No).then(|| "没有收到合同".to_string());
+        s = step(
+            s,
+            Event::Answer {
+                index,
+                answer: *answer,
+                comment,
+            },
+            40 + index as u64 * 20,
+        );
+    }
+    step(s, Event::Complete, 200)
+}
+
+fn sealed_with(key: &EdgeKey, id_byte: u8, answers: &[AnswerKind]) -> SealedRecord {
+    let session = finished_session(RevisitId::from_random([id_byte; 12]), answers);
+    Record::of(&session).unwrap().seal(key)
+}
+
+const ALL_YES: [AnswerKind; 3] = [AnswerKind::Yes; 3];
+
+#[tokio::test]
+async fn a_good_record_is_archived_and_acknowledged() {
+    let o = origin();
+    let sealed = sealed_with(&edge_key(), 1, &ALL_YES);
+    let (status, body) = o.post_record(&sealed).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(
+        body,
+        json!({
+            "revisit_id": sealed.record.revisit_id.as_str(),
+            "record_hash": sealed.seal.record_hash,
+            "duplicate": false,
+        })
+    );
+
+    // R3: it can be read back and verified later, exactly as sealed.
+    let (status, body) = o.record(&sealed.record.revisit_id).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["verified"], json!(true));
+    assert_eq!(body["problem_cases"], json!(0));
+    assert_eq!(body["received_at"], json!("2027-01-15T08:10:00.000Z"));
+    let back: SealedRecord = serde_json::from_value(body["sealed"].clone()).unwrap();
+    assert_eq!(back, sealed);
+}
+
+#[tokio::test]
+async fn the_same_record_again_is_a_duplicate() {
+    let o = origin();
+    let sealed = sealed_with(&edge_key(), 2, &ALL_YES);
+    assert_eq!(o.post_record(&sealed).await.0, StatusCode::OK);
+    let (status, body) = o.post_record(&sealed).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["duplicate"], json!(true));
+    assert_eq!(body["record_hash"], json!(sealed.seal.record_hash));
+}
+
+// R4: any change to a sealed record is detected and nothing is stored.
+#[tokio::test]
+async fn a_tampered_record_is_refused_and_not_stored() {
+    let o = origin();
+    let sealed = sealed_with(&edge_key(), 3, &ALL_YES);
+
+    let mut changed = sealed.clone();
+    changed.record.items[1].body.push('!');
+    let (status, body) = o.post_record(&changed).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body["code"], json!("record_hash_mismatch"));
+
+    // Recomputing the hash does not help: the signature no longer matches.
+    let mut rehashed = changed.clone();
+    rehashed.seal.record_hash = rehashed.record.hash();
+    let (status, body) = o.post_record(&rehashed).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body["code"], json!("signature_mismatch"));
+
+    let (status, body) = o.record(&sealed.record.revisit_id).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(body["code"], json!("record_not_found"));
+
+    // The genuine record is still accepted as a first delivery.
+    let (status, body) = o.post_record(&sealed).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["duplicate"], json!(false));
+}
+
+#[tokio::test]
+async fn a_record_sealed_by_an_unknown_key_is_refused() {
+    let o = origin();
+    let sealed = sealed_with(&stranger_key(), 4, &ALL_YES);
+    let (status, body) = o.post_record(&sealed).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body["code"], json!("unknown_key"));
+    assert_eq!(
+        o.record(&sealed.record.revisit_id).await.0,
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn a_different_record_for_the_same_revisit_conflicts_and_the_first_stays() {
+    let o = origin();
+    let first = sealed_with(&edge_key(), 5, &ALL_YES);
+    let second = sealed_with(
+        &edge_key(),
+        5,
+        &[AnswerKind::Yes, AnswerKind::No, AnswerKind::Yes],
+    );
+    assert_eq!(first.record.revisit_id, second.record.revisit_id);
+    assert_ne!(first.seal.record_hash, second.seal.record_hash);
+
+    assert_eq!(o.post_record(&first).await.0, StatusCode::OK);
+    let (status, body) = o.post_record(&second).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert_eq!(body["code"], json!("record_conflict"));
+
+    let (_, body) = o.record(&first.record.revisit_id).await;
+    assert_eq!(
+        body["sealed"]["seal"]["record_hash"],
+        json!(first.seal.record_hash)
+    );
+    // The conflicting record's "no" raised no problem case.
+    assert_eq!(body["problem_cases"], json!(0));
+}
+
+// R12: a "no" is recorded as a problem case, once, however often the record is delivered.
+#[tokio::test]
+async fn a_no_answer_creates_a_problem_case() {
+    let o = origin();
+    let sealed = sealed_with(
+        &edge_key(),
+        6,
+        &[AnswerKind::Yes, AnswerKind::No, AnswerKind::No],
+    );
+    assert_eq!(o.post_record(&sealed).await.0, StatusCode::OK);
+    assert_eq!(o.post_record(&sealed).await.0, StatusCode::OK);
+    let (status, body) = o.record(&sealed.record.revisit_id).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["problem_cases"], json!(2));
+}
+
+// R11: a revisit the policyholder switched to phone becomes a phone task due by the cooling-off end.
+#[test]
+fn a_switch_to_phone_raises_a_phone_task_and_a_completion_does_not() {
+    let s = Session::new(revisit(RevisitId::from_random([7; 12])));
+    let s = step(s, Event::Open, 1);
+    let s = step(
+        s,
+        Event::SwitchToPhone {
+            reason: Some("想电话回访".into()),
+        },
+        5,
+    );
+    let switched = Record::of(&s).unwrap().seal(&edge_key());
+    let entry = origin::records::new_record(&switched, clock()).unwrap();
+    let task = entry.phone_task.unwrap();
+    assert_eq!(task.reason, "switched_to_phone");
+    assert_eq!(task.due_by, switched.record.cooling_off_ends_at);
+    assert_eq!(entry.outcome, "switched_to_phone");
+
+    let completed = sealed_with(&edge_key(), 8, &ALL_YES);
+    let entry = origin::records::new_record(&completed, clock()).unwrap();
+    assert_eq!(entry.phone_task, None);
+    assert!(entry.problem_cases.is_empty());
+}
+
+#[tokio::test]
+async fn a_record_that_is_not_json_or_not_sent_as_json_gets_our_error() {
+    let o = origin();
+    let (status, body) = o
+        .call(json_post("/records", b"{\"record\":".to_vec()))
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(body["code"], json!("bad_json"));
+
+    let mut v = serde_json::to_value(sealed_with(&edge_key(), 9, &ALL_YES)).unwrap();
+    v["surprise"] = json!(1);
+    let (status, body) = o
+        .call(json_post("/records", v.to_string().into_bytes()))
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(body["code"], json!("bad_json"));
+
+    let request = Request::post("/records")
+        .header("content-type", "text/plain")
+        .body(Body::from("{}"))
+        .unwrap();
+    let (status, body) = o.call(request).await;
+    assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert_eq!(body["code"], json!("unsupported_media_type"));
+    assert!(body["message"]
+        .as_str()
+        .unwrap()
+        .contains("application/json"));
+}
+
+#[tokio::test]
+async fn an_oversized_record_is_refused_with_413() {
+    let o = origin();
+    let big = vec![b' '; 2 * 1024 * 1024 + 1];
+    let (status, body) = o.call(json_post("/records", big)).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(body["code"], json!("payload_too_large"));
+}
+
+#[tokio::test]
+async fn an_unknown_revisit_id_is_not_found() {
+    let o = origin();
+    for id in ["AAAAAAAAAAAAAAAA", "not-an-id"] {
+        let (status, body) = o.get(&format!("/records/{id}")).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{id}");
+        assert_eq!(body["code"], json!("record_not_found"), "{id}");
+    }
+    // A path that is not UTF-8 is refused with our error JSON, not axum's plain text.
+    let (status, body) = o.get("/records/%FF").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(body["code"], json!("bad_request"));
+}
+
+// ---- SMS hook ----------------------------------------------------------------------------------
+
+const PHONE: &str = "13812345678";
+
+fn sms_body(text: &str) -> Vec<u8> {
+    json!({
+        "revisit_id": RevisitId::from_random([1; 12]).as_str(),
+        "phone": PHONE,
+        "text": text,
+    })
+    .to_string()
+    .into_bytes()
+}
+
+fn signed_sms(key: &EdgeKey, ts: u64, body: Vec<u8>) -> Request<Body> {
+    Request::post("/sms")
+        .header("content-type", "application/json")
+        .header("x-huifang-key-id", key.key_id.as_str())
+        .header("x-huifang-timestamp", ts.to_string())
+        .header(
+            "x-huifang-signature",
+            key.sign_request("POST", "/sms", ts, &body),
+        )
+        .body(Body::from(body))
+        .unwrap()
+}
+
+const CODE_TEXT: &str =
+    "您的保单电子化回访验证码为246810，5分钟内有效。请勿将验证码告知他人，包括销售人员。";
+
+#[tokio::test]
+async fn a_signed_sms_is_accepted_and_its_code_shows_in_the_outbox() {
+    let o = origin();
+    let (status, body) = o
+        .call(signed_sms(&edge_key(), NOW_SECS, sms_body(CODE_TEXT)))
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    assert_eq!(body["accepted"], json!(true));
+    let first_id = body["message_id"].as_u64().unwrap();
+
+    let (status, body) = o
+        .call(signed_sms(
+            &edge_key(),
+            NOW_SECS,
+            sms_body("验证码为135790。"),
+        ))
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    let second_id = body["message_id"].as_u64().unwrap();
+    assert!(second_id > first_id);
+
+    // A formatted phone number finds the same messages, newest first.
+    let (status, body) = o.get("/sms/outbox?phone=%2B86%20138%201234%205678").await;
+    assert_eq!(status, StatusCode::OK);
+    let messages = body.as_array().unwrap();
+    assert_eq!(messages.len(), 2);
+    assert_eq!(messages[0]["message_id"], json!(second_id));
+    assert_eq!(messages[0]["code"], json!("135790"));
+    assert_eq!(
+        messages[1],
+        json!({
+            "message_id": first_id,
+            "revisit_id": RevisitId::from_random([1; 12]).as_str(),
+            "phone": PHONE,
+            "text": CODE_TEXT,
+            "code": "246810",
+            "received_at": "2027-01-15T08:10:00.000Z",
+        })
+    );
+
+    let (_, body) = o.get(&format!("/sms/outbox?phone={PHONE}&limit=1")).await;
+    assert_eq!(body.as_array().unwrap().len(), 1);
+    let (_, body) = o.get("/sms/outbox?phone=13900000000").await;
+    assert_eq!(body, json!([]));
+}
+
+#[tokio::test]
+async fn a_text_without_a_code_has_a_null_code() {
+    let o = origin();
+    let sent = o
+        .call(signed_sms(
+            &edge_key(),
+            NOW_SECS,
+            sms_body("您的回访链接已失效。"),
+        ))
+        .await;
+    assert_eq!(sent.0, StatusCode::ACCEPTED);
+    let (_, body) = o.get(&format!("/sms/outbox?phone={PHONE}")).await;
+    assert_eq!(body[0]["code"], Value::Null);
+}
+
+#[tokio::test]
+async fn the_sms_hook_refuses_unsigned_badly_signed_and_stale_requests() {
+    let o = origin();
+
+    let unsigned = json_post("/sms", sms_body(CODE_TEXT));
+    let (status, body) = o.call(unsigned).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(body["code"], json!("signature_missing"));
+
+    // Signed over one body, sent with another.
+    let mut tampered = signed_sms(&edge_key(), NOW_SECS, sms_body(CODE_TEXT));
+    *tampered.body_mut() = Body::from(sms_body("验证码为000000"));
+    let (status, body) = o.call(tampered).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(body["code"], json!("signature_mismatch"));
+
+    let (status, body) = o
+        .call(signed_sms(&edge_key(), NOW_SECS - 301, sms_body(CODE_TEXT)))
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(body["code"], json!("timestamp_outside_window"));
+
+    let (status, body) = o
+        .call(signed_sms(&stranger_key(), NOW_SECS, sms_body(CODE_TEXT)))
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(body["code"], json!("unknown_key"));
+
+    // Nothing refused reached the outbox.
+    let (_, body) = o.get(&format!("/sms/outbox?phone={PHONE}")).await;
+    assert_eq!(body, json!([]));
+}
+
+#[tokio::test]
+async fn a_signed_sms_with_bad_content_gets_our_error_json() {
+    let o = origin();
+    let (status, body) = o
+        .call(signed_sms(&edge_key(), NOW_SECS, b"{not json".to_vec()))
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(body["code"], json!("bad_json"));
+
+    let extra = json!({"revisit_id": RevisitId::from_random([1; 12]).as_str(), "phone": PHONE,
+        "text": "x", "cc": "13900000000"});
+    let (status, body) = o
+        .call(signed_sms(
+            &edge_key(),
+            NOW_SECS,
+            extra.to_string().into_bytes(),
+        ))
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(body["code"], json!("bad_json"));
+
+    let bad_phone = json!({"revisit_id": RevisitId::from_random([1; 12]).as_str(),
+        "phone": "12345", "text": "x"});
+    let (status, body) = o
+        .call(signed_sms(
+            &edge_key(),
+            NOW_SECS,
+            bad_phone.to_string().into_bytes(),
+        ))
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(body["code"], json!("invalid_phone"));
+
+    let mut form = signed_sms(&edge_key(), NOW_SECS, sms_body(CODE_TEXT));
+    form.headers_mut().insert(
+        "content-type",
+        "application/x-www-form-urlencoded".parse().unwrap(),
+    );
+    let (status, body) = o.call(form).await;
+    assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert_eq!(body["code"], json!("unsupported_media_type"));
+
+    let (status, body) = o
+        .call(signed_sms(
+            &edge_key(),
+            NOW_SECS,
+            sms_body(&"码".repeat(6_000)),
+        ))
+        .await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(body["code"], json!("payload_too_large"));
+}
+
+#[tokio::test]
+async fn the_outbox_checks_its_query() {
+    let o = origin();
+    for (query, code) in [
+        ("phone=12345", "invalid_phone"),
+        ("", "invalid_phone"),
+        ("phone=13812345678&limit=0", "invalid_limit"),
+        ("phone=13812345678&limit=101", "invalid_limit"),
+        ("phone=13812345678&limit=ten", "invalid_limit"),
+    ] {
+        let (status, body) = o.get(&format!("/sms/outbox?{query}")).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{query}");
+        assert_eq!(body["code"], json!(code), "{query}");
+    }
+    assert_eq!(
+        o.get("/sms/outbox?phone=13812345678&limit=100").await.0,
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn the_outbox_is_not_served_unless_enabled() {
+    let o = origin_with(false);
+    let (status, body) = o.get(&format!("/sms/outbox?phone={PHONE}")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(body["code"], json!("not_found"));
+    // The hook itself still works.
+    let (status, _) = o
+        .call(signed_sms(&edge_key(), NOW_SECS, sms_body(CODE_TEXT)))
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+}
+
+// ---- the rest ----------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn health_unknown_routes_and_wrong_methods() {
+    let o = origin();
+    assert_eq!(
+        o.get("/healthz").await,
+        (StatusCode::OK, json!({"ok": true}))
+    );
+
+    let (status, body) = o.get("/nowhere").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(body["code"], json!("not_found"));
+
+    let (status, body) = o.get("/sms").await;
+    assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(body["code"], json!("method_not_allowed"));
+}
