@@ -78,7 +78,7 @@ pub fn refusal_text(e: &ApiError) -> String {
             }
         }
         "wrong_code" => {
-            return match tries_left(&e.message) {
+            return match e.tries_left {
                 Some(0) => "验证码错误次数已达上限，请点击“重新发送”获取新的验证码。".to_string(),
                 Some(n) => format!("验证码不正确，您还可以再试 {n} 次。"),
                 None => "验证码不正确，请核对后重新输入。".to_string(),
@@ -106,20 +106,6 @@ pub fn refusal_text(e: &ApiError) -> String {
         _ => GENERIC_TEXT,
     };
     text.to_string()
-}
-
-/// Reads N from the core's "… N tries left …" (the error carries no field for it).
-fn tries_left(message: &str) -> Option<u32> {
-    let words: Vec<&str> = message
-        .split(|c: char| !c.is_ascii_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .collect();
-    words.windows(3).find_map(|w| {
-        let is_tries = matches!(w[1], "tries" | "try" | "attempts" | "attempt");
-        (is_tries && w[2] == "left")
-            .then(|| w[0].parse().ok())
-            .flatten()
-    })
 }
 
 /// Turns an HTTP answer into a view or a failure. Pure, so it is tested on the host.
@@ -272,18 +258,14 @@ mod tests {
 
     #[test]
     fn wrong_code_says_how_many_tries_are_left() {
-        let f = refused(
-            "wrong_code",
-            "the code is wrong; 3 tries left for this code",
-        );
-        assert_eq!(f.text(), "验证码不正确，您还可以再试 3 次。");
-        let f = refused(
-            "wrong_code",
-            "the code is wrong; 0 tries left for this code",
-        );
-        assert!(f.text().contains("重新发送"), "{}", f.text());
-        let f = refused("wrong_code", "nope");
-        assert_eq!(f.text(), "验证码不正确，请核对后重新输入。");
+        let with_tries = |n: Option<u8>| {
+            let mut e = ApiError::new("wrong_code", "the code is wrong");
+            e.tries_left = n;
+            Failure::Refused(e).text()
+        };
+        assert_eq!(with_tries(Some(3)), "验证码不正确，您还可以再试 3 次。");
+        assert!(with_tries(Some(0)).contains("重新发送"));
+        assert_eq!(with_tries(None), "验证码不正确，请核对后重新输入。");
     }
 
     #[test]

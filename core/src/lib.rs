@@ -5,6 +5,8 @@
 //! Requirement ids (R1–R15) refer to `DOMAIN.md`.
 
 pub mod domain;
+#[cfg(any(test, feature = "test-support"))]
+pub mod fixtures;
 pub mod record;
 pub mod script;
 pub mod session;

@@ -23,6 +23,17 @@ pub enum Outcome {
     Expired,
 }
 
+impl Outcome {
+    /// The wire spelling (`completed`, `switched_to_phone`, `expired`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Completed => "completed",
+            Self::SwitchedToPhone => "switched_to_phone",
+            Self::Expired => "expired",
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RecordItem {
@@ -203,6 +214,17 @@ mod tests {
 
     fn trusted() -> TrustedKeys {
         TrustedKeys::parse(&format!("edge-1={}", key().public_key_hex())).unwrap()
+    }
+
+    #[test]
+    fn outcome_names_are_the_wire_spelling() {
+        for o in [
+            Outcome::Completed,
+            Outcome::SwitchedToPhone,
+            Outcome::Expired,
+        ] {
+            assert_eq!(serde_json::to_value(o).unwrap(), o.as_str());
+        }
     }
 
     #[test]

@@ -114,26 +114,9 @@ pub fn canonical_sha256<T: Serialize>(value: &T) -> String {
 }
 
 #[cfg(test)]
-pub(crate) fn sample_script() -> Script {
-    let item = |id: &str, title: &str| ScriptItem {
-        id: id.into(),
-        title: title.into(),
-        body: format!("{title}：请完整阅读本项内容。"),
-    };
-    Script {
-        id: "default".into(),
-        version: "1".into(),
-        items: vec![
-            item("holder", "您是否为投保人本人？"),
-            item("signature", "投保单是否由您亲笔签名？"),
-            item("cooling-off", "您是否知道犹豫期及退保权利？"),
-        ],
-    }
-}
-
-#[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fixtures::sample_script;
 
     #[test]
     fn a_sound_script_passes() {

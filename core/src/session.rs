@@ -236,6 +236,14 @@ impl Refusal {
         }
     }
 
+    /// Tries the current code has left, for `WrongCode`.
+    pub fn tries_left(&self) -> Option<u8> {
+        match self {
+            Self::WrongCode { tries_left } => Some(*tries_left),
+            _ => None,
+        }
+    }
+
     /// Seconds after which trying again can succeed, where that is known.
     pub fn retry_after_secs(&self) -> Option<u64> {
         match self {
@@ -482,28 +490,15 @@ pub fn code_sms_text(code: &OtpCode) -> String {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::script::sample_script;
+    pub(crate) use crate::fixtures::T0;
+    use crate::fixtures::{at, sample_revisit, CODE, COMPLETED_AFTER_SECS};
 
-    pub const T0: Timestamp = Timestamp(1_800_000_000_000);
-    const CODE: &str = "246810";
-
-    pub(crate) fn new_session() -> Session {
-        Session::new(Revisit {
-            id: RevisitId::from_random([1; 12]),
-            policy_number: PolicyNumber::parse("P20260001").unwrap(),
-            product: "鑫享人生年金保险".into(),
-            holder_name: PersonName::parse("张三").unwrap(),
-            phone: Phone::parse("13812345678").unwrap(),
-            id_number_digest: "00".repeat(32),
-            link_digest: "11".repeat(32),
-            created_at: T0,
-            cooling_off_ends_at: T0.plus_millis(15 * crate::time::DAY_MS),
-            script: sample_script(),
-        })
+    fn id() -> RevisitId {
+        RevisitId::from_random([1; 12])
     }
 
-    fn at(secs: u64) -> Timestamp {
-        T0.plus_millis(secs * 1_000)
+    pub(crate) fn new_session() -> Session {
+        Session::new(sample_revisit(id()))
     }
 
     fn ok(s: Session, e: Event, now: Timestamp) -> (Session, Effect) {
@@ -544,17 +539,11 @@ pub(crate) mod tests {
     }
 
     pub(crate) fn verified_session() -> Session {
-        let (s, _) = ok(new_session(), Event::Open, at(1));
-        let (s, _) = ok(s, issue(CODE), at(2));
-        ok(s, submit(CODE), at(30)).0
+        crate::fixtures::verified_session(id())
     }
 
     pub(crate) fn completed_session() -> Session {
-        let mut s = verified_session();
-        for i in 0..3 {
-            s = ok(s, yes(i), at(40 + i as u64 * 20)).0;
-        }
-        ok(s, Event::Complete, at(120)).0
+        crate::fixtures::finished_session(id(), &[AnswerKind::Yes; 3])
     }
 
     #[test]
@@ -562,7 +551,7 @@ pub(crate) mod tests {
         let s = completed_session();
         assert_eq!(s.stage, Stage::Completed);
         assert_eq!(s.answers.len(), 3);
-        assert_eq!(s.finished_at, Some(at(120)));
+        assert_eq!(s.finished_at, Some(at(COMPLETED_AFTER_SECS)));
         let kinds: Vec<_> = s.trace.iter().map(|t| &t.event).collect();
         assert_eq!(kinds.first(), Some(&&TraceEvent::Created));
         assert_eq!(kinds.last(), Some(&&TraceEvent::Completed));

@@ -15,6 +15,9 @@ pub struct ApiError {
     pub message: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retry_after_secs: Option<u64>,
+    /// For `wrong_code`: how many tries the code has left.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tries_left: Option<u8>,
 }
 
 impl ApiError {
@@ -23,6 +26,7 @@ impl ApiError {
             code: code.to_string(),
             message: message.into(),
             retry_after_secs: None,
+            tries_left: None,
         }
     }
 }
@@ -233,6 +237,15 @@ pub struct SmsRequest {
     pub text: String,
 }
 
+/// The origin's answer to `POST /sms`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SmsAccepted {
+    /// Always true.
+    pub accepted: bool,
+    /// The gateway's id for the message.
+    pub message_id: u64,
+}
+
 /// The origin's answer to `POST /records`: the edge may forget the session once it has this.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RecordAck {
@@ -245,7 +258,7 @@ pub struct RecordAck {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::script::sample_script;
+    use crate::fixtures::sample_script;
     use crate::session::tests::{completed_session, new_session, verified_session, T0};
 
     fn request() -> CreateRevisit {

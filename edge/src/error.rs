@@ -98,6 +98,7 @@ impl EdgeError {
         let mut body = ApiError::new(self.code(), self.to_string());
         if let Self::Refused(r) = self {
             body.retry_after_secs = r.retry_after_secs();
+            body.tries_left = r.tries_left();
         }
         body
     }

@@ -19,14 +19,6 @@ use std::sync::Arc;
 /// Largest `POST /records` body accepted.
 pub const MAX_RECORD_BODY: usize = 2 * 1024 * 1024;
 
-fn outcome_name(outcome: Outcome) -> &'static str {
-    match outcome {
-        Outcome::Completed => "completed",
-        Outcome::SwitchedToPhone => "switched_to_phone",
-        Outcome::Expired => "expired",
-    }
-}
-
 /// What to archive for a verified record received at `now`.
 pub fn new_record(sealed: &SealedRecord, now: Timestamp) -> Result<NewRecord, OriginError> {
     let record = &sealed.record;
@@ -47,14 +39,14 @@ pub fn new_record(sealed: &SealedRecord, now: Timestamp) -> Result<NewRecord, Or
     let phone_task = match record.outcome {
         Outcome::Completed => None,
         other => Some(PhoneTask {
-            reason: outcome_name(other),
+            reason: other.as_str(),
             due_by: record.cooling_off_ends_at,
         }),
     };
     Ok(NewRecord {
         revisit_id: record.revisit_id.clone(),
         policy_number: record.policy_number.as_str().to_string(),
-        outcome: outcome_name(record.outcome).to_string(),
+        outcome: record.outcome.as_str().to_string(),
         record_hash: sealed.seal.record_hash.clone(),
         key_id: sealed.seal.key_id.clone(),
         received_at: now,

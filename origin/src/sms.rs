@@ -11,7 +11,7 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
 use huifang_core::signing::{SignedRequest, HEADER_KEY_ID, HEADER_SIGNATURE, HEADER_TIMESTAMP};
-use huifang_core::wire::SmsRequest;
+use huifang_core::wire::{SmsAccepted, SmsRequest};
 use huifang_core::{Phone, RevisitId, Timestamp};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -71,15 +71,6 @@ impl SmsGateway for Outbox {
             received_at: sms.received_at,
         })?)
     }
-}
-
-/// `202` reply to `POST /sms`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SmsAccepted {
-    /// Always true.
-    pub accepted: bool,
-    /// The gateway's id for the message.
-    pub message_id: u64,
 }
 
 /// `POST /sms`: verifies the edge's signature, then hands the message to the gateway.

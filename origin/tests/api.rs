@@ -7,13 +7,11 @@
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use axum::Router;
-use huifang_core::domain::PersonName;
+use huifang_core::fixtures::{at, finished_session, sample_revisit};
 use huifang_core::record::{Record, SealedRecord};
-use huifang_core::script::{Script, ScriptItem};
-use huifang_core::session::{AnswerKind, Event, Revisit, Session};
+use huifang_core::session::{AnswerKind, Event, Session};
 use huifang_core::signing::{EdgeKey, TrustedKeys};
-use huifang_core::time::DAY_MS;
-use huifang_core::{OtpCode, Phone, PolicyNumber, RevisitId, Timestamp};
+use huifang_core::{RevisitId, Timestamp};
 use origin::archive::SqliteArchive;
 use origin::{app, AppState};
 use serde_json::{json, Value};
@@ -108,74 +106,6 @@ fn json_post(uri: &str, body: Vec<u8>) -> Request<Body> {
 }
 
 // ---- records -----------------------------------------------------------------------------------
-
-fn script() -> Script {
-    let item = |id: &str, title: &str| ScriptItem {
-        id: id.into(),
-        title: title.into(),
-        body: format!("{title}：请完整阅读本条内容。"),
-    };
-    Script {
-        id: "basic".into(),
-        version: "2026.1".into(),
-        items: vec![
-            item("holder", "您是否为投保人本人？"),
-            item("signed", "投保单是否由您亲笔签名？"),
-            item("cooling-off", "您是否知道犹豫期及其权利？"),
-        ],
-    }
-}
-
-fn revisit(id: RevisitId) -> Revisit {
-    let t0 = Timestamp(1_800_000_000_000);
-    Revisit {
-        id,
-        policy_number: PolicyNumber::parse("P20260001").unwrap(),
-        product: "鑫享人生年金保险".into(),
-        holder_name: PersonName::parse("张三").unwrap(),
-        phone: Phone::parse("13812345678").unwrap(),
-        id_number_digest: "00".repeat(32),
-        link_digest: "11".repeat(32),
-        created_at: t0,
-        cooling_off_ends_at: t0.plus_millis(15 * DAY_MS),
-        script: script(),
-    }
-}
-
-fn step(session: Session, event: Event, secs: u64) -> Session {
-    let (session, result) = session.apply(event, Timestamp(1_800_000_000_000 + secs * 1_000));
-    result.unwrap();
-    session
-}
-
-/// A session verified by SMS code and with every item answered as given, then completed.
-fn finished_session(id: RevisitId, answers: &[AnswerKind]) -> Session {
-    let code = OtpCode::parse("246810").unwrap();
-    let mut s = Session::new(revisit(id));
-    s = step(s, Event::Open, 1);
-    s = step(
-        s,
-        Event::IssueCode {
-            code: code.clone(),
-            salt: [5; 16],
-        },
-        2,
-    );
-    s = step(s, Event::SubmitCode { code }, 30);
-    for (index, answer) in answers.iter().enumerate() {
-        let comment = (*answer == AnswerKind::No).then(|| "没有收到合同".to_string());
-        s = step(
-            s,
-            Event::Answer {
-                index,
-                answer: *answer,
-                comment,
-            },
-            40 + index as u64 * 20,
-        );
-    }
-    step(s, Event::Complete, 200)
-}
 
 fn sealed_with(key: &EdgeKey, id_byte: u8, answers: &[AnswerKind]) -> SealedRecord {
     let session = finished_session(RevisitId::from_random([id_byte; 12]), answers);
@@ -307,15 +237,11 @@ async fn a_no_answer_creates_a_problem_case() {
 // R11: a revisit the policyholder switched to phone becomes a phone task due by the cooling-off end.
 #[test]
 fn a_switch_to_phone_raises_a_phone_task_and_a_completion_does_not() {
-    let s = Session::new(revisit(RevisitId::from_random([7; 12])));
-    let s = step(s, Event::Open, 1);
-    let s = step(
-        s,
-        Event::SwitchToPhone {
-            reason: Some("想电话回访".into()),
-        },
-        5,
-    );
+    let s = Session::new(sample_revisit(RevisitId::from_random([7; 12])));
+    let (s, _) = s.apply(Event::Open, at(1));
+    let reason = Some("想电话回访".into());
+    let (s, result) = s.apply(Event::SwitchToPhone { reason }, at(5));
+    result.unwrap();
     let switched = Record::of(&s).unwrap().seal(&edge_key());
     let entry = origin::records::new_record(&switched, clock()).unwrap();
     let task = entry.phone_task.unwrap();

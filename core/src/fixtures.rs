@@ -1,0 +1,91 @@
+//! Sample scripts and sessions for tests, here and in the crates that use the core
+//! (feature `test-support`). Never used by production code.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use crate::domain::{OtpCode, PersonName, Phone, PolicyNumber, RevisitId};
+use crate::script::{Script, ScriptItem};
+use crate::session::{AnswerKind, Event, Revisit, Session};
+use crate::time::{Timestamp, DAY_MS};
+
+/// The creation time of every sample revisit.
+pub const T0: Timestamp = Timestamp(1_800_000_000_000);
+/// The SMS code the sample sessions are verified with.
+pub const CODE: &str = "246810";
+/// Seconds after `T0` at which `finished_session` completes.
+pub const COMPLETED_AFTER_SECS: u64 = 200;
+
+/// `T0` plus whole seconds.
+pub fn at(secs: u64) -> Timestamp {
+    T0.plus_millis(secs * 1_000)
+}
+
+/// A three-item script.
+pub fn sample_script() -> Script {
+    let item = |id: &str, title: &str| ScriptItem {
+        id: id.into(),
+        title: title.into(),
+        body: format!("{title}：请完整阅读本项内容。"),
+    };
+    Script {
+        id: "default".into(),
+        version: "1".into(),
+        items: vec![
+            item("holder", "您是否为投保人本人？"),
+            item("signature", "投保单是否由您亲笔签名？"),
+            item("cooling-off", "您是否知道犹豫期及退保权利？"),
+        ],
+    }
+}
+
+/// A revisit created at `T0`, with fifteen days of cooling-off left.
+pub fn sample_revisit(id: RevisitId) -> Revisit {
+    Revisit {
+        id,
+        policy_number: PolicyNumber::parse("P20260001").unwrap(),
+        product: "鑫享人生年金保险".into(),
+        holder_name: PersonName::parse("张三").unwrap(),
+        phone: Phone::parse("13812345678").unwrap(),
+        id_number_digest: "00".repeat(32),
+        link_digest: "11".repeat(32),
+        created_at: T0,
+        cooling_off_ends_at: T0.plus_millis(15 * DAY_MS),
+        script: sample_script(),
+    }
+}
+
+fn step(session: Session, event: Event, secs: u64) -> Session {
+    let (session, result) = session.apply(event.clone(), at(secs));
+    result.unwrap_or_else(|r| panic!("{event:?} refused: {r}"));
+    session
+}
+
+/// Opened, verified with `CODE` at 30 s, nothing answered.
+pub fn verified_session(id: RevisitId) -> Session {
+    let code = OtpCode::parse(CODE).unwrap();
+    let s = step(Session::new(sample_revisit(id)), Event::Open, 1);
+    let s = step(
+        s,
+        Event::IssueCode {
+            code: code.clone(),
+            salt: [5; 16],
+        },
+        2,
+    );
+    step(s, Event::SubmitCode { code }, 30)
+}
+
+/// Verified, each item answered as given (20 s apart; a "no" carries a comment), then completed
+/// at `COMPLETED_AFTER_SECS`.
+pub fn finished_session(id: RevisitId, answers: &[AnswerKind]) -> Session {
+    let mut s = verified_session(id);
+    for (index, answer) in answers.iter().enumerate() {
+        let comment = (*answer == AnswerKind::No).then(|| "没有收到合同".to_string());
+        let event = Event::Answer {
+            index,
+            answer: *answer,
+            comment,
+        };
+        s = step(s, event, 40 + index as u64 * 20);
+    }
+    step(s, Event::Complete, COMPLETED_AFTER_SECS)
+}
