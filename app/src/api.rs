@@ -94,6 +94,9 @@ pub fn refusal_text(e: &ApiError) -> String {
         "items_remaining" => "还有未确认的事项，请逐项确认后再提交。",
         "comment_too_long" => "补充说明或原因最多 500 字，请删减后再提交。",
         "invalid_link" | "link_missing" => "链接不完整或有误，请从短信中的链接重新打开。",
+        "link_in_use" => {
+            "该回访链接已在另一台设备上打开。为保护您的信息，回访只能在首次打开链接的设备上继续。如需改为电话回访，请在该设备上操作，或直接联系您的保险公司。"
+        }
         "link_not_found" => "找不到该回访，链接可能有误或已失效。如有疑问请联系保险公司。",
         "unauthorized" => "无法确认此链接，请从短信中的链接重新打开。",
         "rate_limited" | "too_many_requests" => "操作过于频繁，请稍后再试。",
@@ -290,6 +293,7 @@ mod tests {
             "invalid_code_format",
             "invalid_link",
             "link_not_found",
+            "link_in_use",
             "unauthorized",
             "comment_too_long",
         ];

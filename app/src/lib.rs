@@ -70,6 +70,7 @@ pub fn page_for(view: Option<&SessionView>, halt: Option<&Halt>) -> Page {
         Stage::Completed => Page::Done,
         Stage::SwitchedToPhone => Page::Switched,
         Stage::Expired => Page::Expired,
+        Stage::Cancelled => Page::Finished,
     }
 }
 

@@ -97,6 +97,7 @@ const STALE: &[&str] = &[
 /// Codes that mean this link cannot be used at all.
 const DEAD_LINK: &[&str] = &[
     "invalid_link",
+    "link_in_use",
     "link_missing",
     "link_not_found",
     "unauthorized",

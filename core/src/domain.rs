@@ -5,7 +5,6 @@
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use std::fmt;
 
 /// Why a value from outside was refused. `code()` is stable and machine-readable.
@@ -292,7 +291,7 @@ impl LinkToken {
 
     /// Hex SHA-256 of the secret part: what the edge stores to recognise the link.
     pub fn secret_digest(&self) -> String {
-        hex::encode(Sha256::digest(self.secret.as_bytes()))
+        crate::signing::secret_digest(&self.secret)
     }
 
     pub fn as_string(&self) -> String {

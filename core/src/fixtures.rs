@@ -11,6 +11,8 @@ use crate::time::{Timestamp, DAY_MS};
 pub const T0: Timestamp = Timestamp(1_800_000_000_000);
 /// The SMS code the sample sessions are verified with.
 pub const CODE: &str = "246810";
+/// The device digest the sample sessions are bound to.
+pub const DEVICE: &str = "device-digest-1";
 /// Seconds after `T0` at which `finished_session` completes.
 pub const COMPLETED_AFTER_SECS: u64 = 200;
 
@@ -53,6 +55,13 @@ pub fn sample_revisit(id: RevisitId) -> Revisit {
     }
 }
 
+/// The first open, from `DEVICE`.
+pub fn open() -> Event {
+    Event::Open {
+        device: DEVICE.into(),
+    }
+}
+
 fn step(session: Session, event: Event, secs: u64) -> Session {
     let (session, result) = session.apply(event.clone(), at(secs));
     result.unwrap_or_else(|r| panic!("{event:?} refused: {r}"));
@@ -62,7 +71,7 @@ fn step(session: Session, event: Event, secs: u64) -> Session {
 /// Opened, verified with `CODE` at 30 s, nothing answered.
 pub fn verified_session(id: RevisitId) -> Session {
     let code = OtpCode::parse(CODE).unwrap();
-    let s = step(Session::new(sample_revisit(id)), Event::Open, 1);
+    let s = step(Session::new(sample_revisit(id)), open(), 1);
     let s = step(
         s,
         Event::IssueCode {

@@ -11,6 +11,7 @@ pub mod record;
 pub mod script;
 pub mod session;
 pub mod signing;
+pub mod throttle;
 pub mod time;
 pub mod wire;
 

@@ -21,6 +21,7 @@ pub enum Outcome {
     Completed,
     SwitchedToPhone,
     Expired,
+    Cancelled,
 }
 
 impl Outcome {
@@ -30,6 +31,17 @@ impl Outcome {
             Self::Completed => "completed",
             Self::SwitchedToPhone => "switched_to_phone",
             Self::Expired => "expired",
+            Self::Cancelled => "cancelled",
+        }
+    }
+
+    /// The session stage that ends with this outcome.
+    pub fn stage(self) -> Stage {
+        match self {
+            Self::Completed => Stage::Completed,
+            Self::SwitchedToPhone => Stage::SwitchedToPhone,
+            Self::Expired => Stage::Expired,
+            Self::Cancelled => Stage::Cancelled,
         }
     }
 }
@@ -120,6 +132,7 @@ impl Record {
             Stage::Completed => Outcome::Completed,
             Stage::SwitchedToPhone => Outcome::SwitchedToPhone,
             Stage::Expired => Outcome::Expired,
+            Stage::Cancelled => Outcome::Cancelled,
             _ => return Err(RecordError::NotFinished),
         };
         let finished_at = session.finished_at.ok_or(RecordError::NotFinished)?;
@@ -222,6 +235,7 @@ mod tests {
             Outcome::Completed,
             Outcome::SwitchedToPhone,
             Outcome::Expired,
+            Outcome::Cancelled,
         ] {
             assert_eq!(serde_json::to_value(o).unwrap(), o.as_str());
         }

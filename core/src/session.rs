@@ -8,6 +8,7 @@
 
 use crate::domain::{OtpCode, PersonName, Phone, PolicyNumber, RevisitId};
 use crate::script::Script;
+use crate::throttle::{Window, SENDS_PER_SESSION, WRONG_CODES_PER_SESSION};
 use crate::time::{Timestamp, MINUTE_MS, SECOND_MS};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -47,6 +48,8 @@ pub enum Stage {
     Completed,
     SwitchedToPhone,
     Expired,
+    /// The insurer cancelled the revisit (e.g. the policy was cancelled in the cooling-off period).
+    Cancelled,
 }
 
 impl Stage {
@@ -54,7 +57,7 @@ impl Stage {
     pub fn is_finished(self) -> bool {
         matches!(
             self,
-            Stage::Completed | Stage::SwitchedToPhone | Stage::Expired
+            Stage::Completed | Stage::SwitchedToPhone | Stage::Expired | Stage::Cancelled
         )
     }
 }
@@ -138,13 +141,19 @@ pub enum TraceEvent {
     Completed,
     SwitchedToPhone,
     Expired,
+    Cancelled,
+    LinkReissued,
+    SessionLocked,
 }
 
 /// Everything that happens to a session comes in as one of these.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Event {
-    /// The policyholder opened the link.
-    Open,
+    /// The policyholder opened the link on a device (the digest of its device secret). The first
+    /// open binds the session to that device (R10).
+    Open {
+        device: String,
+    },
     /// The edge drew a fresh code and salt from its CSPRNG; the core keeps only their hash.
     IssueCode {
         code: OtpCode,
@@ -168,6 +177,13 @@ pub enum Event {
     },
     /// The cooling-off end passed (the edge's alarm).
     Expire,
+    /// The insurer cancelled the revisit.
+    Cancel,
+    /// The insurer issued a new link (digest of its secret): the old link dies at once, the device
+    /// binding is cleared and identity must be verified again; answers given so far are kept.
+    ReissueLink {
+        link_digest: String,
+    },
 }
 
 /// What the caller must do after an accepted event.
@@ -214,6 +230,14 @@ pub enum Refusal {
     ItemsRemaining { remaining: usize },
     #[error("the cooling-off period has not ended yet")]
     NotDue,
+    #[error("this revisit is open on another device")]
+    LinkInUse,
+    #[error("too many wrong codes today; try again in {retry_after_secs} seconds or switch to a phone revisit")]
+    SessionLocked { retry_after_secs: u64 },
+    #[error("too many codes sent today; try again in {retry_after_secs} seconds or switch to a phone revisit")]
+    SmsDailyLimit { retry_after_secs: u64 },
+    #[error("too many requests from this network; try again in {retry_after_secs} seconds")]
+    RateLimited { retry_after_secs: u64 },
 }
 
 impl Refusal {
@@ -233,6 +257,10 @@ impl Refusal {
             Self::CommentTooLong => "comment_too_long",
             Self::ItemsRemaining { .. } => "items_remaining",
             Self::NotDue => "not_due",
+            Self::LinkInUse => "link_in_use",
+            Self::SessionLocked { .. } => "session_locked",
+            Self::SmsDailyLimit { .. } => "sms_daily_limit",
+            Self::RateLimited { .. } => "rate_limited",
         }
     }
 
@@ -247,7 +275,10 @@ impl Refusal {
     /// Seconds after which trying again can succeed, where that is known.
     pub fn retry_after_secs(&self) -> Option<u64> {
         match self {
-            Self::ResendTooSoon { retry_after_secs } => Some(*retry_after_secs),
+            Self::ResendTooSoon { retry_after_secs }
+            | Self::SessionLocked { retry_after_secs }
+            | Self::SmsDailyLimit { retry_after_secs }
+            | Self::RateLimited { retry_after_secs } => Some(*retry_after_secs),
             _ => None,
         }
     }
@@ -263,6 +294,15 @@ pub struct Session {
     pub switch_reason: Option<String>,
     pub finished_at: Option<Timestamp>,
     pub trace: Vec<TraceEntry>,
+    /// Digest of the secret of the device the link is bound to (R10); set by the first open.
+    #[serde(default)]
+    pub device_digest: Option<String>,
+    /// Codes sent, for the daily limit per session.
+    #[serde(default)]
+    pub sends: Window,
+    /// Wrong codes entered, for the daily limit per session.
+    #[serde(default)]
+    pub wrong_codes: Window,
 }
 
 /// The result of one step: the next state, and either what to do next or why the event was refused.
@@ -278,6 +318,9 @@ impl Session {
             answers: Vec::new(),
             switch_reason: None,
             finished_at: None,
+            device_digest: None,
+            sends: Window::default(),
+            wrong_codes: Window::default(),
             trace: vec![TraceEntry {
                 at: created,
                 event: TraceEvent::Created,
@@ -299,6 +342,21 @@ impl Session {
         (self, result)
     }
 
+    /// Checks that a request comes from the device the link is bound to (R10). Every event but
+    /// `Open` must pass this first.
+    pub fn check_device(&self, presented: Option<&str>) -> Result<(), Refusal> {
+        match (&self.device_digest, presented) {
+            (None, _) => Err(Refusal::NotOpened),
+            (Some(bound), Some(p)) if bound == p => Ok(()),
+            _ => Err(Refusal::LinkInUse),
+        }
+    }
+
+    /// Seconds until the session unlocks after too many wrong codes (0 if it is not locked).
+    pub fn locked_secs(&self, now: Timestamp) -> u64 {
+        self.wrong_codes.wait_secs(WRONG_CODES_PER_SESSION, now)
+    }
+
     fn record(&mut self, at: Timestamp, event: TraceEvent) {
         self.trace.push(TraceEntry { at, event });
     }
@@ -310,6 +368,7 @@ impl Session {
         let event = match stage {
             Stage::Completed => TraceEvent::Completed,
             Stage::SwitchedToPhone => TraceEvent::SwitchedToPhone,
+            Stage::Cancelled => TraceEvent::Cancelled,
             _ => TraceEvent::Expired,
         };
         self.record(now, event);
@@ -333,11 +392,28 @@ impl Session {
         }
         match event {
             Event::Expire => Err(Refusal::NotDue),
-            Event::Open => {
+            Event::Open { device } => {
+                match &self.device_digest {
+                    None => self.device_digest = Some(device),
+                    Some(bound) if *bound == device => {}
+                    Some(_) => return Err(Refusal::LinkInUse),
+                }
                 if self.stage == Stage::Issued {
                     self.stage = Stage::Opened;
                     self.record(now, TraceEvent::Opened);
                 }
+                Ok(Effect::Nothing)
+            }
+            Event::Cancel => {
+                self.finish(Stage::Cancelled, now);
+                Ok(Effect::Forward)
+            }
+            Event::ReissueLink { link_digest } => {
+                self.revisit.link_digest = link_digest;
+                self.device_digest = None;
+                self.code = None;
+                self.stage = Stage::Issued;
+                self.record(now, TraceEvent::LinkReissued);
                 Ok(Effect::Nothing)
             }
             Event::IssueCode { code, salt } => {
@@ -346,12 +422,21 @@ impl Session {
                     Stage::Verified => return Err(Refusal::AlreadyVerified),
                     _ => {}
                 }
+                let locked = self.locked_secs(now);
+                if locked > 0 {
+                    return Err(Refusal::SessionLocked {
+                        retry_after_secs: locked,
+                    });
+                }
                 let wait = self.resend_wait_secs(now);
                 if wait > 0 {
                     return Err(Refusal::ResendTooSoon {
                         retry_after_secs: wait,
                     });
                 }
+                self.sends
+                    .admit(SENDS_PER_SESSION, now)
+                    .map_err(|retry_after_secs| Refusal::SmsDailyLimit { retry_after_secs })?;
                 self.code = Some(PendingCode::new(&code, salt, now));
                 self.stage = Stage::CodeSent;
                 self.record(now, TraceEvent::CodeSent);
@@ -363,6 +448,7 @@ impl Session {
             Event::CodeUndelivered { sent_at } => {
                 if self.code.as_ref().is_some_and(|c| c.sent_at == sent_at) {
                     self.code = None;
+                    self.sends.release(sent_at);
                     if self.stage == Stage::CodeSent {
                         self.stage = Stage::Opened;
                     }
@@ -410,6 +496,12 @@ impl Session {
             Stage::CodeSent => {}
             _ => return Err(Refusal::NoCodeSent),
         }
+        let locked = self.locked_secs(now);
+        if locked > 0 {
+            return Err(Refusal::SessionLocked {
+                retry_after_secs: locked,
+            });
+        }
         let Some(pending) = self.code.as_mut() else {
             return Err(Refusal::NoCodeSent);
         };
@@ -421,6 +513,16 @@ impl Session {
             pending.wrong_tries += 1;
             let tries_left = WRONG_TRIES_PER_CODE - pending.wrong_tries;
             self.record(now, TraceEvent::CodeRejected { tries_left });
+            self.wrong_codes.record(WRONG_CODES_PER_SESSION, now);
+            let locked = self.locked_secs(now);
+            if locked > 0 {
+                // Too many wrong codes today: void the code; the page offers the phone switch (R7).
+                self.code = None;
+                self.record(now, TraceEvent::SessionLocked);
+                return Err(Refusal::SessionLocked {
+                    retry_after_secs: locked,
+                });
+            }
             return Err(Refusal::WrongCode { tries_left });
         }
         // A code is usable once: forget it the moment it succeeds.
@@ -491,7 +593,7 @@ pub fn code_sms_text(code: &OtpCode) -> String {
 pub(crate) mod tests {
     use super::*;
     pub(crate) use crate::fixtures::T0;
-    use crate::fixtures::{at, sample_revisit, CODE, COMPLETED_AFTER_SECS};
+    use crate::fixtures::{at, open, sample_revisit, CODE, COMPLETED_AFTER_SECS};
 
     fn id() -> RevisitId {
         RevisitId::from_random([1; 12])
@@ -559,9 +661,122 @@ pub(crate) mod tests {
 
     #[test]
     fn opening_twice_changes_nothing() {
-        let (s, _) = ok(new_session(), Event::Open, at(1));
-        let (s2, _) = ok(s.clone(), Event::Open, at(2));
+        let (s, _) = ok(new_session(), open(), at(1));
+        let (s2, _) = ok(s.clone(), open(), at(2));
         assert_eq!(s, s2);
+    }
+
+    #[test]
+    fn the_first_open_binds_the_link_to_its_device() {
+        // R10
+        let (s, _) = ok(new_session(), open(), at(1));
+        assert_eq!(s.check_device(Some(crate::fixtures::DEVICE)), Ok(()));
+        assert_eq!(s.check_device(Some("another")), Err(Refusal::LinkInUse));
+        assert_eq!(s.check_device(None), Err(Refusal::LinkInUse));
+        let other = Event::Open {
+            device: "another".into(),
+        };
+        let (s2, r) = refused(s.clone(), other, at(2));
+        assert_eq!(r, Refusal::LinkInUse);
+        assert_eq!(s2, s, "a refused device changes nothing");
+        assert_eq!(
+            new_session().check_device(Some("x")),
+            Err(Refusal::NotOpened)
+        );
+    }
+
+    #[test]
+    fn ten_wrong_codes_a_day_lock_the_session_but_not_the_switch() {
+        let (mut s, _) = ok(new_session(), open(), at(1));
+        let mut t = 2;
+        let mut wrong = 0;
+        // Two codes of five wrong tries each.
+        for _ in 0..2 {
+            s = ok(s, issue(CODE), at(t)).0;
+            for _ in 0..WRONG_TRIES_PER_CODE {
+                t += 1;
+                let (next, r) = refused(s, submit("000000"), at(t));
+                wrong += 1;
+                if wrong < 10 {
+                    assert!(matches!(r, Refusal::WrongCode { .. }), "{r:?}");
+                } else {
+                    assert!(matches!(r, Refusal::SessionLocked { .. }), "{r:?}");
+                }
+                s = next;
+            }
+            t += 61;
+        }
+        let (s, r) = refused(s, issue(CODE), at(t));
+        let wait = r.retry_after_secs().unwrap();
+        assert!(matches!(r, Refusal::SessionLocked { .. }));
+        assert!(wait > 23 * 3600 && wait <= 24 * 3600, "{wait}");
+        let (s, r) = refused(s, submit(CODE), at(t));
+        assert!(matches!(r, Refusal::SessionLocked { .. }));
+        // R7: the phone switch stays open.
+        ok(s.clone(), Event::SwitchToPhone { reason: None }, at(t + 1));
+        // A day after the first wrong code, codes may be sent again.
+        ok(s, issue(CODE), at(t + 24 * 3600));
+    }
+
+    #[test]
+    fn five_code_sends_a_day_per_session() {
+        let (mut s, _) = ok(new_session(), open(), at(1));
+        for i in 0..5 {
+            s = ok(s, issue(CODE), at(10 + i * 60)).0;
+        }
+        let (s, r) = refused(s, issue(CODE), at(10 + 5 * 60));
+        assert_eq!(r.code(), "sms_daily_limit");
+        // The first send leaves the 24-hour window.
+        assert_eq!(r.retry_after_secs(), Some(24 * 3600 - 5 * 60));
+        ok(s, issue(CODE), at(10 + 24 * 3600));
+    }
+
+    #[test]
+    fn an_undelivered_code_does_not_count_against_the_day() {
+        let (mut s, _) = ok(new_session(), open(), at(1));
+        for i in 0..5 {
+            s = ok(s, issue(CODE), at(10 + i)).0;
+            s = ok(
+                s,
+                Event::CodeUndelivered {
+                    sent_at: at(10 + i),
+                },
+                at(10 + i),
+            )
+            .0;
+        }
+        assert_eq!(s.sends.count(crate::throttle::SENDS_PER_SESSION, at(20)), 0);
+        ok(s, issue(CODE), at(20));
+    }
+
+    #[test]
+    fn the_insurer_can_cancel_and_the_link_dies() {
+        let (s, effect) = ok(verified_session(), Event::Cancel, at(50));
+        assert_eq!(effect, Effect::Forward);
+        assert_eq!(s.stage, Stage::Cancelled);
+        let (_, r) = refused(s, yes(0), at(51));
+        assert_eq!(r, Refusal::Finished);
+    }
+
+    #[test]
+    fn a_reissued_link_needs_a_new_open_and_a_new_code_but_keeps_answers() {
+        let s = ok(verified_session(), yes(0), at(40)).0;
+        let e = Event::ReissueLink {
+            link_digest: "22".repeat(32),
+        };
+        let (s, _) = ok(s, e, at(50));
+        assert_eq!(s.revisit.link_digest, "22".repeat(32));
+        assert_eq!(s.stage, Stage::Issued);
+        assert_eq!(s.device_digest, None);
+        assert_eq!(s.answers.len(), 1);
+        let (_, r) = refused(s.clone(), yes(1), at(51));
+        assert_eq!(r, Refusal::NotVerified);
+        // A new device may bind now.
+        let other = Event::Open {
+            device: "new-phone".into(),
+        };
+        let (s, _) = ok(s, other, at(52));
+        assert_eq!(s.device_digest.as_deref(), Some("new-phone"));
     }
 
     #[test]
@@ -572,7 +787,7 @@ pub(crate) mod tests {
 
     #[test]
     fn issuing_a_code_sends_it_and_keeps_only_its_hash() {
-        let (s, _) = ok(new_session(), Event::Open, at(1));
+        let (s, _) = ok(new_session(), open(), at(1));
         let (s, effect) = ok(s, issue(CODE), at(2));
         match effect {
             Effect::SendSms { to, text } => {
@@ -587,7 +802,7 @@ pub(crate) mod tests {
 
     #[test]
     fn resends_are_at_least_60_seconds_apart() {
-        let (s, _) = ok(new_session(), Event::Open, at(1));
+        let (s, _) = ok(new_session(), open(), at(1));
         let (s, _) = ok(s, issue(CODE), at(10));
         let (s, r) = refused(s, issue("111111"), at(69));
         assert_eq!(
@@ -606,7 +821,7 @@ pub(crate) mod tests {
 
     #[test]
     fn a_wrong_code_counts_and_five_void_the_code() {
-        let (s, _) = ok(new_session(), Event::Open, at(1));
+        let (s, _) = ok(new_session(), open(), at(1));
         let (mut s, _) = ok(s, issue(CODE), at(2));
         for left in (0..WRONG_TRIES_PER_CODE).rev() {
             let (next, r) = refused(s, submit("000000"), at(3));
@@ -620,7 +835,7 @@ pub(crate) mod tests {
 
     #[test]
     fn an_undelivered_code_frees_the_resend_slot() {
-        let (s, _) = ok(new_session(), Event::Open, at(1));
+        let (s, _) = ok(new_session(), open(), at(1));
         let (s, _) = ok(s, issue(CODE), at(2));
         // A stale notice (another send time) changes nothing.
         let (s, _) = ok(s, Event::CodeUndelivered { sent_at: at(1) }, at(3));
@@ -634,7 +849,7 @@ pub(crate) mod tests {
 
     #[test]
     fn a_code_lasts_five_minutes() {
-        let (s, _) = ok(new_session(), Event::Open, at(1));
+        let (s, _) = ok(new_session(), open(), at(1));
         let (s, _) = ok(s, issue(CODE), at(0));
         let (_, r) = refused(s.clone(), submit(CODE), at(301));
         assert_eq!(r, Refusal::CodeExpired);
@@ -651,7 +866,7 @@ pub(crate) mod tests {
 
     #[test]
     fn items_need_verification_and_come_in_order() {
-        let (s, _) = ok(new_session(), Event::Open, at(1));
+        let (s, _) = ok(new_session(), open(), at(1));
         let (_, r) = refused(s, yes(0), at(2));
         assert_eq!(r, Refusal::NotVerified);
 
@@ -716,7 +931,7 @@ pub(crate) mod tests {
         }
         let (s, effect) = ok(s, Event::Complete, at(60));
         assert_eq!(effect, Effect::Forward);
-        for e in [Event::Open, Event::Complete, yes(0), issue(CODE)] {
+        for e in [open(), Event::Complete, yes(0), issue(CODE)] {
             let (_, r) = refused(s.clone(), e, at(61));
             assert_eq!(r, Refusal::Finished);
         }
@@ -725,7 +940,7 @@ pub(crate) mod tests {
     #[test]
     fn the_switch_to_phone_is_open_from_every_unfinished_stage() {
         // R7
-        let opened = ok(new_session(), Event::Open, at(1)).0;
+        let opened = ok(new_session(), open(), at(1)).0;
         let code_sent = ok(opened.clone(), issue(CODE), at(2)).0;
         let mid_items = ok(verified_session(), yes(0), at(40)).0;
         for s in [
@@ -759,7 +974,7 @@ pub(crate) mod tests {
         let (s, r) = refused(s, yes(0), end);
         assert_eq!(r, Refusal::Expired);
         assert_eq!(s.stage, Stage::Expired);
-        let (_, r) = refused(s, Event::Open, end.plus_millis(1));
+        let (_, r) = refused(s, open(), end.plus_millis(1));
         assert_eq!(r, Refusal::Expired);
     }
 
@@ -779,13 +994,14 @@ pub(crate) mod tests {
 mod properties {
     use super::tests::{new_session, T0};
     use super::*;
+    use crate::fixtures::open;
     use proptest::prelude::*;
 
     const RIGHT: &str = "135790";
 
     fn event() -> impl Strategy<Value = Event> {
         prop_oneof![
-            Just(Event::Open),
+            Just(open()),
             Just(Event::IssueCode {
                 code: OtpCode::parse(RIGHT).unwrap(),
                 salt: [9; 16]
@@ -804,6 +1020,13 @@ mod properties {
             Just(Event::Complete),
             Just(Event::SwitchToPhone { reason: None }),
             Just(Event::Expire),
+            Just(Event::Cancel),
+            Just(Event::Open {
+                device: "another-device".into()
+            }),
+            Just(Event::ReissueLink {
+                link_digest: "33".repeat(32)
+            }),
         ]
     }
 
@@ -827,9 +1050,9 @@ mod properties {
                 }
                 prop_assert!(next.answers.windows(2).all(|w| w[0].at <= w[1].at));
                 prop_assert!(next.answers.len() <= items);
-                // Answers only after verification.
+                // Answers only after a verified code.
                 if !next.answers.is_empty() {
-                    prop_assert!(matches!(next.stage, Stage::Verified | Stage::Completed | Stage::SwitchedToPhone | Stage::Expired));
+                    prop_assert!(next.trace.iter().any(|t| t.event == TraceEvent::CodeVerified));
                 }
                 // Completed only with every item answered.
                 if next.stage == Stage::Completed {

@@ -118,6 +118,11 @@ pub fn verify_insurer_request(
         .map_err(|_| SignatureError::Mismatch)
 }
 
+/// Hex SHA-256 of a secret, the form in which the edge keeps link and device secrets.
+pub fn secret_digest(secret: &str) -> String {
+    hex::encode(Sha256::digest(secret.as_bytes()))
+}
+
 /// Keyed hash (HMAC-SHA256, hex) of a sensitive value such as an ID number: comparable, not reversible
 /// without the key (R6).
 pub fn keyed_digest(key: &[u8], value: &str) -> String {

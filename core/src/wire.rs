@@ -133,6 +133,35 @@ pub struct RevisitCreated {
     pub expires_at: String,
 }
 
+/// `GET /v1/revisits/{id}` (and the answer to cancel): where a revisit stands.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RevisitStatus {
+    pub revisit_id: RevisitId,
+    pub stage: Stage,
+    pub expires_at: String,
+    /// Answers given so far; absent once the session's data has been erased after delivery (R2).
+    pub items_answered: Option<usize>,
+    pub item_count: Option<usize>,
+    /// True once the origin has acknowledged the sealed record.
+    pub delivered: bool,
+    pub record_hash: Option<String>,
+}
+
+impl RevisitStatus {
+    /// The status of a live session (delivery pending if it is finished).
+    pub fn of(session: &Session, record_hash: Option<String>) -> Self {
+        Self {
+            revisit_id: session.revisit.id.clone(),
+            stage: session.stage,
+            expires_at: session.revisit.cooling_off_ends_at.to_rfc3339(),
+            items_answered: Some(session.answers.len()),
+            item_count: Some(session.revisit.script.items.len()),
+            delivered: false,
+            record_hash,
+        }
+    }
+}
+
 // ---- policyholder API --------------------------------------------------------------------------
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -19,23 +19,25 @@ export function signature(secret, method, path, timestamp, body) {
   return 'v1=' + createHmac('sha256', secret).update(toSign).digest('hex');
 }
 
-/** POSTs a signed JSON body to the edge's insurer API; returns { status, body }. */
-export async function insurerPost(edgeUrl, secret, path, payload, { timestamp } = {}) {
-  const body = typeof payload === 'string' ? payload : JSON.stringify(payload);
+/** Sends a signed request to the edge's insurer API; returns { status, body }. */
+export async function insurerRequest(edgeUrl, secret, method, path, payload, { timestamp } = {}) {
+  const body = payload === undefined ? '' : typeof payload === 'string' ? payload : JSON.stringify(payload);
   const ts = timestamp ?? Math.floor(Date.now() / 1000);
-  const res = await fetch(new URL(path, edgeUrl), {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      'x-huifang-timestamp': String(ts),
-      'x-huifang-signature': signature(secret, 'POST', path, ts, body),
-    },
-    body,
-  });
+  const headers = {
+    'x-huifang-timestamp': String(ts),
+    'x-huifang-signature': signature(secret, method, path, ts, body),
+  };
+  if (body) headers['content-type'] = 'application/json';
+  const res = await fetch(new URL(path, edgeUrl), { method, headers, body: body || undefined });
   const text = await res.text();
   let json = null;
   try { json = JSON.parse(text); } catch { /* not JSON */ }
   return { status: res.status, body: json ?? text };
+}
+
+/** POSTs a signed JSON body to the edge's insurer API; returns { status, body }. */
+export function insurerPost(edgeUrl, secret, path, payload, options) {
+  return insurerRequest(edgeUrl, secret, 'POST', path, payload, options);
 }
 
 /** A revisit request for the demo policyholder; fields can be overridden. */

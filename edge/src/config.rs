@@ -7,6 +7,8 @@ use worker::Env;
 
 /// The Durable Object namespace binding holding one object per revisit.
 pub const REVISITS_BINDING: &str = "REVISITS";
+/// The Durable Object namespace of SMS send throttles, one object per phone number and per IP.
+pub const THROTTLES_BINDING: &str = "THROTTLES";
 
 /// A required secret or var, as text.
 pub fn required(env: &Env, name: &'static str) -> Result<String, EdgeError> {

@@ -54,7 +54,11 @@ impl EdgeError {
         match self {
             Self::Refused(r) => match r {
                 Refusal::Expired | Refusal::Finished => 410,
-                Refusal::ResendTooSoon { .. } => 429,
+                Refusal::LinkInUse => 403,
+                Refusal::SessionLocked { .. } => 423,
+                Refusal::ResendTooSoon { .. }
+                | Refusal::SmsDailyLimit { .. }
+                | Refusal::RateLimited { .. } => 429,
                 Refusal::WrongCode { .. } | Refusal::CodeExpired | Refusal::CommentTooLong => 422,
                 Refusal::NoSuchItem(_) => 404,
                 _ => 409,

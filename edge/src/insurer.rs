@@ -1,4 +1,5 @@
-//! The insurer API: `POST /v1/revisits`, HMAC-signed (see `huifang_core::signing`).
+//! The insurer API, HMAC-signed (see `huifang_core::signing`): create a revisit, read its status,
+//! cancel it, or re-issue its link.
 
 use crate::config;
 use crate::error::EdgeError;
@@ -8,32 +9,51 @@ use huifang_core::signing::{
     verify_insurer_request, SignedRequest, HEADER_SIGNATURE, HEADER_TIMESTAMP,
 };
 use huifang_core::wire::{CreateRevisit, RevisitCreated};
-use huifang_core::{LinkToken, RevisitId};
-use worker::{Env, Request, Response};
+use huifang_core::{LinkToken, RevisitId, Timestamp};
+use worker::{Env, Method, Request, Response};
 
-/// Creates a revisit: checks the signature, parses every field, keeps the ID number only as a keyed
-/// hash, creates the revisit's Durable Object and returns the one-time link (R1, R6, R8).
-pub async fn create_revisit(mut req: Request, env: &Env) -> Result<Response, EdgeError> {
-    let now = now();
-    let body = read_body(&mut req, MAX_INSURER_BODY).await?;
+/// Reads the body and checks the request's signature and clock window; returns the body.
+async fn authenticated(req: &mut Request, env: &Env, now: Timestamp) -> Result<Vec<u8>, EdgeError> {
+    let body = read_body(req, MAX_INSURER_BODY).await?;
     let secret = config::required(env, "INSURER_API_SECRET")?;
     let path = req.path();
-    let (ts, sig) = (
-        header(&req, HEADER_TIMESTAMP),
-        header(&req, HEADER_SIGNATURE),
-    );
+    let method = if req.method() == Method::Get {
+        "GET"
+    } else {
+        "POST"
+    };
+    let (ts, sig) = (header(req, HEADER_TIMESTAMP), header(req, HEADER_SIGNATURE));
     let signed = SignedRequest {
-        method: "POST",
+        method,
         path: &path,
         timestamp: ts.as_deref(),
         signature: sig.as_deref(),
         body: &body,
     };
     verify_insurer_request(secret.as_bytes(), signed, now.seconds())?;
+    Ok(body)
+}
 
+/// The public base of links: `PUBLIC_BASE_URL`, else the origin the request came to.
+fn link_base(req: &Request, env: &Env) -> Result<String, EdgeError> {
+    Ok(match config::optional(env, "PUBLIC_BASE_URL") {
+        Some(base) => base.trim_end_matches('/').to_string(),
+        None => req.url()?.origin().ascii_serialization(),
+    })
+}
+
+fn new_link(id: &RevisitId) -> Result<LinkToken, EdgeError> {
+    Ok(LinkToken::new(id.clone(), random_bytes()?))
+}
+
+/// `POST /v1/revisits`: parses every field, keeps the ID number only as a keyed hash, creates the
+/// revisit's Durable Object and returns the one-time link (R1, R6, R8).
+pub async fn create_revisit(mut req: Request, env: &Env) -> Result<Response, EdgeError> {
+    let now = now();
+    let body = authenticated(&mut req, env, now).await?;
     let request: CreateRevisit = parse_json(&body)?;
     let id = RevisitId::from_random(random_bytes()?);
-    let token = LinkToken::new(id.clone(), random_bytes()?);
+    let token = new_link(&id)?;
     let id_hash_key = config::required(env, "ID_HASH_KEY")?;
     let revisit = request.into_revisit(
         id.clone(),
@@ -43,17 +63,63 @@ pub async fn create_revisit(mut req: Request, env: &Env) -> Result<Response, Edg
     )?;
     let expires_at = revisit.cooling_off_ends_at.to_rfc3339();
     revisit_object::create(env, &revisit).await?;
-
-    let base = match config::optional(env, "PUBLIC_BASE_URL") {
-        Some(base) => base.trim_end_matches('/').to_string(),
-        None => req.url()?.origin().ascii_serialization(),
-    };
+    let link = format!("{}/r/{}", link_base(&req, env)?, token.as_string());
     json(
         201,
         &RevisitCreated {
             revisit_id: id,
-            link: format!("{base}/r/{}", token.as_string()),
+            link,
             expires_at,
+        },
+    )
+}
+
+fn revisit_id(raw: &str) -> Result<RevisitId, EdgeError> {
+    RevisitId::parse(raw).map_err(|_| EdgeError::NotFound)
+}
+
+/// `GET /v1/revisits/{id}`: the stage, progress and delivery of one revisit.
+pub async fn status(mut req: Request, env: &Env, id: &str) -> Result<Response, EdgeError> {
+    authenticated(&mut req, env, now()).await?;
+    revisit_object::insurer_call(env, &revisit_id(id)?, Method::Get, "/insurer/status", None).await
+}
+
+/// `POST /v1/revisits/{id}/cancel`: ends the revisit; its link dies at once and the record is
+/// forwarded with the outcome `cancelled`.
+pub async fn cancel(mut req: Request, env: &Env, id: &str) -> Result<Response, EdgeError> {
+    authenticated(&mut req, env, now()).await?;
+    revisit_object::insurer_call(env, &revisit_id(id)?, Method::Post, "/insurer/cancel", None).await
+}
+
+/// `POST /v1/revisits/{id}/reissue`: a new link; the old one dies at once, the device binding is
+/// cleared and the policyholder verifies again.
+pub async fn reissue(mut req: Request, env: &Env, id: &str) -> Result<Response, EdgeError> {
+    let now = now();
+    authenticated(&mut req, env, now).await?;
+    let id = revisit_id(id)?;
+    let token = new_link(&id)?;
+    let mut resp = revisit_object::insurer_call(
+        env,
+        &id,
+        Method::Post,
+        "/insurer/reissue",
+        Some(token.secret_digest()),
+    )
+    .await?;
+    if resp.status_code() != 200 {
+        return Ok(resp);
+    }
+    let status: huifang_core::wire::RevisitStatus = resp
+        .json()
+        .await
+        .map_err(|e| EdgeError::Internal(format!("reissue answer: {e}")))?;
+    let link = format!("{}/r/{}", link_base(&req, env)?, token.as_string());
+    json(
+        200,
+        &RevisitCreated {
+            revisit_id: id,
+            link,
+            expires_at: status.expires_at,
         },
     )
 }

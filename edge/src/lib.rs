@@ -2,10 +2,13 @@
 //! APIs, with one Durable Object per revisit holding the live session (R2: only while it is live).
 //!
 //! - insurer API (HMAC-signed): `POST /v1/revisits` creates a revisit and returns its one-time link;
+//!   `GET /v1/revisits/{id}` tells its status; `POST …/cancel` and `POST …/reissue` end it or give it
+//!   a new link;
 //! - policyholder API (the link token as a bearer credential): `/v1/session…`.
 //!
 //! Every rule is decided by `huifang_core`; this crate only translates HTTP and storage.
 
+mod bench_probe;
 mod config;
 mod error;
 mod http;
@@ -13,8 +16,10 @@ mod insurer;
 mod origin_client;
 mod policyholder;
 mod revisit_object;
+mod send_throttle;
 
 pub use revisit_object::RevisitSession;
+pub use send_throttle::SendThrottle;
 
 use error::EdgeError;
 use worker::{event, Context, Env, Method, Request, Response, Result};
@@ -32,7 +37,12 @@ async fn route(req: Request, env: Env) -> std::result::Result<Response, EdgeErro
     match (req.method(), segments.as_slice()) {
         (Method::Post, ["v1", "revisits"]) => insurer::create_revisit(req, &env).await,
         (_, ["v1", "revisits"]) => Err(EdgeError::MethodNotAllowed),
+        (Method::Get, ["v1", "revisits", id]) => insurer::status(req, &env, id).await,
+        (Method::Post, ["v1", "revisits", id, "cancel"]) => insurer::cancel(req, &env, id).await,
+        (Method::Post, ["v1", "revisits", id, "reissue"]) => insurer::reissue(req, &env, id).await,
+        (_, ["v1", "revisits", ..]) => Err(EdgeError::NotFound),
         (_, ["v1", "session", ..]) => policyholder::forward(req, &env).await,
+        (Method::Get, ["v1", "bench", "do-read"]) => bench_probe::do_read(req, &env).await,
         _ => Err(EdgeError::NotFound),
     }
 }

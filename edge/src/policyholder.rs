@@ -1,12 +1,20 @@
 //! The policyholder API: `/v1/session…`, authenticated by the link token sent as
-//! `Authorization: Bearer <token>`. The worker checks the token's shape, then hands the request to
-//! the revisit's Durable Object with only the digest of the token's secret.
+//! `Authorization: Bearer <token>` and, once the link is bound, by the device cookie (R10). The
+//! worker checks the token's shape, then hands the request to the revisit's Durable Object with only
+//! digests: of the link's secret, of the device secret, and a keyed hash of the client's IP.
 
+use crate::config;
 use crate::error::EdgeError;
 use crate::http::{header, read_body, MAX_POLICYHOLDER_BODY};
-use crate::revisit_object;
-use huifang_core::LinkToken;
+use crate::revisit_object::{self, Caller};
+use huifang_core::signing::{keyed_digest, secret_digest};
+use huifang_core::{LinkToken, RevisitId};
 use worker::{Env, Request, Response};
+
+/// The device cookie's name: one per revisit, so two revisits on one phone do not collide.
+pub fn device_cookie_name(id: &RevisitId) -> String {
+    format!("hf_dev_{id}")
+}
 
 fn link_token(req: &Request) -> Result<LinkToken, EdgeError> {
     let auth = header(req, "authorization").ok_or(EdgeError::LinkMissing)?;
@@ -14,10 +22,26 @@ fn link_token(req: &Request) -> Result<LinkToken, EdgeError> {
     LinkToken::parse(token.trim()).map_err(|_| EdgeError::LinkNotFound)
 }
 
+/// The value of cookie `name` in the request's `Cookie` header.
+fn cookie(req: &Request, name: &str) -> Option<String> {
+    header(req, "cookie")?
+        .split(';')
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.trim().to_string())
+}
+
 pub async fn forward(mut req: Request, env: &Env) -> Result<Response, EdgeError> {
     let token = link_token(&req)?;
     let body = read_body(&mut req, MAX_POLICYHOLDER_BODY).await?;
+    let key = config::required(env, "ID_HASH_KEY")?;
+    let ip = header(&req, "cf-connecting-ip").unwrap_or_default();
+    let caller = Caller {
+        device: cookie(&req, &device_cookie_name(token.revisit_id())).map(|s| secret_digest(&s)),
+        ip_key: keyed_digest(key.as_bytes(), &format!("ip:{}", ip.trim())),
+        https: req.url()?.scheme() == "https",
+    };
     let path = req.path();
     let action = path.strip_prefix("/v1").unwrap_or(&path);
-    revisit_object::call(env, &token, req.method(), action, body).await
+    revisit_object::call(env, &token, &caller, req.method(), action, body).await
 }

@@ -10,10 +10,18 @@ use crate::config::{self, REVISITS_BINDING};
 use crate::error::EdgeError;
 use crate::http::{json, now, parse_json, random_bytes};
 use crate::origin_client;
+use crate::policyholder::device_cookie_name;
+use crate::send_throttle;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
 use huifang_core::record::{Outcome, Record, SealedRecord};
 use huifang_core::session::{Effect, Event, Refusal, Revisit, Session};
+use huifang_core::signing::{keyed_digest, secret_digest};
+use huifang_core::throttle::{Limit, SENDS_PER_IP, SENDS_PER_PHONE};
 use huifang_core::time::{MINUTE_MS, SECOND_MS};
-use huifang_core::wire::{AnswerItem, SessionView, SmsRequest, SubmitCode, SwitchToPhone};
+use huifang_core::wire::{
+    AnswerItem, RevisitStatus, SessionView, SmsRequest, SubmitCode, SwitchToPhone,
+};
 use huifang_core::{LinkToken, OtpCode, RevisitId, Timestamp};
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use std::time::Duration;
@@ -26,8 +34,21 @@ use worker::{
 const KEY_SESSION: &str = "session";
 const KEY_OUTBOX: &str = "outbox";
 const KEY_TOMBSTONE: &str = "tombstone";
-/// Internal header carrying the digest of the link's secret from the worker to the object.
+/// Internal headers from the worker to the object (the object is not reachable from outside).
 const LINK_DIGEST_HEADER: &str = "x-link-digest";
+const DEVICE_DIGEST_HEADER: &str = "x-device-digest";
+const IP_KEY_HEADER: &str = "x-ip-key";
+const HTTPS_HEADER: &str = "x-https";
+
+/// Who is calling, as the worker saw it: digests only, never the clear values (R6).
+pub struct Caller {
+    /// Digest of the device cookie's secret, if the browser sent one.
+    pub device: Option<String>,
+    /// Keyed hash of the client's IP address, naming its send throttle.
+    pub ip_key: String,
+    /// Whether the request came over HTTPS (the device cookie is `Secure` then).
+    pub https: bool,
+}
 
 /// A sealed record waiting for the origin, and how many deliveries have failed.
 #[derive(Serialize, Deserialize)]
@@ -35,6 +56,9 @@ struct Outbox {
     sealed: SealedRecord,
     attempts: u32,
 }
+
+/// How long a tombstone outlives the link, so that a late click still hears "ended", not "unknown".
+const TOMBSTONE_GRACE_MS: u64 = 30 * huifang_core::time::DAY_MS;
 
 /// What remains after the origin acknowledged the record: no personal field (R2, R6).
 #[derive(Serialize, Deserialize)]
@@ -97,18 +121,35 @@ pub async fn create(env: &Env, revisit: &Revisit) -> std::result::Result<(), Edg
 pub async fn call(
     env: &Env,
     token: &LinkToken,
+    caller: &Caller,
     method: Method,
     action: &str,
     body: Vec<u8>,
 ) -> std::result::Result<Response, EdgeError> {
     let headers = Headers::new();
     headers.set(LINK_DIGEST_HEADER, &token.secret_digest())?;
+    if let Some(device) = &caller.device {
+        headers.set(DEVICE_DIGEST_HEADER, device)?;
+    }
+    headers.set(IP_KEY_HEADER, &caller.ip_key)?;
+    headers.set(HTTPS_HEADER, if caller.https { "1" } else { "0" })?;
     let body = if body.is_empty() {
         None
     } else {
         Some(String::from_utf8(body).map_err(|_| EdgeError::BadJson("not UTF-8".into()))?)
     };
     send(env, token.revisit_id(), method, action, headers, body).await
+}
+
+/// Forwards an (already authenticated) insurer request to the revisit's object.
+pub async fn insurer_call(
+    env: &Env,
+    id: &RevisitId,
+    method: Method,
+    action: &str,
+    body: Option<String>,
+) -> std::result::Result<Response, EdgeError> {
+    send(env, id, method, action, Headers::new(), body).await
 }
 
 // ---- the object --------------------------------------------------------------------------------
@@ -179,27 +220,43 @@ impl RevisitSession {
     async fn handle(&self, mut req: Request) -> Reply {
         let now = now();
         let path = req.path();
-        if path == "/create" && req.method() == Method::Post {
-            let body = req.text().await.map_err(|_| EdgeError::BadBody)?;
-            return self.create(&body, now).await;
+        match (req.method(), path.as_str()) {
+            (Method::Post, "/create") => {
+                let body = req.text().await.map_err(|_| EdgeError::BadBody)?;
+                self.create(&body, now).await
+            }
+            (Method::Get, "/insurer/status") => self.status().await,
+            (Method::Post, "/insurer/cancel") => self.insurer_event(Event::Cancel, now).await,
+            (Method::Post, "/insurer/reissue") => {
+                let link_digest = req.text().await.map_err(|_| EdgeError::BadBody)?;
+                self.insurer_event(Event::ReissueLink { link_digest }, now)
+                    .await
+            }
+            _ => self.policyholder(req, path, now).await,
         }
-        let digest = req
-            .headers()
-            .get(LINK_DIGEST_HEADER)?
-            .ok_or(EdgeError::LinkNotFound)?;
+    }
+
+    async fn policyholder(&self, mut req: Request, path: String, now: Timestamp) -> Reply {
+        let header = |name: &str| req.headers().get(name).ok().flatten();
+        let digest = header(LINK_DIGEST_HEADER).ok_or(EdgeError::LinkNotFound)?;
+        let device = header(DEVICE_DIGEST_HEADER);
+        let ip_key = header(IP_KEY_HEADER).unwrap_or_default();
+        let https = header(HTTPS_HEADER).as_deref() == Some("1");
+        // Read the body before loading the session: from the load to the store there must be no
+        // await but storage, or a concurrent request could apply its event to the same old state.
+        let body = req.text().await.map_err(|_| EdgeError::BadBody)?;
         let Some(session) = self.load::<Session>(KEY_SESSION).await? else {
             return Err(self.finished_link(&digest).await?);
         };
         if session.revisit.link_digest != digest {
             return Err(EdgeError::LinkNotFound);
         }
-        if req.method() == Method::Get && path == "/session" && session.stage.is_finished() {
-            // A reload after the end shows the end, until the record is delivered and erased.
-            return json(200, &SessionView::of(&session, now));
+        if req.method() == Method::Get && path == "/session" {
+            return self.open(session, device, https, now).await;
         }
-        let body = req.text().await.map_err(|_| EdgeError::BadBody)?;
+        // R10: every other request must come from the device the link is bound to.
+        session.check_device(device.as_deref())?;
         let event = match (req.method(), path.as_str()) {
-            (Method::Get, "/session") => Event::Open,
             (Method::Post, "/session/code") => Event::IssueCode {
                 code: OtpCode::from_random(u64::from_le_bytes(random_bytes()?)),
                 salt: random_bytes()?,
@@ -226,14 +283,84 @@ impl RevisitSession {
                 let SwitchToPhone { reason } = parse_json(body.as_bytes())?;
                 Event::SwitchToPhone { reason }
             }
-            (
-                _,
-                "/session" | "/session/code" | "/session/verify" | "/session/complete"
-                | "/session/switch",
-            ) => return Err(EdgeError::MethodNotAllowed),
+            (_, "/session/code" | "/session/verify" | "/session/complete" | "/session/switch") => {
+                return Err(EdgeError::MethodNotAllowed)
+            }
             _ => return Err(EdgeError::NotFound),
         };
-        self.step(session, event, now).await
+        self.step(session, event, &ip_key, now).await
+    }
+
+    /// `GET /session`: the first open binds the link to this browser with a fresh device secret in
+    /// an HttpOnly, SameSite=Strict cookie (Secure over HTTPS); any other browser is refused (R10).
+    async fn open(
+        &self,
+        session: Session,
+        device: Option<String>,
+        https: bool,
+        now: Timestamp,
+    ) -> Reply {
+        if session.stage.is_finished() {
+            // A reload after the end shows the end (to the bound device), until the record is erased.
+            session.check_device(device.as_deref())?;
+            return json(200, &SessionView::of(&session, now));
+        }
+        let (device, new_secret) = match (device, &session.device_digest) {
+            (Some(d), _) => (d, None),
+            (None, None) => {
+                let secret = URL_SAFE_NO_PAD.encode(random_bytes::<16>()?);
+                (secret_digest(&secret), Some(secret))
+            }
+            (None, Some(_)) => return Err(Refusal::LinkInUse.into()),
+        };
+        let expires = session.revisit.cooling_off_ends_at;
+        let name = device_cookie_name(&session.revisit.id);
+        let mut resp = self.step(session, Event::Open { device }, "", now).await?;
+        if let Some(secret) = new_secret {
+            let max_age = expires.since(now) / SECOND_MS;
+            let secure = if https { "; Secure" } else { "" };
+            let cookie = format!(
+                "{name}={secret}; Path=/v1/session; Max-Age={max_age}; HttpOnly; SameSite=Strict{secure}"
+            );
+            resp.headers_mut().set("set-cookie", &cookie)?;
+        }
+        Ok(resp)
+    }
+
+    /// The insurer's view of the revisit: live, or delivered and erased.
+    async fn status(&self) -> Reply {
+        if let Some(session) = self.load::<Session>(KEY_SESSION).await? {
+            let pending = self.load::<Outbox>(KEY_OUTBOX).await?;
+            let hash = pending.map(|o| o.sealed.seal.record_hash);
+            return json(200, &RevisitStatus::of(&session, hash));
+        }
+        match self.load::<Tombstone>(KEY_TOMBSTONE).await? {
+            Some(t) => json(
+                200,
+                &RevisitStatus {
+                    revisit_id: t.revisit_id,
+                    stage: t.outcome.stage(),
+                    expires_at: t.link_expires_at.to_rfc3339(),
+                    items_answered: None,
+                    item_count: None,
+                    delivered: true,
+                    record_hash: Some(t.record_hash),
+                },
+            ),
+            None => Err(EdgeError::NotFound),
+        }
+    }
+
+    /// Cancel or re-issue: applied like any event; answers with the status.
+    async fn insurer_event(&self, event: Event, now: Timestamp) -> Reply {
+        let Some(session) = self.load::<Session>(KEY_SESSION).await? else {
+            return match self.load::<Tombstone>(KEY_TOMBSTONE).await? {
+                Some(_) => Err(Refusal::Finished.into()),
+                None => Err(EdgeError::NotFound),
+            };
+        };
+        self.step(session, event, "", now).await?;
+        self.status().await
     }
 
     /// A link whose session was delivered and erased: say it has ended, without any detail.
@@ -263,7 +390,7 @@ impl RevisitSession {
     }
 
     /// Applies one event; stores the result whatever the outcome; carries out the effect.
-    async fn step(&self, session: Session, event: Event, now: Timestamp) -> Reply {
+    async fn step(&self, session: Session, event: Event, ip_key: &str, now: Timestamp) -> Reply {
         let was_finished = session.stage.is_finished();
         let (next, outcome) = session.apply(event, now);
         self.store(KEY_SESSION, &next).await?;
@@ -273,6 +400,10 @@ impl RevisitSession {
         match outcome? {
             Effect::Nothing | Effect::Forward => {}
             Effect::SendSms { to, text } => {
+                if let Err(refusal) = self.take_send_slots(to.as_str(), ip_key).await {
+                    self.undeliverable_code(&next).await?;
+                    return Err(refusal);
+                }
                 let sms = SmsRequest {
                     revisit_id: next.revisit.id.clone(),
                     phone: to.as_str().to_string(),
@@ -285,6 +416,40 @@ impl RevisitSession {
             }
         }
         json(200, &SessionView::of(&next, now))
+    }
+
+    /// Counts the send against the phone number's and the client IP's daily caps (across all
+    /// sessions), each held by its own `SendThrottle` object.
+    async fn take_send_slots(
+        &self,
+        phone: &str,
+        ip_key: &str,
+    ) -> std::result::Result<(), EdgeError> {
+        let key = config::required(&self.env, "ID_HASH_KEY")?;
+        let ip_limit = Limit {
+            limit: config::number(
+                &self.env,
+                "SENDS_PER_IP_PER_HOUR",
+                u64::from(SENDS_PER_IP.limit),
+            )
+            .try_into()
+            .unwrap_or(SENDS_PER_IP.limit),
+            ..SENDS_PER_IP
+        };
+        let ip_name = format!("ip:{ip_key}");
+        if let Err(retry_after_secs) = send_throttle::take(&self.env, &ip_name, ip_limit).await? {
+            return Err(Refusal::RateLimited { retry_after_secs }.into());
+        }
+        let phone_name = format!(
+            "phone:{}",
+            keyed_digest(key.as_bytes(), &format!("phone:{phone}"))
+        );
+        if let Err(retry_after_secs) =
+            send_throttle::take(&self.env, &phone_name, SENDS_PER_PHONE).await?
+        {
+            return Err(Refusal::SmsDailyLimit { retry_after_secs }.into());
+        }
+        Ok(())
     }
 
     /// The gateway refused the code just issued: free the resend slot so the person can retry now.
@@ -345,10 +510,11 @@ impl RevisitSession {
             return Ok(());
         }
         if let Some(t) = self.load::<Tombstone>(KEY_TOMBSTONE).await? {
-            if now >= t.link_expires_at {
+            let erase_at = t.link_expires_at.plus_millis(TOMBSTONE_GRACE_MS);
+            if now >= erase_at {
                 self.state.storage().delete_all().await?;
             } else {
-                self.alarm_at(t.link_expires_at, now).await?;
+                self.alarm_at(erase_at, now).await?;
             }
         }
         Ok(())
@@ -382,7 +548,8 @@ impl RevisitSession {
                     tombstone.revisit_id,
                     if ack.duplicate { " (duplicate)" } else { "" }
                 );
-                self.alarm_at(tombstone.link_expires_at, now).await
+                let erase_at = tombstone.link_expires_at.plus_millis(TOMBSTONE_GRACE_MS);
+                self.alarm_at(erase_at, now).await
             }
             Err(reason) => {
                 outbox.attempts += 1;

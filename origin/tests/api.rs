@@ -7,7 +7,7 @@
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use axum::Router;
-use huifang_core::fixtures::{at, finished_session, sample_revisit};
+use huifang_core::fixtures::{at, finished_session, open, sample_revisit};
 use huifang_core::record::{Record, SealedRecord};
 use huifang_core::session::{AnswerKind, Event, Session};
 use huifang_core::signing::{EdgeKey, TrustedKeys};
@@ -238,7 +238,7 @@ async fn a_no_answer_creates_a_problem_case() {
 #[test]
 fn a_switch_to_phone_raises_a_phone_task_and_a_completion_does_not() {
     let s = Session::new(sample_revisit(RevisitId::from_random([7; 12])));
-    let (s, _) = s.apply(Event::Open, at(1));
+    let (s, _) = s.apply(open(), at(1));
     let reason = Some("想电话回访".into());
     let (s, result) = s.apply(Event::SwitchToPhone { reason }, at(5));
     result.unwrap();

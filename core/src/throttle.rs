@@ -1,0 +1,175 @@
+//! Sliding-window limits: at most `limit` events in any `span_ms`. The edge keeps one window per
+//! session (code sends, wrong codes), per phone number and per IP address, each in the Durable
+//! Object that owns it, so each limit holds exactly under concurrency.
+
+use crate::time::{Timestamp, DAY_MS, MINUTE_MS, SECOND_MS};
+use serde::{Deserialize, Serialize};
+
+/// A limit: at most `limit` events in any window of `span_ms`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Limit {
+    pub limit: u32,
+    pub span_ms: u64,
+}
+
+/// Code sends to one session: ≤5 a day.
+pub const SENDS_PER_SESSION: Limit = Limit {
+    limit: 5,
+    span_ms: DAY_MS,
+};
+/// Wrong codes in one session: ≤10 a day, then the session locks (and offers the phone switch).
+pub const WRONG_CODES_PER_SESSION: Limit = Limit {
+    limit: 10,
+    span_ms: DAY_MS,
+};
+/// Code sends to one phone number across all sessions: ≤10 a day.
+pub const SENDS_PER_PHONE: Limit = Limit {
+    limit: 10,
+    span_ms: DAY_MS,
+};
+/// Code sends requested from one IP address: ≤20 an hour (SMS-pumping guard).
+pub const SENDS_PER_IP: Limit = Limit {
+    limit: 20,
+    span_ms: 60 * MINUTE_MS,
+};
+
+/// The times of recent events under one limit.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Window {
+    hits: Vec<Timestamp>,
+}
+
+impl Window {
+    fn prune(&mut self, limit: Limit, now: Timestamp) {
+        self.hits.retain(|t| now.since(*t) < limit.span_ms);
+    }
+
+    /// Events counted at `now`.
+    pub fn count(&self, limit: Limit, now: Timestamp) -> usize {
+        self.hits
+            .iter()
+            .filter(|t| now.since(**t) < limit.span_ms)
+            .count()
+    }
+
+    /// Seconds until one more event would be admitted (0 if now).
+    pub fn wait_secs(&self, limit: Limit, now: Timestamp) -> u64 {
+        let live: Vec<&Timestamp> = self
+            .hits
+            .iter()
+            .filter(|t| now.since(**t) < limit.span_ms)
+            .collect();
+        if live.len() < limit.limit as usize {
+            return 0;
+        }
+        // The window frees a place when the oldest counted event leaves it.
+        let oldest = live.iter().min().map_or(now, |t| **t);
+        oldest
+            .plus_millis(limit.span_ms)
+            .since(now)
+            .div_ceil(SECOND_MS)
+    }
+
+    /// Counts one event at `now` if the limit allows; else the seconds to wait.
+    pub fn admit(&mut self, limit: Limit, now: Timestamp) -> Result<(), u64> {
+        self.prune(limit, now);
+        match self.wait_secs(limit, now) {
+            0 => {
+                self.hits.push(now);
+                Ok(())
+            }
+            wait => Err(wait),
+        }
+    }
+
+    /// Records an event without checking (for events that count once they happen, like a wrong code).
+    pub fn record(&mut self, limit: Limit, now: Timestamp) {
+        self.prune(limit, now);
+        self.hits.push(now);
+    }
+
+    /// Takes back the event counted at `at` (it did not happen after all, e.g. an SMS not sent).
+    pub fn release(&mut self, at: Timestamp) {
+        if let Some(i) = self.hits.iter().rposition(|t| *t == at) {
+            self.hits.remove(i);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    const T: Timestamp = Timestamp(1_800_000_000_000);
+    const THREE_A_MINUTE: Limit = Limit {
+        limit: 3,
+        span_ms: MINUTE_MS,
+    };
+
+    #[test]
+    fn admits_up_to_the_limit_then_says_how_long_to_wait() {
+        let mut w = Window::default();
+        for s in 0..3 {
+            assert_eq!(w.admit(THREE_A_MINUTE, T.plus_millis(s * 1_000)), Ok(()));
+        }
+        assert_eq!(w.admit(THREE_A_MINUTE, T.plus_millis(10_000)), Err(50));
+        // The first event leaves the window after a minute.
+        assert_eq!(w.admit(THREE_A_MINUTE, T.plus_millis(60_000)), Ok(()));
+        assert_eq!(w.count(THREE_A_MINUTE, T.plus_millis(60_000)), 3);
+    }
+
+    #[test]
+    fn a_released_event_frees_its_place() {
+        let mut w = Window::default();
+        for s in 0..3 {
+            w.admit(THREE_A_MINUTE, T.plus_millis(s)).unwrap();
+        }
+        w.release(T.plus_millis(2));
+        assert_eq!(w.admit(THREE_A_MINUTE, T.plus_millis(5)), Ok(()));
+    }
+
+    #[test]
+    fn the_shipped_limits_are_the_security_numbers() {
+        assert_eq!(
+            (SENDS_PER_SESSION.limit, SENDS_PER_SESSION.span_ms),
+            (5, DAY_MS)
+        );
+        assert_eq!(
+            (
+                WRONG_CODES_PER_SESSION.limit,
+                WRONG_CODES_PER_SESSION.span_ms
+            ),
+            (10, DAY_MS)
+        );
+        assert_eq!(
+            (SENDS_PER_PHONE.limit, SENDS_PER_PHONE.span_ms),
+            (10, DAY_MS)
+        );
+    }
+
+    proptest! {
+        /// Whatever the arrival times, no window of `span` ever holds more than `limit` admitted events.
+        #[test]
+        fn never_more_than_the_limit_in_any_window(
+            gaps in proptest::collection::vec(0u64..30_000, 1..200),
+            limit in 1u32..8,
+        ) {
+            let rule = Limit { limit, span_ms: MINUTE_MS };
+            let mut w = Window::default();
+            let mut now = T;
+            let mut admitted = Vec::new();
+            for gap in gaps {
+                now = now.plus_millis(gap);
+                if w.admit(rule, now).is_ok() {
+                    admitted.push(now);
+                }
+            }
+            for (i, start) in admitted.iter().enumerate() {
+                let inside = admitted[i..].iter().filter(|t| t.since(*start) < rule.span_ms).count();
+                prop_assert!(inside <= limit as usize);
+            }
+        }
+    }
+}

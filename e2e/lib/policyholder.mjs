@@ -1,0 +1,47 @@
+// The policyholder API from Node, as a browser would use it: the link token as a bearer credential
+// and the device cookie kept between calls. `ip` simulates the client address (CF-Connecting-IP,
+// which local workerd passes through and Cloudflare's network sets itself).
+export class PolicyholderClient {
+  constructor(edgeUrl, token, { ip } = {}) {
+    this.edgeUrl = edgeUrl;
+    this.token = token;
+    this.ip = ip;
+    this.cookies = new Map();
+  }
+
+  async call(method, path, body) {
+    const headers = { authorization: `Bearer ${this.token}` };
+    if (this.cookies.size) headers.cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+    if (this.ip) headers['cf-connecting-ip'] = this.ip;
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    const res = await fetch(new URL(path, this.edgeUrl), {
+      method, headers, body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    for (const c of res.headers.getSetCookie()) {
+      const [pair] = c.split(';');
+      const i = pair.indexOf('=');
+      this.cookies.set(pair.slice(0, i), pair.slice(i + 1));
+    }
+    const text = await res.text();
+    let json = null;
+    try { json = JSON.parse(text); } catch { /* not JSON */ }
+    return { status: res.status, body: json ?? text, headers: res.headers };
+  }
+
+  open() { return this.call('GET', '/v1/session'); }
+  sendCode() { return this.call('POST', '/v1/session/code'); }
+  verify(code) { return this.call('POST', '/v1/session/verify', { code }); }
+  answer(index, answer = 'yes', comment) { return this.call('POST', `/v1/session/items/${index}`, { answer, comment }); }
+  complete() { return this.call('POST', '/v1/session/complete'); }
+  switchToPhone(reason) { return this.call('POST', '/v1/session/switch', { reason }); }
+}
+
+/** Counts responses by `status code` key, e.g. { '200 ': 1, '429 resend_too_soon': 99 }. */
+export function tally(responses) {
+  const out = {};
+  for (const r of responses) {
+    const key = `${r.status} ${r.body?.code ?? ''}`.trim();
+    out[key] = (out[key] ?? 0) + 1;
+  }
+  return out;
+}
