@@ -226,6 +226,60 @@ impl SqliteArchive {
     }
 }
 
+/// One archived record exactly as stored, for re-verification (`verify-archive`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ArchivedRow {
+    /// SQLite's row id: storage order, and the cursor for the next page.
+    pub rowid: i64,
+    /// The `revisit_id` column.
+    pub revisit_id: String,
+    /// The `policy_number` column.
+    pub policy_number: String,
+    /// The `outcome` column.
+    pub outcome: String,
+    /// The `record_hash` column.
+    pub record_hash: String,
+    /// The `key_id` column.
+    pub key_id: String,
+    /// The sealed record's canonical JSON.
+    pub sealed_json: String,
+}
+
+impl SqliteArchive {
+    /// Opens an archive that must already exist (a checker must not create an empty one).
+    pub fn open_existing(path: &Path) -> Result<Self, ArchiveError> {
+        if !path.is_file() {
+            return Err(ArchiveError::Storage(format!(
+                "no archive at {}",
+                path.display()
+            )));
+        }
+        Self::open(path)
+    }
+
+    /// Up to `limit` archived records stored after row `after` (0 for the first page), in storage
+    /// order.
+    pub fn record_rows(&self, after: i64, limit: u32) -> Result<Vec<ArchivedRow>, ArchiveError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(
+            "SELECT rowid, revisit_id, policy_number, outcome, record_hash, key_id, sealed_json \
+             FROM records WHERE rowid > ?1 ORDER BY rowid LIMIT ?2",
+        )?;
+        let rows = stmt.query_map(params![after, limit], |row| {
+            Ok(ArchivedRow {
+                rowid: row.get(0)?,
+                revisit_id: row.get(1)?,
+                policy_number: row.get(2)?,
+                outcome: row.get(3)?,
+                record_hash: row.get(4)?,
+                key_id: row.get(5)?,
+                sealed_json: row.get(6)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+}
+
 impl Archive for SqliteArchive {
     fn archive_record(&self, r: &NewRecord) -> Result<Archived, ArchiveError> {
         let mut conn = self.conn();

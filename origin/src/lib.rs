@@ -4,11 +4,15 @@
 //! [`app`] builds the router (tests drive it directly); [`serve`] runs it on a socket.
 
 pub mod archive;
+#[cfg(any(test, feature = "bench"))]
+pub mod bench;
 pub mod config;
 pub mod dev_secrets;
 pub mod error;
+pub mod flags;
 pub mod records;
 pub mod sms;
+pub mod verify;
 
 use crate::archive::{Archive, SqliteArchive};
 use crate::config::ServeConfig;

@@ -13,7 +13,11 @@ usage:
       --edge-keys  HUIFANG_EDGE_PUBLIC_KEYS  required: the edge public keys to trust
       --sms-outbox HUIFANG_SMS_OUTBOX=1      serve GET /sms/outbox (local and test use only)
   huifang-origin dev-secrets PATH   create or complete a wrangler .dev.vars file
-  huifang-origin public-key PATH    print the edge public key from it as kid=hex";
+  huifang-origin public-key PATH    print the edge public key from it as kid=hex
+  huifang-origin verify-archive --db PATH --edge-keys kid=hex,... [--threads N] [--json]
+      re-verify every archived record; one line per failure, exit 1 if any
+  huifang-origin bench-ingest --db PATH [--records N] [--threads N] [--json]
+      records verified and stored per second (only in a build with --features bench)";
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -48,6 +52,9 @@ async fn main() -> ExitCode {
             }
             Err(e) => fail(&e.to_string(), 1),
         },
+        ("verify-archive", rest) => origin::verify::cli(rest),
+        #[cfg(feature = "bench")]
+        ("bench-ingest", rest) => origin::bench::cli(rest),
         ("--help" | "-h" | "help", []) => help(),
         _ => usage_error(),
     }
