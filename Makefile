@@ -1,5 +1,5 @@
 # The two commands: `make run` (set up, build, start, print a demo link) and `make test`.
-.PHONY: run test setup build clean
+.PHONY: run test setup build clean bench
 
 run: setup build
 	@tools/run.sh
@@ -12,6 +12,10 @@ setup:
 
 build:
 	@tools/build.sh
+
+# Benchmarks (not part of `make test`): release builds, the real stack, one table (bench/results/).
+bench: setup build
+	@tools/bench.sh
 
 clean:
 	rm -rf app/dist edge/build .state

@@ -3,10 +3,12 @@
 #   HUIFANG_EDGE_PORT    edge port            (default 8787)
 #   HUIFANG_ORIGIN_PORT  origin port          (default 8788)
 #   HUIFANG_STATE_DIR    where runs keep state (default .state); each start uses a fresh folder in it
+#   HUIFANG_ORIGIN_BIN   the origin binary    (default target/debug/huifang-origin; `make bench` uses release)
 export PATH="$HOME/.cargo/bin:$PATH"
 HUIFANG_EDGE_PORT=${HUIFANG_EDGE_PORT:-8787}
 HUIFANG_ORIGIN_PORT=${HUIFANG_ORIGIN_PORT:-8788}
 HUIFANG_STATE_DIR=${HUIFANG_STATE_DIR:-.state}
+HUIFANG_ORIGIN_BIN=${HUIFANG_ORIGIN_BIN:-target/debug/huifang-origin}
 EDGE_URL="http://127.0.0.1:$HUIFANG_EDGE_PORT"
 ORIGIN_URL="http://127.0.0.1:$HUIFANG_ORIGIN_PORT"
 export EDGE_URL ORIGIN_URL
@@ -35,8 +37,8 @@ start_stack() {
   mkdir -p "$STACK_DIR"
   export STACK_DIR
   local keys
-  keys=$(target/debug/huifang-origin public-key .dev.vars)
-  setsid target/debug/huifang-origin serve --listen "127.0.0.1:$HUIFANG_ORIGIN_PORT" \
+  keys=$("$HUIFANG_ORIGIN_BIN" public-key .dev.vars)
+  setsid "$HUIFANG_ORIGIN_BIN" serve --listen "127.0.0.1:$HUIFANG_ORIGIN_PORT" \
     --db "$STACK_DIR/origin.sqlite3" --edge-keys "$keys" --sms-outbox \
     >"$STACK_DIR/origin.log" 2>&1 </dev/null &
   STACK_PGIDS+=($!)

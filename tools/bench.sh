@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# `make bench` (not part of `make test`): release builds, the real stack on loopback, and one table of
+# five rows: first-load bytes, first paint and first actionable control in a throttled phone browser,
+# the edge's per-step latency and throughput against a bare Durable Object read, the origin's
+# verify-and-store rate and verify-archive time, the worker bundle against the Workers limits.
+# Writes bench/results/latest.json (and a dated copy) and latest.md, and prints the table.
+# Bounded: every load is limited in count and time (about 10 minutes in all on two cores).
+#
+#   HUIFANG_BENCH_EDGE_PORT / HUIFANG_BENCH_ORIGIN_PORT   default 8797 / 8798 (not the tests' ports)
+#   BENCH_LOADS                  browser loads of each page            (default 12, at least 10)
+#   BENCH_SEQUENTIAL_REVISITS    revisits timed one at a time          (default 100)
+#   BENCH_USERS, BENCH_LOAD_SECONDS, BENCH_LOAD_MAX_REVISITS  the load (default 20 users, 30 s, 600)
+#   BENCH_CEILING_SECONDS        each autocannon ceiling run           (default 10)
+#   BENCH_INGEST_RECORDS, BENCH_ARCHIVE_RECORDS  origin               (default 5,000 and 100,000)
+#   BENCH_SKIP_OPT3=1            skip the origin's opt-level 3 comparison build
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$HOME/.cargo/bin:$PATH"
+export HUIFANG_EDGE_PORT=${HUIFANG_BENCH_EDGE_PORT:-8797}
+export HUIFANG_ORIGIN_PORT=${HUIFANG_BENCH_ORIGIN_PORT:-8798}
+export HUIFANG_STATE_DIR=${HUIFANG_BENCH_STATE_DIR:-.state/bench}
+export HUIFANG_ORIGIN_BIN=target/release/huifang-origin
+export WRANGLER_DEV_ARGS="--var BENCH_PROBE:1"
+say() { printf '[bench] %s\n' "$*"; }
+
+say "building the origin (release, with bench-ingest)"
+cargo build -q --release -p origin --features bench
+opt3=""
+if [ "${BENCH_SKIP_OPT3:-0}" != 1 ]; then
+  # The same origin at opt-level 3, in its own target folder, to show what the size-first release
+  # profile costs a native server. Not shipped anywhere.
+  say "building the origin again at opt-level 3 (comparison only)"
+  CARGO_PROFILE_RELEASE_OPT_LEVEL=3 cargo build -q --release -p origin --features bench \
+    --target-dir target/bench-opt3
+  opt3=target/bench-opt3/release/huifang-origin
+fi
+
+source tools/stack.sh
+trap stop_stack EXIT
+mkdir -p "$HUIFANG_STATE_DIR"
+parts=$(mktemp -d "$HUIFANG_STATE_DIR/parts-XXXXXX")
+# Other work on the machine skews every figure: note how busy it was at the start.
+load=$(cut -d' ' -f1 /proc/loadavg)
+printf '{"load_average_1m": %s}\n' "$load" >"$parts/start.json"
+awk -v l="$load" 'BEGIN { exit !(l > 0.5) }' && say "warning: the machine is busy (1-minute load $load); figures will be skewed"
+
+failed=()
+step() { # name, command...: runs it; a failure is reported at the end, and the table still printed
+  local name=$1; shift
+  say "$name"
+  "$@" || { failed+=("$name"); say "FAILED: $name"; }
+}
+
+say "starting the stack on 127.0.0.1:$HUIFANG_EDGE_PORT (edge) and :$HUIFANG_ORIGIN_PORT (origin)"
+start_stack
+step "rows 1 and 5: sizes" node tools/bench/sizes.mjs --out "$parts" --edge "$EDGE_URL"
+step "row 2: browser (throttled phone profile)" node tools/bench/browser.mjs --out "$parts"
+step "row 3: edge" node tools/bench/edge.mjs --out "$parts"
+stop_stack
+
+step "row 4: origin" node tools/bench/origin.mjs --out "$parts" --work "$parts/origin" \
+  --bin "$HUIFANG_ORIGIN_BIN" ${opt3:+--bin-opt3 "$opt3"}
+rm -rf "$parts/origin"
+node tools/bench/report.mjs --parts "$parts" --results bench/results
+say "stack logs: $STACK_DIR; parts: $parts"
+if [ ${#failed[@]} -gt 0 ]; then
+  printf '[bench] failed: %s\n' "${failed[@]}"
+  exit 1
+fi

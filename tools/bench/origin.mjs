@@ -1,0 +1,64 @@
+// Row 4: the origin, in process, release build: records verified and stored per second
+// (`huifang-origin bench-ingest`: parse, verify the seal, archive in its own SQLite transaction, as
+// POST /records does after reading the body), and the time `huifang-origin verify-archive` takes to
+// re-verify an archive of 100,000 records. Each figure is taken with the build `make bench` ships
+// (the workspace release profile) and, where built, with the same code at opt-level 3.
+// Usage: node tools/bench/origin.mjs --out DIR --work DIR [--bin PATH] [--bin-opt3 PATH]
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { args, writeFragment, round } from './common.mjs';
+
+const opts = args();
+const out = opts.out ?? 'bench/results/.parts';
+const work = opts.work ?? '.state/bench/origin-work';
+const bin = opts.bin ?? 'target/release/huifang-origin';
+const binOpt3 = opts['bin-opt3'] && existsSync(opts['bin-opt3']) ? opts['bin-opt3'] : null;
+const INGEST = Number(process.env.BENCH_INGEST_RECORDS ?? 5000);
+const ARCHIVE = Number(process.env.BENCH_ARCHIVE_RECORDS ?? 100000);
+mkdirSync(work, { recursive: true });
+
+function json(binary, argv) {
+  const text = execFileSync(binary, argv, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 << 20 });
+  return JSON.parse(text.trim().split('\n').pop());
+}
+
+function ingest(binary, name, records) {
+  const db = join(work, `${name}.sqlite3`);
+  for (const f of [db, `${db}-wal`, `${db}-shm`]) rmSync(f, { force: true });
+  const r = json(binary, ['bench-ingest', '--db', db, '--records', String(records), '--json']);
+  console.log(`[bench] origin: ${name}: ${r.records} records, ${round(r.records_per_sec, 0)} records/s`);
+  return { db, ...r };
+}
+
+function verify(binary, db, keys) {
+  const r = json(binary, ['verify-archive', '--db', db, '--edge-keys', keys, '--json']);
+  if (r.failed !== 0) throw new Error(`verify-archive found ${r.failed} failures in ${db}: ${r.failures.slice(0, 3).join('; ')}`);
+  return r;
+}
+
+const pick = (r) => ({
+  records: r.records, threads: r.threads, mean_record_bytes: r.mean_record_bytes,
+  records_per_sec: round(r.records_per_sec, 0), elapsed_s: round(r.elapsed_ms / 1000, 2),
+  verify_us_per_record: round(r.verify_us_per_record, 0), store_us_per_record: round(r.store_us_per_record, 0),
+});
+
+const shipped = ingest(bin, 'ingest', INGEST);
+const opt3 = binOpt3 ? ingest(binOpt3, 'ingest-opt3', INGEST) : null;
+
+// The 100,000-record archive is made with the faster build when there is one (the records are the
+// same either way); its making is not a figure of the row.
+const made = ingest(binOpt3 ?? bin, 'archive', ARCHIVE);
+const archiveBytes = statSync(made.db).size + (existsSync(`${made.db}-wal`) ? statSync(`${made.db}-wal`).size : 0);
+const check = verify(bin, made.db, made.edge_keys);
+console.log(`[bench] origin: verify-archive ${check.records} records in ${round(check.elapsed_ms / 1000, 1)} s`);
+const checkOpt3 = binOpt3 ? verify(binOpt3, made.db, made.edge_keys) : null;
+
+writeFragment(out, 'origin', {
+  what: 'in process, no HTTP; release build (workspace [profile.release]: opt-level "z", lto) and the same code at opt-level 3',
+  ingest: pick(shipped),
+  ingest_opt3: opt3 && pick(opt3),
+  archive: { records: made.records, bytes: archiveBytes, made_in_s: round(made.elapsed_ms / 1000, 1) },
+  verify_archive: { records: check.records, threads: check.threads, seconds: round(check.elapsed_ms / 1000, 2), records_per_sec: round(check.records_per_sec, 0) },
+  verify_archive_opt3: checkOpt3 && { records: checkOpt3.records, threads: checkOpt3.threads, seconds: round(checkOpt3.elapsed_ms / 1000, 2), records_per_sec: round(checkOpt3.records_per_sec, 0) },
+});

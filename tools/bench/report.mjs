@@ -1,0 +1,112 @@
+// Gathers the parts written by sizes/browser/edge/origin.mjs into bench/results/latest.json (and a
+// dated copy), writes the table as bench/results/latest.md and prints it.
+// Usage: node tools/bench/report.mjs --parts DIR [--results bench/results]
+import { writeFileSync, mkdirSync, copyFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { args, readFragment, machine, round } from './common.mjs';
+
+const opts = args();
+const parts = opts.parts;
+const results = opts.results ?? 'bench/results';
+const when = new Date();
+const stamp = when.toISOString().replace(/[:]/g, '').replace(/\..*/, 'Z');
+
+const bytes = readFragment(parts, 'first_load_bytes');
+const paint = readFragment(parts, 'first_paint');
+const edge = readFragment(parts, 'edge');
+const origin = readFragment(parts, 'origin');
+const bundle = readFragment(parts, 'worker_bundle');
+const host = machine();
+host.load_average_1m_at_start = readFragment(parts, 'start')?.load_average_1m ?? null;
+let commit = null;
+try { commit = (await import('node:child_process')).execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim(); } catch { /* not a clone */ }
+
+const kb = (n) => n == null ? '–' : `${round(n / 1024, 1)} KB`;
+const ms = (n) => n == null ? '–' : `${round(n, 1)} ms`;
+const x = (n) => n == null ? '–' : `${n}×`;
+const pct = (a, b) => `${Math.round((a / b) * 100)}%`;
+
+const rows = [];
+const notes = [];
+if (bytes) {
+  const wasm = bytes.app.files.find((f) => f.name === 'app_bg.wasm');
+  rows.push(['1 First load (HTML+CSS+JS+WASM)',
+    `${kb(bytes.app.raw)} raw, ${kb(bytes.app.gzip)} gzip`,
+    `${kb(bytes.floor.raw)} raw, ${kb(bytes.floor.gzip)} gzip`,
+    `${x(bytes.ratio_raw)} raw, ${x(bytes.ratio_gzip)} gzip`,
+    `app_bg.wasm: ${pct(wasm.gzip, bytes.app.gzip)} of the gzip bytes (${kb(wasm.gzip)})`]);
+  notes.push(`Row 1: gzip as sent by the edge (workerd, on the fly; measured ${kb(bytes.app.edge_gzip)} on the wire) and by the floor's server (zlib level 6, the same level). With brotli the app would be ${kb(bytes.app.brotli)}.`);
+}
+if (paint) {
+  const t = paint.app.timeline ?? {};
+  const wasm = t['/app_bg.wasm'], session = t['/v1/session'];
+  rows.push(['2 First paint / first actionable control (median of ' + paint.loads_each + ' loads each)',
+    `FCP ${ms(paint.app.fcp.median)}, actionable ${ms(paint.app.actionable.median)}`,
+    `FCP ${ms(paint.floor.fcp.median)}, actionable ${ms(paint.floor.actionable.median)}`,
+    `FCP ${x(paint.ratio_fcp)}, actionable ${x(paint.ratio_actionable)}`,
+    wasm && session
+      ? `serial fetches: wasm done at ${ms(wasm.end)}, then GET /v1/session ${ms(session.start)}→${ms(session.end)}; render to actionable ${ms(paint.app.actionable.median - session.end)}`
+      : 'see first_paint.app.timeline']);
+  notes.push(`Row 2: ${paint.what}. Actionable: ${paint.actionable_means}. Bytes per load on the wire (CDP, with headers and the API call): app ${kb(paint.app.bytes.median)} in ${paint.app.requests.median} requests, floor ${kb(paint.floor.bytes.median)}.`);
+}
+if (edge) {
+  const s = edge.sequential.steps;
+  const slowest = Object.entries(s).sort((a, b) => b[1].p50 - a[1].p50)[0];
+  rows.push(['3 Edge per API step (p50 / p99)',
+    Object.entries(s).map(([k, v]) => `${k} ${round(v.p50, 1)} / ${round(v.p99, 1)}`).join('; ') + ' ms',
+    `bare DO read ${round(edge.bare_do_read.p50, 1)} / ${round(edge.bare_do_read.p99, 1)} ms; worker alone ${round(edge.worker_only.p50, 1)} / ${round(edge.worker_only.p99, 1)} ms`,
+    Object.entries(edge.step_to_do_read_p50).map(([k, v]) => `${k} ${v}×`).join(', '),
+    `${slowest[0]} (p50 ${ms(slowest[1].p50)})`]);
+  rows.push(['3 Edge throughput (' + edge.load.users + ' users, ' + edge.load.bound + ')',
+    `${edge.load.revisits_per_minute} revisits/min = ${edge.load.api_requests_per_sec} API req/s (p50 ${ms(edge.load.request_p50_ms)}, p99 ${ms(edge.load.request_p99_ms)}; ${edge.load.failed} failed)`,
+    `bare DO read ceiling ${edge.ceiling_do_read.requests_per_sec} req/s; worker alone ${edge.ceiling_worker_only.requests_per_sec} req/s`,
+    x(edge.ratio_api_to_do_read_ceiling),
+    'the load generator and workerd share the 2 cores; see the note']);
+  if (!edge.sequential.record_delivered_to_origin) notes.push('**Row 3 check failed: the last revisit\'s sealed record did not reach the origin** (see the stack logs).');
+  notes.push(`Row 3: ${edge.what}. ${edge.bare_do_read.means}. Ceilings with autocannon, ${edge.ceiling_do_read.connections} connections, ${edge.ceiling_do_read.seconds} s each.`);
+}
+if (origin) {
+  const i = origin.ingest, v = origin.verify_archive;
+  const i3 = origin.ingest_opt3, v3 = origin.verify_archive_opt3;
+  rows.push(['4 Origin: verify + store, and verify-archive of ' + origin.archive.records.toLocaleString('en') + ' records',
+    `${i.records_per_sec} records/s (${i.records} records of ${kb(i.mean_record_bytes)}, ${i.threads} threads); verify-archive ${v.seconds} s (${v.records_per_sec}/s)`,
+    i3 ? `same code at opt-level 3: ${i3.records_per_sec} records/s; verify-archive ${v3.seconds} s` : '–',
+    i3 ? `${x(round(i3.records_per_sec / i.records_per_sec, 1))} faster ingest, ${x(round(v.seconds / v3.seconds, 1))} faster verify` : '–',
+    i.verify_us_per_record > i.store_us_per_record
+      ? `seal verification (Ed25519 + canonical JSON): ${i.verify_us_per_record} µs of CPU per record vs store ${i.store_us_per_record} µs`
+      : `store (one fsync'd transaction per record): ${i.store_us_per_record} µs per record vs verify ${i.verify_us_per_record} µs`]);
+  notes.push(`Row 4: ${origin.what}. Per-record times are summed over threads (store includes the wait for the archive's one connection).`);
+}
+if (bundle) {
+  const wasm = bundle.upload?.modules?.find((m) => m.name.endsWith('.wasm'));
+  rows.push(['5 Worker bundle (wrangler deploy --dry-run)',
+    `${kb(bundle.raw)} raw, ${kb(bundle.gzip)} gzip`,
+    `limit 3 MB (Free) / 10 MB (Paid), gzip-compressed`,
+    `${bundle.share_of_free}% of Free, ${bundle.share_of_paid}% of Paid`,
+    wasm ? `index_bg.wasm: ${pct(wasm.gzip, bundle.gzip)} of the gzip bytes` : '–']);
+}
+
+const table = [
+  '| row | Huifang | reference | ratio | largest cost |',
+  '|---|---|---|---|---|',
+  ...rows.map((r) => `| ${r.join(' | ')} |`),
+].join('\n');
+const machineLine = `${host.nproc} × ${host.cpu_model}, ${host.memory_gib} GiB, ${host.os}; Node ${host.node}, ${host.rustc}, ${host.chromium}, wrangler ${host.wrangler}; 1-minute load average ${host.load_average_1m_at_start ?? '?'} at the start, ${host.load_average_1m} at the end`;
+const md = `# Huifang benchmarks — ${when.toISOString()}
+
+\`make bench\` at commit ${commit ?? 'unknown'} on ${machineLine}.
+
+${table}
+
+${notes.map((n) => `- ${n}`).join('\n')}
+
+All traffic on loopback; the edge is local workerd under \`wrangler dev\`, not Cloudflare's network. Raw figures: [latest.json](latest.json).
+`;
+
+mkdirSync(results, { recursive: true });
+const all = { when: when.toISOString(), commit, machine: host, first_load_bytes: bytes, first_paint: paint, edge, origin, worker_bundle: bundle };
+writeFileSync(join(results, 'latest.json'), JSON.stringify(all, null, 2) + '\n');
+copyFileSync(join(results, 'latest.json'), join(results, `${stamp}.json`));
+writeFileSync(join(results, 'latest.md'), md);
+console.log('\n' + md);
+console.log(`[bench] written: ${results}/latest.json, ${results}/${stamp}.json, ${results}/latest.md`);
