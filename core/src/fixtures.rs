@@ -27,6 +27,7 @@ pub fn sample_script() -> Script {
         id: id.into(),
         title: title.into(),
         body: format!("{title}：请完整阅读本项内容。"),
+        min_read_secs: None,
     };
     Script {
         id: "default".into(),
@@ -52,6 +53,7 @@ pub fn sample_revisit(id: RevisitId) -> Revisit {
         created_at: T0,
         cooling_off_ends_at: T0.plus_millis(15 * DAY_MS),
         script: sample_script(),
+        agent: None,
     }
 }
 

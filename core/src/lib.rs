@@ -13,6 +13,7 @@ pub mod session;
 pub mod signing;
 pub mod throttle;
 pub mod time;
+pub mod trace;
 pub mod wire;
 
 pub use domain::{IdNumber, LinkToken, OtpCode, Phone, PolicyNumber, RevisitId};

@@ -7,9 +7,10 @@
 
 use crate::domain::{PolicyNumber, RevisitId};
 use crate::script::canonical_sha256;
-use crate::session::{AnswerKind, Session, Stage, TraceEntry};
+use crate::session::{AnswerKind, Session, Stage};
 use crate::signing::{EdgeKey, SignatureError, TrustedKeys};
-use crate::time::Timestamp;
+use crate::time::{Timestamp, SECOND_MS};
+use crate::trace::{Trace, TraceError, TraceEvent};
 use serde::{Deserialize, Serialize};
 
 /// Bumped when the record's shape changes; verifiers read it first.
@@ -78,7 +79,32 @@ pub struct Record {
     pub script_version: String,
     pub script_hash: String,
     pub items: Vec<RecordItem>,
-    pub trace: Vec<TraceEntry>,
+    /// The hash-chained operation trace (R3, R4).
+    pub trace: Trace,
+    /// Signs of interference by sales staff (R10), for the insurer to look into.
+    pub flags: Vec<Flag>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FlagKind {
+    /// An item was answered sooner after it was shown than its minimum reading time.
+    AnsweredTooFast,
+    /// A request came from the agent's network.
+    AgentNetwork,
+    /// A request came with the agent's user agent.
+    AgentDevice,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Flag {
+    pub kind: FlagKind,
+    /// The item concerned, for `answered_too_fast`.
+    pub item_index: Option<usize>,
+    /// The trace entry that raised the flag.
+    pub seq: usize,
+    pub detail: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -108,6 +134,8 @@ pub enum RecordError {
     HashMismatch,
     #[error("the seal does not verify: {0}")]
     Seal(#[from] SignatureError),
+    #[error("the trace does not verify: {0}")]
+    Trace(#[from] TraceError),
 }
 
 impl RecordError {
@@ -117,6 +145,7 @@ impl RecordError {
             Self::UnknownFormat(_) => "unknown_record_format",
             Self::HashMismatch => "record_hash_mismatch",
             Self::Seal(e) => e.code(),
+            Self::Trace(e) => e.code(),
         }
     }
 }
@@ -173,6 +202,7 @@ impl Record {
             script_hash: r.script.content_hash(),
             items,
             trace: session.trace.clone(),
+            flags: interference_flags(session),
         })
     }
 
@@ -212,8 +242,67 @@ impl SealedRecord {
             &canonical_bytes(&self.record),
             &self.seal.signature,
         )?;
+        self.record.trace.verify()?;
         Ok(())
     }
+}
+
+/// R10: items answered faster than their minimum reading time, and requests from the agent's
+/// network or device. Computed from the trace, so a verifier can recompute them.
+pub fn interference_flags(session: &Session) -> Vec<Flag> {
+    let items = &session.revisit.script.items;
+    let mut flags = Vec::new();
+    let mut shown_since: Option<Timestamp> = None;
+    for entry in session.trace.iter() {
+        match &entry.event {
+            TraceEvent::CodeVerified => shown_since = Some(entry.at),
+            TraceEvent::ItemAnswered { index, .. } => {
+                if let (Some(since), Some(item)) = (shown_since, items.get(*index)) {
+                    let took = entry.at.since(since);
+                    let min = u64::from(item.min_read_secs()) * SECOND_MS;
+                    if took < min {
+                        flags.push(Flag {
+                            kind: FlagKind::AnsweredTooFast,
+                            item_index: Some(*index),
+                            seq: entry.seq,
+                            detail: format!("answered after {took} ms; minimum {min} ms"),
+                        });
+                    }
+                }
+                shown_since = Some(entry.at);
+            }
+            _ => {}
+        }
+    }
+    if let Some(agent) = &session.revisit.agent {
+        let clients = || {
+            session
+                .trace
+                .iter()
+                .filter_map(|e| Some((e.seq, e.client.as_ref()?)))
+        };
+        if let Some(prefix) = &agent.ip_prefix {
+            if let Some((seq, c)) = clients().find(|(_, c)| c.ip_prefix == *prefix) {
+                flags.push(Flag {
+                    kind: FlagKind::AgentNetwork,
+                    item_index: None,
+                    seq,
+                    detail: format!("request from the agent's network {}", c.ip_prefix),
+                });
+            }
+        }
+        if let Some(ua) = &agent.user_agent {
+            if let Some((seq, _)) = clients().find(|(_, c)| c.user_agent == *ua) {
+                flags.push(Flag {
+                    kind: FlagKind::AgentDevice,
+                    item_index: None,
+                    seq,
+                    detail: "request with the agent's user agent".into(),
+                });
+            }
+        }
+    }
+    flags
 }
 
 #[cfg(test)]
@@ -263,6 +352,69 @@ mod tests {
         assert!(
             !json.contains("13812345678"),
             "no clear phone in the record"
+        );
+    }
+
+    #[test]
+    fn the_sample_answers_are_slow_enough_and_unflagged() {
+        // The fixture answers every 20 s; each sample item needs less.
+        assert_eq!(Record::of(&completed_session()).unwrap().flags, vec![]);
+    }
+
+    #[test]
+    fn answers_faster_than_the_reading_time_are_flagged() {
+        // R10
+        let mut s = completed_session();
+        s.revisit.script.items[1].min_read_secs = Some(30);
+        let flags = Record::of(&s).unwrap().flags;
+        assert_eq!(flags.len(), 1);
+        assert_eq!(
+            (flags[0].kind, flags[0].item_index),
+            (FlagKind::AnsweredTooFast, Some(1))
+        );
+    }
+
+    #[test]
+    fn requests_from_the_agents_network_or_device_are_flagged() {
+        use crate::fixtures::{at, sample_revisit};
+        use crate::session::{AgentDevice, ClientInfo, Event};
+        let mut revisit = sample_revisit(crate::RevisitId::from_random([4; 12]));
+        revisit.agent = Some(AgentDevice {
+            ip_prefix: Some("203.0.113.0/24".into()),
+            user_agent: Some("AgentPhone/1.0".into()),
+        });
+        let from = |ip: &str, ua: &str| Some(ClientInfo::new(ip, ua));
+        let s = Session::new(revisit);
+        let open = crate::fixtures::open();
+        let (s, _) = s.apply_from(open, at(1), from("203.0.113.99", "Policyholder/2.0"));
+        let (s, _) = s.apply_from(
+            Event::SwitchToPhone { reason: None },
+            at(2),
+            from("198.51.100.1", "AgentPhone/1.0"),
+        );
+        let kinds: Vec<_> = Record::of(&s)
+            .unwrap()
+            .flags
+            .iter()
+            .map(|f| (f.kind, f.seq))
+            .collect();
+        assert_eq!(
+            kinds,
+            vec![(FlagKind::AgentNetwork, 1), (FlagKind::AgentDevice, 2)]
+        );
+    }
+
+    #[test]
+    fn a_broken_trace_fails_verification_even_if_resealed() {
+        let mut record = Record::of(&completed_session()).unwrap();
+        let mut trace: Vec<crate::trace::TraceEntry> =
+            serde_json::from_value(serde_json::to_value(&record.trace).unwrap()).unwrap();
+        trace.remove(2);
+        record.trace = serde_json::from_value(serde_json::to_value(trace).unwrap()).unwrap();
+        let sealed = record.seal(&key());
+        assert_eq!(
+            sealed.verify(&trusted()),
+            Err(RecordError::Trace(TraceError::Sequence(2)))
         );
     }
 

@@ -17,7 +17,15 @@ pub struct ScriptItem {
     pub id: String,
     pub title: String,
     pub body: String,
+    /// Seconds the item must be on screen at least (R9); derived from its length when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_read_secs: Option<u32>,
 }
+
+/// Reading speed behind the derived minimum: a careful reader manages far less (R9, R10).
+const FLOOR_CHARS_PER_SEC: usize = 15;
+/// The longest minimum reading time a script may set.
+pub const MAX_MIN_READ_SECS: u32 = 600;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -43,6 +51,8 @@ pub enum ScriptError {
     BadTitle(usize),
     #[error("item {0}: the body is empty or longer than {MAX_BODY_CHARS} characters")]
     BadBody(usize),
+    #[error("item {0}: the minimum reading time must be 1 to {MAX_MIN_READ_SECS} seconds")]
+    BadReadingTime(usize),
 }
 
 impl ScriptError {
@@ -88,6 +98,12 @@ impl Script {
             if !text_ok(&item.body, MAX_BODY_CHARS) {
                 return Err(ScriptError::BadBody(n));
             }
+            if item
+                .min_read_secs
+                .is_some_and(|s| !(1..=MAX_MIN_READ_SECS).contains(&s))
+            {
+                return Err(ScriptError::BadReadingTime(n));
+            }
         }
         Ok(())
     }
@@ -99,6 +115,15 @@ impl Script {
 }
 
 impl ScriptItem {
+    /// The minimum time on screen: as the script sets it, else one second per 15 characters of
+    /// title and body (at least 2 s).
+    pub fn min_read_secs(&self) -> u32 {
+        self.min_read_secs.unwrap_or_else(|| {
+            let chars = self.title.chars().count() + self.body.chars().count();
+            u32::try_from(chars.div_ceil(FLOOR_CHARS_PER_SEC).max(2)).unwrap_or(MAX_MIN_READ_SECS)
+        })
+    }
+
     /// Hex SHA-256 over the canonical JSON of the item exactly as shown.
     pub fn content_hash(&self) -> String {
         canonical_sha256(self)
@@ -148,6 +173,22 @@ mod tests {
         let mut s = sample_script();
         s.version = String::new();
         assert_eq!(s.validate(), Err(ScriptError::BadIdOrVersion));
+
+        let mut s = sample_script();
+        s.items[1].min_read_secs = Some(0);
+        assert_eq!(s.validate(), Err(ScriptError::BadReadingTime(2)));
+    }
+
+    #[test]
+    fn minimum_reading_time_is_set_or_derived_from_length() {
+        let mut item = sample_script().items[0].clone();
+        item.body = "字".repeat(150);
+        let chars = item.title.chars().count() + 150;
+        assert_eq!(item.min_read_secs(), chars.div_ceil(15) as u32);
+        item.body = "短".into();
+        assert_eq!(item.min_read_secs(), 2);
+        item.min_read_secs = Some(30);
+        assert_eq!(item.min_read_secs(), 30);
     }
 
     #[test]

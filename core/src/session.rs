@@ -10,6 +10,7 @@ use crate::domain::{OtpCode, PersonName, Phone, PolicyNumber, RevisitId};
 use crate::script::Script;
 use crate::throttle::{Window, SENDS_PER_SESSION, WRONG_CODES_PER_SESSION};
 use crate::time::{Timestamp, MINUTE_MS, SECOND_MS};
+use crate::trace::Trace;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -36,6 +37,16 @@ pub struct Revisit {
     pub created_at: Timestamp,
     pub cooling_off_ends_at: Timestamp,
     pub script: Script,
+    /// The selling agent's device, if the insurer gave it: sessions seen from it are flagged (R10).
+    #[serde(default)]
+    pub agent: Option<AgentDevice>,
+}
+
+/// The agent's network and user agent, as far as the insurer knows them.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AgentDevice {
+    pub ip_prefix: Option<String>,
+    pub user_agent: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -114,37 +125,7 @@ fn code_digest(salt_hex: &str, code: &OtpCode) -> String {
     hex::encode(h.finalize())
 }
 
-/// One entry of the operation trace (R3), stamped with the edge's time.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TraceEntry {
-    pub at: Timestamp,
-    #[serde(flatten)]
-    pub event: TraceEvent,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "event", rename_all = "snake_case")]
-pub enum TraceEvent {
-    Created,
-    Opened,
-    CodeSent,
-    CodeUndelivered,
-    CodeRejected {
-        tries_left: u8,
-    },
-    CodeVerified,
-    ItemAnswered {
-        index: usize,
-        item_id: String,
-        answer: AnswerKind,
-    },
-    Completed,
-    SwitchedToPhone,
-    Expired,
-    Cancelled,
-    LinkReissued,
-    SessionLocked,
-}
+pub use crate::trace::{ClientInfo, TraceEntry, TraceEvent};
 
 /// Everything that happens to a session comes in as one of these.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -293,7 +274,7 @@ pub struct Session {
     pub answers: Vec<Answer>,
     pub switch_reason: Option<String>,
     pub finished_at: Option<Timestamp>,
-    pub trace: Vec<TraceEntry>,
+    pub trace: Trace,
     /// Digest of the secret of the device the link is bound to (R10); set by the first open.
     #[serde(default)]
     pub device_digest: Option<String>,
@@ -303,6 +284,9 @@ pub struct Session {
     /// Wrong codes entered, for the daily limit per session.
     #[serde(default)]
     pub wrong_codes: Window,
+    /// The client of the event being applied, stamped on its trace entries; never stored.
+    #[serde(skip)]
+    client: Option<ClientInfo>,
 }
 
 /// The result of one step: the next state, and either what to do next or why the event was refused.
@@ -311,7 +295,7 @@ pub type Step = (Session, Result<Effect, Refusal>);
 impl Session {
     pub fn new(revisit: Revisit) -> Self {
         let created = revisit.created_at;
-        Self {
+        let mut session = Self {
             revisit,
             stage: Stage::Issued,
             code: None,
@@ -321,11 +305,11 @@ impl Session {
             device_digest: None,
             sends: Window::default(),
             wrong_codes: Window::default(),
-            trace: vec![TraceEntry {
-                at: created,
-                event: TraceEvent::Created,
-            }],
-        }
+            trace: Trace::default(),
+            client: None,
+        };
+        session.record(created, TraceEvent::Created);
+        session
     }
 
     /// Seconds until another code may be sent (0 when one may be sent now).
@@ -337,8 +321,16 @@ impl Session {
     }
 
     /// Applies one event at `now`. Store the returned session whatever the outcome.
-    pub fn apply(mut self, event: Event, now: Timestamp) -> Step {
+    pub fn apply(self, event: Event, now: Timestamp) -> Step {
+        self.apply_from(event, now, None)
+    }
+
+    /// Applies one event sent by `client` (the policyholder's browser); its trace entries carry the
+    /// client's network and user agent (R10).
+    pub fn apply_from(mut self, event: Event, now: Timestamp, client: Option<ClientInfo>) -> Step {
+        self.client = client;
         let result = self.decide(event, now);
+        self.client = None;
         (self, result)
     }
 
@@ -358,7 +350,7 @@ impl Session {
     }
 
     fn record(&mut self, at: Timestamp, event: TraceEvent) {
-        self.trace.push(TraceEntry { at, event });
+        self.trace.push(at, event, self.client.clone());
     }
 
     fn finish(&mut self, stage: Stage, now: Timestamp) {

@@ -3,9 +3,10 @@
 
 use crate::domain::{DomainError, IdNumber, PersonName, Phone, PolicyNumber, RevisitId};
 use crate::script::{Script, ScriptError};
-use crate::session::{AnswerKind, Revisit, Session, Stage};
+use crate::session::{AgentDevice, AnswerKind, Revisit, Session, Stage};
 use crate::signing::keyed_digest;
 use crate::time::{BadTimestamp, Timestamp};
+use crate::trace::ClientInfo;
 use serde::{Deserialize, Serialize};
 
 /// Every error response: a stable code for programs, a sentence for people.
@@ -51,6 +52,19 @@ pub struct CreateRevisit {
     /// RFC 3339, e.g. `2026-12-10T23:59:59+08:00`; the link dies then (R1).
     pub cooling_off_ends_at: String,
     pub script: Script,
+    /// Optional: the selling agent's IP address and user agent, to flag a revisit done from the
+    /// agent's device or network (R10). The IP is kept only as its network.
+    #[serde(default)]
+    pub agent: Option<AgentHint>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AgentHint {
+    #[serde(default)]
+    pub ip: Option<String>,
+    #[serde(default)]
+    pub user_agent: Option<String>,
 }
 
 /// Why a creation request was refused: which field, and why.
@@ -121,6 +135,10 @@ impl CreateRevisit {
             created_at: now,
             cooling_off_ends_at,
             script: self.script,
+            agent: self.agent.map(|a| AgentDevice {
+                ip_prefix: a.ip.map(|ip| ClientInfo::new(&ip, "").ip_prefix),
+                user_agent: a.user_agent.map(|ua| ClientInfo::new("", &ua).user_agent),
+            }),
         })
     }
 }
@@ -301,6 +319,7 @@ mod tests {
             },
             cooling_off_ends_at: "2027-01-15T23:59:59+08:00".into(),
             script: sample_script(),
+            agent: None,
         }
     }
 

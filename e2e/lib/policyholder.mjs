@@ -2,10 +2,11 @@
 // and the device cookie kept between calls. `ip` simulates the client address (CF-Connecting-IP,
 // which local workerd passes through and Cloudflare's network sets itself).
 export class PolicyholderClient {
-  constructor(edgeUrl, token, { ip } = {}) {
+  constructor(edgeUrl, token, { ip, userAgent } = {}) {
     this.edgeUrl = edgeUrl;
     this.token = token;
     this.ip = ip;
+    this.userAgent = userAgent;
     this.cookies = new Map();
   }
 
@@ -13,6 +14,7 @@ export class PolicyholderClient {
     const headers = { authorization: `Bearer ${this.token}` };
     if (this.cookies.size) headers.cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
     if (this.ip) headers['cf-connecting-ip'] = this.ip;
+    if (this.userAgent) headers['user-agent'] = this.userAgent;
     if (body !== undefined) headers['content-type'] = 'application/json';
     const res = await fetch(new URL(path, this.edgeUrl), {
       method, headers, body: body === undefined ? undefined : JSON.stringify(body),

@@ -40,6 +40,8 @@ pub async fn forward(mut req: Request, env: &Env) -> Result<Response, EdgeError>
         device: cookie(&req, &device_cookie_name(token.revisit_id())).map(|s| secret_digest(&s)),
         ip_key: keyed_digest(key.as_bytes(), &format!("ip:{}", ip.trim())),
         https: req.url()?.scheme() == "https",
+        user_agent: header(&req, "user-agent").unwrap_or_default(),
+        ip,
     };
     let path = req.path();
     let action = path.strip_prefix("/v1").unwrap_or(&path);

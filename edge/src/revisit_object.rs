@@ -15,7 +15,7 @@ use crate::send_throttle;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use huifang_core::record::{Outcome, Record, SealedRecord};
-use huifang_core::session::{Effect, Event, Refusal, Revisit, Session};
+use huifang_core::session::{ClientInfo, Effect, Event, Refusal, Revisit, Session};
 use huifang_core::signing::{keyed_digest, secret_digest};
 use huifang_core::throttle::{Limit, SENDS_PER_IP, SENDS_PER_PHONE};
 use huifang_core::time::{MINUTE_MS, SECOND_MS};
@@ -39,6 +39,8 @@ const LINK_DIGEST_HEADER: &str = "x-link-digest";
 const DEVICE_DIGEST_HEADER: &str = "x-device-digest";
 const IP_KEY_HEADER: &str = "x-ip-key";
 const HTTPS_HEADER: &str = "x-https";
+const CLIENT_IP_HEADER: &str = "x-client-ip";
+const USER_AGENT_HEADER: &str = "x-client-user-agent";
 
 /// Who is calling, as the worker saw it: digests only, never the clear values (R6).
 pub struct Caller {
@@ -48,6 +50,16 @@ pub struct Caller {
     pub ip_key: String,
     /// Whether the request came over HTTPS (the device cookie is `Secure` then).
     pub https: bool,
+    /// The client's IP address (the object keeps only its network) and user agent (R10).
+    pub ip: String,
+    pub user_agent: String,
+}
+
+/// Who sent an event, as far as the object needs it: the IP throttle's key and the trace stamp.
+#[derive(Default)]
+struct Sender {
+    ip_key: String,
+    client: Option<ClientInfo>,
 }
 
 /// A sealed record waiting for the origin, and how many deliveries have failed.
@@ -133,6 +145,8 @@ pub async fn call(
     }
     headers.set(IP_KEY_HEADER, &caller.ip_key)?;
     headers.set(HTTPS_HEADER, if caller.https { "1" } else { "0" })?;
+    headers.set(CLIENT_IP_HEADER, &caller.ip)?;
+    headers.set(USER_AGENT_HEADER, &caller.user_agent)?;
     let body = if body.is_empty() {
         None
     } else {
@@ -240,7 +254,13 @@ impl RevisitSession {
         let header = |name: &str| req.headers().get(name).ok().flatten();
         let digest = header(LINK_DIGEST_HEADER).ok_or(EdgeError::LinkNotFound)?;
         let device = header(DEVICE_DIGEST_HEADER);
-        let ip_key = header(IP_KEY_HEADER).unwrap_or_default();
+        let sender = Sender {
+            ip_key: header(IP_KEY_HEADER).unwrap_or_default(),
+            client: Some(ClientInfo::new(
+                &header(CLIENT_IP_HEADER).unwrap_or_default(),
+                &header(USER_AGENT_HEADER).unwrap_or_default(),
+            )),
+        };
         let https = header(HTTPS_HEADER).as_deref() == Some("1");
         // Read the body before loading the session: from the load to the store there must be no
         // await but storage, or a concurrent request could apply its event to the same old state.
@@ -252,7 +272,7 @@ impl RevisitSession {
             return Err(EdgeError::LinkNotFound);
         }
         if req.method() == Method::Get && path == "/session" {
-            return self.open(session, device, https, now).await;
+            return self.open(session, device, https, &sender, now).await;
         }
         // R10: every other request must come from the device the link is bound to.
         session.check_device(device.as_deref())?;
@@ -288,7 +308,7 @@ impl RevisitSession {
             }
             _ => return Err(EdgeError::NotFound),
         };
-        self.step(session, event, &ip_key, now).await
+        self.step(session, event, &sender, now).await
     }
 
     /// `GET /session`: the first open binds the link to this browser with a fresh device secret in
@@ -298,6 +318,7 @@ impl RevisitSession {
         session: Session,
         device: Option<String>,
         https: bool,
+        sender: &Sender,
         now: Timestamp,
     ) -> Reply {
         if session.stage.is_finished() {
@@ -315,7 +336,9 @@ impl RevisitSession {
         };
         let expires = session.revisit.cooling_off_ends_at;
         let name = device_cookie_name(&session.revisit.id);
-        let mut resp = self.step(session, Event::Open { device }, "", now).await?;
+        let mut resp = self
+            .step(session, Event::Open { device }, sender, now)
+            .await?;
         if let Some(secret) = new_secret {
             let max_age = expires.since(now) / SECOND_MS;
             let secure = if https { "; Secure" } else { "" };
@@ -359,7 +382,7 @@ impl RevisitSession {
                 None => Err(EdgeError::NotFound),
             };
         };
-        self.step(session, event, "", now).await?;
+        self.step(session, event, &Sender::default(), now).await?;
         self.status().await
     }
 
@@ -390,9 +413,9 @@ impl RevisitSession {
     }
 
     /// Applies one event; stores the result whatever the outcome; carries out the effect.
-    async fn step(&self, session: Session, event: Event, ip_key: &str, now: Timestamp) -> Reply {
+    async fn step(&self, session: Session, event: Event, sender: &Sender, now: Timestamp) -> Reply {
         let was_finished = session.stage.is_finished();
-        let (next, outcome) = session.apply(event, now);
+        let (next, outcome) = session.apply_from(event, now, sender.client.clone());
         self.store(KEY_SESSION, &next).await?;
         if !was_finished && next.stage.is_finished() {
             self.seal_and_queue(&next, now).await?;
@@ -400,7 +423,7 @@ impl RevisitSession {
         match outcome? {
             Effect::Nothing | Effect::Forward => {}
             Effect::SendSms { to, text } => {
-                if let Err(refusal) = self.take_send_slots(to.as_str(), ip_key).await {
+                if let Err(refusal) = self.take_send_slots(to.as_str(), &sender.ip_key).await {
                     self.undeliverable_code(&next).await?;
                     return Err(refusal);
                 }
