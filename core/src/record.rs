@@ -64,6 +64,8 @@ pub struct RecordItem {
 #[serde(deny_unknown_fields)]
 pub struct Record {
     pub format: u32,
+    /// The edge region (deployment environment) that ran the revisit, e.g. `beijing`.
+    pub region: String,
     pub revisit_id: RevisitId,
     pub policy_number: PolicyNumber,
     pub product: String,
@@ -155,8 +157,8 @@ fn canonical_bytes(record: &Record) -> Vec<u8> {
 }
 
 impl Record {
-    /// The record of a finished session.
-    pub fn of(session: &Session) -> Result<Self, RecordError> {
+    /// The record of a finished session, run in `region`.
+    pub fn of(session: &Session, region: &str) -> Result<Self, RecordError> {
         let outcome = match session.stage {
             Stage::Completed => Outcome::Completed,
             Stage::SwitchedToPhone => Outcome::SwitchedToPhone,
@@ -187,6 +189,7 @@ impl Record {
             .collect();
         Ok(Self {
             format: RECORD_FORMAT,
+            region: region.to_string(),
             revisit_id: r.id.clone(),
             policy_number: r.policy_number.clone(),
             product: r.product.clone(),
@@ -332,12 +335,15 @@ mod tests {
 
     #[test]
     fn an_unfinished_session_has_no_record() {
-        assert_eq!(Record::of(&new_session()), Err(RecordError::NotFinished));
+        assert_eq!(
+            Record::of(&new_session(), "test"),
+            Err(RecordError::NotFinished)
+        );
     }
 
     #[test]
     fn the_record_carries_each_item_text_answer_and_time() {
-        let record = Record::of(&completed_session()).unwrap();
+        let record = Record::of(&completed_session(), "test").unwrap();
         assert_eq!(record.outcome, Outcome::Completed);
         assert_eq!(record.items.len(), 3);
         for (i, item) in record.items.iter().enumerate() {
@@ -358,7 +364,10 @@ mod tests {
     #[test]
     fn the_sample_answers_are_slow_enough_and_unflagged() {
         // The fixture answers every 20 s; each sample item needs less.
-        assert_eq!(Record::of(&completed_session()).unwrap().flags, vec![]);
+        assert_eq!(
+            Record::of(&completed_session(), "test").unwrap().flags,
+            vec![]
+        );
     }
 
     #[test]
@@ -366,7 +375,7 @@ mod tests {
         // R10
         let mut s = completed_session();
         s.revisit.script.items[1].min_read_secs = Some(30);
-        let flags = Record::of(&s).unwrap().flags;
+        let flags = Record::of(&s, "test").unwrap().flags;
         assert_eq!(flags.len(), 1);
         assert_eq!(
             (flags[0].kind, flags[0].item_index),
@@ -392,7 +401,7 @@ mod tests {
             at(2),
             from("198.51.100.1", "AgentPhone/1.0"),
         );
-        let kinds: Vec<_> = Record::of(&s)
+        let kinds: Vec<_> = Record::of(&s, "test")
             .unwrap()
             .flags
             .iter()
@@ -406,7 +415,7 @@ mod tests {
 
     #[test]
     fn a_broken_trace_fails_verification_even_if_resealed() {
-        let mut record = Record::of(&completed_session()).unwrap();
+        let mut record = Record::of(&completed_session(), "test").unwrap();
         let mut trace: Vec<crate::trace::TraceEntry> =
             serde_json::from_value(serde_json::to_value(&record.trace).unwrap()).unwrap();
         trace.remove(2);
@@ -420,7 +429,9 @@ mod tests {
 
     #[test]
     fn a_sealed_record_verifies() {
-        let sealed = Record::of(&completed_session()).unwrap().seal(&key());
+        let sealed = Record::of(&completed_session(), "test")
+            .unwrap()
+            .seal(&key());
         assert_eq!(sealed.verify(&trusted()), Ok(()));
         // And survives a JSON round trip, as it travels.
         let wire = serde_json::to_string(&sealed).unwrap();
@@ -430,7 +441,9 @@ mod tests {
 
     #[test]
     fn any_change_or_unknown_key_fails_with_a_reason() {
-        let sealed = Record::of(&completed_session()).unwrap().seal(&key());
+        let sealed = Record::of(&completed_session(), "test")
+            .unwrap()
+            .seal(&key());
 
         let mut changed = sealed.clone();
         changed.record.items[1].body.push('!');
@@ -444,7 +457,9 @@ mod tests {
         );
 
         let other = EdgeKey::from_seed_hex("edge-2", &"01".repeat(32)).unwrap();
-        let foreign = Record::of(&completed_session()).unwrap().seal(&other);
+        let foreign = Record::of(&completed_session(), "test")
+            .unwrap()
+            .seal(&other);
         assert_eq!(
             foreign.verify(&trusted()),
             Err(RecordError::Seal(SignatureError::UnknownKey))

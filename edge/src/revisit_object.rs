@@ -493,7 +493,9 @@ impl RevisitSession {
         session: &Session,
         now: Timestamp,
     ) -> std::result::Result<(), EdgeError> {
-        let record = Record::of(session).map_err(|e| EdgeError::Internal(e.to_string()))?;
+        let region = config::optional(&self.env, "REGION").unwrap_or_else(|| "local".into());
+        let record =
+            Record::of(session, &region).map_err(|e| EdgeError::Internal(e.to_string()))?;
         let sealed = record.seal(&config::edge_key(&self.env)?);
         console_log!(
             "revisit {} finished ({:?}); record {} queued",

@@ -68,7 +68,7 @@ pub fn sealed_record(
     id[..4].copy_from_slice(&run);
     id[4..].copy_from_slice(&n.to_be_bytes());
     let session = finished_session(RevisitId::from_random(id), &[AnswerKind::Yes; 3]);
-    let mut record = Record::of(&session).map_err(|e| BenchError::Setup(e.to_string()))?;
+    let mut record = Record::of(&session, "bench").map_err(|e| BenchError::Setup(e.to_string()))?;
     let start = record.created_at;
     record.items = script
         .items

@@ -314,7 +314,7 @@ mod tests {
                 RevisitId::from_random([i; 12]),
                 &[AnswerKind::Yes, AnswerKind::No, AnswerKind::Yes],
             );
-            let sealed = Record::of(&session).unwrap().seal(key);
+            let sealed = Record::of(&session, "test").unwrap().seal(key);
             let entry = new_record(&sealed, T0).unwrap();
             assert_eq!(archive.archive_record(&entry).unwrap(), Archived::Inserted);
         }

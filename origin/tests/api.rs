@@ -109,7 +109,7 @@ fn json_post(uri: &str, body: Vec<u8>) -> Request<Body> {
 
 fn sealed_with(key: &EdgeKey, id_byte: u8, answers: &[AnswerKind]) -> SealedRecord {
     let session = finished_session(RevisitId::from_random([id_byte; 12]), answers);
-    Record::of(&session).unwrap().seal(key)
+    Record::of(&session, "test").unwrap().seal(key)
 }
 
 const ALL_YES: [AnswerKind; 3] = [AnswerKind::Yes; 3];
@@ -242,7 +242,7 @@ fn a_switch_to_phone_raises_a_phone_task_and_a_completion_does_not() {
     let reason = Some("想电话回访".into());
     let (s, result) = s.apply(Event::SwitchToPhone { reason }, at(5));
     result.unwrap();
-    let switched = Record::of(&s).unwrap().seal(&edge_key());
+    let switched = Record::of(&s, "test").unwrap().seal(&edge_key());
     let entry = origin::records::new_record(&switched, clock()).unwrap();
     let task = entry.phone_task.unwrap();
     assert_eq!(task.reason, "switched_to_phone");
