@@ -4,8 +4,10 @@
 //! The API's own `message` is English for developers; we show our own words per `code`.
 
 use huifang_core::session::{AnswerKind, Stage};
-use huifang_core::wire::{AnswerItem, ApiError, SessionView, SubmitCode, SwitchToPhone};
-use huifang_core::{LinkToken, OtpCode};
+use huifang_core::wire::{
+    AnswerItem, ApiError, SessionView, SubmitCode, SubmitIdNumber, SwitchToPhone,
+};
+use huifang_core::{IdNumber, LinkToken, OtpCode};
 use std::time::Duration;
 
 /// A call that has had no answer after this long is treated as a network failure.
@@ -94,6 +96,10 @@ pub fn refusal_text(e: &ApiError) -> String {
         "items_remaining" => "还有未确认的事项，请逐项确认后再提交。",
         "comment_too_long" => "补充说明或原因最多 500 字，请删减后再提交。",
         "invalid_link" | "link_missing" => "链接不完整或有误，请从短信中的链接重新打开。",
+        "wrong_id_number" => "身份证号码与投保信息不一致，请核对后重新输入。",
+        "invalid_id_number" => "请输入 18 位身份证号码（最后一位可以是 X）。",
+        "id_number_checksum" => "身份证号码有误（校验位不符），请核对后重新输入。",
+        "wrong_step" => "请按页面提示的顺序完成身份验证。",
         "link_in_use" => {
             "该回访链接已在另一台设备上打开。为保护您的信息，回访只能在首次打开链接的设备上继续。如需改为电话回访，请在该设备上操作，或直接联系您的保险公司。"
         }
@@ -173,6 +179,15 @@ impl RevisitApi {
             code: code.as_str().to_string(),
         };
         self.post("/verify", &body).await
+    }
+
+    /// `POST /v1/session/id-number`: the ID number, already checked against GB 11643 here; the
+    /// edge checks it again and compares keyed hashes (R8).
+    pub async fn verify_id_number(&self, id_number: &IdNumber) -> Result<SessionView, Failure> {
+        let body = SubmitIdNumber {
+            id_number: id_number.as_str().to_string(),
+        };
+        self.post("/id-number", &body).await
     }
 
     /// `POST /v1/session/switch`: stop the electronic revisit; the insurer phones instead (R7, R11).

@@ -8,13 +8,14 @@ pub mod pages;
 pub mod session;
 
 use components::header::RevisitHeader;
+use huifang_core::script::IdentityStep;
 use huifang_core::session::Stage;
 use huifang_core::wire::SessionView;
 use leptos::prelude::*;
 use pages::{
     code::CodePage, done::DonePage, error::FailedPage, error::FinishedPage, expired::ExpiredPage,
-    item::ItemPage, landing::LandingPage, loading::LoadingPage, review::ReviewPage,
-    switched::SwitchedPage,
+    id_number::IdNumberPage, item::ItemPage, landing::LandingPage, loading::LoadingPage,
+    review::ReviewPage, switched::SwitchedPage,
 };
 use session::{Halt, LiveSession};
 
@@ -24,6 +25,8 @@ pub enum Page {
     Loading,
     Landing,
     Code,
+    /// The ID-number identity step (R8).
+    IdNumber,
     /// The next unanswered item, by index.
     Item(usize),
     Review,
@@ -57,7 +60,10 @@ pub fn page_for(view: Option<&SessionView>, halt: Option<&Halt>) -> Page {
         return Page::Loading;
     };
     match view.stage {
-        Stage::Issued | Stage::Opened => Page::Landing,
+        Stage::Issued | Stage::Opened => match view.next_step {
+            Some(IdentityStep::IdNumber) => Page::IdNumber,
+            _ => Page::Landing,
+        },
         Stage::CodeSent => Page::Code,
         Stage::Verified => {
             let next = view.next_item();
@@ -106,6 +112,7 @@ fn render(page: Page, session: LiveSession) -> AnyView {
         Page::Loading => view! { <LoadingPage/> }.into_any(),
         Page::Landing => view! { <LandingPage/> }.into_any(),
         Page::Code => view! { <CodePage/> }.into_any(),
+        Page::IdNumber => view! { <IdNumberPage/> }.into_any(),
         Page::Item(index) => {
             let (item, count) = session.view.with_untracked(|v| {
                 let v = v.as_ref();
@@ -165,6 +172,7 @@ mod tests {
             product: "p".into(),
             expires_at: "2027-01-15T15:59:59.000Z".into(),
             resend_after_secs: 0,
+            next_step: None,
             item_count: count,
             items,
         }
@@ -175,6 +183,9 @@ mod tests {
         let page = |stage, answered| page_for(Some(&view(stage, answered, 3)), None);
         assert_eq!(page(Stage::Issued, 0), Page::Landing);
         assert_eq!(page(Stage::Opened, 0), Page::Landing);
+        let mut id_step = view(Stage::Opened, 0, 3);
+        id_step.next_step = Some(IdentityStep::IdNumber);
+        assert_eq!(page_for(Some(&id_step), None), Page::IdNumber);
         assert_eq!(page(Stage::CodeSent, 0), Page::Code);
         assert_eq!(page(Stage::Verified, 0), Page::Item(0));
         assert_eq!(page(Stage::Verified, 2), Page::Item(2));

@@ -7,7 +7,7 @@
 use crate::api::{Failure, RevisitApi};
 use huifang_core::session::AnswerKind;
 use huifang_core::wire::SessionView;
-use huifang_core::OtpCode;
+use huifang_core::{IdNumber, OtpCode};
 use leptos::prelude::*;
 
 /// Something the policyholder asked for (or the page, for `Load`).
@@ -17,6 +17,9 @@ pub enum Request {
     SendCode,
     Verify {
         code: OtpCode,
+    },
+    VerifyIdNumber {
+        id_number: IdNumber,
     },
     Answer {
         index: usize,
@@ -213,6 +216,7 @@ impl LiveSession {
                 Request::Load => api.session().await,
                 Request::SendCode => api.send_code().await,
                 Request::Verify { code } => api.verify(code).await,
+                Request::VerifyIdNumber { id_number } => api.verify_id_number(id_number).await,
                 Request::Answer {
                     index,
                     answer,
@@ -344,6 +348,7 @@ mod tests {
             product: String::new(),
             expires_at: String::new(),
             resend_after_secs: 0,
+            next_step: None,
             item_count: 0,
             items: vec![],
         };

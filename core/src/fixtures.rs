@@ -32,6 +32,7 @@ pub fn sample_script() -> Script {
     Script {
         id: "default".into(),
         version: "1".into(),
+        identity: vec![crate::script::IdentityStep::SmsCode],
         items: vec![
             item("holder", "您是否为投保人本人？"),
             item("signature", "投保单是否由您亲笔签名？"),

@@ -258,7 +258,7 @@ pub fn interference_flags(session: &Session) -> Vec<Flag> {
     let mut shown_since: Option<Timestamp> = None;
     for entry in session.trace.iter() {
         match &entry.event {
-            TraceEvent::CodeVerified => shown_since = Some(entry.at),
+            TraceEvent::CodeVerified | TraceEvent::IdNumberVerified => shown_since = Some(entry.at),
             TraceEvent::ItemAnswered { index, .. } => {
                 if let (Some(since), Some(item)) = (shown_since, items.get(*index)) {
                     let took = entry.at.since(since);

@@ -32,7 +32,35 @@ pub const MAX_MIN_READ_SECS: u32 = 600;
 pub struct Script {
     pub id: String,
     pub version: String,
+    /// The identity steps (R8), in order, before the items. Absent means `["sms_code"]`.
+    #[serde(
+        default = "default_identity",
+        skip_serializing_if = "is_default_identity"
+    )]
+    pub identity: Vec<IdentityStep>,
     pub items: Vec<ScriptItem>,
+}
+
+/// One way of making sure the policyholder in person is answering (R8).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IdentityStep {
+    /// A one-time code sent by SMS to the policyholder's phone.
+    SmsCode,
+    /// The policyholder types their ID number; the edge compares keyed hashes.
+    IdNumber,
+    /// A handwritten signature after the last item. Not available yet.
+    Signature,
+    /// A face check through the insurer's own provider. Not available yet (the seam is here).
+    Face,
+}
+
+fn default_identity() -> Vec<IdentityStep> {
+    vec![IdentityStep::SmsCode]
+}
+
+fn is_default_identity(steps: &Vec<IdentityStep>) -> bool {
+    *steps == default_identity()
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -53,6 +81,10 @@ pub enum ScriptError {
     BadBody(usize),
     #[error("item {0}: the minimum reading time must be 1 to {MAX_MIN_READ_SECS} seconds")]
     BadReadingTime(usize),
+    #[error("identity: list at least one of sms_code and id_number, each at most once")]
+    BadIdentitySteps,
+    #[error("identity: the {0:?} step is not available yet")]
+    UnsupportedIdentityStep(IdentityStep),
 }
 
 impl ScriptError {
@@ -77,6 +109,20 @@ impl Script {
     pub fn validate(&self) -> Result<(), ScriptError> {
         if !is_id(&self.id) || !is_id(&self.version) {
             return Err(ScriptError::BadIdOrVersion);
+        }
+        let steps = &self.identity;
+        if let Some(step) = steps
+            .iter()
+            .find(|s| matches!(s, IdentityStep::Signature | IdentityStep::Face))
+        {
+            return Err(ScriptError::UnsupportedIdentityStep(*step));
+        }
+        let unique = steps
+            .iter()
+            .enumerate()
+            .all(|(i, s)| !steps[..i].contains(s));
+        if steps.is_empty() || !unique {
+            return Err(ScriptError::BadIdentitySteps);
         }
         if self.items.is_empty() {
             return Err(ScriptError::NoItems);
@@ -177,6 +223,19 @@ mod tests {
         let mut s = sample_script();
         s.items[1].min_read_secs = Some(0);
         assert_eq!(s.validate(), Err(ScriptError::BadReadingTime(2)));
+
+        let mut s = sample_script();
+        s.identity = vec![];
+        assert_eq!(s.validate(), Err(ScriptError::BadIdentitySteps));
+        s.identity = vec![IdentityStep::IdNumber, IdentityStep::IdNumber];
+        assert_eq!(s.validate(), Err(ScriptError::BadIdentitySteps));
+        s.identity = vec![IdentityStep::SmsCode, IdentityStep::Face];
+        assert_eq!(
+            s.validate(),
+            Err(ScriptError::UnsupportedIdentityStep(IdentityStep::Face))
+        );
+        s.identity = vec![IdentityStep::IdNumber, IdentityStep::SmsCode];
+        assert_eq!(s.validate(), Ok(()));
     }
 
     #[test]
@@ -189,6 +248,14 @@ mod tests {
         assert_eq!(item.min_read_secs(), 2);
         item.min_read_secs = Some(30);
         assert_eq!(item.min_read_secs(), 30);
+    }
+
+    #[test]
+    fn identity_defaults_to_the_sms_code_and_is_left_out_of_the_json_then() {
+        let json = r#"{"id":"s","version":"1","items":[{"id":"a","title":"t","body":"b"}]}"#;
+        let s: Script = serde_json::from_str(json).unwrap();
+        assert_eq!(s.identity, vec![IdentityStep::SmsCode]);
+        assert!(!serde_json::to_string(&s).unwrap().contains("identity"));
     }
 
     #[test]

@@ -7,7 +7,7 @@
 //! whatever the outcome.
 
 use crate::domain::{OtpCode, PersonName, Phone, PolicyNumber, RevisitId};
-use crate::script::Script;
+use crate::script::{IdentityStep, Script};
 use crate::throttle::{Window, SENDS_PER_SESSION, WRONG_CODES_PER_SESSION};
 use crate::time::{Timestamp, MINUTE_MS, SECOND_MS};
 use crate::trace::Trace;
@@ -147,6 +147,11 @@ pub enum Event {
     SubmitCode {
         code: OtpCode,
     },
+    /// The policyholder typed their ID number; the edge parsed it (GB 11643) and passes its keyed
+    /// hash, never the number.
+    SubmitIdNumber {
+        digest: String,
+    },
     Answer {
         index: usize,
         answer: AnswerKind,
@@ -213,6 +218,10 @@ pub enum Refusal {
     NotDue,
     #[error("this revisit is open on another device")]
     LinkInUse,
+    #[error("this identity step is not the next one")]
+    WrongStep,
+    #[error("the ID number does not match our records")]
+    WrongIdNumber,
     #[error("too many wrong codes today; try again in {retry_after_secs} seconds or switch to a phone revisit")]
     SessionLocked { retry_after_secs: u64 },
     #[error("too many codes sent today; try again in {retry_after_secs} seconds or switch to a phone revisit")]
@@ -239,6 +248,8 @@ impl Refusal {
             Self::ItemsRemaining { .. } => "items_remaining",
             Self::NotDue => "not_due",
             Self::LinkInUse => "link_in_use",
+            Self::WrongStep => "wrong_step",
+            Self::WrongIdNumber => "wrong_id_number",
             Self::SessionLocked { .. } => "session_locked",
             Self::SmsDailyLimit { .. } => "sms_daily_limit",
             Self::RateLimited { .. } => "rate_limited",
@@ -281,9 +292,12 @@ pub struct Session {
     /// Codes sent, for the daily limit per session.
     #[serde(default)]
     pub sends: Window,
-    /// Wrong codes entered, for the daily limit per session.
+    /// Wrong codes and wrong ID numbers entered, for the daily limit per session.
     #[serde(default)]
     pub wrong_codes: Window,
+    /// Identity steps passed, in order (R8).
+    #[serde(default)]
+    pub passed: Vec<IdentityStep>,
     /// The client of the event being applied, stamped on its trace entries; never stored.
     #[serde(skip)]
     client: Option<ClientInfo>,
@@ -305,6 +319,7 @@ impl Session {
             device_digest: None,
             sends: Window::default(),
             wrong_codes: Window::default(),
+            passed: Vec::new(),
             trace: Trace::default(),
             client: None,
         };
@@ -342,6 +357,39 @@ impl Session {
             (Some(bound), Some(p)) if bound == p => Ok(()),
             _ => Err(Refusal::LinkInUse),
         }
+    }
+
+    /// The next identity step the script asks for, if any is left.
+    pub fn next_step(&self) -> Option<IdentityStep> {
+        self.revisit
+            .script
+            .identity
+            .iter()
+            .copied()
+            .find(|s| !self.passed.contains(s))
+    }
+
+    /// Marks a step passed; once every step is, the policyholder may answer the items.
+    fn pass(&mut self, step: IdentityStep) {
+        self.passed.push(step);
+        self.stage = match self.next_step() {
+            None => Stage::Verified,
+            Some(_) => Stage::Opened,
+        };
+    }
+
+    /// A wrong code or ID number: counts against the day; `Some` refusal when it locks the session.
+    fn count_wrong_try(&mut self, now: Timestamp) -> Option<Refusal> {
+        self.wrong_codes.record(WRONG_CODES_PER_SESSION, now);
+        let locked = self.locked_secs(now);
+        (locked > 0).then(|| {
+            // Too many wrong tries today: void any code; the page offers the phone switch (R7).
+            self.code = None;
+            self.record(now, TraceEvent::SessionLocked);
+            Refusal::SessionLocked {
+                retry_after_secs: locked,
+            }
+        })
     }
 
     /// Seconds until the session unlocks after too many wrong codes (0 if it is not locked).
@@ -404,6 +452,7 @@ impl Session {
                 self.revisit.link_digest = link_digest;
                 self.device_digest = None;
                 self.code = None;
+                self.passed.clear();
                 self.stage = Stage::Issued;
                 self.record(now, TraceEvent::LinkReissued);
                 Ok(Effect::Nothing)
@@ -413,6 +462,9 @@ impl Session {
                     Stage::Issued => return Err(Refusal::NotOpened),
                     Stage::Verified => return Err(Refusal::AlreadyVerified),
                     _ => {}
+                }
+                if self.next_step() != Some(IdentityStep::SmsCode) {
+                    return Err(Refusal::WrongStep);
                 }
                 let locked = self.locked_secs(now);
                 if locked > 0 {
@@ -449,6 +501,7 @@ impl Session {
                 Ok(Effect::Nothing)
             }
             Event::SubmitCode { code } => self.submit_code(&code, now),
+            Event::SubmitIdNumber { digest } => self.submit_id_number(&digest, now),
             Event::Answer {
                 index,
                 answer,
@@ -505,22 +558,38 @@ impl Session {
             pending.wrong_tries += 1;
             let tries_left = WRONG_TRIES_PER_CODE - pending.wrong_tries;
             self.record(now, TraceEvent::CodeRejected { tries_left });
-            self.wrong_codes.record(WRONG_CODES_PER_SESSION, now);
-            let locked = self.locked_secs(now);
-            if locked > 0 {
-                // Too many wrong codes today: void the code; the page offers the phone switch (R7).
-                self.code = None;
-                self.record(now, TraceEvent::SessionLocked);
-                return Err(Refusal::SessionLocked {
-                    retry_after_secs: locked,
-                });
-            }
-            return Err(Refusal::WrongCode { tries_left });
+            return Err(self
+                .count_wrong_try(now)
+                .unwrap_or(Refusal::WrongCode { tries_left }));
         }
         // A code is usable once: forget it the moment it succeeds.
         self.code = None;
-        self.stage = Stage::Verified;
         self.record(now, TraceEvent::CodeVerified);
+        self.pass(IdentityStep::SmsCode);
+        Ok(Effect::Nothing)
+    }
+
+    fn submit_id_number(&mut self, digest: &str, now: Timestamp) -> Result<Effect, Refusal> {
+        match self.stage {
+            Stage::Issued => return Err(Refusal::NotOpened),
+            Stage::Verified => return Err(Refusal::AlreadyVerified),
+            _ => {}
+        }
+        if self.next_step() != Some(IdentityStep::IdNumber) {
+            return Err(Refusal::WrongStep);
+        }
+        let locked = self.locked_secs(now);
+        if locked > 0 {
+            return Err(Refusal::SessionLocked {
+                retry_after_secs: locked,
+            });
+        }
+        if digest != self.revisit.id_number_digest {
+            self.record(now, TraceEvent::IdNumberRejected);
+            return Err(self.count_wrong_try(now).unwrap_or(Refusal::WrongIdNumber));
+        }
+        self.record(now, TraceEvent::IdNumberVerified);
+        self.pass(IdentityStep::IdNumber);
         Ok(Effect::Nothing)
     }
 
@@ -586,6 +655,7 @@ pub(crate) mod tests {
     use super::*;
     pub(crate) use crate::fixtures::T0;
     use crate::fixtures::{at, open, sample_revisit, CODE, COMPLETED_AFTER_SECS};
+    use crate::script::IdentityStep;
 
     fn id() -> RevisitId {
         RevisitId::from_random([1; 12])
@@ -769,6 +839,62 @@ pub(crate) mod tests {
         };
         let (s, _) = ok(s, other, at(52));
         assert_eq!(s.device_digest.as_deref(), Some("new-phone"));
+    }
+
+    fn with_steps(steps: &[IdentityStep]) -> Session {
+        let mut revisit = sample_revisit(id());
+        revisit.script.identity = steps.to_vec();
+        revisit.id_number_digest = "right-digest".into();
+        ok(Session::new(revisit), open(), at(1)).0
+    }
+
+    fn id_number(digest: &str) -> Event {
+        Event::SubmitIdNumber {
+            digest: digest.into(),
+        }
+    }
+
+    #[test]
+    fn identity_steps_run_in_the_scripts_order() {
+        // R8: ID number first, then the SMS code; items only after both.
+        let s = with_steps(&[IdentityStep::IdNumber, IdentityStep::SmsCode]);
+        assert_eq!(s.next_step(), Some(IdentityStep::IdNumber));
+        let (s, r) = refused(s, issue(CODE), at(2));
+        assert_eq!(r, Refusal::WrongStep);
+        let (s, r) = refused(s, id_number("wrong-digest"), at(3));
+        assert_eq!(r, Refusal::WrongIdNumber);
+        let (s, _) = ok(s, id_number("right-digest"), at(4));
+        assert_eq!(
+            (s.stage, s.next_step()),
+            (Stage::Opened, Some(IdentityStep::SmsCode))
+        );
+        let (s, r) = refused(s, yes(0), at(5));
+        assert_eq!(r, Refusal::NotVerified);
+        let (s, _) = ok(s, issue(CODE), at(6));
+        let (s, _) = ok(s, submit(CODE), at(7));
+        assert_eq!((s.stage, s.next_step()), (Stage::Verified, None));
+        let (_, r) = refused(s, id_number("right-digest"), at(8));
+        assert_eq!(r, Refusal::AlreadyVerified);
+    }
+
+    #[test]
+    fn wrong_id_numbers_count_like_wrong_codes() {
+        let mut s = with_steps(&[IdentityStep::SmsCode, IdentityStep::IdNumber]);
+        s = ok(s, issue(CODE), at(2)).0;
+        for _ in 0..4 {
+            s = refused(s, submit("000000"), at(3)).0;
+        }
+        s = ok(s, submit(CODE), at(4)).0;
+        for n in 0..5 {
+            let (next, r) = refused(s, id_number("nope"), at(5 + n));
+            s = next;
+            assert_eq!(r, Refusal::WrongIdNumber);
+        }
+        // The tenth wrong try of the day (4 codes + 6 ID numbers) locks the session.
+        let (s, r) = refused(s, id_number("nope"), at(20));
+        assert!(matches!(r, Refusal::SessionLocked { .. }), "{r:?}");
+        let (_, r) = refused(s, id_number("right-digest"), at(21));
+        assert!(matches!(r, Refusal::SessionLocked { .. }));
     }
 
     #[test]
@@ -1045,6 +1171,10 @@ mod properties {
                 // Answers only after a verified code.
                 if !next.answers.is_empty() {
                     prop_assert!(next.trace.iter().any(|t| t.event == TraceEvent::CodeVerified));
+                }
+                // Every item answer comes after every identity step of the script passed.
+                if next.stage == Stage::Verified {
+                    prop_assert_eq!(next.next_step(), None);
                 }
                 // Completed only with every item answered.
                 if next.stage == Stage::Completed {

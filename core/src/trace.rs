@@ -58,6 +58,8 @@ pub enum TraceEvent {
         tries_left: u8,
     },
     CodeVerified,
+    IdNumberRejected,
+    IdNumberVerified,
     ItemAnswered {
         index: usize,
         item_id: String,

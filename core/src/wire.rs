@@ -2,7 +2,7 @@
 //! Shared by all of them, so a field renamed on one side fails to compile on the other.
 
 use crate::domain::{DomainError, IdNumber, PersonName, Phone, PolicyNumber, RevisitId};
-use crate::script::{Script, ScriptError};
+use crate::script::{IdentityStep, Script, ScriptError};
 use crate::session::{AgentDevice, AnswerKind, Revisit, Session, Stage};
 use crate::signing::keyed_digest;
 use crate::time::{BadTimestamp, Timestamp};
@@ -201,6 +201,8 @@ pub struct SessionView {
     pub product: String,
     pub expires_at: String,
     pub resend_after_secs: u64,
+    /// The identity step to do next (R8), while any is left.
+    pub next_step: Option<IdentityStep>,
     pub item_count: usize,
     /// Empty until the policyholder is verified (R8 before R9).
     pub items: Vec<ItemView>,
@@ -238,6 +240,7 @@ impl SessionView {
             product: r.product.clone(),
             expires_at: r.cooling_off_ends_at.to_rfc3339(),
             resend_after_secs: session.resend_wait_secs(now),
+            next_step: session.next_step(),
             item_count: r.script.items.len(),
             items,
         }
@@ -256,6 +259,13 @@ impl SessionView {
 #[serde(deny_unknown_fields)]
 pub struct SubmitCode {
     pub code: String,
+}
+
+/// `POST /v1/session/id-number`
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SubmitIdNumber {
+    pub id_number: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

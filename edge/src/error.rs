@@ -59,7 +59,10 @@ impl EdgeError {
                 Refusal::ResendTooSoon { .. }
                 | Refusal::SmsDailyLimit { .. }
                 | Refusal::RateLimited { .. } => 429,
-                Refusal::WrongCode { .. } | Refusal::CodeExpired | Refusal::CommentTooLong => 422,
+                Refusal::WrongCode { .. }
+                | Refusal::WrongIdNumber
+                | Refusal::CodeExpired
+                | Refusal::CommentTooLong => 422,
                 Refusal::NoSuchItem(_) => 404,
                 _ => 409,
             },

@@ -20,9 +20,9 @@ use huifang_core::signing::{keyed_digest, secret_digest};
 use huifang_core::throttle::{Limit, SENDS_PER_IP, SENDS_PER_PHONE};
 use huifang_core::time::{MINUTE_MS, SECOND_MS};
 use huifang_core::wire::{
-    AnswerItem, RevisitStatus, SessionView, SmsRequest, SubmitCode, SwitchToPhone,
+    AnswerItem, RevisitStatus, SessionView, SmsRequest, SubmitCode, SubmitIdNumber, SwitchToPhone,
 };
-use huifang_core::{LinkToken, OtpCode, RevisitId, Timestamp};
+use huifang_core::{IdNumber, LinkToken, OtpCode, RevisitId, Timestamp};
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use std::time::Duration;
 use worker::wasm_bindgen::{self, JsValue};
@@ -287,6 +287,15 @@ impl RevisitSession {
                     code: OtpCode::parse(&code)?,
                 }
             }
+            (Method::Post, "/session/id-number") => {
+                let SubmitIdNumber { id_number } = parse_json(body.as_bytes())?;
+                // GB 11643 is checked before any comparison; a typo is not a wrong try.
+                let id_number = IdNumber::parse(&id_number)?;
+                let key = config::required(&self.env, "ID_HASH_KEY")?;
+                Event::SubmitIdNumber {
+                    digest: keyed_digest(key.as_bytes(), id_number.as_str()),
+                }
+            }
             (Method::Post, p) if p.starts_with("/session/items/") => {
                 let index = p["/session/items/".len()..]
                     .parse::<usize>()
@@ -303,9 +312,11 @@ impl RevisitSession {
                 let SwitchToPhone { reason } = parse_json(body.as_bytes())?;
                 Event::SwitchToPhone { reason }
             }
-            (_, "/session/code" | "/session/verify" | "/session/complete" | "/session/switch") => {
-                return Err(EdgeError::MethodNotAllowed)
-            }
+            (
+                _,
+                "/session/code" | "/session/verify" | "/session/id-number" | "/session/complete"
+                | "/session/switch",
+            ) => return Err(EdgeError::MethodNotAllowed),
             _ => return Err(EdgeError::NotFound),
         };
         self.step(session, event, &sender, now).await
