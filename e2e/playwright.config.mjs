@@ -9,6 +9,11 @@ export default defineConfig({
   expect: { timeout: 10_000 },
   workers: 2,
   reporter: [['list']],
+  projects: [
+    { name: 'revisit', testIgnore: /delivery\.spec/ },
+    // Takes the origin down and restarts the edge: runs alone, after everything else.
+    { name: 'disruptive', testMatch: /delivery\.spec/, dependencies: ['revisit'] },
+  ],
   use: {
     ...devices['Pixel 7'],
     baseURL: process.env.EDGE_URL ?? 'http://127.0.0.1:8787',

@@ -1,18 +1,19 @@
 # Starts and stops the local stack: the origin and the edge (workerd under `wrangler dev`).
-# Sourced by run.sh and test.sh. Configuration (environment variables):
+# Sourced by run.sh, test.sh and bench.sh. Configuration (environment variables):
 #   HUIFANG_EDGE_PORT    edge port            (default 8787)
 #   HUIFANG_ORIGIN_PORT  origin port          (default 8788)
 #   HUIFANG_STATE_DIR    where runs keep state (default .state); each start uses a fresh folder in it
-#   HUIFANG_ORIGIN_BIN   the origin binary    (default target/debug/huifang-origin; `make bench` uses release)
+#   WRANGLER_DEV_ARGS    extra arguments for `wrangler dev` (e.g. --var NAME:VALUE)
+# Each part runs in its own process group, started by $STACK_DIR/<part>.sh and recorded in
+# $STACK_DIR/<part>.pid, so that tools/stack-ctl.sh can stop and restart one part (the delivery
+# tests take the origin down and restart the edge) and stop_stack stops exactly what was started.
 export PATH="$HOME/.cargo/bin:$PATH"
 HUIFANG_EDGE_PORT=${HUIFANG_EDGE_PORT:-8787}
 HUIFANG_ORIGIN_PORT=${HUIFANG_ORIGIN_PORT:-8788}
 HUIFANG_STATE_DIR=${HUIFANG_STATE_DIR:-.state}
-HUIFANG_ORIGIN_BIN=${HUIFANG_ORIGIN_BIN:-target/debug/huifang-origin}
 EDGE_URL="http://127.0.0.1:$HUIFANG_EDGE_PORT"
 ORIGIN_URL="http://127.0.0.1:$HUIFANG_ORIGIN_PORT"
 export EDGE_URL ORIGIN_URL
-STACK_PGIDS=()
 
 wait_for() { # url, seconds, name, log
   local i
@@ -29,35 +30,52 @@ port_free() {
   ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
 }
 
+# Starts part $1 from $STACK_DIR/$1.sh in a new process group; appends to $STACK_DIR/$1.log.
+launch_part() {
+  setsid bash "$STACK_DIR/$1.sh" >>"$STACK_DIR/$1.log" 2>&1 </dev/null &
+  echo $! >"$STACK_DIR/$1.pid"
+}
+
+# Stops part $1's process group, if it runs.
+stop_part() {
+  local f="$STACK_DIR/$1.pid" g
+  [ -f "$f" ] || return 0
+  g=$(cat "$f")
+  kill -TERM -- "-$g" 2>/dev/null || true
+  for _ in $(seq 1 25); do kill -0 -- "-$g" 2>/dev/null || break; sleep 0.2; done
+  kill -KILL -- "-$g" 2>/dev/null || true
+  rm -f "$f"
+}
+
 start_stack() {
   for p in "$HUIFANG_EDGE_PORT" "$HUIFANG_ORIGIN_PORT"; do
     port_free "$p" || { echo "[stack] port $p is in use; set HUIFANG_EDGE_PORT/HUIFANG_ORIGIN_PORT" >&2; return 1; }
   done
-  STACK_DIR="$HUIFANG_STATE_DIR/run-$(date +%Y%m%d-%H%M%S)-$$"
+  STACK_DIR="$(pwd)/$HUIFANG_STATE_DIR/run-$(date +%Y%m%d-%H%M%S)-$$"
   mkdir -p "$STACK_DIR"
   export STACK_DIR
   local keys
-  keys=$("$HUIFANG_ORIGIN_BIN" public-key .dev.vars)
-  setsid "$HUIFANG_ORIGIN_BIN" serve --listen "127.0.0.1:$HUIFANG_ORIGIN_PORT" \
-    --db "$STACK_DIR/origin.sqlite3" --edge-keys "$keys" --sms-outbox \
-    >"$STACK_DIR/origin.log" 2>&1 </dev/null &
-  STACK_PGIDS+=($!)
-  CLOUDFLARE_CF_FETCH_ENABLED=false WRANGLER_SEND_METRICS=false WRANGLER_SEND_ERROR_REPORTS=false \
-    setsid node_modules/.bin/wrangler dev --port "$HUIFANG_EDGE_PORT" --ip 127.0.0.1 \
-    --persist-to "$STACK_DIR/edge" --var "ORIGIN_URL:$ORIGIN_URL" ${WRANGLER_DEV_ARGS:-} \
-    >"$STACK_DIR/edge.log" 2>&1 </dev/null &
-  STACK_PGIDS+=($!)
+  keys=$(target/debug/huifang-origin public-key .dev.vars)
+  cat >"$STACK_DIR/origin.sh" <<SH
+cd "$(pwd)"
+exec target/debug/huifang-origin serve --listen 127.0.0.1:$HUIFANG_ORIGIN_PORT \\
+  --db "$STACK_DIR/origin.sqlite3" --edge-keys "$keys" --sms-outbox
+SH
+  cat >"$STACK_DIR/edge.sh" <<SH
+cd "$(pwd)"
+export CLOUDFLARE_CF_FETCH_ENABLED=false WRANGLER_SEND_METRICS=false WRANGLER_SEND_ERROR_REPORTS=false
+exec node_modules/.bin/wrangler dev --port $HUIFANG_EDGE_PORT --ip 127.0.0.1 \\
+  --persist-to "$STACK_DIR/edge" --var "ORIGIN_URL:$ORIGIN_URL" ${WRANGLER_DEV_ARGS:-}
+SH
+  launch_part origin
+  launch_part edge
   wait_for "$ORIGIN_URL/healthz" 30 origin "$STACK_DIR/origin.log" &&
     wait_for "$EDGE_URL/" 60 edge "$STACK_DIR/edge.log"
 }
 
-# Stops exactly the process groups start_stack made, and nothing else.
+# Stops exactly the parts start_stack (or stack-ctl.sh) started, and nothing else.
 stop_stack() {
-  local g
-  for g in "${STACK_PGIDS[@]}"; do kill -TERM -- "-$g" 2>/dev/null || true; done
-  for g in "${STACK_PGIDS[@]}"; do
-    for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 -- "-$g" 2>/dev/null || break; sleep 0.2; done
-    kill -KILL -- "-$g" 2>/dev/null || true
-  done
-  STACK_PGIDS=()
+  [ -n "${STACK_DIR:-}" ] || return 0
+  stop_part edge
+  stop_part origin
 }

@@ -11,7 +11,8 @@ step() {
   if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); failures+=("$name"); fi
 }
 e2e() {
-  start_stack || { stop_stack; return 1; }
+  # Short delivery retries, so that the origin-down test sees deliveries resume within seconds.
+  WRANGLER_DEV_ARGS="--var FORWARD_RETRY_MAX_MS:2000" start_stack || { stop_stack; return 1; }
   node_modules/.bin/playwright test -c e2e/playwright.config.mjs
   local rc=$?
   stop_stack

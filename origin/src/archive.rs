@@ -74,9 +74,9 @@ pub struct NewRecord {
 pub enum Archived {
     /// Stored now, with its problem cases and phone task.
     Inserted,
-    /// The same record (same hash) was already stored; nothing changed.
+    /// The same record (same hash) was already stored; only the delivery is logged.
     Duplicate,
-    /// A different record is stored for this revisit; it stays and nothing changed.
+    /// A different record is stored for this revisit; it stays, only the attempt is logged.
     Conflict,
 }
 
@@ -89,6 +89,8 @@ pub struct StoredRecord {
     pub received_at: Timestamp,
     /// How many problem cases it raised.
     pub problem_cases: u64,
+    /// How many verified deliveries of a record for this revisit arrived (1 when exactly once).
+    pub deliveries: u64,
 }
 
 /// An SMS to store in the outbox.
@@ -153,6 +155,17 @@ CREATE TRIGGER IF NOT EXISTS records_no_update BEFORE UPDATE ON records
 BEGIN SELECT RAISE(ABORT, 'archived records are append-only'); END;
 CREATE TRIGGER IF NOT EXISTS records_no_delete BEFORE DELETE ON records
 BEGIN SELECT RAISE(ABORT, 'archived records are append-only'); END;
+
+-- Every verified delivery of a record, including repeats: shows that delivery was exactly-once in
+-- effect (one archived record) and how often the edge had to try.
+CREATE TABLE IF NOT EXISTS deliveries (
+    id           INTEGER PRIMARY KEY,
+    revisit_id   TEXT NOT NULL,
+    record_hash  TEXT NOT NULL,
+    received_at  INTEGER NOT NULL,
+    outcome      TEXT NOT NULL
+) STRICT;
+CREATE INDEX IF NOT EXISTS deliveries_by_revisit ON deliveries (revisit_id);
 
 CREATE TABLE IF NOT EXISTS problem_cases (
     id            INTEGER PRIMARY KEY,
@@ -291,14 +304,26 @@ impl Archive for SqliteArchive {
                 |row| row.get(0),
             )
             .optional()?;
-        if let Some(hash) = existing {
-            return Ok(if hash == r.record_hash {
-                Archived::Duplicate
-            } else {
-                Archived::Conflict
-            });
-        }
         let received_at = to_sql_int(r.received_at.millis())?;
+        let archived = match existing {
+            None => Archived::Inserted,
+            Some(hash) if hash == r.record_hash => Archived::Duplicate,
+            Some(_) => Archived::Conflict,
+        };
+        let outcome = match archived {
+            Archived::Inserted => "inserted",
+            Archived::Duplicate => "duplicate",
+            Archived::Conflict => "conflict",
+        };
+        tx.execute(
+            "INSERT INTO deliveries (revisit_id, record_hash, received_at, outcome) \
+             VALUES (?1, ?2, ?3, ?4)",
+            params![r.revisit_id.as_str(), r.record_hash, received_at, outcome],
+        )?;
+        if archived != Archived::Inserted {
+            tx.commit()?;
+            return Ok(archived);
+        }
         tx.execute(
             "INSERT INTO records (revisit_id, policy_number, outcome, record_hash, key_id, \
              received_at, sealed_json) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -353,7 +378,8 @@ impl Archive for SqliteArchive {
         let row = conn
             .query_row(
                 "SELECT sealed_json, received_at, \
-                 (SELECT COUNT(*) FROM problem_cases p WHERE p.revisit_id = r.revisit_id) \
+                 (SELECT COUNT(*) FROM problem_cases p WHERE p.revisit_id = r.revisit_id), \
+                 (SELECT COUNT(*) FROM deliveries d WHERE d.revisit_id = r.revisit_id) \
                  FROM records r WHERE r.revisit_id = ?1",
                 [revisit_id.as_str()],
                 |row| {
@@ -361,15 +387,17 @@ impl Archive for SqliteArchive {
                         row.get::<_, String>(0)?,
                         row.get::<_, i64>(1)?,
                         row.get::<_, i64>(2)?,
+                        row.get::<_, i64>(3)?,
                     ))
                 },
             )
             .optional()?;
-        row.map(|(sealed_json, received_at, problem_cases)| {
+        row.map(|(sealed_json, received_at, problem_cases, deliveries)| {
             Ok(StoredRecord {
                 sealed_json,
                 received_at: Timestamp::from_millis(from_sql_int(received_at)?),
                 problem_cases: from_sql_int(problem_cases)?,
+                deliveries: from_sql_int(deliveries)?,
             })
         })
         .transpose()

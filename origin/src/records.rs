@@ -106,6 +106,8 @@ pub struct RecordView {
     pub received_at: String,
     /// How many problem cases it raised (R12).
     pub problem_cases: u64,
+    /// How many verified deliveries arrived for this revisit (1 when delivery was exactly once).
+    pub deliveries: u64,
 }
 
 /// `GET /records/{revisit_id}`: the archived record, re-verified on read (R3).
@@ -129,5 +131,6 @@ pub async fn show(
         sealed,
         received_at: stored.received_at.to_rfc3339(),
         problem_cases: stored.problem_cases,
+        deliveries: stored.deliveries,
     }))
 }

@@ -144,10 +144,19 @@ async fn the_same_record_again_is_a_duplicate() {
     let o = origin();
     let sealed = sealed_with(&edge_key(), 2, &ALL_YES);
     assert_eq!(o.post_record(&sealed).await.0, StatusCode::OK);
+    assert_eq!(
+        o.record(&sealed.record.revisit_id).await.1["deliveries"],
+        json!(1)
+    );
     let (status, body) = o.post_record(&sealed).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body["duplicate"], json!(true));
     assert_eq!(body["record_hash"], json!(sealed.seal.record_hash));
+    // Stored once, every delivery logged.
+    assert_eq!(
+        o.record(&sealed.record.revisit_id).await.1["deliveries"],
+        json!(2)
+    );
 }
 
 // R4: any change to a sealed record is detected and nothing is stored.
