@@ -394,3 +394,82 @@ mod tests {
         assert_eq!(view.next_item(), 3);
     }
 }
+
+/// Hostile input: whatever bytes arrive as a request body, parsing them into any wire type and
+/// building a revisit from what parses never panics (the edge answers with a 4xx instead).
+#[cfg(test)]
+mod fuzz {
+    use super::*;
+    use crate::fixtures::T0;
+    use crate::record::SealedRecord;
+    use proptest::prelude::*;
+    use serde_json::Value;
+
+    fn json_value() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(Value::from),
+            any::<f64>().prop_map(Value::from),
+            "\\PC{0,24}".prop_map(Value::String),
+            // Values that get past the first checks more often.
+            Just(Value::from("13812345678")),
+            Just(Value::from("11010519491231002X")),
+            Just(Value::from("2030-01-01T00:00:00+08:00")),
+        ];
+        leaf.prop_recursive(4, 64, 8, |inner| {
+            let keys = prop_oneof![
+                Just("policy_number".to_string()),
+                Just("product".to_string()),
+                Just("policyholder".to_string()),
+                Just("name".to_string()),
+                Just("phone".to_string()),
+                Just("id_number".to_string()),
+                Just("cooling_off_ends_at".to_string()),
+                Just("script".to_string()),
+                Just("items".to_string()),
+                Just("id".to_string()),
+                Just("version".to_string()),
+                Just("title".to_string()),
+                Just("body".to_string()),
+                Just("identity".to_string()),
+                Just("answer".to_string()),
+                Just("code".to_string()),
+                "[a-z_]{1,12}",
+            ];
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+                proptest::collection::btree_map(keys, inner, 0..8)
+                    .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    fn parse_all(bytes: &[u8]) {
+        if let Ok(req) = serde_json::from_slice::<CreateRevisit>(bytes) {
+            let _ = req.into_revisit(RevisitId::from_random([0; 12]), String::new(), b"k", T0);
+        }
+        let _ = serde_json::from_slice::<SubmitCode>(bytes);
+        let _ = serde_json::from_slice::<SubmitIdNumber>(bytes);
+        let _ = serde_json::from_slice::<AnswerItem>(bytes);
+        let _ = serde_json::from_slice::<SwitchToPhone>(bytes);
+        let _ = serde_json::from_slice::<SmsRequest>(bytes);
+        if let Ok(sealed) = serde_json::from_slice::<SealedRecord>(bytes) {
+            let _ = sealed.verify(&crate::signing::TrustedKeys::default());
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 2_000, ..ProptestConfig::default() })]
+
+        #[test]
+        fn any_json_body_is_handled_without_panic(v in json_value()) {
+            parse_all(&serde_json::to_vec(&v).unwrap());
+        }
+
+        #[test]
+        fn any_bytes_are_handled_without_panic(bytes in proptest::collection::vec(any::<u8>(), 0..256)) {
+            parse_all(&bytes);
+        }
+    }
+}
