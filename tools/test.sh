@@ -12,7 +12,9 @@ step() {
 }
 e2e() {
   # Short delivery retries, so that the origin-down test sees deliveries resume within seconds.
-  WRANGLER_DEV_ARGS="--var FORWARD_RETRY_MAX_MS:2000" start_stack || { stop_stack; return 1; }
+  # Storage inspection lets the tests read what the edge keeps (never enabled outside tests).
+  WRANGLER_DEV_ARGS="--var FORWARD_RETRY_MAX_MS:2000 --var STORAGE_INSPECTION:1" start_stack ||
+    { stop_stack; return 1; }
   node_modules/.bin/playwright test -c e2e/playwright.config.mjs
   local rc=$?
   stop_stack

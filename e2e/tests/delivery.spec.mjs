@@ -18,6 +18,8 @@ test('records finished while the origin is down all arrive, once, after a worker
   test.setTimeout(120_000);
   stack('stop', 'origin');
   let ids = [];
+  const phones = {};
+  const storage = async (id) => (await insurerRequest(EDGE_URL, secret(), 'GET', `/v1/revisits/${id}/storage`)).body;
   try {
     for (let i = 0; i < 3; i++) {
       const request = revisitRequest(loadScript('scripts/default.json'));
@@ -28,7 +30,12 @@ test('records finished while the origin is down all arrive, once, after a worker
       expect((await ph.open()).status).toBe(200);
       expect((await ph.switchToPhone(`第${i + 1}个`)).status).toBe(200);
       ids.push(created.body.revisit_id);
+      phones[created.body.revisit_id] = request.policyholder.phone;
     }
+    // Positive control: while undelivered, the object holds the session with its personal fields.
+    const live = await storage(ids[0]);
+    expect(Object.keys(live).sort()).toEqual(['outbox', 'session']);
+    expect(live.session).toContain(phones[ids[0]]);
     const status = async (id) => (await insurerRequest(EDGE_URL, secret(), 'GET', `/v1/revisits/${id}`)).body;
     for (const id of ids) expect(await status(id)).toMatchObject({ stage: 'switched_to_phone', delivered: false });
 
@@ -49,6 +56,14 @@ test('records finished while the origin is down all arrive, once, after a worker
     await expect.poll(async () => (await insurerRequest(EDGE_URL, secret(), 'GET', `/v1/revisits/${id}`)).body.delivered).toBe(true);
     const tomb = (await insurerRequest(EDGE_URL, secret(), 'GET', `/v1/revisits/${id}`)).body;
     expect(tomb.items_answered).toBeNull();
+    // R2: after acknowledgement the object's storage holds only the tombstone, no personal field.
+    const kept = await storage(id);
+    expect(Object.keys(kept)).toEqual(['tombstone']);
+    const tombstone = JSON.parse(kept.tombstone);
+    expect(Object.keys(tombstone).sort()).toEqual(
+      ['delivered_at', 'link_digest', 'link_expires_at', 'outcome', 'record_hash', 'revisit_id']);
+    expect(kept.tombstone).not.toContain(phones[id]);
+    expect(kept.tombstone).not.toContain('张三丰');
   }
   // Exactly once: after the acknowledgement the edge stops; the origin logged one delivery each
   // (it logs every verified delivery, repeats included, and stores the record once).

@@ -84,6 +84,16 @@ pub async fn status(mut req: Request, env: &Env, id: &str) -> Result<Response, E
     revisit_object::insurer_call(env, &revisit_id(id)?, Method::Get, "/insurer/status", None).await
 }
 
+/// `GET /v1/revisits/{id}/storage`: the revisit object's raw storage, for tests that check what the
+/// edge keeps. 404 unless the var `STORAGE_INSPECTION` is `1` (never in production).
+pub async fn storage(mut req: Request, env: &Env, id: &str) -> Result<Response, EdgeError> {
+    authenticated(&mut req, env, now()).await?;
+    if config::optional(env, "STORAGE_INSPECTION").as_deref() != Some("1") {
+        return Err(EdgeError::NotFound);
+    }
+    revisit_object::insurer_call(env, &revisit_id(id)?, Method::Get, "/insurer/storage", None).await
+}
+
 /// `POST /v1/revisits/{id}/cancel`: ends the revisit; its link dies at once and the record is
 /// forwarded with the outcome `cancelled`.
 pub async fn cancel(mut req: Request, env: &Env, id: &str) -> Result<Response, EdgeError> {

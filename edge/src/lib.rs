@@ -38,6 +38,7 @@ async fn route(req: Request, env: Env) -> std::result::Result<Response, EdgeErro
         (Method::Post, ["v1", "revisits"]) => insurer::create_revisit(req, &env).await,
         (_, ["v1", "revisits"]) => Err(EdgeError::MethodNotAllowed),
         (Method::Get, ["v1", "revisits", id]) => insurer::status(req, &env, id).await,
+        (Method::Get, ["v1", "revisits", id, "storage"]) => insurer::storage(req, &env, id).await,
         (Method::Post, ["v1", "revisits", id, "cancel"]) => insurer::cancel(req, &env, id).await,
         (Method::Post, ["v1", "revisits", id, "reissue"]) => insurer::reissue(req, &env, id).await,
         (_, ["v1", "revisits", ..]) => Err(EdgeError::NotFound),

@@ -240,6 +240,7 @@ impl RevisitSession {
                 self.create(&body, now).await
             }
             (Method::Get, "/insurer/status") => self.status().await,
+            (Method::Get, "/insurer/storage") => self.storage_dump().await,
             (Method::Post, "/insurer/cancel") => self.insurer_event(Event::Cancel, now).await,
             (Method::Post, "/insurer/reissue") => {
                 let link_digest = req.text().await.map_err(|_| EdgeError::BadBody)?;
@@ -383,6 +384,23 @@ impl RevisitSession {
             ),
             None => Err(EdgeError::NotFound),
         }
+    }
+
+    /// Every key and value in this object's storage, for tests that check what is kept (R2, R6).
+    /// Reached only through the insurer API, and only where the var `STORAGE_INSPECTION` is `1`.
+    async fn storage_dump(&self) -> Reply {
+        let map = self.state.storage().list().await?;
+        let mut dump = serde_json::Map::new();
+        for entry in map.entries() {
+            let pair: worker::js_sys::Array = entry.map_err(worker::Error::from)?.into();
+            let key = pair.get(0).as_string().unwrap_or_default();
+            let value = pair
+                .get(1)
+                .as_string()
+                .unwrap_or_else(|| "<not text>".into());
+            dump.insert(key, serde_json::Value::String(value));
+        }
+        json(200, &dump)
     }
 
     /// Cancel or re-issue: applied like any event; answers with the status.
