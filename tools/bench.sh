@@ -55,7 +55,8 @@ say "starting the stack on 127.0.0.1:$HUIFANG_EDGE_PORT (edge) and :$HUIFANG_ORI
 start_stack
 step "rows 1 and 5: sizes" node tools/bench/sizes.mjs --out "$parts" --edge "$EDGE_URL"
 step "row 2: browser (throttled phone profile)" node tools/bench/browser.mjs --out "$parts"
-step "row 3: edge" node tools/bench/edge.mjs --out "$parts"
+BENCH_ORIGIN_PGID=${STACK_PGIDS[0]} BENCH_EDGE_PGID=${STACK_PGIDS[1]} \
+  step "row 3: edge" node tools/bench/edge.mjs --out "$parts"
 stop_stack
 
 step "row 4: origin" node tools/bench/origin.mjs --out "$parts" --work "$parts/origin" \

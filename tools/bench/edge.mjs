@@ -9,6 +9,7 @@
 //   the var BENCH_PROBE=1) and of a Worker answering alone (a 404 of the router), with autocannon.
 // Usage: node tools/bench/edge.mjs --out DIR   (EDGE_URL and ORIGIN_URL name the stack)
 import autocannon from 'autocannon';
+import { readdirSync, readFileSync } from 'node:fs';
 import { args, writeFragment, quantile, median, round } from './common.mjs';
 import { signature, readDevVars, revisitRequest, loadScript } from '../../e2e/lib/insurer.mjs';
 
@@ -21,6 +22,34 @@ const USERS = Number(process.env.BENCH_USERS ?? 20);
 const LOAD_SECONDS = Number(process.env.BENCH_LOAD_SECONDS ?? 30);
 const LOAD_MAX_REVISITS = Number(process.env.BENCH_LOAD_MAX_REVISITS ?? 600);
 const CEILING_SECONDS = Number(process.env.BENCH_CEILING_SECONDS ?? 10);
+
+// CPU seconds used so far by every process of a process group (the stack's edge: wrangler's node and
+// its two workerd processes; the origin), from /proc; null when the group is not known.
+const EDGE_PGID = Number(process.env.BENCH_EDGE_PGID) || null;
+const ORIGIN_PGID = Number(process.env.BENCH_ORIGIN_PGID) || null;
+function groupCpuSeconds(pgid) {
+  if (!pgid) return null;
+  let ticks = 0;
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // f[0] is field 3 (state)
+      if (Number(f[2]) === pgid) ticks += Number(f[11]) + Number(f[12]); // pgrp; utime + stime
+    } catch { /* the process ended meanwhile */ }
+  }
+  return ticks / 100; // USER_HZ
+}
+function cpuMeter() {
+  const at = () => ({ edge: groupCpuSeconds(EDGE_PGID), origin: groupCpuSeconds(ORIGIN_PGID), client: process.cpuUsage() });
+  const start = at();
+  return () => {
+    const end = at();
+    const d = (k) => (start[k] == null ? null : end[k] - start[k]);
+    const client = (end.client.user + end.client.system - start.client.user - start.client.system) / 1e6;
+    return { edge_s: d('edge'), origin_s: d('origin'), load_generator_s: client };
+  };
+}
+const perUnit = (cpu, n) => Object.fromEntries(Object.entries(cpu).map(([k, v]) => [k.replace(/_s$/, '_ms'), v == null ? null : round(v * 1000 / n, 2)]));
 
 const secret = readDevVars('.dev.vars').INSURER_API_SECRET;
 const script = loadScript('scripts/default.json');
@@ -114,6 +143,7 @@ async function getLatencies(path, count) {
 
 async function ceiling(path, spread) {
   let i = 0;
+  const cpu = cpuMeter();
   const result = await autocannon({
     url: new URL(path, EDGE).href,
     connections: USERS,
@@ -125,6 +155,7 @@ async function ceiling(path, spread) {
     requests_per_sec: round(result.requests.average, 0),
     p50_ms: result.latency.p50, p99_ms: result.latency.p99,
     total: result.requests.total, non2xx: result.non2xx, errors: result.errors,
+    cpu_per_request: perUnit(cpu(), result.requests.total),
   };
 }
 
@@ -160,6 +191,7 @@ for (let i = 0; i < 100 && !delivered; i++) {
 const loadSteps = [];
 let started = 0, completed = 0, failed = 0;
 const errors = new Map();
+const loadCpu = cpuMeter();
 const loadStart = performance.now();
 const deadline = loadStart + LOAD_SECONDS * 1000;
 await Promise.all(Array.from({ length: USERS }, async () => {
@@ -176,6 +208,7 @@ await Promise.all(Array.from({ length: USERS }, async () => {
   }
 }));
 const loadSeconds = (performance.now() - loadStart) / 1000;
+const loadCpuUsed = loadCpu();
 const perMinute = completed / loadSeconds * 60;
 const apiPerSec = loadSteps.length / loadSeconds;
 
@@ -197,6 +230,9 @@ writeFragment(out, 'edge', {
     revisits_per_minute: round(perMinute, 0),
     api_requests_per_sec: round(apiPerSec, 0),
     request_p50_ms: round(median(loadSteps), 1), request_p99_ms: round(quantile(loadSteps, 0.99), 1),
+    cpu_seconds: loadCpuUsed,
+    cpu_per_revisit: perUnit(loadCpuUsed, completed),
+    cpu_per_api_request: perUnit(loadCpuUsed, loadSteps.length),
   },
   ceiling_do_read: doCeiling,
   ceiling_worker_only: workerCeiling,

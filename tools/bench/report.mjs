@@ -27,6 +27,17 @@ const x = (n) => n == null ? '–' : `${n}×`;
 const pct = (a, b) => `${Math.round((a / b) * 100)}%`;
 
 const rows = [];
+
+// Where the cores went during the load: CPU per completed revisit of each process group.
+function throughputCost(edge) {
+  const c = edge.load.cpu_per_revisit;
+  if (c?.edge_ms == null) return 'CPU use not measured (process groups unknown)';
+  const total = c.edge_ms + (c.origin_ms ?? 0) + c.load_generator_ms;
+  const probe = edge.ceiling_do_read.cpu_per_request?.edge_ms;
+  return `CPU per revisit: edge (workerd + wrangler) ${c.edge_ms} ms, origin ${c.origin_ms} ms, load generator ${c.load_generator_ms} ms`
+    + ` — ${Math.round((2 * 60000) / total)} revisits/min would fill both cores`
+    + (probe != null ? `; edge ${edge.load.cpu_per_api_request.edge_ms} ms per API request vs ${probe} ms per bare DO read` : '');
+}
 const notes = [];
 if (bytes) {
   const wasm = bytes.app.files.find((f) => f.name === 'app_bg.wasm');
@@ -47,6 +58,7 @@ if (paint) {
     wasm && session
       ? `serial fetches: wasm done at ${ms(wasm.end)}, then GET /v1/session ${ms(session.start)}→${ms(session.end)}; render to actionable ${ms(paint.app.actionable.median - session.end)}`
       : 'see first_paint.app.timeline']);
+  if (paint.failed_loads?.length) notes.push(`Row 2: ${paint.failed_loads.length} load(s) failed and were taken again: ${paint.failed_loads.map((f) => `${f.kind}: ${f.error.slice(0, 160)}`).join('; ')}.`);
   notes.push(`Row 2: ${paint.what}. Actionable: ${paint.actionable_means}. Bytes per load on the wire (CDP, with headers and the API call): app ${kb(paint.app.bytes.median)} in ${paint.app.requests.median} requests, floor ${kb(paint.floor.bytes.median)}.`);
 }
 if (edge) {
@@ -61,7 +73,7 @@ if (edge) {
     `${edge.load.revisits_per_minute} revisits/min = ${edge.load.api_requests_per_sec} API req/s (p50 ${ms(edge.load.request_p50_ms)}, p99 ${ms(edge.load.request_p99_ms)}; ${edge.load.failed} failed)`,
     `bare DO read ceiling ${edge.ceiling_do_read.requests_per_sec} req/s; worker alone ${edge.ceiling_worker_only.requests_per_sec} req/s`,
     x(edge.ratio_api_to_do_read_ceiling),
-    'the load generator and workerd share the 2 cores; see the note']);
+    throughputCost(edge)]);
   if (!edge.sequential.record_delivered_to_origin) notes.push('**Row 3 check failed: the last revisit\'s sealed record did not reach the origin** (see the stack logs).');
   notes.push(`Row 3: ${edge.what}. ${edge.bare_do_read.means}. Ceilings with autocannon, ${edge.ceiling_do_read.connections} connections, ${edge.ceiling_do_read.seconds} s each.`);
 }
