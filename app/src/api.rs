@@ -4,6 +4,7 @@
 //! The API's own `message` is English for developers; we show our own words per `code`.
 
 use huifang_core::session::{AnswerKind, Stage};
+use huifang_core::signature::SignatureSubmission;
 use huifang_core::wire::{
     AnswerItem, ApiError, SessionView, SubmitCode, SubmitIdNumber, SwitchToPhone,
 };
@@ -96,6 +97,11 @@ pub fn refusal_text(e: &ApiError) -> String {
         "items_remaining" => "还有未确认的事项，请逐项确认后再提交。",
         "comment_too_long" => "补充说明或原因最多 500 字，请删减后再提交。",
         "invalid_link" | "link_missing" => "链接不完整或有误，请从短信中的链接重新打开。",
+        "signature_too_short" => "签名过短，请用手指在框内完整签写您的姓名。",
+        "signature_too_large" | "signature_out_of_pad" | "signature_bad_image" => {
+            "签名无法保存，请点击“重写”后再签一次。"
+        }
+        "signature_required" => "请先完成手写签名。",
         "wrong_id_number" => "身份证号码与投保信息不一致，请核对后重新输入。",
         "invalid_id_number" => "请输入 18 位身份证号码（最后一位可以是 X）。",
         "id_number_checksum" => "身份证号码有误（校验位不符），请核对后重新输入。",
@@ -258,6 +264,11 @@ impl VerifiedApi<'_> {
     ) -> Result<SessionView, Failure> {
         let body = AnswerItem { answer, comment };
         self.api.post(&format!("/items/{index}"), &body).await
+    }
+
+    /// `POST /v1/session/signature`: the strokes and the pad's PNG (R8).
+    pub async fn sign(self, submission: &SignatureSubmission) -> Result<SessionView, Failure> {
+        self.api.post("/signature", submission).await
     }
 
     /// `POST /v1/session/complete`.

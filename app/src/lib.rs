@@ -15,7 +15,7 @@ use leptos::prelude::*;
 use pages::{
     code::CodePage, done::DonePage, error::FailedPage, error::FinishedPage, expired::ExpiredPage,
     id_number::IdNumberPage, item::ItemPage, landing::LandingPage, loading::LoadingPage,
-    review::ReviewPage, switched::SwitchedPage,
+    review::ReviewPage, signature::SignaturePage, switched::SwitchedPage,
 };
 use session::{Halt, LiveSession};
 
@@ -27,6 +27,8 @@ pub enum Page {
     Code,
     /// The ID-number identity step (R8).
     IdNumber,
+    /// The handwritten signature after the last item (R8).
+    Signature,
     /// The next unanswered item, by index.
     Item(usize),
     Review,
@@ -69,6 +71,8 @@ pub fn page_for(view: Option<&SessionView>, halt: Option<&Halt>) -> Page {
             let next = view.next_item();
             if next < view.items.len() {
                 Page::Item(next)
+            } else if view.signature_required && !view.signed {
+                Page::Signature
             } else {
                 Page::Review
             }
@@ -113,6 +117,7 @@ fn render(page: Page, session: LiveSession) -> AnyView {
         Page::Landing => view! { <LandingPage/> }.into_any(),
         Page::Code => view! { <CodePage/> }.into_any(),
         Page::IdNumber => view! { <IdNumberPage/> }.into_any(),
+        Page::Signature => view! { <SignaturePage/> }.into_any(),
         Page::Item(index) => {
             let (item, count) = session.view.with_untracked(|v| {
                 let v = v.as_ref();
@@ -173,6 +178,8 @@ mod tests {
             expires_at: "2027-01-15T15:59:59.000Z".into(),
             resend_after_secs: 0,
             next_step: None,
+            signature_required: false,
+            signed: false,
             item_count: count,
             items,
         }
@@ -190,6 +197,11 @@ mod tests {
         assert_eq!(page(Stage::Verified, 0), Page::Item(0));
         assert_eq!(page(Stage::Verified, 2), Page::Item(2));
         assert_eq!(page(Stage::Verified, 3), Page::Review);
+        let mut to_sign = view(Stage::Verified, 3, 3);
+        to_sign.signature_required = true;
+        assert_eq!(page_for(Some(&to_sign), None), Page::Signature);
+        to_sign.signed = true;
+        assert_eq!(page_for(Some(&to_sign), None), Page::Review);
         assert_eq!(page(Stage::Completed, 3), Page::Done);
         assert_eq!(page(Stage::SwitchedToPhone, 1), Page::Switched);
         assert_eq!(page(Stage::Expired, 0), Page::Expired);

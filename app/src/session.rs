@@ -6,6 +6,7 @@
 
 use crate::api::{Failure, RevisitApi};
 use huifang_core::session::AnswerKind;
+use huifang_core::signature::SignatureSubmission;
 use huifang_core::wire::SessionView;
 use huifang_core::{IdNumber, OtpCode};
 use leptos::prelude::*;
@@ -25,6 +26,9 @@ pub enum Request {
         index: usize,
         answer: AnswerKind,
         comment: Option<String>,
+    },
+    Sign {
+        submission: SignatureSubmission,
     },
     Complete,
     SwitchToPhone {
@@ -225,6 +229,10 @@ impl LiveSession {
                     Some(verified) => verified.answer(*index, *answer, comment.clone()).await,
                     None => Err(Failure::local("not_verified")),
                 },
+                Request::Sign { submission } => match view.as_ref().and_then(|v| api.verified(v)) {
+                    Some(verified) => verified.sign(submission).await,
+                    None => Err(Failure::local("not_verified")),
+                },
                 Request::Complete => match view.as_ref().and_then(|v| api.verified(v)) {
                     Some(verified) => verified.complete().await,
                     None => Err(Failure::local("not_verified")),
@@ -349,6 +357,8 @@ mod tests {
             expires_at: String::new(),
             resend_after_secs: 0,
             next_step: None,
+            signature_required: false,
+            signed: false,
             item_count: 0,
             items: vec![],
         };

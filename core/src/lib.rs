@@ -10,6 +10,7 @@ pub mod fixtures;
 pub mod record;
 pub mod script;
 pub mod session;
+pub mod signature;
 pub mod signing;
 pub mod throttle;
 pub mod time;

@@ -85,6 +85,8 @@ pub struct Record {
     pub trace: Trace,
     /// Signs of interference by sales staff (R10), for the insurer to look into.
     pub flags: Vec<Flag>,
+    /// The handwritten signature (PNG, its SHA-256 and its ink), when the script asked for one.
+    pub signature: Option<crate::signature::Signature>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -206,6 +208,7 @@ impl Record {
             items,
             trace: session.trace.clone(),
             flags: interference_flags(session),
+            signature: session.signature.clone(),
         })
     }
 

@@ -49,7 +49,7 @@ pub enum IdentityStep {
     SmsCode,
     /// The policyholder types their ID number; the edge compares keyed hashes.
     IdNumber,
-    /// A handwritten signature after the last item. Not available yet.
+    /// A handwritten signature after the last item, before completion (wherever it is listed).
     Signature,
     /// A face check through the insurer's own provider. Not available yet (the seam is here).
     Face,
@@ -81,7 +81,7 @@ pub enum ScriptError {
     BadBody(usize),
     #[error("item {0}: the minimum reading time must be 1 to {MAX_MIN_READ_SECS} seconds")]
     BadReadingTime(usize),
-    #[error("identity: list at least one of sms_code and id_number, each at most once")]
+    #[error("identity: list at least one of sms_code and id_number, and each step at most once")]
     BadIdentitySteps,
     #[error("identity: the {0:?} step is not available yet")]
     UnsupportedIdentityStep(IdentityStep),
@@ -111,17 +111,17 @@ impl Script {
             return Err(ScriptError::BadIdOrVersion);
         }
         let steps = &self.identity;
-        if let Some(step) = steps
-            .iter()
-            .find(|s| matches!(s, IdentityStep::Signature | IdentityStep::Face))
-        {
+        if let Some(step) = steps.iter().find(|s| matches!(s, IdentityStep::Face)) {
             return Err(ScriptError::UnsupportedIdentityStep(*step));
         }
         let unique = steps
             .iter()
             .enumerate()
             .all(|(i, s)| !steps[..i].contains(s));
-        if steps.is_empty() || !unique {
+        let verifies = steps
+            .iter()
+            .any(|s| matches!(s, IdentityStep::SmsCode | IdentityStep::IdNumber));
+        if !verifies || !unique {
             return Err(ScriptError::BadIdentitySteps);
         }
         if self.items.is_empty() {
@@ -228,6 +228,8 @@ mod tests {
         s.identity = vec![];
         assert_eq!(s.validate(), Err(ScriptError::BadIdentitySteps));
         s.identity = vec![IdentityStep::IdNumber, IdentityStep::IdNumber];
+        assert_eq!(s.validate(), Err(ScriptError::BadIdentitySteps));
+        s.identity = vec![IdentityStep::Signature];
         assert_eq!(s.validate(), Err(ScriptError::BadIdentitySteps));
         s.identity = vec![IdentityStep::SmsCode, IdentityStep::Face];
         assert_eq!(

@@ -8,6 +8,7 @@
 
 use crate::domain::{OtpCode, PersonName, Phone, PolicyNumber, RevisitId};
 use crate::script::{IdentityStep, Script};
+use crate::signature::{Signature, SignatureError, SignatureSubmission};
 use crate::throttle::{Window, SENDS_PER_SESSION, WRONG_CODES_PER_SESSION};
 use crate::time::{Timestamp, MINUTE_MS, SECOND_MS};
 use crate::trace::Trace;
@@ -157,6 +158,10 @@ pub enum Event {
         answer: AnswerKind,
         comment: Option<String>,
     },
+    /// The handwritten signature, after the last item (when the script asks for one).
+    Sign {
+        submission: SignatureSubmission,
+    },
     Complete,
     SwitchToPhone {
         reason: Option<String>,
@@ -222,6 +227,10 @@ pub enum Refusal {
     WrongStep,
     #[error("the ID number does not match our records")]
     WrongIdNumber,
+    #[error("{0}")]
+    BadSignature(SignatureError),
+    #[error("please sign before finishing")]
+    SignatureRequired,
     #[error("too many wrong codes today; try again in {retry_after_secs} seconds or switch to a phone revisit")]
     SessionLocked { retry_after_secs: u64 },
     #[error("too many codes sent today; try again in {retry_after_secs} seconds or switch to a phone revisit")]
@@ -250,6 +259,8 @@ impl Refusal {
             Self::LinkInUse => "link_in_use",
             Self::WrongStep => "wrong_step",
             Self::WrongIdNumber => "wrong_id_number",
+            Self::BadSignature(e) => e.code(),
+            Self::SignatureRequired => "signature_required",
             Self::SessionLocked { .. } => "session_locked",
             Self::SmsDailyLimit { .. } => "sms_daily_limit",
             Self::RateLimited { .. } => "rate_limited",
@@ -298,6 +309,9 @@ pub struct Session {
     /// Identity steps passed, in order (R8).
     #[serde(default)]
     pub passed: Vec<IdentityStep>,
+    /// The handwritten signature, once given.
+    #[serde(default)]
+    pub signature: Option<Signature>,
     /// The client of the event being applied, stamped on its trace entries; never stored.
     #[serde(skip)]
     client: Option<ClientInfo>,
@@ -320,6 +334,7 @@ impl Session {
             sends: Window::default(),
             wrong_codes: Window::default(),
             passed: Vec::new(),
+            signature: None,
             trace: Trace::default(),
             client: None,
         };
@@ -359,14 +374,24 @@ impl Session {
         }
     }
 
-    /// The next identity step the script asks for, if any is left.
+    /// The next identity step before the items, if any is left. (The signature comes after the
+    /// items, whatever its place in the list.)
     pub fn next_step(&self) -> Option<IdentityStep> {
         self.revisit
             .script
             .identity
             .iter()
             .copied()
+            .filter(|s| *s != IdentityStep::Signature)
             .find(|s| !self.passed.contains(s))
+    }
+
+    /// Whether the script asks for a handwritten signature before completion.
+    pub fn signature_required(&self) -> bool {
+        self.revisit
+            .script
+            .identity
+            .contains(&IdentityStep::Signature)
     }
 
     /// Marks a step passed; once every step is, the policyholder may answer the items.
@@ -453,6 +478,7 @@ impl Session {
                 self.device_digest = None;
                 self.code = None;
                 self.passed.clear();
+                self.signature = None;
                 self.stage = Stage::Issued;
                 self.record(now, TraceEvent::LinkReissued);
                 Ok(Effect::Nothing)
@@ -501,6 +527,24 @@ impl Session {
                 Ok(Effect::Nothing)
             }
             Event::SubmitCode { code } => self.submit_code(&code, now),
+            Event::Sign { submission } => {
+                if self.stage != Stage::Verified {
+                    return Err(Refusal::NotVerified);
+                }
+                if !self.signature_required() {
+                    return Err(Refusal::WrongStep);
+                }
+                let remaining = self.revisit.script.items.len() - self.answers.len();
+                if remaining > 0 {
+                    return Err(Refusal::ItemsRemaining { remaining });
+                }
+                // Signing again before finishing replaces the earlier signature ("redo").
+                let signature = submission.accept().map_err(Refusal::BadSignature)?;
+                let png_sha256 = signature.png_sha256.clone();
+                self.signature = Some(signature);
+                self.record(now, TraceEvent::Signed { png_sha256 });
+                Ok(Effect::Nothing)
+            }
             Event::SubmitIdNumber { digest } => self.submit_id_number(&digest, now),
             Event::Answer {
                 index,
@@ -514,6 +558,9 @@ impl Session {
                 let remaining = self.revisit.script.items.len() - self.answers.len();
                 if remaining > 0 {
                     return Err(Refusal::ItemsRemaining { remaining });
+                }
+                if self.signature_required() && self.signature.is_none() {
+                    return Err(Refusal::SignatureRequired);
                 }
                 self.finish(Stage::Completed, now);
                 Ok(Effect::Forward)
@@ -895,6 +942,47 @@ pub(crate) mod tests {
         assert!(matches!(r, Refusal::SessionLocked { .. }), "{r:?}");
         let (_, r) = refused(s, id_number("right-digest"), at(21));
         assert!(matches!(r, Refusal::SessionLocked { .. }));
+    }
+
+    #[test]
+    fn a_signature_comes_after_the_items_and_before_completion() {
+        use crate::signature::sample_submission;
+        let mut s = with_steps(&[IdentityStep::SmsCode, IdentityStep::Signature]);
+        assert_eq!(s.next_step(), Some(IdentityStep::SmsCode));
+        s = ok(s, issue(CODE), at(2)).0;
+        s = ok(s, submit(CODE), at(3)).0;
+        assert_eq!((s.stage, s.next_step()), (Stage::Verified, None));
+        let sign = || Event::Sign {
+            submission: sample_submission(),
+        };
+        let (mut s, r) = refused(s, sign(), at(4));
+        assert_eq!(r, Refusal::ItemsRemaining { remaining: 3 });
+        for i in 0..3 {
+            s = ok(s, yes(i), at(10 + i as u64 * 10)).0;
+        }
+        let (s, r) = refused(s, Event::Complete, at(50));
+        assert_eq!(r, Refusal::SignatureRequired);
+        let mut dot = sample_submission();
+        dot.strokes = vec![vec![(1, 1), (2, 2)]];
+        let (s, r) = refused(s, Event::Sign { submission: dot }, at(51));
+        assert_eq!(r.code(), "signature_too_short");
+        let (s, _) = ok(s, sign(), at(52));
+        assert!(s.signature.is_some());
+        let (s, _) = ok(s, Event::Complete, at(53));
+        assert_eq!(s.stage, Stage::Completed);
+    }
+
+    #[test]
+    fn no_signature_is_taken_when_the_script_does_not_ask() {
+        let mut s = verified_session();
+        for i in 0..3 {
+            s = ok(s, yes(i), at(40 + i as u64)).0;
+        }
+        let e = Event::Sign {
+            submission: crate::signature::sample_submission(),
+        };
+        let (_, r) = refused(s, e, at(50));
+        assert_eq!(r, Refusal::WrongStep);
     }
 
     #[test]

@@ -65,6 +65,9 @@ pub enum TraceEvent {
         item_id: String,
         answer: AnswerKind,
     },
+    Signed {
+        png_sha256: String,
+    },
     Completed,
     SwitchedToPhone,
     Expired,

@@ -202,7 +202,13 @@ pub struct SessionView {
     pub expires_at: String,
     pub resend_after_secs: u64,
     /// The identity step to do next (R8), while any is left.
+    #[serde(default)]
     pub next_step: Option<IdentityStep>,
+    /// Whether a handwritten signature is asked for after the items, and whether it is given.
+    #[serde(default)]
+    pub signature_required: bool,
+    #[serde(default)]
+    pub signed: bool,
     pub item_count: usize,
     /// Empty until the policyholder is verified (R8 before R9).
     pub items: Vec<ItemView>,
@@ -241,6 +247,8 @@ impl SessionView {
             expires_at: r.cooling_off_ends_at.to_rfc3339(),
             resend_after_secs: session.resend_wait_secs(now),
             next_step: session.next_step(),
+            signature_required: session.signature_required(),
+            signed: session.signature.is_some(),
             item_count: r.script.items.len(),
             items,
         }

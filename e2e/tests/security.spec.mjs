@@ -226,3 +226,19 @@ test('the clear ID number is nowhere in Durable Object storage or the worker log
   expect(holds(log, idNumber)).toBe(false);
   expect(holds(log, r.phone)).toBe(false);
 });
+
+test('the edge measures the ink itself and refuses a signature that is too short', async () => {
+  const script = { ...loadScript('scripts/default.json'), identity: ['sms_code', 'signature'] };
+  const r = await createRevisit({ script });
+  const ph = new PolicyholderClient(EDGE_URL, r.token, { ip: clientIp() });
+  await ph.open();
+  await ph.sendCode();
+  const [{ code }] = await outbox(r.phone);
+  await ph.verify(code);
+  for (let i = 0; i < script.items.length; i++) await ph.answer(i);
+  const png = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.from('x')]);
+  const dot = await ph.call('POST', '/v1/session/signature', { strokes: [[[10, 10], [20, 20]]], png_base64: png.toString('base64') });
+  expect([dot.status, dot.body.code]).toEqual([422, 'signature_too_short']);
+  const early = await ph.complete();
+  expect([early.status, early.body.code]).toEqual([409, 'signature_required']);
+});

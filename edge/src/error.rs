@@ -61,6 +61,7 @@ impl EdgeError {
                 | Refusal::RateLimited { .. } => 429,
                 Refusal::WrongCode { .. }
                 | Refusal::WrongIdNumber
+                | Refusal::BadSignature(_)
                 | Refusal::CodeExpired
                 | Refusal::CommentTooLong => 422,
                 Refusal::NoSuchItem(_) => 404,

@@ -10,6 +10,8 @@ use worker::{Request, Response};
 pub const MAX_INSURER_BODY: usize = 512 * 1024;
 /// Largest policyholder request body.
 pub const MAX_POLICYHOLDER_BODY: usize = 8 * 1024;
+/// Largest signature body: a 64 KiB PNG in base64 and its strokes.
+pub const MAX_SIGNATURE_BODY: usize = 160 * 1024;
 
 /// The edge's clock. In a Worker it advances only across I/O, which is all a stamp needs.
 pub fn now() -> Timestamp {

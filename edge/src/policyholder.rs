@@ -5,7 +5,7 @@
 
 use crate::config;
 use crate::error::EdgeError;
-use crate::http::{header, read_body, MAX_POLICYHOLDER_BODY};
+use crate::http::{header, read_body, MAX_POLICYHOLDER_BODY, MAX_SIGNATURE_BODY};
 use crate::revisit_object::{self, Caller};
 use huifang_core::signing::{keyed_digest, secret_digest};
 use huifang_core::{LinkToken, RevisitId};
@@ -33,7 +33,12 @@ fn cookie(req: &Request, name: &str) -> Option<String> {
 
 pub async fn forward(mut req: Request, env: &Env) -> Result<Response, EdgeError> {
     let token = link_token(&req)?;
-    let body = read_body(&mut req, MAX_POLICYHOLDER_BODY).await?;
+    let limit = if req.path().ends_with("/signature") {
+        MAX_SIGNATURE_BODY
+    } else {
+        MAX_POLICYHOLDER_BODY
+    };
+    let body = read_body(&mut req, limit).await?;
     let key = config::required(env, "ID_HASH_KEY")?;
     let ip = header(&req, "cf-connecting-ip").unwrap_or_default();
     let caller = Caller {

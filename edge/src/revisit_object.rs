@@ -308,6 +308,9 @@ impl RevisitSession {
                     comment,
                 }
             }
+            (Method::Post, "/session/signature") => Event::Sign {
+                submission: parse_json(body.as_bytes())?,
+            },
             (Method::Post, "/session/complete") => Event::Complete,
             (Method::Post, "/session/switch") => {
                 let SwitchToPhone { reason } = parse_json(body.as_bytes())?;
@@ -315,8 +318,8 @@ impl RevisitSession {
             }
             (
                 _,
-                "/session/code" | "/session/verify" | "/session/id-number" | "/session/complete"
-                | "/session/switch",
+                "/session/code" | "/session/verify" | "/session/id-number" | "/session/signature"
+                | "/session/complete" | "/session/switch",
             ) => return Err(EdgeError::MethodNotAllowed),
             _ => return Err(EdgeError::NotFound),
         };

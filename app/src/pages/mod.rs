@@ -9,4 +9,5 @@ pub mod item;
 pub mod landing;
 pub mod loading;
 pub mod review;
+pub mod signature;
 pub mod switched;
