@@ -242,3 +242,30 @@ test('the edge measures the ink itself and refuses a signature that is too short
   const early = await ph.complete();
   expect([early.status, early.body.code]).toEqual([409, 'signature_required']);
 });
+
+test('hostile input to the policyholder API gets a 4xx with a stable code, and loses nothing', async () => {
+  const r = await createRevisit();
+  const ph = new PolicyholderClient(EDGE_URL, r.token, { ip: clientIp() });
+  await ph.open();
+  await ph.sendCode();
+  const [{ code }] = await outbox(r.phone);
+  const raw = async (path, body, contentType = 'application/json') => {
+    const headers = { authorization: `Bearer ${r.token}`, 'content-type': contentType,
+      cookie: [...ph.cookies].map(([k, v]) => `${k}=${v}`).join('; ') };
+    const res = await fetch(new URL(path, EDGE_URL), { method: 'POST', headers, body });
+    return [res.status, (await res.json()).code];
+  };
+  expect(await raw('/v1/session/verify', '{"code": ')).toEqual([400, 'bad_json']);
+  expect(await raw('/v1/session/verify', '{"code": 123456}')).toEqual([400, 'bad_json']);
+  expect(await raw('/v1/session/verify', '{"code": "123456", "admin": true}')).toEqual([400, 'bad_json']);
+  expect(await raw('/v1/session/verify', '{"code": "12345x"}')).toEqual([422, 'invalid_code_format']);
+  expect(await raw('/v1/session/verify', 'code=123456', 'application/x-www-form-urlencoded')).toEqual([415, 'unsupported_media_type']);
+  expect(await raw('/v1/session/verify', JSON.stringify({ code: 'x'.repeat(9000) }))).toEqual([413, 'payload_too_large']);
+  expect(await raw('/v1/session/items/abc', '{"answer":"yes"}')).toEqual([404, 'not_found']);
+  expect(await raw('/v1/session/nothing-here', '{}')).toEqual([404, 'not_found']);
+  const badToken = await fetch(new URL('/v1/session', EDGE_URL), { headers: { authorization: 'Bearer <script>' } });
+  expect([badToken.status, (await badToken.json()).code]).toEqual([404, 'link_not_found']);
+  // None of that counted or changed anything: the code still works, with all five tries.
+  const verified = await ph.verify(code);
+  expect([verified.status, verified.body.stage]).toEqual([200, 'verified']);
+});
