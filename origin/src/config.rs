@@ -1,5 +1,6 @@
 //! `huifang-origin serve` options: each from its flag, else its environment variable, else a default.
 
+use crate::admin::{AdminToken, MIN_ADMIN_TOKEN_CHARS};
 use huifang_core::signing::TrustedKeys;
 use std::path::PathBuf;
 
@@ -17,8 +18,12 @@ pub struct ServeConfig {
     pub db: PathBuf,
     /// The edge public keys whose seals and request signatures are accepted.
     pub edge_keys: TrustedKeys,
-    /// Whether `GET /sms/outbox` is served (local and test use only).
+    /// Whether `GET /sms/outbox` is served (local and test use only). Dev mode: the evidence report
+    /// is then served without the admin token too.
     pub sms_outbox: bool,
+    /// The bearer token of the insurer's own calls (record list, terminations); `None` turns
+    /// those calls off.
+    pub admin_token: Option<AdminToken>,
 }
 
 /// Why the options were refused.
@@ -47,12 +52,16 @@ pub enum ConfigError {
     /// A `HUIFANG_SMS_OUTBOX` value that is neither on nor off.
     #[error("HUIFANG_SMS_OUTBOX must be 1 or 0")]
     BadOutboxFlag,
+    /// An admin token too short to be a secret.
+    #[error("--admin-token / HUIFANG_ORIGIN_ADMIN_TOKEN must be at least {MIN_ADMIN_TOKEN_CHARS} printable characters (e.g. openssl rand -hex 16)")]
+    WeakAdminToken,
 }
 
-const VALUE_FLAGS: [(&str, &str); 3] = [
+const VALUE_FLAGS: [(&str, &str); 4] = [
     ("--listen", "HUIFANG_ORIGIN_LISTEN"),
     ("--db", "HUIFANG_ORIGIN_DB"),
     ("--edge-keys", "HUIFANG_EDGE_PUBLIC_KEYS"),
+    ("--admin-token", "HUIFANG_ORIGIN_ADMIN_TOKEN"),
 ];
 
 impl ServeConfig {
@@ -61,7 +70,7 @@ impl ServeConfig {
         args: &[String],
         env: impl Fn(&str) -> Option<String>,
     ) -> Result<Self, ConfigError> {
-        let mut values: [Option<String>; 3] = Default::default();
+        let mut values: [Option<String>; 4] = Default::default();
         let mut sms_outbox = false;
         let mut args = args.iter();
         while let Some(arg) = args.next() {
@@ -88,7 +97,7 @@ impl ServeConfig {
             };
             values[slot] = Some(value);
         }
-        let [listen, db, keys] = values;
+        let [listen, db, keys, admin_token] = values;
         let pick = |given: Option<String>, slot: usize| given.or_else(|| env(VALUE_FLAGS[slot].1));
 
         let listen = pick(listen, 0).unwrap_or_else(|| DEFAULT_LISTEN.to_string());
@@ -108,11 +117,16 @@ impl ServeConfig {
                 Some(_) => return Err(ConfigError::BadOutboxFlag),
             };
         }
+        let admin_token = pick(admin_token, 3)
+            .filter(|t| !t.trim().is_empty())
+            .map(|t| AdminToken::parse(&t).map_err(|_| ConfigError::WeakAdminToken))
+            .transpose()?;
         Ok(Self {
             listen: listen.trim().to_string(),
             db,
             edge_keys,
             sms_outbox,
+            admin_token,
         })
     }
 }
@@ -151,6 +165,28 @@ mod tests {
         assert_eq!(c.listen, DEFAULT_LISTEN);
         assert_eq!(c.db, PathBuf::from("x.db"));
         assert!(c.sms_outbox);
+    }
+
+    #[test]
+    fn the_admin_token_comes_from_the_flag_or_the_environment_and_must_be_long() {
+        let keys = key_list();
+        let token = "t".repeat(32);
+        let env = |name: &str| match name {
+            "HUIFANG_EDGE_PUBLIC_KEYS" => Some(keys.clone()),
+            "HUIFANG_ORIGIN_ADMIN_TOKEN" => Some(token.clone()),
+            _ => None,
+        };
+        let c = ServeConfig::from_args(&[], env).unwrap();
+        assert!(c.admin_token.unwrap().matches(&token));
+        let only_keys = |name: &str| (name == "HUIFANG_EDGE_PUBLIC_KEYS").then(|| keys.clone());
+        assert_eq!(
+            ServeConfig::from_args(&[], only_keys).unwrap().admin_token,
+            None
+        );
+        assert_eq!(
+            ServeConfig::from_args(&args(&["--admin-token", "short"]), only_keys).unwrap_err(),
+            ConfigError::WeakAdminToken
+        );
     }
 
     #[test]

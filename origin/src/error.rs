@@ -4,7 +4,7 @@
 use crate::archive::ArchiveError;
 use crate::sms::GatewayError;
 use axum::extract::rejection::{BytesRejection, PathRejection, QueryRejection};
-use axum::http::StatusCode;
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use huifang_core::domain::DomainError;
@@ -36,12 +36,32 @@ pub enum OriginError {
     /// The edge's request signature did not verify.
     #[error("{0}")]
     Signature(#[from] SignatureError),
-    /// A phone number that is not a mainland mobile number.
+    /// A value from outside that is not well-formed (a phone number, a policy number).
     #[error("{0}")]
-    Phone(DomainError),
+    Domain(DomainError),
     /// `limit` outside 1..=100 or not a number.
     #[error("limit must be a whole number from 1 to 100")]
     BadLimit,
+    /// `after` is not a whole number (a seq).
+    #[error("after must be the seq of the last record of the previous page")]
+    BadCursor,
+    /// A time in the query or body that is not RFC 3339, or a range that ends before it starts.
+    #[error("{0}")]
+    BadTime(&'static str),
+    /// A contract termination later than now (R5).
+    #[error("terminated_at is in the future; report a termination once it has happened")]
+    TerminationInFuture,
+    /// The insurer's admin calls are off: no admin token is configured.
+    #[error(
+        "the admin API is off: start the origin with --admin-token or HUIFANG_ORIGIN_ADMIN_TOKEN"
+    )]
+    AdminDisabled,
+    /// No `Authorization: Bearer` admin token was sent.
+    #[error("this call needs Authorization: Bearer <admin token>")]
+    AdminTokenMissing,
+    /// The admin token sent is not the configured one.
+    #[error("the admin token is not valid")]
+    AdminTokenInvalid,
     /// The sealed record did not verify; nothing was stored (R4).
     #[error("the record was refused: {0}")]
     Record(#[from] RecordError),
@@ -87,8 +107,16 @@ impl OriginError {
             Self::UnreadableBody => (StatusCode::BAD_REQUEST, "unreadable_body"),
             Self::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
             Self::Signature(e) => (StatusCode::UNAUTHORIZED, e.code()),
-            Self::Phone(e) => (StatusCode::BAD_REQUEST, e.code()),
+            Self::Domain(e) => (StatusCode::BAD_REQUEST, e.code()),
             Self::BadLimit => (StatusCode::BAD_REQUEST, "invalid_limit"),
+            Self::BadCursor => (StatusCode::BAD_REQUEST, "invalid_cursor"),
+            Self::BadTime(_) => (StatusCode::BAD_REQUEST, "invalid_time"),
+            Self::TerminationInFuture => {
+                (StatusCode::UNPROCESSABLE_ENTITY, "termination_in_future")
+            }
+            Self::AdminDisabled => (StatusCode::FORBIDDEN, "admin_api_disabled"),
+            Self::AdminTokenMissing => (StatusCode::UNAUTHORIZED, "admin_token_missing"),
+            Self::AdminTokenInvalid => (StatusCode::UNAUTHORIZED, "admin_token_invalid"),
             Self::Record(e) => (StatusCode::UNPROCESSABLE_ENTITY, e.code()),
             Self::RecordConflict => (StatusCode::CONFLICT, "record_conflict"),
             Self::RecordNotFound => (StatusCode::NOT_FOUND, "record_not_found"),
@@ -123,6 +151,13 @@ impl IntoResponse for OriginError {
             Self::Internal(detail) => eprintln!("origin: internal error: {detail}"),
             _ => {}
         }
-        (status, Json(ApiError::new(code, self.to_string()))).into_response()
+        let mut response = (status, Json(ApiError::new(code, self.to_string()))).into_response();
+        if status == StatusCode::UNAUTHORIZED && code.starts_with("admin_token") {
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"huifang-origin\""),
+            );
+        }
+        response
     }
 }

@@ -1,19 +1,28 @@
 //! Huifang's origin: the insurer's reference receiver. It verifies and archives the sealed revisit
-//! records the edge forwards (R2–R4, R11, R12) and hosts the SMS gateway hook the edge calls (R8).
+//! records the edge forwards, chained across records (R2–R4, R11, R12), keeps them for ten years
+//! after the contract's termination (R5), lists and exports them for the insurer and its auditors,
+//! prints an evidence report per revisit (R3), and hosts the SMS gateway hook the edge calls (R8).
 //!
 //! [`app`] builds the router (tests drive it directly); [`serve`] runs it on a socket.
 
+pub mod admin;
 pub mod archive;
 #[cfg(any(test, feature = "bench"))]
 pub mod bench;
+pub mod calendar;
+pub mod chain;
 pub mod config;
 pub mod dev_secrets;
 pub mod error;
+pub mod export;
 pub mod flags;
+pub mod policies;
 pub mod records;
+pub mod report;
 pub mod sms;
 pub mod verify;
 
+use crate::admin::AdminToken;
 use crate::archive::{Archive, SqliteArchive};
 use crate::config::ServeConfig;
 use crate::error::OriginError;
@@ -47,8 +56,10 @@ pub struct AppState {
     pub gateway: Arc<dyn SmsGateway>,
     /// The edge keys accepted for request signatures and record seals.
     pub keys: Arc<TrustedKeys>,
-    /// Whether `GET /sms/outbox` is served.
+    /// Whether `GET /sms/outbox` is served (dev mode: the evidence report is then open too).
     pub sms_outbox: bool,
+    /// The insurer's admin token; `None` turns the admin calls off.
+    pub admin_token: Option<Arc<AdminToken>>,
     /// The time source.
     pub clock: Clock,
 }
@@ -61,7 +72,16 @@ impl AppState {
             archive,
             keys: Arc::new(keys),
             sms_outbox,
+            admin_token: None,
             clock: system_clock,
+        }
+    }
+
+    /// The same state accepting `token` for the insurer's admin calls.
+    pub fn with_admin_token(self, token: Option<AdminToken>) -> Self {
+        Self {
+            admin_token: token.map(Arc::new),
+            ..self
         }
     }
 
@@ -101,7 +121,13 @@ pub fn app(state: AppState) -> Router {
             "/records",
             post(records::receive).layer(DefaultBodyLimit::max(records::MAX_RECORD_BODY)),
         )
-        .route("/records/{revisit_id}", get(records::show));
+        .route("/records", get(records::list))
+        .route("/records/{revisit_id}", get(records::show))
+        .route("/records/{revisit_id}/report", get(report::show))
+        .route(
+            "/policies/{policy_number}/termination",
+            post(policies::terminate).layer(DefaultBodyLimit::max(policies::MAX_TERMINATION_BODY)),
+        );
     if state.sms_outbox {
         router = router.route("/sms/outbox", get(sms::outbox));
     }
@@ -164,7 +190,9 @@ pub async fn serve(config: ServeConfig) -> Result<(), ServeError> {
         path: config.db.display().to_string(),
         source,
     })?;
-    let state = AppState::new(Arc::new(archive), config.edge_keys, config.sms_outbox);
+    let admin = config.admin_token.is_some();
+    let state = AppState::new(Arc::new(archive), config.edge_keys, config.sms_outbox)
+        .with_admin_token(config.admin_token);
     let listen_error = |source| ServeError::Listen {
         listen: config.listen.clone(),
         source,
@@ -174,7 +202,12 @@ pub async fn serve(config: ServeConfig) -> Result<(), ServeError> {
         .map_err(listen_error)?;
     let addr = listener.local_addr().map_err(listen_error)?;
     if config.sms_outbox {
-        eprintln!("origin: GET /sms/outbox is enabled (local and test use only)");
+        eprintln!(
+            "origin: dev mode: GET /sms/outbox and the evidence reports are open (local and test use only)"
+        );
+    }
+    if !admin {
+        eprintln!("origin: no admin token: GET /records and the termination reports are off");
     }
     println!("origin listening on http://{addr}");
     axum::serve(listener, app(state))

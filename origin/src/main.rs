@@ -7,15 +7,23 @@ use std::process::ExitCode;
 
 const USAGE: &str = "\
 usage:
-  huifang-origin serve [--listen ADDR] [--db PATH] [--edge-keys kid=hex,...] [--sms-outbox]
-      --listen     HUIFANG_ORIGIN_LISTEN     default 127.0.0.1:8788
-      --db         HUIFANG_ORIGIN_DB         default origin.sqlite3
-      --edge-keys  HUIFANG_EDGE_PUBLIC_KEYS  required: the edge public keys to trust
-      --sms-outbox HUIFANG_SMS_OUTBOX=1      serve GET /sms/outbox (local and test use only)
+  huifang-origin serve [--listen ADDR] [--db PATH] [--edge-keys kid=hex,...] [--admin-token T] [--sms-outbox]
+      --listen      HUIFANG_ORIGIN_LISTEN       default 127.0.0.1:8788
+      --db          HUIFANG_ORIGIN_DB           default origin.sqlite3
+      --edge-keys   HUIFANG_EDGE_PUBLIC_KEYS    required: the edge public keys to trust
+      --admin-token HUIFANG_ORIGIN_ADMIN_TOKEN  bearer token of the insurer's calls (record list,
+                                                terminations, reports); without it they are off.
+                                                Prefer the variable: flags show in `ps`
+      --sms-outbox  HUIFANG_SMS_OUTBOX=1        dev mode: serve GET /sms/outbox and open the evidence
+                                                reports without the token (local and test use only)
   huifang-origin dev-secrets PATH   create or complete a wrangler .dev.vars file
   huifang-origin public-key PATH    print the edge public key from it as kid=hex
   huifang-origin verify-archive --db PATH --edge-keys kid=hex,... [--threads N] [--json]
-      re-verify every archived record; one line per failure, exit 1 if any
+      re-verify every archived record and the archive chain; one line per failure, exit 1 if any
+  huifang-origin export --db PATH --out FILE --edge-keys kid=hex,... [--policy P] [--from T] [--to T]
+      write records and their chain fields to a JSON Lines file for auditors (T: RFC 3339)
+  huifang-origin verify-export FILE [--edge-keys kid=hex,...]
+      verify an export offline: seals, traces, the chain; one line per failure, exit 1 if any
   huifang-origin bench-ingest --db PATH [--records N] [--threads N] [--json]
       records verified and stored per second (only in a build with --features bench)";
 
@@ -53,6 +61,8 @@ async fn main() -> ExitCode {
             Err(e) => fail(&e.to_string(), 1),
         },
         ("verify-archive", rest) => origin::verify::cli(rest),
+        ("export", rest) => origin::export::export_cli(rest),
+        ("verify-export", rest) => origin::export::verify_cli(rest),
         #[cfg(feature = "bench")]
         ("bench-ingest", rest) => origin::bench::cli(rest),
         ("--help" | "-h" | "help", []) => help(),

@@ -1,18 +1,21 @@
 //! Sealed revisit records from the edge: `POST /records` verifies and archives them idempotently
 //! (R3, R4), raising problem cases (R12) and phone tasks (R11); `GET /records/{id}` reads one back
-//! and re-verifies it.
+//! and re-verifies it; `GET /records?…` lists them for the insurer (admin token), with their place
+//! in the archive chain and their retention (R5).
 
-use crate::archive::{Archived, NewRecord, PhoneTask, ProblemCase};
+use crate::admin::require_admin;
+use crate::archive::{Archived, NewRecord, PhoneTask, ProblemCase, RecordQuery, RecordSummary};
+use crate::calendar::retention_until;
 use crate::error::OriginError;
 use crate::{blocking, json_body, AppState};
 use axum::body::Bytes;
-use axum::extract::rejection::{BytesRejection, PathRejection};
-use axum::extract::{Path, State};
+use axum::extract::rejection::{BytesRejection, PathRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::Json;
 use huifang_core::record::{Outcome, SealedRecord};
 use huifang_core::wire::RecordAck;
-use huifang_core::{RevisitId, Timestamp};
+use huifang_core::{PolicyNumber, RevisitId, Timestamp};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
@@ -108,6 +111,11 @@ pub struct RecordView {
     pub problem_cases: u64,
     /// How many verified deliveries arrived for this revisit (1 when delivery was exactly once).
     pub deliveries: u64,
+    /// Its position in the archive chain (R4).
+    pub seq: u64,
+    /// The end of its retention (R5), RFC 3339 UTC; `null` while the contract has not been
+    /// reported terminated: retained.
+    pub retention_until: Option<String>,
 }
 
 /// `GET /records/{revisit_id}`: the archived record, re-verified on read (R3).
@@ -122,15 +130,159 @@ pub async fn show(
     let stored = blocking(move || archive.record(&revisit_id))
         .await??
         .ok_or(OriginError::RecordNotFound)?;
-    let sealed: SealedRecord = serde_json::from_str(&stored.sealed_json)
+    let sealed: SealedRecord = serde_json::from_str(&stored.row.sealed_json)
         .map_err(|e| OriginError::Internal(format!("archived record {id} unreadable: {e}")))?;
     let verify_error = sealed.verify(&app.keys).err().map(|e| e.code().to_string());
     Ok(Json(RecordView {
         verified: verify_error.is_none(),
         verify_error,
         sealed,
-        received_at: stored.received_at.to_rfc3339(),
+        received_at: stored.row.received_at.to_rfc3339(),
         problem_cases: stored.problem_cases,
         deliveries: stored.deliveries,
+        seq: stored.row.seq,
+        retention_until: retention_text(stored.terminated_at),
+    }))
+}
+
+/// R5: the end of retention as RFC 3339, or `None` (retained) while no termination is reported.
+pub fn retention_text(terminated_at: Option<Timestamp>) -> Option<String> {
+    terminated_at
+        .and_then(retention_until)
+        .map(Timestamp::to_rfc3339)
+}
+
+/// The largest page of `GET /records`.
+pub const MAX_LIST_LIMIT: u32 = 100;
+const DEFAULT_LIST_LIMIT: u32 = 50;
+
+/// Query of `GET /records`. Every field is parsed by hand so that each gets its own error code.
+#[derive(Debug, Default, Deserialize)]
+pub struct ListQuery {
+    policy_number: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    limit: Option<String>,
+    after: Option<String>,
+}
+
+/// One record in `GET /records`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordListItem {
+    /// The revisit.
+    pub revisit_id: String,
+    /// The policy.
+    pub policy_number: String,
+    /// `completed`, `switched_to_phone`, `expired` or `cancelled`.
+    pub outcome: String,
+    /// The seal's record hash.
+    pub record_hash: String,
+    /// When the origin received it, RFC 3339 UTC.
+    pub received_at: String,
+    /// Its position in the archive chain (R4); the page cursor.
+    pub seq: u64,
+    /// The end of its retention (R5); `null`: retained, no termination reported.
+    pub retention_until: Option<String>,
+    /// How many interference flags it carries (R10).
+    pub flags: u64,
+    /// How many problem cases it raised (R12).
+    pub problem_cases: u64,
+}
+
+impl From<RecordSummary> for RecordListItem {
+    fn from(r: RecordSummary) -> Self {
+        Self {
+            retention_until: retention_text(r.terminated_at),
+            revisit_id: r.revisit_id,
+            policy_number: r.policy_number,
+            outcome: r.outcome,
+            record_hash: r.record_hash,
+            received_at: r.received_at.to_rfc3339(),
+            seq: r.seq,
+            flags: r.flags,
+            problem_cases: r.problem_cases,
+        }
+    }
+}
+
+/// `GET /records` reply.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordList {
+    /// This page, in chain order.
+    pub records: Vec<RecordListItem>,
+    /// Pass as `after` for the next page; `null` on the last page.
+    pub next_after: Option<u64>,
+}
+
+fn parse_time(text: Option<&str>, what: &'static str) -> Result<Option<Timestamp>, OriginError> {
+    text.map(|t| Timestamp::parse_rfc3339(t.trim()).map_err(|_| OriginError::BadTime(what)))
+        .transpose()
+}
+
+impl ListQuery {
+    fn parse(self) -> Result<RecordQuery, OriginError> {
+        let policy_number = self
+            .policy_number
+            .map(|p| PolicyNumber::parse(&p).map(|p| p.as_str().to_string()))
+            .transpose()
+            .map_err(OriginError::Domain)?;
+        let from = parse_time(
+            self.from.as_deref(),
+            "from must be an RFC 3339 date-time such as 2026-12-10T00:00:00+08:00",
+        )?;
+        let to = parse_time(
+            self.to.as_deref(),
+            "to must be an RFC 3339 date-time such as 2026-12-11T00:00:00+08:00",
+        )?;
+        if let (Some(from), Some(to)) = (from, to) {
+            if to < from {
+                return Err(OriginError::BadTime("to is earlier than from"));
+            }
+        }
+        let limit = match self.limit.as_deref() {
+            None => DEFAULT_LIST_LIMIT,
+            Some(text) => text
+                .trim()
+                .parse::<u32>()
+                .ok()
+                .filter(|n| (1..=MAX_LIST_LIMIT).contains(n))
+                .ok_or(OriginError::BadLimit)?,
+        };
+        let after_seq = self
+            .after
+            .map(|a| a.trim().parse::<u64>().map_err(|_| OriginError::BadCursor))
+            .transpose()?
+            .unwrap_or(0);
+        Ok(RecordQuery {
+            policy_number,
+            from,
+            to,
+            after_seq,
+            limit,
+        })
+    }
+}
+
+/// `GET /records?policy_number=…&from=…&to=…&limit=…&after=…` (admin token): archived records in
+/// chain order, a page at a time; `from` (inclusive) and `to` (exclusive) bound `received_at`.
+pub async fn list(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    query: Result<Query<ListQuery>, QueryRejection>,
+) -> Result<Json<RecordList>, OriginError> {
+    require_admin(&app, &headers)?;
+    let Query(query) = query?;
+    let mut query = query.parse()?;
+    let limit = query.limit;
+    // One more than asked for tells whether there is a next page.
+    query.limit = limit + 1;
+    let archive = Arc::clone(&app.archive);
+    let mut rows = blocking(move || archive.find_records(&query)).await??;
+    let more = rows.len() > limit as usize;
+    rows.truncate(limit as usize);
+    let next_after = more.then(|| rows.last().map(|r| r.seq)).flatten();
+    Ok(Json(RecordList {
+        records: rows.into_iter().map(RecordListItem::from).collect(),
+        next_after,
     }))
 }

@@ -95,7 +95,7 @@ pub async fn send(
         now.seconds(),
     )?;
     let request: SmsRequest = json_body(&headers, &body)?;
-    let phone = Phone::parse(&request.phone).map_err(OriginError::Phone)?;
+    let phone = Phone::parse(&request.phone).map_err(OriginError::Domain)?;
     let sms = OutgoingSms {
         revisit_id: request.revisit_id,
         phone,
@@ -166,7 +166,7 @@ pub async fn outbox(
 ) -> Result<Json<Vec<OutboxMessage>>, OriginError> {
     let Query(query) = query?;
     let phone =
-        Phone::parse(query.phone.as_deref().unwrap_or_default()).map_err(OriginError::Phone)?;
+        Phone::parse(query.phone.as_deref().unwrap_or_default()).map_err(OriginError::Domain)?;
     let limit = match query.limit.as_deref() {
         None => DEFAULT_OUTBOX_LIMIT,
         Some(text) => text

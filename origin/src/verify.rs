@@ -1,8 +1,11 @@
 //! `huifang-origin verify-archive`: re-verifies every archived record, offline, against the edge keys
-//! trusted today (R3, R4): its seal, and that the row's indexed columns (revisit id, policy number,
-//! outcome, record hash, key id) say what the sealed record says. One precise line per failure.
+//! trusted today (R3, R4): its seal, that the row's indexed columns (revisit id, policy number,
+//! outcome, record hash, key id) say what the sealed record says, and the archive chain across the
+//! records (seq 1, 2, … each linked to the one before). One precise line per failure; the first
+//! seq where the chain breaks; the head (last seq and chain), which commits to the whole archive.
 
-use crate::archive::{ArchiveError, ArchivedRow, SqliteArchive};
+use crate::archive::{ArchiveError, ArchivedRow, RowCursor, RowFilter, SqliteArchive};
+use crate::chain::{ChainBreak, ChainWalk, Link};
 use crate::flags::{default_threads, FlagError, Flags};
 use huifang_core::record::{RecordError, SealedRecord};
 use huifang_core::signing::TrustedKeys;
@@ -34,6 +37,9 @@ pub enum RowProblem {
     /// The seal does not verify (format, hash or signature, or a key no longer trusted).
     #[error("{code}: {detail}", code = .0.code(), detail = .0)]
     Seal(#[from] RecordError),
+    /// The archive chain breaks here (R4).
+    #[error("{code}: {detail}", code = .0.code(), detail = .0)]
+    Chain(#[from] ChainBreak),
 }
 
 impl RowProblem {
@@ -43,6 +49,7 @@ impl RowProblem {
             Self::Unreadable(_) => "unreadable_record",
             Self::ColumnMismatch { .. } => "column_mismatch",
             Self::Seal(e) => e.code(),
+            Self::Chain(e) => e.code(),
         }
     }
 }
@@ -50,6 +57,8 @@ impl RowProblem {
 /// A row that failed, and where it is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Failure {
+    /// The row's seq.
+    pub seq: u64,
     /// SQLite row id.
     pub rowid: i64,
     /// The row's `revisit_id` column.
@@ -62,8 +71,8 @@ impl std::fmt::Display for Failure {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "row {} revisit_id={}: {}",
-            self.rowid, self.revisit_id, self.problem
+            "seq {} (row {}) revisit_id={}: {}",
+            self.seq, self.rowid, self.revisit_id, self.problem
         )
     }
 }
@@ -73,8 +82,12 @@ impl std::fmt::Display for Failure {
 pub struct Report {
     /// Rows checked.
     pub records: u64,
-    /// Rows that failed, in storage order.
+    /// Rows that failed, in chain order.
     pub failures: Vec<Failure>,
+    /// The first seq at which the archive chain breaks.
+    pub first_chain_break: Option<u64>,
+    /// The last row's seq and chain.
+    pub head: Option<(u64, String)>,
     /// Wall time of the whole check, reads included.
     pub elapsed: Duration,
 }
@@ -109,16 +122,31 @@ pub fn check_row(row: &ArchivedRow, keys: &TrustedKeys) -> Result<(), RowProblem
     Ok(())
 }
 
+fn failure(row: &ArchivedRow, problem: RowProblem) -> Failure {
+    Failure {
+        seq: row.seq,
+        rowid: row.rowid,
+        revisit_id: row.revisit_id.clone(),
+        problem,
+    }
+}
+
 fn check_rows(rows: &[ArchivedRow], keys: &TrustedKeys) -> Vec<Failure> {
     rows.iter()
-        .filter_map(|row| {
-            check_row(row, keys).err().map(|problem| Failure {
-                rowid: row.rowid,
-                revisit_id: row.revisit_id.clone(),
-                problem,
-            })
-        })
+        .filter_map(|row| check_row(row, keys).err().map(|p| failure(row, p)))
         .collect()
+}
+
+/// The chain breaks `row` shows after the rows before it (R4).
+pub fn chain_step(walk: &mut ChainWalk, row: &ArchivedRow) -> Vec<ChainBreak> {
+    walk.step(&Link {
+        seq: row.seq,
+        prev_chain: &row.prev_chain,
+        chain: &row.chain,
+        record_hash: &row.record_hash,
+        revisit_id: &row.revisit_id,
+        received_at: &row.chain_time(),
+    })
 }
 
 /// Re-verifies every record in the archive on `threads` threads.
@@ -131,11 +159,12 @@ pub fn verify_archive(
     let threads = threads.max(1);
     let mut records = 0u64;
     let mut failures = Vec::new();
-    let mut after = 0i64;
+    let mut walk = ChainWalk::from_genesis();
+    let mut cursor = RowCursor::default();
     loop {
-        let rows = archive.record_rows(after, PAGE_ROWS)?;
+        let rows = archive.rows(&RowFilter::default(), cursor, PAGE_ROWS)?;
         let Some(last) = rows.last() else { break };
-        after = last.rowid;
+        cursor = RowCursor::after(last);
         records += rows.len() as u64;
         let chunk = rows.len().div_ceil(threads);
         let found = std::thread::scope(|scope| {
@@ -143,17 +172,37 @@ pub fn verify_archive(
                 .chunks(chunk)
                 .map(|part| scope.spawn(move || check_rows(part, keys)))
                 .collect();
+            // Meanwhile, this thread walks the chain, which must go in order.
+            let breaks: Vec<Failure> = rows
+                .iter()
+                .flat_map(|row| {
+                    chain_step(&mut walk, row)
+                        .into_iter()
+                        .map(|b| failure(row, b.into()))
+                })
+                .collect();
             workers
                 .into_iter()
                 .map(|w| w.join())
                 .collect::<Result<Vec<_>, _>>()
+                .map(|found| (found, breaks))
         })
         .map_err(|_| ArchiveError::Storage("a verifying thread panicked".into()))?;
-        failures.extend(found.into_iter().flatten());
+        let (found, breaks) = found;
+        let mut page: Vec<Failure> = found.into_iter().flatten().chain(breaks).collect();
+        page.sort_by_key(|f| (f.seq, f.rowid));
+        failures.extend(page);
     }
+    let first_chain_break = failures
+        .iter()
+        .filter(|f| matches!(f.problem, RowProblem::Chain(_)))
+        .map(|f| f.seq)
+        .min();
     Ok(Report {
         records,
         failures,
+        first_chain_break,
+        head: walk.last().map(|(seq, chain)| (seq, chain.to_string())),
         elapsed: started.elapsed(),
     })
 }
@@ -215,6 +264,9 @@ struct JsonReport<'a> {
     elapsed_ms: f64,
     records_per_sec: f64,
     failures: Vec<String>,
+    first_chain_break: Option<u64>,
+    head_seq: Option<u64>,
+    head_chain: Option<&'a str>,
     db: &'a str,
 }
 
@@ -255,6 +307,9 @@ pub fn cli(args: &[String]) -> ExitCode {
             elapsed_ms: secs * 1e3,
             records_per_sec: rate,
             failures: report.failures.iter().map(ToString::to_string).collect(),
+            first_chain_break: report.first_chain_break,
+            head_seq: report.head.as_ref().map(|h| h.0),
+            head_chain: report.head.as_ref().map(|h| h.1.as_str()),
             db: &options.db.to_string_lossy(),
         };
         match serde_json::to_string(&json) {
@@ -264,6 +319,15 @@ pub fn cli(args: &[String]) -> ExitCode {
     } else {
         for failure in &report.failures {
             println!("FAIL {failure}");
+        }
+        match (&report.head, report.first_chain_break) {
+            (None, _) => println!("chain: the archive is empty"),
+            (Some((seq, chain)), None) => {
+                println!("chain: intact from seq 1 to seq {seq}; head {chain}");
+            }
+            (Some((seq, chain)), Some(first)) => {
+                println!("chain: BROKEN, first at seq {first}; last seq {seq}, head {chain}");
+            }
         }
         println!(
             "verify-archive: {} records, {} failed, {secs:.3} s ({rate:.0} records/s, {} threads)",
@@ -325,7 +389,7 @@ mod tests {
     /// file too, so they can be dropped first.
     fn tamper(path: &Path, sql: &str) {
         let conn = Connection::open(path).unwrap();
-        conn.execute_batch("DROP TRIGGER records_no_update;")
+        conn.execute_batch("DROP TRIGGER IF EXISTS records_no_update;")
             .unwrap();
         assert_eq!(conn.execute(sql, []).unwrap(), 1, "{sql} changed one row");
     }
@@ -343,6 +407,83 @@ mod tests {
         let report = verify_archive(&archive, &trusted(&edge), 2).unwrap();
         assert_eq!(report.records, 5);
         assert_eq!(report.failures, []);
+        assert_eq!(report.first_chain_break, None);
+        assert_eq!(report.head, archive.head().unwrap());
+        assert_eq!(report.head.map(|h| h.0), Some(5));
+        cleanup(&path);
+    }
+
+    /// The chain failures of a report, as (seq, code).
+    fn chain_failures(report: &Report) -> Vec<(u64, &'static str)> {
+        report
+            .failures
+            .iter()
+            .filter(|f| matches!(f.problem, RowProblem::Chain(_)))
+            .map(|f| (f.seq, f.problem.code()))
+            .collect()
+    }
+
+    // R4: a deleted row is found by the chain, at the seq after it.
+    #[test]
+    fn a_deleted_record_breaks_the_chain_at_the_next_seq() {
+        let edge = key("edge-1", "2a");
+        let (archive, path) = archive_with("deleted", 5, &edge);
+        let conn = Connection::open(&path).unwrap();
+        // The problem cases that refer to it would stop the delete; an attacker turns that off too.
+        conn.execute_batch("PRAGMA foreign_keys = OFF; DROP TRIGGER records_no_delete;")
+            .unwrap();
+        assert_eq!(
+            conn.execute("DELETE FROM records WHERE seq = 3", [])
+                .unwrap(),
+            1
+        );
+        let report = verify_archive(&archive, &trusted(&edge), 2).unwrap();
+        assert_eq!(report.records, 4);
+        assert_eq!(chain_failures(&report), [(4, "chain_missing_records")]);
+        assert_eq!(report.first_chain_break, Some(4));
+        assert!(report.failures[0].to_string().contains(
+            "chain_missing_records: seq 4 follows seq 2: 1 record(s) missing (seq 3..=3)"
+        ));
+        cleanup(&path);
+    }
+
+    #[test]
+    fn reordered_records_break_the_chain_at_the_first_moved_seq() {
+        let edge = key("edge-1", "2a");
+        let (archive, path) = archive_with("reordered", 5, &edge);
+        // Rows 2 and 4 trade seq numbers (through a free number, seq being unique).
+        for sql in [
+            "UPDATE records SET seq = 99 WHERE seq = 2",
+            "UPDATE records SET seq = 2 WHERE seq = 4",
+            "UPDATE records SET seq = 4 WHERE seq = 99",
+        ] {
+            tamper(&path, sql);
+        }
+        let report = verify_archive(&archive, &trusted(&edge), 2).unwrap();
+        assert_eq!(report.first_chain_break, Some(2));
+        assert_eq!(
+            chain_failures(&report),
+            [
+                (2, "chain_broken_link"),
+                (3, "chain_broken_link"),
+                (4, "chain_broken_link"),
+                (5, "chain_broken_link")
+            ]
+        );
+        cleanup(&path);
+    }
+
+    #[test]
+    fn a_changed_receipt_time_or_hash_column_is_an_altered_link() {
+        let edge = key("edge-1", "2a");
+        let (archive, path) = archive_with("altered", 4, &edge);
+        tamper(
+            &path,
+            "UPDATE records SET received_at = received_at + 1 WHERE seq = 2",
+        );
+        let report = verify_archive(&archive, &trusted(&edge), 2).unwrap();
+        assert_eq!(chain_failures(&report), [(2, "chain_altered")]);
+        assert_eq!(report.first_chain_break, Some(2));
         cleanup(&path);
     }
 
@@ -369,7 +510,7 @@ mod tests {
         assert_eq!(
             failure.to_string(),
             format!(
-                "row 3 revisit_id={victim}: record_hash_mismatch: the record hash does not match the record"
+                "seq 3 (row 3) revisit_id={victim}: record_hash_mismatch: the record hash does not match the record"
             )
         );
         cleanup(&path);

@@ -5,7 +5,7 @@
 #![allow(clippy::unwrap_used)]
 
 use axum::body::Body;
-use axum::http::{Request, StatusCode};
+use axum::http::{HeaderMap, Request, StatusCode};
 use axum::Router;
 use huifang_core::fixtures::{at, finished_session, open, sample_revisit};
 use huifang_core::record::{Record, SealedRecord};
@@ -46,7 +46,14 @@ impl Drop for TestOrigin {
     }
 }
 
+/// The insurer's admin token in these tests.
+const ADMIN: &str = "test-admin-token-0123456789abcdef";
+
 fn origin_with(sms_outbox: bool) -> TestOrigin {
+    origin_configured(sms_outbox, None)
+}
+
+fn origin_configured(sms_outbox: bool, admin: Option<&str>) -> TestOrigin {
     static NEXT: AtomicUsize = AtomicUsize::new(0);
     let dir = std::env::temp_dir().join(format!(
         "huifang-origin-api-{}-{}",
@@ -56,7 +63,10 @@ fn origin_with(sms_outbox: bool) -> TestOrigin {
     let _ = std::fs::remove_dir_all(&dir);
     let archive = SqliteArchive::open(&dir.join("origin.sqlite3")).unwrap();
     let keys = TrustedKeys::parse(&format!("edge-1={}", edge_key().public_key_hex())).unwrap();
-    let state = AppState::new(Arc::new(archive), keys, sms_outbox).with_clock(clock);
+    let token = admin.map(|t| origin::admin::AdminToken::parse(t).unwrap());
+    let state = AppState::new(Arc::new(archive), keys, sms_outbox)
+        .with_clock(clock)
+        .with_admin_token(token);
     TestOrigin {
         router: app(state),
         dir,
@@ -81,6 +91,35 @@ impl TestOrigin {
                 .unwrap_or_else(|_| panic!("not JSON: {}", String::from_utf8_lossy(&bytes)))
         };
         (status, body)
+    }
+
+    /// The status, headers and body text of a request.
+    async fn call_raw(&self, request: Request<Body>) -> (StatusCode, HeaderMap, String) {
+        let response = self.router.clone().oneshot(request).await.unwrap();
+        let (parts, body) = response.into_parts();
+        let bytes = axum::body::to_bytes(body, usize::MAX).await.unwrap();
+        (
+            parts.status,
+            parts.headers,
+            String::from_utf8(bytes.to_vec()).unwrap(),
+        )
+    }
+
+    async fn admin_get(&self, uri: &str, token: &str) -> (StatusCode, Value) {
+        let request = Request::get(uri)
+            .header("authorization", format!("Bearer {token}"))
+            .body(Body::empty())
+            .unwrap();
+        self.call(request).await
+    }
+
+    async fn terminate(&self, policy: &str, body: Value) -> (StatusCode, Value) {
+        let request = Request::post(format!("/policies/{policy}/termination"))
+            .header("content-type", "application/json")
+            .header("authorization", format!("Bearer {ADMIN}"))
+            .body(Body::from(body.to_string()))
+            .unwrap();
+        self.call(request).await
     }
 
     async fn get(&self, uri: &str) -> (StatusCode, Value) {
@@ -315,6 +354,327 @@ async fn an_unknown_revisit_id_is_not_found() {
     let (status, body) = o.get("/records/%FF").await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(body["code"], json!("bad_request"));
+}
+
+// ---- the insurer's admin calls: record list, terminations (R4, R5) -----------------------------
+
+fn sealed_for_policy(id_byte: u8, policy: &str, answers: &[AnswerKind]) -> SealedRecord {
+    let session = finished_session(RevisitId::from_random([id_byte; 12]), answers);
+    let mut record = Record::of(&session, "test").unwrap();
+    record.policy_number = huifang_core::PolicyNumber::parse(policy).unwrap();
+    record.seal(&edge_key())
+}
+
+#[tokio::test]
+async fn the_admin_calls_are_off_without_a_token_and_refuse_a_wrong_one() {
+    let off = origin_configured(true, None);
+    let (status, body) = off.admin_get("/records", ADMIN).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(body["code"], json!("admin_api_disabled"));
+    let (status, body) = off
+        .terminate(
+            "P20260001",
+            json!({"terminated_at": "2027-01-01T00:00:00+08:00"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(body["code"], json!("admin_api_disabled"));
+
+    let on = origin_configured(false, Some(ADMIN));
+    let (status, headers, _) = on
+        .call_raw(Request::get("/records").body(Body::empty()).unwrap())
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(headers["www-authenticate"]
+        .to_str()
+        .unwrap()
+        .starts_with("Bearer"));
+    let (status, body) = on.admin_get("/records", "not-the-token").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(body["code"], json!("admin_token_invalid"));
+    let (status, body) = on.admin_get("/records", ADMIN).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body, json!({"records": [], "next_after": null}));
+}
+
+#[tokio::test]
+async fn records_are_listed_by_policy_or_time_a_page_at_a_time() {
+    let o = origin_configured(true, Some(ADMIN));
+    let no = [AnswerKind::Yes, AnswerKind::No, AnswerKind::Yes];
+    for (id, policy) in [(1, "P20260001"), (2, "P20260002"), (3, "P20260001")] {
+        let answers: &[AnswerKind] = if id == 3 { &no } else { &ALL_YES };
+        let (status, _) = o.post_record(&sealed_for_policy(id, policy, answers)).await;
+        assert_eq!(status, StatusCode::OK);
+    }
+    let (status, body) = o
+        .admin_get("/records?policy_number=p20260001&limit=1", ADMIN)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let first = &body["records"][0];
+    assert_eq!(first["seq"], json!(1));
+    assert_eq!(first["policy_number"], json!("P20260001"));
+    assert_eq!(first["outcome"], json!("completed"));
+    assert_eq!(first["received_at"], json!("2027-01-15T08:10:00.000Z"));
+    assert_eq!(first["retention_until"], Value::Null);
+    assert_eq!(
+        (first["flags"].clone(), first["problem_cases"].clone()),
+        (json!(0), json!(0))
+    );
+    assert_eq!(body["next_after"], json!(1));
+    let (_, body) = o
+        .admin_get("/records?policy_number=P20260001&limit=1&after=1", ADMIN)
+        .await;
+    assert_eq!(body["records"][0]["seq"], json!(3));
+    assert_eq!(body["records"][0]["problem_cases"], json!(1));
+    assert_eq!(body["next_after"], Value::Null);
+
+    // By received_at: every record arrived at the test clock's instant.
+    let (_, body) = o
+        .admin_get(
+            "/records?from=2027-01-15T16:10:00%2B08:00&to=2027-01-15T08:10:00.001Z",
+            ADMIN,
+        )
+        .await;
+    assert_eq!(body["records"].as_array().unwrap().len(), 3);
+    let (_, body) = o
+        .admin_get("/records?from=2027-01-15T08:10:00.001Z", ADMIN)
+        .await;
+    assert_eq!(body["records"], json!([]));
+
+    for (query, code) in [
+        ("limit=0", "invalid_limit"),
+        ("limit=101", "invalid_limit"),
+        ("after=x", "invalid_cursor"),
+        ("from=yesterday", "invalid_time"),
+        (
+            "from=2027-01-02T00:00:00Z&to=2027-01-01T00:00:00Z",
+            "invalid_time",
+        ),
+        ("policy_number=%3Cx%3E", "invalid_policy_number"),
+    ] {
+        let (status, body) = o.admin_get(&format!("/records?{query}"), ADMIN).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{query}");
+        assert_eq!(body["code"], json!(code), "{query}");
+    }
+}
+
+// R5: ten calendar years from the reported termination; retained until it is reported.
+#[tokio::test]
+async fn a_reported_termination_sets_retention_without_touching_the_record() {
+    let o = origin_configured(true, Some(ADMIN));
+    let sealed = sealed_for_policy(1, "P20260001", &ALL_YES);
+    assert_eq!(o.post_record(&sealed).await.0, StatusCode::OK);
+    let (_, before) = o.record(&sealed.record.revisit_id).await;
+    assert_eq!(before["retention_until"], Value::Null);
+    assert_eq!(before["seq"], json!(1));
+
+    let (status, body) = o
+        .terminate(
+            "P20260001",
+            json!({"terminated_at": "2024-02-29T10:00:00+08:00"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(
+        body,
+        json!({
+            "policy_number": "P20260001",
+            "terminated_at": "2024-02-29T02:00:00.000Z",
+            "retention_until": "2034-02-28T02:00:00.000Z",
+            "records": 1,
+            "recorded": true,
+        })
+    );
+    // The same report again changes nothing.
+    let (status, body) = o
+        .terminate(
+            "p20260001",
+            json!({"terminated_at": "2024-02-29T02:00:00Z"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["recorded"], json!(false));
+
+    let (_, after) = o.record(&sealed.record.revisit_id).await;
+    assert_eq!(after["retention_until"], json!("2034-02-28T02:00:00.000Z"));
+    // The sealed record is exactly as before: retention lives beside it.
+    assert_eq!(after["sealed"], before["sealed"]);
+    assert_eq!(after["verified"], json!(true));
+    let (_, list) = o.admin_get("/records?policy_number=P20260001", ADMIN).await;
+    assert_eq!(
+        list["records"][0]["retention_until"],
+        json!("2034-02-28T02:00:00.000Z")
+    );
+    // A policy with no record yet: its later records are covered by the same query.
+    let (status, body) = o
+        .terminate(
+            "P20269999",
+            json!({"terminated_at": "2026-01-01T00:00:00Z"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(body["records"], json!(0));
+}
+
+#[tokio::test]
+async fn a_termination_report_is_checked() {
+    let o = origin_configured(true, Some(ADMIN));
+    for (policy, body, status, code) in [
+        (
+            "P20260001",
+            json!({"terminated_at": "2030-01-01T00:00:00Z"}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "termination_in_future",
+        ),
+        (
+            "P20260001",
+            json!({"terminated_at": "last week"}),
+            StatusCode::BAD_REQUEST,
+            "invalid_time",
+        ),
+        (
+            "P20260001",
+            json!({"terminated_at": "2026-01-01T00:00:00Z", "reason": "x"}),
+            StatusCode::BAD_REQUEST,
+            "bad_json",
+        ),
+        (
+            "P2",
+            json!({"terminated_at": "2026-01-01T00:00:00Z"}),
+            StatusCode::BAD_REQUEST,
+            "invalid_policy_number",
+        ),
+    ] {
+        let (got, reply) = o.terminate(policy, body.clone()).await;
+        assert_eq!(got, status, "{body}");
+        assert_eq!(reply["code"], json!(code), "{body}");
+    }
+}
+
+// ---- the evidence report (R3) ------------------------------------------------------------------
+
+async fn report(
+    o: &TestOrigin,
+    id: &RevisitId,
+    token: Option<&str>,
+) -> (StatusCode, HeaderMap, String) {
+    let mut request = Request::get(format!("/records/{id}/report"));
+    if let Some(token) = token {
+        request = request.header("authorization", format!("Bearer {token}"));
+    }
+    o.call_raw(request.body(Body::empty()).unwrap()).await
+}
+
+#[tokio::test]
+async fn the_report_shows_the_evidence_escaped_and_verified() {
+    let o = origin();
+    let session = finished_session(
+        RevisitId::from_random([1; 12]),
+        &[AnswerKind::Yes, AnswerKind::No, AnswerKind::Yes],
+    );
+    let mut record = Record::of(&session, "beijing").unwrap();
+    // Text from outside may hold markup: it must show as text.
+    record.items[0].title = "<script>alert(1)</script>您是否为投保人本人？".into();
+    record.items[1].comment = Some("<img src=x onerror=alert(1)>没有收到合同".into());
+    record.policyholder_masked = "<b>张</b>*".into();
+    record.signature = Some(huifang_core::signature::Signature {
+        png_base64: "iVBORw0KGgo=".into(),
+        png_sha256: "00".repeat(32),
+        ink: 1200,
+        strokes: 3,
+    });
+    let sealed = record.seal(&edge_key());
+    assert_eq!(o.post_record(&sealed).await.0, StatusCode::OK);
+
+    let (status, headers, html) = report(&o, &sealed.record.revisit_id, None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers["content-type"], "text/html; charset=utf-8");
+    let csp = headers["content-security-policy"].to_str().unwrap();
+    assert!(csp.starts_with("default-src 'none'"), "{csp}");
+    assert_eq!(headers["cache-control"], "no-store");
+    assert!(html.starts_with("<!doctype html>\n<html lang=\"zh-CN\">"));
+    assert!(html.contains("✓ 已验证"));
+    assert!(!html.contains("<script"), "unescaped script");
+    assert!(!html.contains("<img src=x"), "unescaped image");
+    assert!(!html.contains("<b>张"));
+    assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;您是否为投保人本人？"));
+    assert!(html.contains("投保人说明：&lt;img src=x onerror=alert(1)&gt;没有收到合同"));
+    for text in [
+        "P20260001",
+        "138****5678",
+        "已完成电子化回访",
+        "beijing",
+        "投保单是否由您亲笔签名？",
+        "您是否知道犹豫期及退保权利？",
+        "否 / 我有疑问",
+        "短信验证码（发送至投保人手机）：已通过，2027-01-15 16:00:30",
+        "第 1 号",
+        "合同尚未报告终止",
+        "<img alt=\"投保人手写签名\" src=\"data:image/png;base64,iVBORw0KGgo=\">",
+        "未发现干扰迹象",
+        sealed.seal.record_hash.as_str(),
+        "edge-1",
+    ] {
+        assert!(html.contains(text), "the report lacks {text:?}");
+    }
+    // Nothing is loaded from anywhere: no URL in any attribute.
+    for attr in ["src=\"http", "href=", "url("] {
+        assert!(!html.contains(attr), "{attr}");
+    }
+}
+
+#[tokio::test]
+async fn a_tampered_record_reports_red_with_the_reason() {
+    let o = origin();
+    let first = sealed_with(&edge_key(), 1, &ALL_YES);
+    let second = sealed_with(&edge_key(), 2, &ALL_YES);
+    assert_eq!(o.post_record(&first).await.0, StatusCode::OK);
+    assert_eq!(o.post_record(&second).await.0, StatusCode::OK);
+    let conn = rusqlite::Connection::open(o.dir.join("origin.sqlite3")).unwrap();
+    conn.execute_batch(
+        "DROP TRIGGER records_no_update; \
+         UPDATE records SET sealed_json = replace(sealed_json, '请完整阅读', '请完整閲读') WHERE seq = 1; \
+         UPDATE records SET prev_chain = chain WHERE seq = 2;",
+    )
+    .unwrap();
+    let (status, _, html) = report(&o, &first.record.revisit_id, None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("✗ 验证未通过"));
+    assert!(!html.contains("✓ 已验证"));
+    assert!(html.contains("record_hash_mismatch"));
+    assert!(html.contains("记录内容与封存的记录哈希不符"));
+    // The next record's link to it no longer holds either.
+    assert!(html.contains("chain_broken_link"));
+    let (_, _, html) = report(&o, &second.record.revisit_id, None).await;
+    assert!(html.contains("档案链在第 2 号断开"), "{html}");
+}
+
+// Outside dev mode the report is the insurer's: admin token only.
+#[tokio::test]
+async fn outside_dev_mode_the_report_needs_the_admin_token() {
+    let off = origin_configured(false, None);
+    let sealed = sealed_with(&edge_key(), 1, &ALL_YES);
+    assert_eq!(off.post_record(&sealed).await.0, StatusCode::OK);
+    let (status, _, body) = report(&off, &sealed.record.revisit_id, Some(ADMIN)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(body.contains("admin_api_disabled"));
+
+    let on = origin_configured(false, Some(ADMIN));
+    assert_eq!(on.post_record(&sealed).await.0, StatusCode::OK);
+    let id = &sealed.record.revisit_id;
+    assert_eq!(report(&on, id, None).await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        report(&on, id, Some("wrong")).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    let (status, _, html) = report(&on, id, Some(ADMIN)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("✓ 已验证"));
+    let missing = RevisitId::from_random([9; 12]);
+    assert_eq!(
+        report(&on, &missing, Some(ADMIN)).await.0,
+        StatusCode::NOT_FOUND
+    );
 }
 
 // ---- SMS hook ----------------------------------------------------------------------------------
