@@ -55,7 +55,8 @@ say "starting the stack on 127.0.0.1:$HUIFANG_EDGE_PORT (edge) and :$HUIFANG_ORI
 start_stack
 step "rows 1 and 5: sizes" node tools/bench/sizes.mjs --out "$parts" --edge "$EDGE_URL"
 step "row 2: browser (throttled phone profile)" node tools/bench/browser.mjs --out "$parts"
-BENCH_ORIGIN_PGID=${STACK_PGIDS[0]} BENCH_EDGE_PGID=${STACK_PGIDS[1]} \
+# Each part of the stack is a process group whose id stack.sh records; edge.mjs reads their CPU time.
+BENCH_ORIGIN_PGID=$(cat "$STACK_DIR/origin.pid") BENCH_EDGE_PGID=$(cat "$STACK_DIR/edge.pid") \
   step "row 3: edge" node tools/bench/edge.mjs --out "$parts"
 stop_stack
 

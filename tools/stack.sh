@@ -4,6 +4,7 @@
 #   HUIFANG_ORIGIN_PORT  origin port          (default 8788)
 #   HUIFANG_STATE_DIR    where runs keep state (default .state); each start uses a fresh folder in it
 #   WRANGLER_DEV_ARGS    extra arguments for `wrangler dev` (e.g. --var NAME:VALUE)
+#   HUIFANG_ORIGIN_BIN   the origin binary    (default target/debug/huifang-origin; `make bench` uses release)
 # Each part runs in its own process group, started by $STACK_DIR/<part>.sh and recorded in
 # $STACK_DIR/<part>.pid, so that tools/stack-ctl.sh can stop and restart one part (the delivery
 # tests take the origin down and restart the edge) and stop_stack stops exactly what was started.
@@ -11,6 +12,7 @@ export PATH="$HOME/.cargo/bin:$PATH"
 HUIFANG_EDGE_PORT=${HUIFANG_EDGE_PORT:-8787}
 HUIFANG_ORIGIN_PORT=${HUIFANG_ORIGIN_PORT:-8788}
 HUIFANG_STATE_DIR=${HUIFANG_STATE_DIR:-.state}
+HUIFANG_ORIGIN_BIN=${HUIFANG_ORIGIN_BIN:-target/debug/huifang-origin}
 EDGE_URL="http://127.0.0.1:$HUIFANG_EDGE_PORT"
 ORIGIN_URL="http://127.0.0.1:$HUIFANG_ORIGIN_PORT"
 export EDGE_URL ORIGIN_URL
@@ -55,10 +57,10 @@ start_stack() {
   mkdir -p "$STACK_DIR"
   export STACK_DIR
   local keys
-  keys=$(target/debug/huifang-origin public-key .dev.vars)
+  keys=$("$HUIFANG_ORIGIN_BIN" public-key .dev.vars)
   cat >"$STACK_DIR/origin.sh" <<SH
 cd "$(pwd)"
-exec target/debug/huifang-origin serve --listen 127.0.0.1:$HUIFANG_ORIGIN_PORT \\
+exec "$HUIFANG_ORIGIN_BIN" serve --listen 127.0.0.1:$HUIFANG_ORIGIN_PORT \\
   --db "$STACK_DIR/origin.sqlite3" --edge-keys "$keys" --sms-outbox
 SH
   cat >"$STACK_DIR/edge.sh" <<SH
