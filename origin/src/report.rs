@@ -174,6 +174,7 @@ table { width: 100%; border-collapse: collapse; font-size: 13.5px; }
 th, td { text-align: left; padding: 5px 8px; border-bottom: 1px solid var(--line); vertical-align: top; }
 th { color: var(--muted); font-weight: 600; white-space: nowrap; }
 td.time { white-space: nowrap; }
+td.event { min-width: 12em; }
 .ua { display: block; color: var(--muted); font-size: 12px; overflow-wrap: anywhere; }
 ul.plain { margin: 0; padding-left: 20px; }
 .none-found { color: var(--muted); margin: 0; }
@@ -389,11 +390,13 @@ pub fn render(input: &ReportInput<'_>) -> String {
     }
 
     // Items (R9): exactly what was shown, and the answer.
-    let _ = write!(
-        h,
-        "<h2>逐项确认（共 {} 项）</h2>\n<ol class=\"items\">",
-        record.items.len()
-    );
+    let _ = writeln!(h, "<h2>逐项确认（共 {} 项）</h2>", record.items.len());
+    if record.items.iter().any(|i| i.answer.is_none()) {
+        h.push_str(
+            "<p class=\"meta\">下列为本次回访话术的全部条目及其原文；标注“未回答”的条目未经投保人确认。</p>\n",
+        );
+    }
+    h.push_str("<ol class=\"items\">");
     for item in &record.items {
         let answer_json = serde_json::to_value(item.answer).unwrap_or(Value::Null);
         let (class, answer) = match answer_json.as_str() {
@@ -418,10 +421,12 @@ pub fn render(input: &ReportInput<'_>) -> String {
                 e(comment)
             );
         }
+        let answered = item
+            .answered_at
+            .map_or_else(String::new, |t| format!("回答时间 {} · ", beijing_time(t)));
         let _ = write!(
             h,
-            "<p class=\"meta\">回答时间 {} · 内容哈希 <span class=\"mono\">{}</span></p></li>",
-            time_or_dash(item.answered_at),
+            "<p class=\"meta\">{answered}内容哈希 <span class=\"mono\">{}</span></p></li>",
             e(&item.content_hash)
         );
     }
@@ -462,6 +467,8 @@ pub fn render(input: &ReportInput<'_>) -> String {
         "<h2>操作轨迹</h2>\n<table data-testid=\"timeline\"><thead><tr><th>#</th><th>时间</th>\
          <th>操作</th><th>客户端网络</th></tr></thead><tbody>",
     );
+    // The user agent is long and rarely changes: shown when it first appears or changes.
+    let mut last_agent: Option<&str> = None;
     for entry in &entries {
         let seq = entry.get("seq").and_then(Value::as_u64).unwrap_or(0);
         let at = entry
@@ -469,16 +476,24 @@ pub fn render(input: &ReportInput<'_>) -> String {
             .and_then(Value::as_u64)
             .map(Timestamp::from_millis);
         let client = match entry.get("client") {
-            Some(c) => format!(
-                "<span class=\"mono\">{}</span><span class=\"ua\">{}</span>",
-                e(c.get("ip_prefix").and_then(Value::as_str).unwrap_or("")),
-                e(c.get("user_agent").and_then(Value::as_str).unwrap_or(""))
-            ),
+            Some(c) => {
+                let agent = c.get("user_agent").and_then(Value::as_str).unwrap_or("");
+                let agent_html = if last_agent == Some(agent) {
+                    "设备同上".to_string()
+                } else {
+                    e(agent)
+                };
+                last_agent = Some(agent);
+                format!(
+                    "<span class=\"mono\">{}</span><span class=\"ua\">{agent_html}</span>",
+                    e(c.get("ip_prefix").and_then(Value::as_str).unwrap_or(""))
+                )
+            }
             None => "<span class=\"meta\">保险公司 / 系统</span>".to_string(),
         };
         let _ = write!(
             h,
-            "<tr><td>{seq}</td><td class=\"time\">{}</td><td>{}</td><td>{client}</td></tr>",
+            "<tr><td>{seq}</td><td class=\"time\">{}</td><td class=\"event\">{}</td><td>{client}</td></tr>",
             time_or_dash(at),
             e(&event_label(entry))
         );
