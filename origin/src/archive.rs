@@ -241,7 +241,7 @@ fn records_table(name: &str) -> String {
 
 const SCHEMA: &str = r#"
 CREATE INDEX IF NOT EXISTS records_by_policy ON records (policy_number);
-CREATE INDEX IF NOT EXISTS records_by_received_at ON records (received_at);
+CREATE INDEX IF NOT EXISTS records_by_received_at ON records (received_at, seq);
 
 -- R4: the archive is append-only, whatever code runs against this file.
 CREATE TRIGGER IF NOT EXISTS records_no_update BEFORE UPDATE ON records
@@ -588,19 +588,7 @@ impl SqliteArchive {
         from: Option<Timestamp>,
         to: Option<Timestamp>,
     ) -> Result<Option<(u64, u64)>, ArchiveError> {
-        let from = to_sql_int(from.map_or(0, Timestamp::millis))?;
-        let to = to.map(|t| to_sql_int(t.millis())).transpose()?;
-        let conn = self.conn();
-        let range: (Option<i64>, Option<i64>) = conn.query_row(
-            "SELECT MIN(seq), MAX(seq) FROM records \
-             WHERE received_at >= ?1 AND (?2 IS NULL OR received_at < ?2)",
-            params![from, to],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )?;
-        match range {
-            (Some(first), Some(last)) => Ok(Some((from_sql_int(first)?, from_sql_int(last)?))),
-            _ => Ok(None),
-        }
+        received_seq_range(&self.conn(), from, to)
     }
 
     /// The last record's seq and chain: the archive's head, which commits to every record before it.
@@ -615,6 +603,26 @@ impl SqliteArchive {
             .optional()?;
         head.map(|(seq, chain)| Ok((from_sql_int(seq)?, chain)))
             .transpose()
+    }
+}
+
+/// The first and last seq of the records received from `from` (inclusive) to `to` (exclusive).
+fn received_seq_range(
+    conn: &Connection,
+    from: Option<Timestamp>,
+    to: Option<Timestamp>,
+) -> Result<Option<(u64, u64)>, ArchiveError> {
+    let from = to_sql_int(from.map_or(0, Timestamp::millis))?;
+    let to = to.map(|t| to_sql_int(t.millis())).transpose()?;
+    let range: (Option<i64>, Option<i64>) = conn.query_row(
+        "SELECT MIN(seq), MAX(seq) FROM records INDEXED BY records_by_received_at \
+         WHERE received_at >= ?1 AND (?2 IS NULL OR received_at < ?2)",
+        params![from, to],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    match range {
+        (Some(first), Some(last)) => Ok(Some((from_sql_int(first)?, from_sql_int(last)?))),
+        _ => Ok(None),
     }
 }
 
@@ -792,7 +800,26 @@ impl Archive for SqliteArchive {
               WHERE t.policy_number = r.policy_number) \
              FROM records r WHERE r.seq > ?",
         );
-        let mut values = vec![Value::Integer(to_sql_int(q.after_seq)?)];
+        let conn = self.conn();
+        // Every record received in the time range lies between the first and the last seq
+        // received in it: those bounds (from the received_at index) let the seq index skip the
+        // rest of the archive.
+        let mut after = q.after_seq;
+        let mut upto = None;
+        if q.from.is_some() || q.to.is_some() {
+            match received_seq_range(&conn, q.from, q.to)? {
+                None => return Ok(Vec::new()),
+                Some((first, last)) => {
+                    after = after.max(first.saturating_sub(1));
+                    upto = Some(last);
+                }
+            }
+        }
+        let mut values = vec![Value::Integer(to_sql_int(after)?)];
+        if let Some(last) = upto {
+            sql.push_str(" AND r.seq <= ?");
+            values.push(Value::Integer(to_sql_int(last)?));
+        }
         if let Some(policy) = &q.policy_number {
             sql.push_str(" AND r.policy_number = ?");
             values.push(Value::Text(policy.clone()));
@@ -807,7 +834,6 @@ impl Archive for SqliteArchive {
         }
         sql.push_str(" ORDER BY r.seq LIMIT ?");
         values.push(Value::Integer(i64::from(q.limit)));
-        let conn = self.conn();
         let mut stmt = conn.prepare_cached(&sql)?;
         let rows = stmt.query_map(params_from_iter(values), summary)?;
         Ok(rows.collect::<Result<_, _>>()?)
