@@ -243,22 +243,22 @@ fn event_label(event: &Value) -> String {
     label
 }
 
-/// Identity steps passed (R8), from the trace: (step, when).
-fn identity_steps(entries: &[Value]) -> Vec<(&'static str, Option<Timestamp>)> {
+/// Identity steps passed (R8), from the trace: (step, how it ended, when).
+fn identity_steps(entries: &[Value]) -> Vec<(&'static str, &'static str, Option<Timestamp>)> {
     entries
         .iter()
         .filter_map(|e| {
-            let step = match e.get("event").and_then(Value::as_str)? {
-                "code_verified" => "短信验证码（发送至投保人手机）",
-                "id_number_verified" => "身份证号码比对（与投保信息一致）",
-                "signed" => "手写签名",
+            let (step, passed) = match e.get("event").and_then(Value::as_str)? {
+                "code_verified" => ("短信验证码（发送至投保人手机）", "已通过"),
+                "id_number_verified" => ("身份证号码比对（与投保信息一致）", "已通过"),
+                "signed" => ("手写签名", "已签署"),
                 _ => return None,
             };
             let at = e
                 .get("at")
                 .and_then(Value::as_u64)
                 .map(Timestamp::from_millis);
-            Some((step, at))
+            Some((step, passed, at))
         })
         .collect()
 }
@@ -369,8 +369,8 @@ pub fn render(input: &ReportInput<'_>) -> String {
         h.push_str("<p class=\"none-found\">未完成任何身份验证步骤。</p>\n");
     } else {
         h.push_str("<ul class=\"plain\" data-testid=\"identity\">");
-        for (step, at) in steps {
-            let _ = write!(h, "<li>{step}：已通过，{}</li>", time_or_dash(at));
+        for (step, passed, at) in steps {
+            let _ = write!(h, "<li>{step}：{passed}，{}</li>", time_or_dash(at));
         }
         h.push_str("</ul>\n");
     }
@@ -385,7 +385,7 @@ pub fn render(input: &ReportInput<'_>) -> String {
     {
         let _ = writeln!(
             h,
-            "<p class=\"signature\">手写签名：<br><img alt=\"投保人手写签名\" src=\"data:image/png;base64,{png}\"></p>"
+            "<p class=\"signature\">投保人手写签名（图像）：<br><img alt=\"投保人手写签名\" src=\"data:image/png;base64,{png}\"></p>"
         );
     }
 
