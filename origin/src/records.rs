@@ -118,11 +118,14 @@ pub struct RecordView {
     pub retention_until: Option<String>,
 }
 
-/// `GET /records/{revisit_id}`: the archived record, re-verified on read (R3).
+/// `GET /records/{revisit_id}`: the archived record, re-verified on read (R3). Open in dev mode,
+/// otherwise for the admin token only.
 pub async fn show(
     State(app): State<AppState>,
+    headers: axum::http::HeaderMap,
     path: Result<Path<String>, PathRejection>,
 ) -> Result<Json<RecordView>, OriginError> {
+    crate::admin::require_admin_outside_dev(&app, &headers)?;
     let Path(id) = path?;
     // An id that cannot be a revisit id has no record.
     let revisit_id = RevisitId::parse(&id).map_err(|_| OriginError::RecordNotFound)?;

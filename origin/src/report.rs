@@ -5,7 +5,7 @@
 //! now. Every piece of text from the record is escaped. Open without the admin token only in dev
 //! mode (`--sms-outbox`); otherwise the insurer's systems fetch it with the token.
 
-use crate::admin::require_admin;
+use crate::admin::require_admin_outside_dev;
 use crate::archive::StoredRecord;
 use crate::calendar::{beijing_date, beijing_time, retention_until, RETENTION_YEARS};
 use crate::chain::{ChainBreak, ChainWalk, Gaps};
@@ -589,9 +589,7 @@ pub async fn show(
     headers: HeaderMap,
     path: Result<Path<String>, PathRejection>,
 ) -> Result<Response, OriginError> {
-    if !app.sms_outbox {
-        require_admin(&app, &headers)?;
-    }
+    require_admin_outside_dev(&app, &headers)?;
     let Path(id) = path?;
     let revisit_id = RevisitId::parse(&id).map_err(|_| OriginError::RecordNotFound)?;
     let archive = Arc::clone(&app.archive);

@@ -905,3 +905,24 @@ async fn health_unknown_routes_and_wrong_methods() {
     assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
     assert_eq!(body["code"], json!("method_not_allowed"));
 }
+
+// R6: outside dev mode, archived records are for the insurer's admin token only.
+#[tokio::test]
+async fn records_are_read_only_with_the_admin_token_outside_dev_mode() {
+    let o = origin_configured(false, Some(ADMIN));
+    let sealed = sealed_with(&edge_key(), 41, &ALL_YES);
+    assert_eq!(o.post_record(&sealed).await.0, StatusCode::OK);
+    let uri = format!("/records/{}", sealed.record.revisit_id);
+    let (status, _) = o.get(&uri).await;
+    assert!(
+        matches!(status, StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN),
+        "{status}"
+    );
+    let req = Request::get(&uri)
+        .header("authorization", format!("Bearer {ADMIN}"))
+        .body(Body::empty())
+        .unwrap();
+    let (status, body) = o.call(req).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["verified"], json!(true));
+}
