@@ -71,8 +71,9 @@ if (edge) {
     `${slowest[0]} (p50 ${ms(slowest[1].p50)})`]);
   rows.push(['3 Edge throughput (' + edge.load.users + ' users, ' + edge.load.bound + ')',
     `${edge.load.revisits_per_minute} revisits/min = ${edge.load.api_requests_per_sec} API req/s (p50 ${ms(edge.load.request_p50_ms)}, p99 ${ms(edge.load.request_p99_ms)}; ${edge.load.failed} failed)`,
-    `bare DO read ceiling ${edge.ceiling_do_read.requests_per_sec} req/s; worker alone ${edge.ceiling_worker_only.requests_per_sec} req/s`,
-    x(edge.ratio_api_to_do_read_ceiling),
+    `bare DO read ceiling ${edge.ceiling_do_read.requests_per_sec} req/s (before/after the load: ${edge.ceiling_do_read.runs_requests_per_sec?.join(' / ') ?? '–'}); worker alone ${edge.ceiling_worker_only.requests_per_sec} req/s`,
+    `${x(edge.ratio_api_to_do_read_ceiling)} the ceiling's req/s` + (edge.ceiling_do_read.cpu_per_request?.edge_ms
+      ? `; ${x(round(edge.load.cpu_per_api_request.edge_ms / edge.ceiling_do_read.cpu_per_request.edge_ms, 2))} its edge CPU per request` : ''),
     throughputCost(edge)]);
   if (!edge.sequential.record_delivered_to_origin) notes.push('**Row 3 check failed: the last revisit\'s sealed record did not reach the origin** (see the stack logs).');
   notes.push(`Row 3: ${edge.what}. ${edge.bare_do_read.means}. Ceilings with autocannon, ${edge.ceiling_do_read.connections} connections, ${edge.ceiling_do_read.seconds} s each.`);
