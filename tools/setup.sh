@@ -11,7 +11,7 @@ RUST_VERSION=$(sed -n 's/^channel = "\(.*\)"/\1/p' rust-toolchain.toml)
 
 say() { printf '[setup] %s\n' "$*"; }
 
-# Debian: Chromium for Playwright (never `playwright install`), a CJK font for legible screenshots.
+# Debian: Chromium for Playwright (never Playwright's own browser download), a CJK font for legible screenshots.
 apt_missing=()
 [ -x /usr/bin/chromium ] || apt_missing+=(chromium)
 fc-list 2>/dev/null | grep -qi 'WenQuanYi Micro Hei' || apt_missing+=(fonts-wqy-microhei)
