@@ -360,16 +360,8 @@ impl ExportOptions {
             &["--db", "--out", "--edge-keys", "--policy", "--from", "--to"],
             &[],
         )?;
-        let db = flags
-            .value("--db")
-            .map(str::to_string)
-            .or_else(|| env("HUIFANG_ORIGIN_DB"))
-            .ok_or(FlagError::Required("--db"))?;
-        let keys = flags
-            .value("--edge-keys")
-            .map(str::to_string)
-            .or_else(|| env("HUIFANG_EDGE_PUBLIC_KEYS"))
-            .ok_or(FlagError::Required("--edge-keys"))?;
+        let db = flags.required_or_env("--db", "HUIFANG_ORIGIN_DB", &env)?;
+        let keys = flags.required_or_env("--edge-keys", "HUIFANG_EDGE_PUBLIC_KEYS", &env)?;
         let policy_number = flags
             .value("--policy")
             .map(|p| {

@@ -75,6 +75,20 @@ impl Flags {
             .map(|(_, v)| v.as_str())
     }
 
+    /// A flag's value, else the environment variable `var` (through `env`), else an error naming
+    /// the flag.
+    pub fn required_or_env(
+        &self,
+        flag: &'static str,
+        var: &str,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<String, FlagError> {
+        self.value(flag)
+            .map(str::to_string)
+            .or_else(|| env(var))
+            .ok_or(FlagError::Required(flag))
+    }
+
     /// The value of a flag that must be given.
     pub fn required(&self, flag: &'static str) -> Result<&str, FlagError> {
         self.value(flag).ok_or(FlagError::Required(flag))

@@ -118,14 +118,14 @@ pub struct RecordView {
     pub retention_until: Option<String>,
 }
 
-/// `GET /records/{revisit_id}`: the archived record, re-verified on read (R3). Open in dev mode,
-/// otherwise for the admin token only.
-pub async fn show(
-    State(app): State<AppState>,
-    headers: axum::http::HeaderMap,
+/// The archived record named in the path, for a reader allowed to see it (the admin token outside
+/// dev mode): the row as stored and the sealed record parsed from it.
+pub async fn load(
+    app: &AppState,
+    headers: &axum::http::HeaderMap,
     path: Result<Path<String>, PathRejection>,
-) -> Result<Json<RecordView>, OriginError> {
-    crate::admin::require_admin_outside_dev(&app, &headers)?;
+) -> Result<(crate::archive::StoredRecord, SealedRecord), OriginError> {
+    crate::admin::require_admin_outside_dev(app, headers)?;
     let Path(id) = path?;
     // An id that cannot be a revisit id has no record.
     let revisit_id = RevisitId::parse(&id).map_err(|_| OriginError::RecordNotFound)?;
@@ -135,6 +135,17 @@ pub async fn show(
         .ok_or(OriginError::RecordNotFound)?;
     let sealed: SealedRecord = serde_json::from_str(&stored.row.sealed_json)
         .map_err(|e| OriginError::Internal(format!("archived record {id} unreadable: {e}")))?;
+    Ok((stored, sealed))
+}
+
+/// `GET /records/{revisit_id}`: the archived record, re-verified on read (R3). Open in dev mode,
+/// otherwise for the admin token only.
+pub async fn show(
+    State(app): State<AppState>,
+    headers: axum::http::HeaderMap,
+    path: Result<Path<String>, PathRejection>,
+) -> Result<Json<RecordView>, OriginError> {
+    let (stored, sealed) = load(&app, &headers, path).await?;
     let verify_error = sealed.verify(&app.keys).err().map(|e| e.code().to_string());
     Ok(Json(RecordView {
         verified: verify_error.is_none(),

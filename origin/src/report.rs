@@ -5,23 +5,21 @@
 //! now. Every piece of text from the record is escaped. Open without the admin token only in dev
 //! mode (`--sms-outbox`); otherwise the insurer's systems fetch it with the token.
 
-use crate::admin::require_admin_outside_dev;
 use crate::archive::StoredRecord;
 use crate::calendar::{beijing_date, beijing_time, retention_until, RETENTION_YEARS};
 use crate::chain::{ChainBreak, ChainWalk, Gaps};
 use crate::error::OriginError;
 use crate::verify::{chain_step, check_row, RowProblem};
-use crate::{blocking, AppState};
+use crate::AppState;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use huifang_core::record::{RecordError, SealedRecord};
 use huifang_core::signing::{SignatureError, TrustedKeys};
-use huifang_core::{RevisitId, Timestamp};
+use huifang_core::Timestamp;
 use serde_json::Value;
 use std::fmt::Write as _;
-use std::sync::Arc;
 
 /// The page's only policy: no script, no fetch, nothing from elsewhere; inline style and inline
 /// images (a signature) only.
@@ -589,19 +587,14 @@ pub async fn show(
     headers: HeaderMap,
     path: Result<Path<String>, PathRejection>,
 ) -> Result<Response, OriginError> {
-    require_admin_outside_dev(&app, &headers)?;
-    let Path(id) = path?;
-    let revisit_id = RevisitId::parse(&id).map_err(|_| OriginError::RecordNotFound)?;
-    let archive = Arc::clone(&app.archive);
-    let stored = blocking(move || archive.record(&revisit_id))
-        .await??
-        .ok_or(OriginError::RecordNotFound)?;
-    let sealed: SealedRecord = serde_json::from_str(&stored.row.sealed_json)
-        .map_err(|e| OriginError::Internal(format!("archived record {id} unreadable: {e}")))?;
+    let (stored, sealed) = crate::records::load(&app, &headers, path).await?;
     let problems = verify_stored(&stored, &app.keys);
     if !problems.is_empty() {
         let codes: Vec<_> = problems.iter().map(|p| p.code).collect();
-        eprintln!("origin: report of revisit_id={id} does not verify: {codes:?}");
+        eprintln!(
+            "origin: report of revisit_id={} does not verify: {codes:?}",
+            sealed.record.revisit_id
+        );
     }
     let page = render(&ReportInput {
         sealed: &sealed,

@@ -228,16 +228,8 @@ impl VerifyOptions {
         env: impl Fn(&str) -> Option<String>,
     ) -> Result<Self, FlagError> {
         let flags = Flags::parse(args, &["--db", "--edge-keys", "--threads"], &["--json"])?;
-        let db = flags
-            .value("--db")
-            .map(str::to_string)
-            .or_else(|| env("HUIFANG_ORIGIN_DB"))
-            .ok_or(FlagError::Required("--db"))?;
-        let keys = flags
-            .value("--edge-keys")
-            .map(str::to_string)
-            .or_else(|| env("HUIFANG_EDGE_PUBLIC_KEYS"))
-            .ok_or(FlagError::Required("--edge-keys"))?;
+        let db = flags.required_or_env("--db", "HUIFANG_ORIGIN_DB", &env)?;
+        let keys = flags.required_or_env("--edge-keys", "HUIFANG_EDGE_PUBLIC_KEYS", &env)?;
         let keys = TrustedKeys::parse(&keys)
             .ok()
             .filter(|k| !k.is_empty())
