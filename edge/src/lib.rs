@@ -4,13 +4,16 @@
 //! - insurer API (HMAC-signed): `POST /v1/revisits` creates a revisit and returns its one-time link;
 //!   `GET /v1/revisits/{id}` tells its status; `POST …/cancel` and `POST …/reissue` end it or give it
 //!   a new link;
-//! - policyholder API (the link token as a bearer credential): `/v1/session…`.
+//! - policyholder API (the link token as a bearer credential): `/v1/session…`;
+//! - `GET /v1/openapi.json`: both APIs described (OpenAPI 3.1).
 //!
 //! Every rule is decided by `huifang_core`; this crate only translates HTTP and storage.
 
+mod api_doc;
 mod bench_probe;
 mod config;
 mod error;
+mod fallback;
 mod http;
 mod insurer;
 mod origin_client;
@@ -43,7 +46,11 @@ async fn route(req: Request, env: Env) -> std::result::Result<Response, EdgeErro
         (Method::Post, ["v1", "revisits", id, "reissue"]) => insurer::reissue(req, &env, id).await,
         (_, ["v1", "revisits", ..]) => Err(EdgeError::NotFound),
         (_, ["v1", "session", ..]) => policyholder::forward(req, &env).await,
+        (Method::Get, ["v1", "openapi.json"]) => api_doc::document(),
+        (_, ["v1", "openapi.json"]) => Err(EdgeError::MethodNotAllowed),
         (Method::Get, ["v1", "bench", "do-read"]) => bench_probe::do_read(req, &env).await,
+        (Method::Post, ["r", token]) => Ok(fallback::switch_to_phone(req, &env, token).await),
+        (Method::Get | Method::Head, ["r", ..]) => fallback::app_shell(req, &env).await,
         _ => Err(EdgeError::NotFound),
     }
 }
