@@ -25,6 +25,8 @@ trap stop_stack EXIT
 
 step "setup" tools/setup.sh
 step "build" tools/build.sh
+step "regions check" node tools/check-regions.mjs
+step "regions check fails on faults" tools/check-regions-test.sh
 step "cargo fmt --check" cargo fmt --all -- --check
 step "clippy (host)" cargo clippy -q --workspace --all-targets -- -D warnings
 step "clippy (wasm32: app, edge)" cargo clippy -q --target wasm32-unknown-unknown -p app -p edge -- -D warnings
