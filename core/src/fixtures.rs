@@ -3,7 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use crate::domain::{OtpCode, PersonName, Phone, PolicyNumber, RevisitId};
-use crate::script::{Script, ScriptItem};
+use crate::script::{ItemText, Script, ScriptItem, Texts};
 use crate::session::{AnswerKind, Event, Revisit, Session};
 use crate::time::{Timestamp, DAY_MS};
 
@@ -23,20 +23,43 @@ pub fn at(secs: u64) -> Timestamp {
 
 /// A three-item script.
 pub fn sample_script() -> Script {
-    let item = |id: &str, title: &str| ScriptItem {
+    let item = |id: &str, title: &str, en: &str| ScriptItem {
         id: id.into(),
-        title: title.into(),
-        body: format!("{title}：请完整阅读本项内容。"),
+        products: Vec::new(),
+        answer: Default::default(),
+        problem_on_no: true,
         min_read_secs: None,
+        text: Texts {
+            zh_cn: ItemText {
+                title: title.into(),
+                body: vec![format!("{title}：请完整阅读本项内容。")],
+            },
+            en: ItemText {
+                title: en.into(),
+                body: vec![format!("{en} Please read this item in full.")],
+            },
+        },
     };
     Script {
         id: "default".into(),
         version: "1".into(),
         identity: vec![crate::script::IdentityStep::SmsCode],
         items: vec![
-            item("holder", "您是否为投保人本人？"),
-            item("signature", "投保单是否由您亲笔签名？"),
-            item("cooling-off", "您是否知道犹豫期及退保权利？"),
+            item(
+                "holder",
+                "您是否为投保人本人？",
+                "Are you the policyholder?",
+            ),
+            item(
+                "signature",
+                "投保单是否由您亲笔签名？",
+                "Did you sign the application yourself?",
+            ),
+            item(
+                "cooling-off",
+                "您是否知道犹豫期及退保权利？",
+                "Do you know the cooling-off period and your right to cancel?",
+            ),
         ],
     }
 }
@@ -62,6 +85,7 @@ pub fn sample_revisit(id: RevisitId) -> Revisit {
 pub fn open() -> Event {
     Event::Open {
         device: DEVICE.into(),
+        lang: None,
     }
 }
 

@@ -6,7 +6,7 @@
 //! verifies under one of its trusted keys.
 
 use crate::domain::{PolicyNumber, RevisitId};
-use crate::script::canonical_sha256;
+use crate::script::{canonical_sha256, Lang};
 use crate::session::{AnswerKind, Session, Stage};
 use crate::signing::{EdgeKey, SignatureError, TrustedKeys};
 use crate::time::{Timestamp, SECOND_MS};
@@ -14,7 +14,8 @@ use crate::trace::{Trace, TraceError, TraceEvent};
 use serde::{Deserialize, Serialize};
 
 /// Bumped when the record's shape changes; verifiers read it first.
-pub const RECORD_FORMAT: u32 = 1;
+/// 2: items carry the language they were shown in, paragraphs, and whether "no" is a problem.
+pub const RECORD_FORMAT: u32 = 2;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -52,9 +53,15 @@ impl Outcome {
 pub struct RecordItem {
     pub index: usize,
     pub id: String,
+    /// The language the item was shown in (when answered; else the session's last language).
+    pub lang: Lang,
+    /// The title and paragraphs exactly as shown.
     pub title: String,
-    pub body: String,
+    pub body: Vec<String>,
+    /// Hex SHA-256 of the canonical JSON of `{"title", "body"}`: the text shown (R3).
     pub content_hash: String,
+    /// Whether a "no" to this item is a problem case (R12).
+    pub problem_on_no: bool,
     pub answer: Option<AnswerKind>,
     pub comment: Option<String>,
     pub answered_at: Option<Timestamp>,
@@ -177,12 +184,16 @@ impl Record {
             .enumerate()
             .map(|(index, item)| {
                 let answer = session.answers.iter().find(|a| a.index == index);
+                let lang = answer.map_or(session.lang, |a| a.lang);
+                let text = item.text.get(lang);
                 RecordItem {
                     index,
                     id: item.id.clone(),
-                    title: item.title.clone(),
-                    body: item.body.clone(),
-                    content_hash: item.content_hash(),
+                    lang,
+                    title: text.title.clone(),
+                    body: text.body.clone(),
+                    content_hash: text.content_hash(),
+                    problem_on_no: item.problem_on_no,
                     answer: answer.map(|a| a.answer),
                     comment: answer.and_then(|a| a.comment.clone()),
                     answered_at: answer.map(|a| a.at),
@@ -226,11 +237,12 @@ impl Record {
         SealedRecord { record: self, seal }
     }
 
-    /// Items answered "no": each one is a problem case for the insurer (R12).
+    /// Items answered "no" where a "no" is a problem: each one is a problem case for the insurer
+    /// (R12).
     pub fn problem_items(&self) -> impl Iterator<Item = &RecordItem> {
         self.items
             .iter()
-            .filter(|i| i.answer == Some(AnswerKind::No))
+            .filter(|i| i.problem_on_no && i.answer == Some(AnswerKind::No))
     }
 }
 
@@ -353,7 +365,13 @@ mod tests {
             assert_eq!(item.index, i);
             assert_eq!(item.answer, Some(AnswerKind::Yes));
             assert!(item.answered_at.is_some());
-            assert!(item.body.contains("请完整阅读"));
+            assert!(item.body[0].contains("请完整阅读"));
+            assert_eq!(item.lang, Lang::ZhCn);
+            let shown = crate::script::ItemText {
+                title: item.title.clone(),
+                body: item.body.clone(),
+            };
+            assert_eq!(item.content_hash, shown.content_hash());
         }
         assert_eq!(record.policyholder_masked, "张*");
         assert_eq!(record.phone_masked, "138****5678");
@@ -362,6 +380,41 @@ mod tests {
             !json.contains("13812345678"),
             "no clear phone in the record"
         );
+    }
+
+    #[test]
+    fn each_item_keeps_the_language_it_was_answered_in() {
+        use crate::fixtures::{at, verified_session};
+        use crate::session::Event;
+        let s = verified_session(crate::RevisitId::from_random([6; 12]));
+        let answer = |index, answer| Event::Answer {
+            index,
+            answer,
+            comment: None,
+        };
+        let (s, _) = s.apply(answer(0, AnswerKind::Yes), at(40));
+        let (s, _) = s.apply(Event::ChooseLanguage { lang: Lang::En }, at(41));
+        let (s, _) = s.apply(answer(1, AnswerKind::No), at(60));
+        let (s, _) = s.apply(Event::SwitchToPhone { reason: None }, at(61));
+        let record = Record::of(&s, "test").unwrap();
+        let langs: Vec<Lang> = record.items.iter().map(|i| i.lang).collect();
+        assert_eq!(langs, [Lang::ZhCn, Lang::En, Lang::En]);
+        assert!(record.items[0].title.contains("投保人"));
+        assert!(record.items[1].title.starts_with("Did you sign"));
+        assert_eq!(record.problem_items().count(), 1);
+    }
+
+    #[test]
+    fn a_no_where_no_is_not_a_problem_raises_none() {
+        let mut s = crate::fixtures::finished_session(
+            crate::RevisitId::from_random([7; 12]),
+            &[AnswerKind::No, AnswerKind::Yes, AnswerKind::No],
+        );
+        assert_eq!(Record::of(&s, "test").unwrap().problem_items().count(), 2);
+        s.revisit.script.items[2].problem_on_no = false;
+        let record = Record::of(&s, "test").unwrap();
+        let problems: Vec<usize> = record.problem_items().map(|i| i.index).collect();
+        assert_eq!(problems, [0]);
     }
 
     #[test]
@@ -449,7 +502,7 @@ mod tests {
             .seal(&key());
 
         let mut changed = sealed.clone();
-        changed.record.items[1].body.push('!');
+        changed.record.items[1].body[0].push('!');
         assert_eq!(changed.verify(&trusted()), Err(RecordError::HashMismatch));
 
         let mut rehashed = changed.clone();

@@ -1,6 +1,8 @@
 //! The revisit script (回访话术): the ordered items the policyholder must read and confirm one by one
-//! (R9). A script is data the insurer sends; `Script::parse` refuses one that could not be shown
-//! faithfully. Each item's content hash goes into the record so the exact text shown is provable (R3).
+//! (R9), in Simplified Chinese and English. A script is data (`scripts/*.json`, or sent by the
+//! insurer); `Script::validate` refuses one that could not be shown faithfully, and `for_products`
+//! picks the items that apply to a policy's product kinds. The exact text shown, and its content hash,
+//! go into the record (R3).
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -9,21 +11,162 @@ use sha2::{Digest, Sha256};
 pub const MAX_ITEMS: usize = 30;
 pub const MAX_TITLE_CHARS: usize = 200;
 pub const MAX_BODY_CHARS: usize = 4_000;
+pub const MAX_PARAGRAPHS: usize = 40;
 const MAX_ID_CHARS: usize = 64;
+
+/// The languages a revisit can be done in. Simplified Chinese is the default.
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+)]
+pub enum Lang {
+    #[default]
+    #[serde(rename = "zh-CN")]
+    ZhCn,
+    #[serde(rename = "en")]
+    En,
+}
+
+impl Lang {
+    pub const ALL: [Lang; 2] = [Lang::ZhCn, Lang::En];
+
+    /// The BCP 47 tag, as in `<html lang>` and the JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Lang::ZhCn => "zh-CN",
+            Lang::En => "en",
+        }
+    }
+
+    /// The first language of an `Accept-Language` header (RFC 9110; by q, then order) that we
+    /// offer: any `zh*` is Chinese, any `en*` is English; Chinese if none matches.
+    pub fn from_accept_language(header: &str) -> Lang {
+        let mut ranked: Vec<(u16, usize, Lang)> = header
+            .split(',')
+            .enumerate()
+            .filter_map(|(order, part)| {
+                let mut fields = part.split(';');
+                let tag = fields.next()?.trim().to_ascii_lowercase();
+                let q = fields
+                    .find_map(|f| f.trim().strip_prefix("q="))
+                    .map_or(Some(1000), parse_q)?;
+                let lang = if tag == "zh" || tag.starts_with("zh-") {
+                    Lang::ZhCn
+                } else if tag == "en" || tag.starts_with("en-") {
+                    Lang::En
+                } else {
+                    return None;
+                };
+                (q > 0).then_some((q, order, lang))
+            })
+            .collect();
+        ranked.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+        ranked.first().map_or(Lang::ZhCn, |r| r.2)
+    }
+}
+
+/// A quality value ("0.8") in thousandths; `None` if malformed.
+fn parse_q(s: &str) -> Option<u16> {
+    let v: f32 = s.trim().parse().ok()?;
+    (0.0..=1.0)
+        .contains(&v)
+        .then(|| (v * 1000.0).round() as u16)
+}
+
+/// An item's text in one language: a title and its body in paragraphs.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ItemText {
+    pub title: String,
+    pub body: Vec<String>,
+}
+
+impl ItemText {
+    fn chars(&self) -> usize {
+        self.title.chars().count() + self.body.iter().map(|p| p.chars().count()).sum::<usize>()
+    }
+
+    /// Hex SHA-256 over the canonical JSON of exactly this text: what the record proves was shown.
+    pub fn content_hash(&self) -> String {
+        canonical_sha256(self)
+    }
+}
+
+/// An item's text in every language we offer; both are required.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Texts {
+    #[serde(rename = "zh-CN")]
+    pub zh_cn: ItemText,
+    pub en: ItemText,
+}
+
+impl Texts {
+    pub fn get(&self, lang: Lang) -> &ItemText {
+        match lang {
+            Lang::ZhCn => &self.zh_cn,
+            Lang::En => &self.en,
+        }
+    }
+}
+
+/// Kinds of product that add items to the mandated seven (see DOMAIN.md, items 7–10).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProductKind {
+    /// Regular (periodic) premiums: the payment period, frequency and amount.
+    RegularPremium,
+    /// 分红: illustrated dividends are not guaranteed.
+    Participating,
+    /// 万能: fees and uncertain returns.
+    Universal,
+    /// 投连: fees and uncertain returns.
+    InvestmentLinked,
+    /// Sold through a bank: this is insurance, not a deposit.
+    BankSavings,
+}
+
+/// How an item is answered. Only "confirm" exists today: 是，我确认 / 否，我有疑问, nothing pre-selected.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AnswerStyle {
+    #[default]
+    Confirm,
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn is_true(b: &bool) -> bool {
+    *b
+}
+
+fn is_default_style(s: &AnswerStyle) -> bool {
+    *s == AnswerStyle::Confirm
+}
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ScriptItem {
     pub id: String,
-    pub title: String,
-    pub body: String,
+    /// The product kinds this item applies to; empty means every product.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub products: Vec<ProductKind>,
+    #[serde(default, skip_serializing_if = "is_default_style")]
+    pub answer: AnswerStyle,
+    /// Whether a "no" is a problem case for the insurer (R12). Default true.
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    pub problem_on_no: bool,
     /// Seconds the item must be on screen at least (R9); derived from its length when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub min_read_secs: Option<u32>,
+    pub text: Texts,
 }
 
-/// Reading speed behind the derived minimum: a careful reader manages far less (R9, R10).
-const FLOOR_CHARS_PER_SEC: usize = 15;
+/// Reading speeds behind the derived minimum, in characters a second: a careful reader manages far
+/// less (R9, R10). English counts letters, so its rate is higher.
+const FLOOR_CHARS_PER_SEC_ZH: usize = 15;
+const FLOOR_CHARS_PER_SEC_EN: usize = 45;
 /// The longest minimum reading time a script may set.
 pub const MAX_MIN_READ_SECS: u32 = 600;
 
@@ -71,16 +214,18 @@ pub enum ScriptError {
     TooManyItems,
     #[error("the script id or version is empty or longer than 64 characters")]
     BadIdOrVersion,
-    #[error("item {0}: the id must be 1 to 64 letters, digits, '-' or '_'")]
+    #[error("item {0}: the id must be 1 to 64 letters, digits, '-', '_' or '.'")]
     BadItemId(usize),
     #[error("item {0}: the id is used by an earlier item")]
     DuplicateItemId(usize),
-    #[error("item {0}: the title is empty or longer than {MAX_TITLE_CHARS} characters")]
-    BadTitle(usize),
-    #[error("item {0}: the body is empty or longer than {MAX_BODY_CHARS} characters")]
-    BadBody(usize),
+    #[error("item {0} ({1}): the title is empty or longer than {MAX_TITLE_CHARS} characters")]
+    BadTitle(usize, &'static str),
+    #[error("item {0} ({1}): the body needs 1 to {MAX_PARAGRAPHS} paragraphs, none empty, at most {MAX_BODY_CHARS} characters in all")]
+    BadBody(usize, &'static str),
     #[error("item {0}: the minimum reading time must be 1 to {MAX_MIN_READ_SECS} seconds")]
     BadReadingTime(usize),
+    #[error("item {0}: a product kind is listed twice")]
+    DuplicateProductKind(usize),
     #[error("identity: list at least one of sms_code and id_number, and each step at most once")]
     BadIdentitySteps,
     #[error("identity: the {0:?} step is not available yet")]
@@ -104,7 +249,21 @@ fn text_ok(s: &str, max: usize) -> bool {
     n > 0 && n <= max
 }
 
+fn body_ok(body: &[String]) -> bool {
+    let total: usize = body.iter().map(|p| p.chars().count()).sum();
+    (1..=MAX_PARAGRAPHS).contains(&body.len())
+        && body.iter().all(|p| !p.trim().is_empty())
+        && total <= MAX_BODY_CHARS
+}
+
 impl Script {
+    /// Parses and validates a script file's JSON, with a message that says where it is wrong.
+    pub fn from_json(json: &str) -> Result<Script, String> {
+        let script: Script = serde_json::from_str(json).map_err(|e| e.to_string())?;
+        script.validate().map_err(|e| e.to_string())?;
+        Ok(script)
+    }
+
     /// Checks a script received from outside. Item numbers in errors count from 1, as people do.
     pub fn validate(&self) -> Result<(), ScriptError> {
         if !is_id(&self.id) || !is_id(&self.version) {
@@ -138,11 +297,14 @@ impl Script {
             if self.items[..i].iter().any(|earlier| earlier.id == item.id) {
                 return Err(ScriptError::DuplicateItemId(n));
             }
-            if !text_ok(&item.title, MAX_TITLE_CHARS) {
-                return Err(ScriptError::BadTitle(n));
-            }
-            if !text_ok(&item.body, MAX_BODY_CHARS) {
-                return Err(ScriptError::BadBody(n));
+            for lang in Lang::ALL {
+                let text = item.text.get(lang);
+                if !text_ok(&text.title, MAX_TITLE_CHARS) {
+                    return Err(ScriptError::BadTitle(n, lang.as_str()));
+                }
+                if !body_ok(&text.body) {
+                    return Err(ScriptError::BadBody(n, lang.as_str()));
+                }
             }
             if item
                 .min_read_secs
@@ -150,8 +312,33 @@ impl Script {
             {
                 return Err(ScriptError::BadReadingTime(n));
             }
+            let kinds = &item.products;
+            if kinds
+                .iter()
+                .enumerate()
+                .any(|(k, p)| kinds[..k].contains(p))
+            {
+                return Err(ScriptError::DuplicateProductKind(n));
+            }
         }
         Ok(())
+    }
+
+    /// The script for a policy of these product kinds: the items for every product, and those
+    /// that name one of the kinds. `None` if no item would be left.
+    pub fn for_products(&self, kinds: &[ProductKind]) -> Option<Script> {
+        let items: Vec<ScriptItem> = self
+            .items
+            .iter()
+            .filter(|item| {
+                item.products.is_empty() || item.products.iter().any(|p| kinds.contains(p))
+            })
+            .cloned()
+            .collect();
+        (!items.is_empty()).then(|| Script {
+            items,
+            ..self.clone()
+        })
     }
 
     /// Hex SHA-256 over the canonical JSON (RFC 8785) of the whole script.
@@ -161,18 +348,15 @@ impl Script {
 }
 
 impl ScriptItem {
-    /// The minimum time on screen: as the script sets it, else one second per 15 characters of
-    /// title and body (at least 2 s).
+    /// The minimum time on screen: as the script sets it, else derived from the longer of the two
+    /// languages' reading times (15 Chinese or 45 Latin characters a second; at least 2 s), so that
+    /// the rule does not depend on the language chosen.
     pub fn min_read_secs(&self) -> u32 {
         self.min_read_secs.unwrap_or_else(|| {
-            let chars = self.title.chars().count() + self.body.chars().count();
-            u32::try_from(chars.div_ceil(FLOOR_CHARS_PER_SEC).max(2)).unwrap_or(MAX_MIN_READ_SECS)
+            let zh = self.text.zh_cn.chars().div_ceil(FLOOR_CHARS_PER_SEC_ZH);
+            let en = self.text.en.chars().div_ceil(FLOOR_CHARS_PER_SEC_EN);
+            u32::try_from(zh.max(en).max(2)).unwrap_or(MAX_MIN_READ_SECS)
         })
-    }
-
-    /// Hex SHA-256 over the canonical JSON of the item exactly as shown.
-    pub fn content_hash(&self) -> String {
-        canonical_sha256(self)
     }
 }
 
@@ -182,6 +366,18 @@ pub fn canonical_sha256<T: Serialize>(value: &T) -> String {
     // types have those, so an empty input here would be a programming error caught by tests.
     let bytes = serde_jcs::to_vec(value).unwrap_or_default();
     hex::encode(Sha256::digest(bytes))
+}
+
+/// The scripts shipped in `scripts/`, compiled in. The tests below prove each is valid, and the
+/// build (`tools/build.sh` → `huifang-origin validate-script`) refuses an invalid one.
+pub const SHIPPED: &[(&str, &str)] = &[("default", include_str!("../../scripts/default.json"))];
+
+/// A shipped script by id.
+pub fn shipped(id: &str) -> Option<Script> {
+    SHIPPED
+        .iter()
+        .find(|(name, _)| *name == id)
+        .and_then(|(_, json)| Script::from_json(json).ok())
 }
 
 #[cfg(test)]
@@ -195,18 +391,30 @@ mod tests {
     }
 
     #[test]
-    fn each_flaw_is_named_with_its_item_number() {
+    fn each_flaw_is_named_with_its_item_number_and_language() {
         let mut s = sample_script();
         s.items[1].id = "holder".into();
         assert_eq!(s.validate(), Err(ScriptError::DuplicateItemId(2)));
 
         let mut s = sample_script();
-        s.items[2].body = "   ".into();
-        assert_eq!(s.validate(), Err(ScriptError::BadBody(3)));
+        s.items[2].text.en.body = vec!["   ".into()];
+        assert_eq!(s.validate(), Err(ScriptError::BadBody(3, "en")));
 
         let mut s = sample_script();
-        s.items[0].title = "x".repeat(MAX_TITLE_CHARS + 1);
-        assert_eq!(s.validate(), Err(ScriptError::BadTitle(1)));
+        s.items[2].text.zh_cn.body.clear();
+        assert_eq!(s.validate(), Err(ScriptError::BadBody(3, "zh-CN")));
+
+        let mut s = sample_script();
+        s.items[0].text.zh_cn.body = vec!["字".repeat(MAX_BODY_CHARS / 2 + 1); 2];
+        assert_eq!(s.validate(), Err(ScriptError::BadBody(1, "zh-CN")));
+
+        let mut s = sample_script();
+        s.items[0].text.zh_cn.title = "x".repeat(MAX_TITLE_CHARS + 1);
+        assert_eq!(s.validate(), Err(ScriptError::BadTitle(1, "zh-CN")));
+
+        let mut s = sample_script();
+        s.items[1].text.en.title = String::new();
+        assert_eq!(s.validate(), Err(ScriptError::BadTitle(2, "en")));
 
         let mut s = sample_script();
         s.items[0].id = "has space".into();
@@ -223,6 +431,12 @@ mod tests {
         let mut s = sample_script();
         s.items[1].min_read_secs = Some(0);
         assert_eq!(s.validate(), Err(ScriptError::BadReadingTime(2)));
+        s.items[1].min_read_secs = Some(MAX_MIN_READ_SECS + 1);
+        assert_eq!(s.validate(), Err(ScriptError::BadReadingTime(2)));
+
+        let mut s = sample_script();
+        s.items[2].products = vec![ProductKind::Universal, ProductKind::Universal];
+        assert_eq!(s.validate(), Err(ScriptError::DuplicateProductKind(3)));
 
         let mut s = sample_script();
         s.identity = vec![];
@@ -241,12 +455,35 @@ mod tests {
     }
 
     #[test]
-    fn minimum_reading_time_is_set_or_derived_from_length() {
+    fn a_missing_language_or_unknown_field_is_named_by_the_parser() {
+        let json = r#"{"id":"s","version":"1","items":[{"id":"a","text":{"zh-CN":{"title":"t","body":["b"]}}}]}"#;
+        let err = Script::from_json(json).unwrap_err();
+        assert!(err.contains("missing field `en`"), "{err}");
+        let json = r#"{"id":"s","version":"1","items":[{"id":"a","txt":{}}]}"#;
+        let err = Script::from_json(json).unwrap_err();
+        assert!(err.contains("unknown field `txt`"), "{err}");
+        let json =
+            r#"{"id":"s","version":"1","items":[{"id":"a","products":["crypto"],"text":{}}]}"#;
+        let err = Script::from_json(json).unwrap_err();
+        assert!(err.contains("unknown variant `crypto`"), "{err}");
+    }
+
+    #[test]
+    fn minimum_reading_time_is_set_or_derived_from_the_longer_language() {
         let mut item = sample_script().items[0].clone();
-        item.body = "字".repeat(150);
-        let chars = item.title.chars().count() + 150;
-        assert_eq!(item.min_read_secs(), chars.div_ceil(15) as u32);
-        item.body = "短".into();
+        item.text.zh_cn = ItemText {
+            title: "标题".into(),
+            body: vec!["字".repeat(148)],
+        };
+        item.text.en = ItemText {
+            title: "T".into(),
+            body: vec!["e".repeat(44)],
+        };
+        assert_eq!(item.min_read_secs(), 10); // 150 Chinese characters at 15 a second
+        item.text.en.body = vec!["e".repeat(899)];
+        assert_eq!(item.min_read_secs(), 20); // 900 letters at 45 a second
+        item.text.zh_cn.body = vec!["短".into()];
+        item.text.en.body = vec!["Short.".into()];
         assert_eq!(item.min_read_secs(), 2);
         item.min_read_secs = Some(30);
         assert_eq!(item.min_read_secs(), 30);
@@ -254,19 +491,95 @@ mod tests {
 
     #[test]
     fn identity_defaults_to_the_sms_code_and_is_left_out_of_the_json_then() {
-        let json = r#"{"id":"s","version":"1","items":[{"id":"a","title":"t","body":"b"}]}"#;
-        let s: Script = serde_json::from_str(json).unwrap();
-        assert_eq!(s.identity, vec![IdentityStep::SmsCode]);
-        assert!(!serde_json::to_string(&s).unwrap().contains("identity"));
+        let s = sample_script();
+        let json = serde_json::to_string(&s).unwrap();
+        assert!(!json.contains("identity"));
+        assert!(!json.contains("problem_on_no") && !json.contains("\"answer\""));
+        let back: Script = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, s);
+        assert_eq!(back.identity, vec![IdentityStep::SmsCode]);
+        assert!(back.items.iter().all(|i| i.problem_on_no));
     }
 
     #[test]
     fn content_hash_changes_with_any_character() {
         let a = sample_script();
         let mut b = sample_script();
-        b.items[2].body.push('。');
+        b.items[2].text.zh_cn.body[0].push('。');
         assert_ne!(a.content_hash(), b.content_hash());
-        assert_ne!(a.items[2].content_hash(), b.items[2].content_hash());
-        assert_eq!(a.items[0].content_hash(), b.items[0].content_hash());
+        assert_ne!(
+            a.items[2].text.zh_cn.content_hash(),
+            b.items[2].text.zh_cn.content_hash()
+        );
+        assert_eq!(
+            a.items[2].text.en.content_hash(),
+            b.items[2].text.en.content_hash()
+        );
+    }
+
+    #[test]
+    fn accept_language_picks_the_first_language_we_offer() {
+        assert_eq!(Lang::from_accept_language("en-US,en;q=0.9"), Lang::En);
+        assert_eq!(
+            Lang::from_accept_language("zh-CN,zh;q=0.9,en;q=0.8"),
+            Lang::ZhCn
+        );
+        assert_eq!(
+            Lang::from_accept_language("fr-FR,en;q=0.5,zh;q=0.4"),
+            Lang::En
+        );
+        assert_eq!(
+            Lang::from_accept_language("zh-TW;q=0.3, en-GB;q=0.7"),
+            Lang::En
+        );
+        assert_eq!(Lang::from_accept_language("en;q=0, zh"), Lang::ZhCn);
+        assert_eq!(Lang::from_accept_language("de, fr"), Lang::ZhCn);
+        assert_eq!(Lang::from_accept_language(""), Lang::ZhCn);
+        assert_eq!(Lang::from_accept_language("en;q=bogus"), Lang::ZhCn);
+        assert_eq!(Lang::from_accept_language(";;,,q=1"), Lang::ZhCn);
+    }
+
+    #[test]
+    fn products_pick_their_items() {
+        let s = shipped("default").expect("the shipped default script is valid");
+        let base = s.for_products(&[]).unwrap();
+        assert!(base.items.iter().all(|i| i.products.is_empty()));
+        let bank = s
+            .for_products(&[ProductKind::BankSavings, ProductKind::RegularPremium])
+            .unwrap();
+        assert!(bank.items.len() > base.items.len());
+        assert!(bank
+            .items
+            .iter()
+            .any(|i| i.products.contains(&ProductKind::BankSavings)));
+        assert!(!bank
+            .items
+            .iter()
+            .any(|i| i.products == [ProductKind::Participating]));
+        assert_eq!(bank.id, s.id);
+        let mut only_kinds = s.clone();
+        only_kinds.items.retain(|i| !i.products.is_empty());
+        assert_eq!(only_kinds.for_products(&[]), None);
+    }
+
+    #[test]
+    fn every_shipped_script_is_valid_and_carries_the_mandated_items() {
+        for (name, json) in SHIPPED {
+            let s = Script::from_json(json).unwrap_or_else(|e| panic!("scripts/{name}.json: {e}"));
+            assert_eq!(s.id, *name);
+            // DOMAIN.md: the seven mandated points (the seventh for regular premiums) and the four
+            // product-specific ones.
+            let all = s
+                .for_products(&[
+                    ProductKind::RegularPremium,
+                    ProductKind::Participating,
+                    ProductKind::Universal,
+                    ProductKind::InvestmentLinked,
+                    ProductKind::BankSavings,
+                ])
+                .unwrap();
+            assert!(all.items.len() >= 11, "{name}: {} items", all.items.len());
+            assert!(s.for_products(&[]).unwrap().items.len() >= 7);
+        }
     }
 }

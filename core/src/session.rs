@@ -7,7 +7,7 @@
 //! whatever the outcome.
 
 use crate::domain::{OtpCode, PersonName, Phone, PolicyNumber, RevisitId};
-use crate::script::{IdentityStep, Script};
+use crate::script::{IdentityStep, Lang, Script};
 use crate::signature::{Signature, SignatureError, SignatureSubmission};
 use crate::throttle::{Window, SENDS_PER_SESSION, WRONG_CODES_PER_SESSION};
 use crate::time::{Timestamp, MINUTE_MS, SECOND_MS};
@@ -90,6 +90,9 @@ pub struct Answer {
     pub answer: AnswerKind,
     pub comment: Option<String>,
     pub at: Timestamp,
+    /// The language the item was shown in when it was answered: the record keeps that text (R3).
+    #[serde(default)]
+    pub lang: Lang,
 }
 
 /// A sent code, kept only as a salted hash.
@@ -132,9 +135,15 @@ pub use crate::trace::{ClientInfo, TraceEntry, TraceEvent};
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Event {
     /// The policyholder opened the link on a device (the digest of its device secret). The first
-    /// open binds the session to that device (R10).
+    /// open binds the session to that device (R10), and sets the language from the browser's
+    /// preference (`lang`) if it is the first open.
     Open {
         device: String,
+        lang: Option<Lang>,
+    },
+    /// The policyholder chose the language of the pages and the items.
+    ChooseLanguage {
+        lang: Lang,
     },
     /// The edge drew a fresh code and salt from its CSPRNG; the core keeps only their hash.
     IssueCode {
@@ -211,6 +220,8 @@ pub enum Refusal {
     WrongCode { tries_left: u8 },
     #[error("please verify your identity first")]
     NotVerified,
+    #[error("item {0} is already answered")]
+    AlreadyAnswered(usize),
     #[error("please answer item {expected} first")]
     OutOfOrder { expected: usize },
     #[error("there is no item {0}")]
@@ -251,6 +262,7 @@ impl Refusal {
             Self::CodeExpired => "code_expired",
             Self::WrongCode { .. } => "wrong_code",
             Self::NotVerified => "not_verified",
+            Self::AlreadyAnswered(_) => "already_answered",
             Self::OutOfOrder { .. } => "item_out_of_order",
             Self::NoSuchItem(_) => "no_such_item",
             Self::CommentTooLong => "comment_too_long",
@@ -312,6 +324,9 @@ pub struct Session {
     /// The handwritten signature, once given.
     #[serde(default)]
     pub signature: Option<Signature>,
+    /// The language the pages and items are shown in.
+    #[serde(default)]
+    pub lang: Lang,
     /// The client of the event being applied, stamped on its trace entries; never stored.
     #[serde(skip)]
     client: Option<ClientInfo>,
@@ -335,6 +350,7 @@ impl Session {
             wrong_codes: Window::default(),
             passed: Vec::new(),
             signature: None,
+            lang: Lang::default(),
             trace: Trace::default(),
             client: None,
         };
@@ -422,6 +438,11 @@ impl Session {
         self.wrong_codes.wait_secs(WRONG_CODES_PER_SESSION, now)
     }
 
+    fn choose_language(&mut self, lang: Lang, now: Timestamp) {
+        self.lang = lang;
+        self.record(now, TraceEvent::LanguageChosen { lang });
+    }
+
     fn record(&mut self, at: Timestamp, event: TraceEvent) {
         self.trace.push(at, event, self.client.clone());
     }
@@ -457,7 +478,7 @@ impl Session {
         }
         match event {
             Event::Expire => Err(Refusal::NotDue),
-            Event::Open { device } => {
+            Event::Open { device, lang } => {
                 match &self.device_digest {
                     None => self.device_digest = Some(device),
                     Some(bound) if *bound == device => {}
@@ -466,6 +487,18 @@ impl Session {
                 if self.stage == Stage::Issued {
                     self.stage = Stage::Opened;
                     self.record(now, TraceEvent::Opened);
+                    if let Some(lang) = lang.filter(|l| *l != self.lang) {
+                        self.choose_language(lang, now);
+                    }
+                }
+                Ok(Effect::Nothing)
+            }
+            Event::ChooseLanguage { lang } => {
+                if self.stage == Stage::Issued {
+                    return Err(Refusal::NotOpened);
+                }
+                if lang != self.lang {
+                    self.choose_language(lang, now);
                 }
                 Ok(Effect::Nothing)
             }
@@ -655,6 +688,10 @@ impl Session {
             return Err(Refusal::NoSuchItem(index + 1));
         }
         let expected = self.answers.len();
+        if index < expected {
+            // A retry after a lost response: the first answer stands and is never counted twice.
+            return Err(Refusal::AlreadyAnswered(index + 1));
+        }
         if index != expected {
             return Err(Refusal::OutOfOrder {
                 expected: expected + 1,
@@ -676,6 +713,7 @@ impl Session {
             answer,
             comment,
             at: now,
+            lang: self.lang,
         });
         self.record(
             now,
@@ -784,6 +822,7 @@ pub(crate) mod tests {
         assert_eq!(s.check_device(None), Err(Refusal::LinkInUse));
         let other = Event::Open {
             device: "another".into(),
+            lang: None,
         };
         let (s2, r) = refused(s.clone(), other, at(2));
         assert_eq!(r, Refusal::LinkInUse);
@@ -883,6 +922,7 @@ pub(crate) mod tests {
         // A new device may bind now.
         let other = Event::Open {
             device: "new-phone".into(),
+            lang: None,
         };
         let (s, _) = ok(s, other, at(52));
         assert_eq!(s.device_digest.as_deref(), Some("new-phone"));
@@ -1080,10 +1120,69 @@ pub(crate) mod tests {
         let (s, r) = refused(s, yes(1), at(40));
         assert_eq!(r, Refusal::OutOfOrder { expected: 1 });
         let (s, _) = ok(s, yes(0), at(41));
-        let (s, r) = refused(s, yes(0), at(42));
+        let (s, r) = refused(s, yes(2), at(42));
         assert_eq!(r, Refusal::OutOfOrder { expected: 2 });
         let (_, r) = refused(s, yes(9), at(43));
         assert_eq!(r, Refusal::NoSuchItem(10));
+    }
+
+    #[test]
+    fn a_repeated_answer_is_refused_and_never_counted_twice() {
+        let (s, _) = ok(verified_session(), yes(0), at(41));
+        let no = Event::Answer {
+            index: 0,
+            answer: AnswerKind::No,
+            comment: None,
+        };
+        let (s, r) = refused(s, no, at(42));
+        assert_eq!(r, Refusal::AlreadyAnswered(1));
+        assert_eq!(r.code(), "already_answered");
+        assert_eq!(s.answers.len(), 1);
+        assert_eq!(s.answers[0].answer, AnswerKind::Yes);
+        let answered = s
+            .trace
+            .iter()
+            .filter(|e| matches!(e.event, TraceEvent::ItemAnswered { .. }))
+            .count();
+        assert_eq!(answered, 1);
+    }
+
+    #[test]
+    fn the_language_comes_from_the_first_open_and_can_be_changed() {
+        let first = Event::Open {
+            device: crate::fixtures::DEVICE.into(),
+            lang: Some(Lang::En),
+        };
+        let (s, _) = ok(new_session(), first, at(1));
+        assert_eq!(s.lang, Lang::En);
+        // A later open (a reload) does not override the choice.
+        let (s, _) = ok(s, Event::ChooseLanguage { lang: Lang::ZhCn }, at(2));
+        let again = Event::Open {
+            device: crate::fixtures::DEVICE.into(),
+            lang: Some(Lang::En),
+        };
+        let (s, _) = ok(s, again, at(3));
+        assert_eq!(s.lang, Lang::ZhCn);
+        let chosen: Vec<_> = s
+            .trace
+            .iter()
+            .filter_map(|e| match e.event {
+                TraceEvent::LanguageChosen { lang } => Some(lang),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(chosen, [Lang::En, Lang::ZhCn]);
+        // Answers keep the language they were shown in.
+        let s = crate::fixtures::verified_session(id());
+        let (s, _) = ok(s, Event::ChooseLanguage { lang: Lang::En }, at(31));
+        let (s, _) = ok(s, yes(0), at(40));
+        assert_eq!(s.answers[0].lang, Lang::En);
+        let (_, r) = refused(
+            new_session(),
+            Event::ChooseLanguage { lang: Lang::En },
+            at(1),
+        );
+        assert_eq!(r, Refusal::NotOpened);
     }
 
     #[test]
@@ -1228,7 +1327,8 @@ mod properties {
             Just(Event::Expire),
             Just(Event::Cancel),
             Just(Event::Open {
-                device: "another-device".into()
+                device: "another-device".into(),
+                lang: Some(Lang::En),
             }),
             Just(Event::ReissueLink {
                 link_digest: "33".repeat(32)

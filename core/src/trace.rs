@@ -74,6 +74,10 @@ pub enum TraceEvent {
     Cancelled,
     LinkReissued,
     SessionLocked,
+    /// The policyholder's language: from the browser at the first open, or chosen on the page.
+    LanguageChosen {
+        lang: crate::script::Lang,
+    },
 }
 
 /// One entry of the trace.

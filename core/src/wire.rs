@@ -2,7 +2,7 @@
 //! Shared by all of them, so a field renamed on one side fails to compile on the other.
 
 use crate::domain::{DomainError, IdNumber, PersonName, Phone, PolicyNumber, RevisitId};
-use crate::script::{IdentityStep, Script, ScriptError};
+use crate::script::{IdentityStep, Lang, ProductKind, Script, ScriptError};
 use crate::session::{AgentDevice, AnswerKind, Revisit, Session, Stage};
 use crate::signing::keyed_digest;
 use crate::time::{BadTimestamp, Timestamp};
@@ -51,7 +51,14 @@ pub struct CreateRevisit {
     pub policyholder: Policyholder,
     /// RFC 3339, e.g. `2026-12-10T23:59:59+08:00`; the link dies then (R1).
     pub cooling_off_ends_at: String,
-    pub script: Script,
+    /// The product's kinds: they pick the items that apply (e.g. `participating` adds the dividend
+    /// item). Default: none, i.e. the items for every product.
+    #[serde(default)]
+    pub product_kinds: Vec<ProductKind>,
+    /// The script to use; absent means the shipped `scripts/default.json`. Either way only the
+    /// items for `product_kinds` are kept.
+    #[serde(default)]
+    pub script: Option<Script>,
     /// Optional: the selling agent's IP address and user agent, to flag a revisit done from the
     /// agent's device or network (R10). The IP is kept only as its network.
     #[serde(default)]
@@ -83,6 +90,10 @@ pub enum CreateError {
     AlreadyEnded,
     #[error("script: {0}")]
     Script(ScriptError),
+    #[error("script: no item applies to these product kinds")]
+    NoItemsForProduct,
+    #[error("script: the shipped default script is missing or invalid")]
+    NoDefaultScript,
 }
 
 impl CreateError {
@@ -93,6 +104,8 @@ impl CreateError {
             Self::Time(_) => "invalid_timestamp",
             Self::AlreadyEnded => "cooling_off_ended",
             Self::Script(e) => e.code(),
+            Self::NoItemsForProduct => "invalid_script",
+            Self::NoDefaultScript => "internal",
         }
     }
 }
@@ -123,7 +136,14 @@ impl CreateRevisit {
         if cooling_off_ends_at <= now {
             return Err(CreateError::AlreadyEnded);
         }
-        self.script.validate().map_err(CreateError::Script)?;
+        let script = match self.script {
+            Some(script) => script,
+            None => crate::script::shipped("default").ok_or(CreateError::NoDefaultScript)?,
+        };
+        script.validate().map_err(CreateError::Script)?;
+        let script = script
+            .for_products(&self.product_kinds)
+            .ok_or(CreateError::NoItemsForProduct)?;
         Ok(Revisit {
             id,
             policy_number,
@@ -134,7 +154,7 @@ impl CreateRevisit {
             link_digest,
             created_at: now,
             cooling_off_ends_at,
-            script: self.script,
+            script,
             agent: self.agent.map(|a| AgentDevice {
                 ip_prefix: a.ip.map(|ip| ClientInfo::new(&ip, "").ip_prefix),
                 user_agent: a.user_agent.map(|ua| ClientInfo::new("", &ua).user_agent),
@@ -182,19 +202,30 @@ impl RevisitStatus {
 
 // ---- policyholder API --------------------------------------------------------------------------
 
+/// One item as the policyholder sees it, in the session's language.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ItemView {
     pub index: usize,
     pub id: String,
     pub title: String,
-    pub body: String,
+    /// Paragraphs.
+    pub body: Vec<String>,
+    /// Seconds the item must be on screen before it can be confirmed (R9).
+    pub min_read_secs: u32,
     pub answer: Option<AnswerKind>,
+    /// The comment given with the answer, for looking back.
+    #[serde(default)]
+    pub comment: Option<String>,
+    /// Whether a "no" becomes a problem case for the insurer (R12).
+    pub problem_on_no: bool,
 }
 
 /// What the app may show: masked identity, the stage, and the items once identity is verified.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SessionView {
     pub stage: Stage,
+    /// The language of the pages and the items.
+    pub lang: Lang,
     pub policy_masked: String,
     pub holder_masked: String,
     pub phone_masked: String,
@@ -223,16 +254,19 @@ impl SessionView {
                 .items
                 .iter()
                 .enumerate()
-                .map(|(index, item)| ItemView {
-                    index,
-                    id: item.id.clone(),
-                    title: item.title.clone(),
-                    body: item.body.clone(),
-                    answer: session
-                        .answers
-                        .iter()
-                        .find(|a| a.index == index)
-                        .map(|a| a.answer),
+                .map(|(index, item)| {
+                    let answer = session.answers.iter().find(|a| a.index == index);
+                    let text = item.text.get(session.lang);
+                    ItemView {
+                        index,
+                        id: item.id.clone(),
+                        title: text.title.clone(),
+                        body: text.body.clone(),
+                        min_read_secs: item.min_read_secs(),
+                        answer: answer.map(|a| a.answer),
+                        comment: answer.and_then(|a| a.comment.clone()),
+                        problem_on_no: item.problem_on_no,
+                    }
                 })
                 .collect()
         } else {
@@ -240,6 +274,7 @@ impl SessionView {
         };
         Self {
             stage: session.stage,
+            lang: session.lang,
             policy_masked: r.policy_number.masked(),
             holder_masked: r.holder_name.masked(),
             phone_masked: r.phone.masked(),
@@ -282,6 +317,13 @@ pub struct AnswerItem {
     pub answer: AnswerKind,
     #[serde(default)]
     pub comment: Option<String>,
+}
+
+/// `POST /v1/session/language`
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChooseLanguage {
+    pub lang: Lang,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -336,7 +378,8 @@ mod tests {
                 id_number: "11010519491231002X".into(),
             },
             cooling_off_ends_at: "2027-01-15T23:59:59+08:00".into(),
-            script: sample_script(),
+            product_kinds: Vec::new(),
+            script: Some(sample_script()),
             agent: None,
         }
     }
@@ -374,8 +417,37 @@ mod tests {
         assert_eq!(build(r).unwrap_err(), CreateError::AlreadyEnded);
 
         let mut r = request();
-        r.script.items.clear();
+        r.script.as_mut().unwrap().items.clear();
         assert_eq!(build(r).unwrap_err().code(), "invalid_script");
+
+        let mut r = request();
+        for item in &mut r.script.as_mut().unwrap().items {
+            item.products = vec![ProductKind::Universal];
+        }
+        assert_eq!(build(r).unwrap_err(), CreateError::NoItemsForProduct);
+    }
+
+    #[test]
+    fn without_a_script_the_shipped_one_is_picked_by_product_kind() {
+        let mut r = request();
+        r.script = None;
+        let plain = build(r.clone()).unwrap();
+        assert_eq!(plain.script.id, "default");
+        assert!(plain.script.items.iter().all(|i| i.products.is_empty()));
+        r.product_kinds = vec![ProductKind::Participating, ProductKind::RegularPremium];
+        let participating = build(r).unwrap();
+        let ids: Vec<&str> = participating
+            .script
+            .items
+            .iter()
+            .map(|i| i.id.as_str())
+            .collect();
+        assert!(ids.contains(&"dividends-not-guaranteed") && ids.contains(&"premium-schedule"));
+        assert!(!ids.contains(&"insurance-not-deposit"));
+        assert_eq!(ids.len(), plain.script.items.len() + 2);
+        // Kinds are parsed strictly.
+        let json = r#"{"policy_number":"P1","product":"p","policyholder":{"name":"张三","phone":"13812345678","id_number":"11010519491231002X"},"cooling_off_ends_at":"2030-01-01T00:00:00Z","product_kinds":["lottery"]}"#;
+        assert!(serde_json::from_str::<CreateRevisit>(json).is_err());
     }
 
     #[test]
@@ -397,6 +469,12 @@ mod tests {
         let view = SessionView::of(&verified_session(), T0);
         assert_eq!(view.items.len(), 3);
         assert_eq!(view.next_item(), 0);
+        assert_eq!(view.lang, Lang::ZhCn);
+        assert!(view.items[0].title.contains("投保人"));
+        assert!(view
+            .items
+            .iter()
+            .all(|i| i.min_read_secs >= 2 && i.problem_on_no));
 
         let view = SessionView::of(&completed_session(), T0);
         assert_eq!(view.next_item(), 3);
@@ -441,6 +519,12 @@ mod fuzz {
                 Just("title".to_string()),
                 Just("body".to_string()),
                 Just("identity".to_string()),
+                Just("text".to_string()),
+                Just("zh-CN".to_string()),
+                Just("en".to_string()),
+                Just("products".to_string()),
+                Just("product_kinds".to_string()),
+                Just("lang".to_string()),
                 Just("answer".to_string()),
                 Just("code".to_string()),
                 "[a-z_]{1,12}",
@@ -461,6 +545,7 @@ mod fuzz {
         let _ = serde_json::from_slice::<SubmitIdNumber>(bytes);
         let _ = serde_json::from_slice::<AnswerItem>(bytes);
         let _ = serde_json::from_slice::<SwitchToPhone>(bytes);
+        let _ = serde_json::from_slice::<ChooseLanguage>(bytes);
         let _ = serde_json::from_slice::<SmsRequest>(bytes);
         if let Ok(sealed) = serde_json::from_slice::<SealedRecord>(bytes) {
             let _ = sealed.verify(&crate::signing::TrustedKeys::default());

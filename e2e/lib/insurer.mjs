@@ -53,6 +53,12 @@ export function revisitRequest(script, overrides = {}) {
   };
 }
 
-export function loadScript(path = 'scripts/default.json') {
-  return JSON.parse(readFileSync(path, 'utf8'));
+/** A script file, with only the items for these product kinds (as the edge picks them). */
+export function loadScript(path = 'scripts/default.json', productKinds = []) {
+  const script = JSON.parse(readFileSync(path, 'utf8'));
+  script.items = script.items.filter((item) => !item.products?.length || item.products.some((k) => productKinds.includes(k)));
+  return script;
 }
+
+/** An item's text in one language: `{ title, body: [paragraphs] }`. */
+export const textOf = (item, lang = 'zh-CN') => item.text[lang];

@@ -36,7 +36,7 @@ async function expectVerifiedReport(page, loaded, { created, outcome, name }) {
   const items = page.getByTestId('item');
   await expect(items).toHaveCount(ITEMS.length);
   for (const [i, item] of ITEMS.entries()) {
-    await expect(items.nth(i).getByRole('heading', { level: 3 })).toHaveText(`第 ${i + 1} 项　${item.title}`);
+    await expect(items.nth(i).getByRole('heading', { level: 3 })).toHaveText(`第 ${i + 1} 项　${item.text['zh-CN'].title}`);
   }
   await expect(page.getByTestId('seq')).toHaveText(/^第 \d+ 号$/);
   await expect(page.getByTestId('retention')).toContainText('合同尚未报告终止');

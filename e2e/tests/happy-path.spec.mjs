@@ -31,7 +31,7 @@ test('a policyholder completes the revisit and the origin archives a verified re
   const record = stored.sealed.record;
   expect(record.outcome).toBe('completed');
   expect(record.items.map((i) => i.answer)).toEqual(Array(total).fill('yes'));
-  expect(record.items.map((i) => i.body)).toEqual(script.items.map((i) => i.body));
+  expect(record.items.map((i) => i.body)).toEqual(script.items.map((i) => i.text['zh-CN'].body));
   const times = record.items.map((i) => i.answered_at);
   expect(times).toEqual([...times].sort((a, b) => a - b));
   expect(record.trace.map((e) => e.event)).toContain('code_verified');

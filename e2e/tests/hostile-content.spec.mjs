@@ -5,8 +5,8 @@ import { loadScript } from '../lib/insurer.mjs';
 
 test('HTML in the name and the script is shown as text, never run', async ({ insurer, origin, revisit, page }) => {
   const script = loadScript('scripts/default.json');
-  script.items[0].title = '<img src=x onerror="window.__pwned=1">您是本人吗？';
-  script.items[0].body = '<script>window.__pwned=2</script>第一段\n<b>第二段</b>';
+  script.items[0].text['zh-CN'].title = '<img src=x onerror="window.__pwned=1">您是本人吗？';
+  script.items[0].text['zh-CN'].body = ['<script>window.__pwned=2</script>第一段', '<b>第二段</b>'];
   const created = await insurer.createRevisit({
     script,
     product: '<svg onload="window.__pwned=3">年金</svg>',

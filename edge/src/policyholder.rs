@@ -7,6 +7,7 @@ use crate::config;
 use crate::error::EdgeError;
 use crate::http::{header, read_body, MAX_POLICYHOLDER_BODY, MAX_SIGNATURE_BODY};
 use crate::revisit_object::{self, Caller};
+use huifang_core::script::Lang;
 use huifang_core::signing::{keyed_digest, secret_digest};
 use huifang_core::{LinkToken, RevisitId};
 use worker::{Env, Request, Response};
@@ -46,6 +47,7 @@ pub async fn forward(mut req: Request, env: &Env) -> Result<Response, EdgeError>
         ip_key: keyed_digest(key.as_bytes(), &format!("ip:{}", ip.trim())),
         https: req.url()?.scheme() == "https",
         user_agent: header(&req, "user-agent").unwrap_or_default(),
+        lang: header(&req, "accept-language").map(|l| Lang::from_accept_language(&l)),
         ip,
     };
     let path = req.path();

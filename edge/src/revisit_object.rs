@@ -15,12 +15,13 @@ use crate::send_throttle;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use huifang_core::record::{Outcome, Record, SealedRecord};
+use huifang_core::script::Lang;
 use huifang_core::session::{ClientInfo, Effect, Event, Refusal, Revisit, Session};
 use huifang_core::signing::{keyed_digest, secret_digest};
 use huifang_core::throttle::{Limit, SENDS_PER_IP, SENDS_PER_PHONE};
 use huifang_core::time::{MINUTE_MS, SECOND_MS};
 use huifang_core::wire::{
-    AnswerItem, RevisitStatus, SessionView, SmsRequest, SubmitCode, SubmitIdNumber, SwitchToPhone,
+    AnswerItem, ChooseLanguage, RevisitStatus, SessionView, SmsRequest, SubmitCode, SubmitIdNumber, SwitchToPhone,
 };
 use huifang_core::{IdNumber, LinkToken, OtpCode, RevisitId, Timestamp};
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
@@ -41,6 +42,7 @@ const IP_KEY_HEADER: &str = "x-ip-key";
 const HTTPS_HEADER: &str = "x-https";
 const CLIENT_IP_HEADER: &str = "x-client-ip";
 const USER_AGENT_HEADER: &str = "x-client-user-agent";
+const LANG_HEADER: &str = "x-client-lang";
 
 /// Who is calling, as the worker saw it: digests only, never the clear values (R6).
 pub struct Caller {
@@ -53,6 +55,8 @@ pub struct Caller {
     /// The client's IP address (the object keeps only its network) and user agent (R10).
     pub ip: String,
     pub user_agent: String,
+    /// The browser's preferred language among ours (`Accept-Language`), for the first open.
+    pub lang: Option<Lang>,
 }
 
 /// Who sent an event, as far as the object needs it: the IP throttle's key and the trace stamp.
@@ -147,6 +151,9 @@ pub async fn call(
     headers.set(HTTPS_HEADER, if caller.https { "1" } else { "0" })?;
     headers.set(CLIENT_IP_HEADER, &caller.ip)?;
     headers.set(USER_AGENT_HEADER, &caller.user_agent)?;
+    if let Some(lang) = caller.lang {
+        headers.set(LANG_HEADER, lang.as_str())?;
+    }
     let body = if body.is_empty() {
         None
     } else {
@@ -263,6 +270,7 @@ impl RevisitSession {
             )),
         };
         let https = header(HTTPS_HEADER).as_deref() == Some("1");
+        let lang = header(LANG_HEADER).map(|l| Lang::from_accept_language(&l));
         // Read the body before loading the session: from the load to the store there must be no
         // await but storage, or a concurrent request could apply its event to the same old state.
         let body = req.text().await.map_err(|_| EdgeError::BadBody)?;
@@ -273,7 +281,7 @@ impl RevisitSession {
             return Err(EdgeError::LinkNotFound);
         }
         if req.method() == Method::Get && path == "/session" {
-            return self.open(session, device, https, &sender, now).await;
+            return self.open(session, device, lang, https, &sender, now).await;
         }
         // R10: every other request must come from the device the link is bound to.
         session.check_device(device.as_deref())?;
@@ -312,6 +320,10 @@ impl RevisitSession {
                 submission: parse_json(body.as_bytes())?,
             },
             (Method::Post, "/session/complete") => Event::Complete,
+            (Method::Post, "/session/language") => {
+                let ChooseLanguage { lang } = parse_json(body.as_bytes())?;
+                Event::ChooseLanguage { lang }
+            }
             (Method::Post, "/session/switch") => {
                 let SwitchToPhone { reason } = parse_json(body.as_bytes())?;
                 Event::SwitchToPhone { reason }
@@ -319,7 +331,7 @@ impl RevisitSession {
             (
                 _,
                 "/session/code" | "/session/verify" | "/session/id-number" | "/session/signature"
-                | "/session/complete" | "/session/switch",
+                | "/session/complete" | "/session/switch" | "/session/language",
             ) => return Err(EdgeError::MethodNotAllowed),
             _ => return Err(EdgeError::NotFound),
         };
@@ -332,6 +344,7 @@ impl RevisitSession {
         &self,
         session: Session,
         device: Option<String>,
+        lang: Option<Lang>,
         https: bool,
         sender: &Sender,
         now: Timestamp,
@@ -352,7 +365,7 @@ impl RevisitSession {
         let expires = session.revisit.cooling_off_ends_at;
         let name = device_cookie_name(&session.revisit.id);
         let mut resp = self
-            .step(session, Event::Open { device }, sender, now)
+            .step(session, Event::Open { device, lang }, sender, now)
             .await?;
         if let Some(secret) = new_secret {
             let max_age = expires.since(now) / SECOND_MS;

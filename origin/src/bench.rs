@@ -10,7 +10,7 @@ use crate::records::new_record;
 use crate::system_clock;
 use huifang_core::fixtures::finished_session;
 use huifang_core::record::{Record, RecordItem, SealedRecord};
-use huifang_core::script::Script;
+use huifang_core::script::{Lang, Script};
 use huifang_core::session::AnswerKind;
 use huifang_core::signing::{EdgeKey, TrustedKeys};
 use huifang_core::RevisitId;
@@ -76,12 +76,15 @@ pub fn sealed_record(
         .enumerate()
         .map(|(index, item)| {
             let no = n.is_multiple_of(10) && index == 2;
+            let text = &item.text.zh_cn;
             RecordItem {
                 index,
                 id: item.id.clone(),
-                title: item.title.clone(),
-                body: item.body.clone(),
-                content_hash: item.content_hash(),
+                lang: Lang::ZhCn,
+                title: text.title.clone(),
+                body: text.body.clone(),
+                content_hash: text.content_hash(),
+                problem_on_no: item.problem_on_no,
                 answer: Some(if no { AnswerKind::No } else { AnswerKind::Yes }),
                 comment: no.then(|| "产品说明书还没有收到，请安排人员联系我。".to_string()),
                 answered_at: Some(start.plus_millis(60_000 + index as u64 * 30_000)),

@@ -24,6 +24,9 @@ usage:
       write records and their chain fields to a JSON Lines file for auditors (T: RFC 3339)
   huifang-origin verify-export FILE [--edge-keys kid=hex,...]
       verify an export offline: seals, traces, the chain; one line per failure, exit 1 if any
+  huifang-origin validate-script FILE...
+      check revisit scripts (scripts/*.json): unique ids, both languages, no empty text, sane
+      reading times, known product kinds; one line per file, exit 1 if any is invalid
   huifang-origin bench-ingest --db PATH [--records N] [--threads N] [--json]
       records verified and stored per second (only in a build with --features bench)";
 
@@ -60,6 +63,7 @@ async fn main() -> ExitCode {
             }
             Err(e) => fail(&e.to_string(), 1),
         },
+        ("validate-script", files) if !files.is_empty() => validate_scripts(files),
         ("verify-archive", rest) => origin::verify::cli(rest),
         ("export", rest) => origin::export::export_cli(rest),
         ("verify-export", rest) => origin::export::verify_cli(rest),
@@ -67,6 +71,40 @@ async fn main() -> ExitCode {
         ("bench-ingest", rest) => origin::bench::cli(rest),
         ("--help" | "-h" | "help", []) => help(),
         _ => usage_error(),
+    }
+}
+
+/// `validate-script`: each file parsed and checked by the core's rules, the way the edge will.
+fn validate_scripts(files: &[String]) -> ExitCode {
+    let mut bad = 0;
+    for file in files {
+        let checked = std::fs::read_to_string(file)
+            .map_err(|e| e.to_string())
+            .and_then(|json| huifang_core::script::Script::from_json(&json));
+        match checked {
+            Ok(script) => {
+                let every = script
+                    .items
+                    .iter()
+                    .filter(|i| i.products.is_empty())
+                    .count();
+                println!(
+                    "{file}: ok: script {} version {}, {} items ({every} for every product)",
+                    script.id,
+                    script.version,
+                    script.items.len()
+                );
+            }
+            Err(e) => {
+                bad += 1;
+                eprintln!("{file}: invalid: {e}");
+            }
+        }
+    }
+    if bad == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
     }
 }
 

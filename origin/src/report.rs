@@ -405,12 +405,16 @@ pub fn render(input: &ReportInput<'_>) -> String {
         };
         let _ = write!(
             h,
-            "<li data-testid=\"item\"><div class=\"item-head\"><h3>第 {} 项　{}</h3>\
+            "<li data-testid=\"item\"><div class=\"item-head\"><h3 lang=\"{lang}\">第 {} 项　{}</h3>\
              <span class=\"answer {class}\">{answer}</span></div>\
-             <div class=\"item-body\">{}</div>",
+             <div class=\"item-body\" lang=\"{lang}\">{}</div>",
             item.index + 1,
             e(&item.title),
-            e(&item.body)
+            item.body
+                .iter()
+                .map(|p| format!("<p>{}</p>", e(p)))
+                .collect::<String>(),
+            lang = item.lang.as_str(),
         );
         if let Some(comment) = item.comment.as_deref().filter(|c| !c.trim().is_empty()) {
             let _ = write!(

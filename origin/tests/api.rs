@@ -205,7 +205,7 @@ async fn a_tampered_record_is_refused_and_not_stored() {
     let sealed = sealed_with(&edge_key(), 3, &ALL_YES);
 
     let mut changed = sealed.clone();
-    changed.record.items[1].body.push('!');
+    changed.record.items[1].body[0].push('!');
     let (status, body) = o.post_record(&changed).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(body["code"], json!("record_hash_mismatch"));

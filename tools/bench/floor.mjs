@@ -10,8 +10,9 @@ const escape = (s) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', 
 
 /** The floor page for a script. */
 export function floorPage(script = JSON.parse(readFileSync('scripts/default.json', 'utf8'))) {
-  const items = script.items.map((item, i) => `<section><h2>${i + 1}. ${escape(item.title)}</h2>\n` +
-    item.body.split('\n').map((p) => `<p>${escape(p)}</p>`).join('\n') + '</section>').join('\n');
+  const items = script.items.filter((item) => !item.products?.length).map((item) => item.text['zh-CN'])
+    .map((text, i) => `<section><h2>${i + 1}. ${escape(text.title)}</h2>\n` +
+      text.body.map((p) => `<p>${escape(p)}</p>`).join('\n') + '</section>').join('\n');
   return `<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
