@@ -2,11 +2,12 @@
 // and the device cookie kept between calls. `ip` simulates the client address (CF-Connecting-IP,
 // which local workerd passes through and Cloudflare's network sets itself).
 export class PolicyholderClient {
-  constructor(edgeUrl, token, { ip, userAgent } = {}) {
+  constructor(edgeUrl, token, { ip, userAgent, acceptLanguage } = {}) {
     this.edgeUrl = edgeUrl;
     this.token = token;
     this.ip = ip;
     this.userAgent = userAgent;
+    this.acceptLanguage = acceptLanguage;
     this.cookies = new Map();
   }
 
@@ -15,6 +16,7 @@ export class PolicyholderClient {
     if (this.cookies.size) headers.cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
     if (this.ip) headers['cf-connecting-ip'] = this.ip;
     if (this.userAgent) headers['user-agent'] = this.userAgent;
+    if (this.acceptLanguage) headers['accept-language'] = this.acceptLanguage;
     if (body !== undefined) headers['content-type'] = 'application/json';
     const res = await fetch(new URL(path, this.edgeUrl), {
       method, headers, body: body === undefined ? undefined : JSON.stringify(body),
@@ -35,6 +37,7 @@ export class PolicyholderClient {
   verify(code) { return this.call('POST', '/v1/session/verify', { code }); }
   answer(index, answer = 'yes', comment) { return this.call('POST', `/v1/session/items/${index}`, { answer, comment }); }
   complete() { return this.call('POST', '/v1/session/complete'); }
+  language(lang) { return this.call('POST', '/v1/session/language', { lang }); }
   switchToPhone(reason) { return this.call('POST', '/v1/session/switch', { reason }); }
 }
 
