@@ -47,3 +47,31 @@ pub fn origin_url(env: &Env) -> Result<String, EdgeError> {
         .trim_end_matches('/')
         .to_string())
 }
+
+/// The SMS signature of this region's messages (`SMS_SIGNATURE`, e.g. `【某某人寿北京分公司】`): the
+/// sender's name that Chinese SMS gateways require at the start of every message. Absent locally.
+pub fn sms_signature(env: &Env) -> Option<String> {
+    optional(env, "SMS_SIGNATURE").map(|s| s.trim().to_string())
+}
+
+/// The text as sent: the region's signature, if any, then the message.
+pub fn signed_sms_text(signature: Option<&str>, text: &str) -> String {
+    match signature {
+        Some(sig) => format!("{sig}{text}"),
+        None => text.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_sms_signature_goes_first_when_set() {
+        assert_eq!(
+            signed_sms_text(Some("【某某人寿北京分公司】"), "验证码123456"),
+            "【某某人寿北京分公司】验证码123456"
+        );
+        assert_eq!(signed_sms_text(None, "验证码123456"), "验证码123456");
+    }
+}

@@ -33,8 +33,14 @@ async fn post_signed(env: &Env, path: &str, body: String) -> Result<(u16, String
 }
 
 /// Hands an SMS to the insurer's gateway (the origin's `POST /sms`).
+/// The text is prefixed with the region's `SMS_SIGNATURE`.
 pub async fn send_sms(env: &Env, sms: &SmsRequest) -> Result<(), EdgeError> {
-    let body = serde_json::to_string(sms).map_err(|e| EdgeError::Internal(e.to_string()))?;
+    let signature = config::sms_signature(env);
+    let sms = SmsRequest {
+        text: config::signed_sms_text(signature.as_deref(), &sms.text),
+        ..sms.clone()
+    };
+    let body = serde_json::to_string(&sms).map_err(|e| EdgeError::Internal(e.to_string()))?;
     match post_signed(env, "/sms", body).await {
         Ok((status, _)) if (200..300).contains(&status) => Ok(()),
         Ok((status, _)) => {

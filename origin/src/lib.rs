@@ -16,6 +16,7 @@ pub mod dev_secrets;
 pub mod error;
 pub mod export;
 pub mod flags;
+pub mod insurer_client;
 pub mod policies;
 pub mod records;
 pub mod report;

@@ -27,6 +27,8 @@ usage:
   huifang-origin validate-script FILE...
       check revisit scripts (scripts/*.json): unique ids, both languages, no empty text, sane
       reading times, known product kinds; one line per file, exit 1 if any is invalid
+  huifang-origin revisit create FILE|- | status ID | cancel ID | reissue ID [--edge URL] [--secret-file PATH]
+      one call to the edge's insurer API, signed with INSURER_API_SECRET (see `revisit --help`)
   huifang-origin bench-ingest --db PATH [--records N] [--threads N] [--json]
       records verified and stored per second (only in a build with --features bench)";
 
@@ -64,6 +66,7 @@ async fn main() -> ExitCode {
             Err(e) => fail(&e.to_string(), 1),
         },
         ("validate-script", files) if !files.is_empty() => validate_scripts(files),
+        ("revisit", rest) => origin::insurer_client::cli(rest).await,
         ("verify-archive", rest) => origin::verify::cli(rest),
         ("export", rest) => origin::export::export_cli(rest),
         ("verify-export", rest) => origin::export::verify_cli(rest),
