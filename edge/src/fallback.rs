@@ -1,0 +1,429 @@
+//! The revisit link `/r/<token>` for every browser. `GET` serves the app shell from the static
+//! assets; `POST` is the phone switch of the fallback page (R7), a plain `<form>` that works without
+//! JavaScript or WebAssembly: the worker opens the session and switches it to phone exactly as the
+//! JSON API would (same Durable Object calls), then answers with a small server-rendered page.
+
+use crate::config;
+use crate::error::EdgeError;
+use crate::http::header;
+use crate::policyholder::device_cookie_name;
+use crate::revisit_object::{self, Caller};
+use huifang_core::script::Lang;
+use huifang_core::session::Stage;
+use huifang_core::signing::{keyed_digest, secret_digest};
+use huifang_core::wire::ApiError;
+use huifang_core::LinkToken;
+use serde::Deserialize;
+use worker::url::form_urlencoded;
+use worker::{console_error, Env, Headers, Method, Request, Response};
+
+/// The static-assets binding (`[assets] binding` in wrangler.toml).
+const ASSETS_BINDING: &str = "ASSETS";
+/// The form's only field is `action=switch_to_phone`; anything much larger is not our form.
+pub const MAX_FORM_BODY: usize = 1024;
+/// The value of the form's hidden `action` field.
+pub const SWITCH_ACTION: &str = "switch_to_phone";
+/// Our own stylesheet and nothing else: no script, no frame, no other origin.
+const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; \
+                   base-uri 'none'; frame-ancestors 'none'";
+
+/// `GET`/`HEAD /r/…`: the app shell (index.html, by the assets' single-page-application rule). The
+/// worker runs first on `/r/*` only so that the form's `POST` reaches it; reads go straight on.
+pub async fn app_shell(req: Request, env: &Env) -> Result<Response, EdgeError> {
+    Ok(env.assets(ASSETS_BINDING)?.fetch_request(req).await?)
+}
+
+/// `POST /r/<token>` from the fallback page: switch this revisit to a phone revisit. Always answers
+/// with an HTML page, never JSON: the person sees the outcome, or the refusal in words.
+pub async fn switch_to_phone(mut req: Request, env: &Env, token: &str) -> Response {
+    let mut cookies = Vec::new();
+    let outcome = match LinkToken::parse(token) {
+        Ok(token) => switch(&mut req, env, &token, &mut cookies).await,
+        Err(_) => Err(Problem::new(404, "link_not_found")),
+    };
+    let page = match outcome {
+        Ok(done) => done.page(),
+        Err(problem) => problem.page(),
+    };
+    respond(page, &cookies).unwrap_or_else(|e| {
+        console_error!("fallback page could not be built: {}", e.detail());
+        Response::builder().with_status(500).empty()
+    })
+}
+
+/// How a switch ended well.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Done {
+    /// The switch happened now.
+    Switched,
+    /// This browser had already switched (a reload or a second tap).
+    AlreadySwitched,
+}
+
+/// Why a switch did not happen: the HTTP status and the API's stable code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Problem {
+    status: u16,
+    code: String,
+}
+
+impl Problem {
+    fn new(status: u16, code: &str) -> Self {
+        Self {
+            status,
+            code: code.to_string(),
+        }
+    }
+
+    fn internal(detail: &str) -> Self {
+        console_error!("fallback switch failed: {detail}");
+        Self::new(500, "internal")
+    }
+}
+
+impl From<EdgeError> for Problem {
+    fn from(e: EdgeError) -> Self {
+        match e {
+            EdgeError::Internal(detail) => Self::internal(&detail),
+            EdgeError::Misconfigured(name) => Self::internal(&format!("{name} is missing")),
+            other => Self::new(500, &other.body().code),
+        }
+    }
+}
+
+async fn switch(
+    req: &mut Request,
+    env: &Env,
+    token: &LinkToken,
+    cookies: &mut Vec<String>,
+) -> Result<Done, Problem> {
+    let content_type = header(req, "content-type").unwrap_or_default();
+    if !content_type
+        .to_ascii_lowercase()
+        .starts_with("application/x-www-form-urlencoded")
+    {
+        return Err(Problem::new(415, "unsupported_media_type"));
+    }
+    let declared = header(req, "content-length").and_then(|v| v.trim().parse::<usize>().ok());
+    if declared.is_some_and(|n| n > MAX_FORM_BODY) {
+        return Err(Problem::new(413, "payload_too_large"));
+    }
+    let body = req
+        .bytes()
+        .await
+        .map_err(|_| Problem::new(400, "bad_body"))?;
+    if body.len() > MAX_FORM_BODY {
+        return Err(Problem::new(413, "payload_too_large"));
+    }
+    parse_form(&body)?;
+
+    let mut caller = caller(req, env, token)?;
+    // Open first, exactly as the app's first `GET /v1/session`: it binds the link to this browser
+    // (R10) or refuses a browser other than the bound one.
+    let opened = revisit_object::call(env, token, &caller, Method::Get, "/session", Vec::new())
+        .await
+        .map_err(Problem::from)?;
+    let (status, set_cookie, body) = read(opened).await?;
+    if status != 200 {
+        return Err(refusal(status, &body));
+    }
+    if let Some(cookie) = set_cookie {
+        let secret = cookie_value(&cookie).ok_or_else(|| Problem::internal("odd device cookie"))?;
+        caller.device = Some(secret_digest(secret));
+        // The object's cookie covers the JSON API; a copy on `/r` lets this form see it again.
+        cookies.push(with_path(&cookie, "/r"));
+        cookies.push(cookie);
+    }
+    #[derive(Deserialize)]
+    struct View {
+        stage: Stage,
+    }
+    let view: View = serde_json::from_slice(&body)
+        .map_err(|e| Problem::internal(&format!("session view unreadable: {e}")))?;
+    match view.stage {
+        Stage::SwitchedToPhone => return Ok(Done::AlreadySwitched),
+        Stage::Expired => return Err(Problem::new(410, "link_expired")),
+        s if s.is_finished() => return Err(Problem::new(410, "revisit_finished")),
+        _ => {}
+    }
+    let switched = revisit_object::call(
+        env,
+        token,
+        &caller,
+        Method::Post,
+        "/session/switch",
+        Vec::new(),
+    )
+    .await
+    .map_err(Problem::from)?;
+    let (status, _, body) = read(switched).await?;
+    if status == 200 {
+        Ok(Done::Switched)
+    } else {
+        Err(refusal(status, &body))
+    }
+}
+
+/// The caller as `policyholder::forward` builds it for the JSON API: the device cookie's digest,
+/// the keyed IP hash, the scheme, the client's IP and user agent.
+fn caller(req: &Request, env: &Env, token: &LinkToken) -> Result<Caller, Problem> {
+    let key = config::required(env, "ID_HASH_KEY").map_err(Problem::from)?;
+    let ip = header(req, "cf-connecting-ip").unwrap_or_default();
+    let cookie_header = header(req, "cookie").unwrap_or_default();
+    let https = req
+        .url()
+        .map_err(|e| Problem::internal(&e.to_string()))?
+        .scheme()
+        == "https";
+    Ok(Caller {
+        device: cookie(&cookie_header, &device_cookie_name(token.revisit_id()))
+            .map(|s| secret_digest(&s)),
+        ip_key: keyed_digest(key.as_bytes(), &format!("ip:{}", ip.trim())),
+        https,
+        user_agent: header(req, "user-agent").unwrap_or_default(),
+        lang: header(req, "accept-language").map(|l| Lang::from_accept_language(&l)),
+        ip,
+    })
+}
+
+/// Status, `Set-Cookie` and body of an answer from the revisit's object.
+async fn read(mut resp: Response) -> Result<(u16, Option<String>, Vec<u8>), Problem> {
+    let set_cookie = resp.headers().get("set-cookie").ok().flatten();
+    let body = resp
+        .bytes()
+        .await
+        .map_err(|e| Problem::internal(&e.to_string()))?;
+    Ok((resp.status_code(), set_cookie, body))
+}
+
+/// The object's refusal, kept with its stable code.
+fn refusal(status: u16, body: &[u8]) -> Problem {
+    match serde_json::from_slice::<ApiError>(body) {
+        Ok(err) => Problem {
+            status,
+            code: err.code,
+        },
+        Err(_) => Problem::internal(&format!("the session answered {status} without a code")),
+    }
+}
+
+/// Checks the form: exactly one field, `action=switch_to_phone`.
+fn parse_form(body: &[u8]) -> Result<(), Problem> {
+    let mut action = None;
+    for (name, value) in form_urlencoded::parse(body) {
+        match name.as_ref() {
+            "action" if action.is_none() => action = Some(value.into_owned()),
+            _ => return Err(Problem::new(400, "bad_form")),
+        }
+    }
+    match action.as_deref() {
+        Some(SWITCH_ACTION) => Ok(()),
+        _ => Err(Problem::new(400, "bad_form")),
+    }
+}
+
+/// The value of cookie `name` in a `Cookie` header.
+fn cookie(header: &str, name: &str) -> Option<String> {
+    header
+        .split(';')
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.trim().to_string())
+}
+
+/// The value in a `Set-Cookie` line (`name=value; attributes`).
+fn cookie_value(set_cookie: &str) -> Option<&str> {
+    let pair = set_cookie.split(';').next()?;
+    let (_, value) = pair.split_once('=')?;
+    Some(value.trim()).filter(|v| !v.is_empty())
+}
+
+/// The same `Set-Cookie` line with its `Path` replaced.
+fn with_path(set_cookie: &str, path: &str) -> String {
+    set_cookie
+        .split(';')
+        .map(|part| {
+            if part.trim().to_ascii_lowercase().starts_with("path=") {
+                format!(" Path={path}")
+            } else {
+                part.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(";")
+}
+
+/// A page to show: status, heading, what happened, what to do, and the stable code when refused.
+struct Page {
+    status: u16,
+    heading: &'static str,
+    lines: &'static [&'static str],
+    code: Option<String>,
+}
+
+impl Done {
+    fn page(self) -> Page {
+        let heading = match self {
+            Done::Switched => "已为您改为电话回访",
+            Done::AlreadySwitched => "您已改为电话回访",
+        };
+        Page {
+            status: 200,
+            heading,
+            lines: &[
+                "本次线上回访已停止。保险公司将在犹豫期内致电您完成回访，请留意来电。",
+                "您现在可以关闭此页面。",
+            ],
+            code: None,
+        }
+    }
+}
+
+impl Problem {
+    fn page(self) -> Page {
+        let (heading, lines): (&'static str, &'static [&'static str]) = match self.code.as_str() {
+            "link_in_use" => (
+                "此链接已在另一台设备上打开",
+                &[
+                    "为保护您的信息，回访链接只能在第一次打开它的手机或浏览器上使用。",
+                    "如需改为电话回访，请在第一次打开链接的手机或浏览器上操作，或直接等待保险公司来电。",
+                ],
+            ),
+            "revisit_finished" => (
+                "本次回访已经结束",
+                &["本次回访已完成或已改为电话回访，无需再操作。您可以关闭此页面。"],
+            ),
+            "link_expired" => (
+                "回访链接已过期",
+                &["犹豫期已经结束，此链接不能再使用。保险公司将通过电话或其他方式与您联系。"],
+            ),
+            "link_not_found" => (
+                "回访链接无效",
+                &["此链接不完整、有误或已被更换。请使用保险公司短信中最新的链接，或等待保险公司来电。"],
+            ),
+            "bad_form" | "bad_body" | "payload_too_large" | "unsupported_media_type" => (
+                "无法识别您的请求",
+                &["请返回上一页，再点一次“改为电话回访”。"],
+            ),
+            _ => (
+                "暂时无法办理",
+                &["系统暂时无法处理您的请求，请稍后返回上一页重试，或等待保险公司来电。"],
+            ),
+        };
+        Page {
+            status: self.status,
+            heading,
+            lines,
+            code: Some(self.code),
+        }
+    }
+}
+
+impl Page {
+    fn html(&self) -> String {
+        let mut body = String::new();
+        for line in self.lines {
+            body.push_str(&format!("<p class=\"lead\">{}</p>\n", escape(line)));
+        }
+        if let Some(code) = &self.code {
+            body.push_str(&format!(
+                "<p class=\"hint\">错误代码：<code>{}</code></p>\n",
+                escape(code)
+            ));
+        }
+        format!(
+            "<!doctype html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\">\n\
+             <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+             <meta name=\"referrer\" content=\"no-referrer\">\n\
+             <meta name=\"robots\" content=\"noindex, nofollow\">\n\
+             <meta name=\"format-detection\" content=\"telephone=no\">\n\
+             <title>{title} - 保单回访</title>\n<link rel=\"icon\" href=\"data:,\">\n\
+             <link rel=\"stylesheet\" href=\"/app.css\">\n</head>\n<body>\n\
+             <main class=\"shell fallback\">\n<section class=\"page fallback-result\">\n\
+             <h1>{title}</h1>\n{body}</section>\n</main>\n</body>\n</html>\n",
+            title = escape(self.heading),
+        )
+    }
+}
+
+fn respond(page: Page, cookies: &[String]) -> Result<Response, EdgeError> {
+    let headers = Headers::new();
+    headers.set("content-type", "text/html; charset=utf-8")?;
+    headers.set("cache-control", "no-store")?;
+    headers.set("content-security-policy", CSP)?;
+    headers.set("x-content-type-options", "nosniff")?;
+    headers.set("referrer-policy", "no-referrer")?;
+    for cookie in cookies {
+        headers.append("set-cookie", cookie)?;
+    }
+    Ok(Response::from_html(page.html())?
+        .with_status(page.status)
+        .with_headers(headers))
+}
+
+/// Escapes text for HTML element content and attribute values.
+fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_form_is_exactly_one_switch_action() {
+        assert!(parse_form(b"action=switch_to_phone").is_ok());
+        for bad in [
+            &b""[..],
+            b"action=",
+            b"action=complete",
+            b"action=switch_to_phone&action=switch_to_phone",
+            b"action=switch_to_phone&x=1",
+            b"\xff\xfe=\x00",
+        ] {
+            assert_eq!(parse_form(bad).unwrap_err().code, "bad_form", "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn the_device_cookie_is_read_and_copied_to_the_link_path() {
+        let set = "hf_dev_abc=s3cr3t; Path=/v1/session; Max-Age=60; HttpOnly; SameSite=Strict";
+        assert_eq!(cookie_value(set), Some("s3cr3t"));
+        assert_eq!(cookie_value("hf_dev_abc=; Path=/"), None);
+        assert_eq!(
+            with_path(set, "/r"),
+            "hf_dev_abc=s3cr3t; Path=/r; Max-Age=60; HttpOnly; SameSite=Strict"
+        );
+        assert_eq!(
+            cookie("a=1; hf_dev_abc=s3cr3t ; b=2", "hf_dev_abc").as_deref(),
+            Some("s3cr3t")
+        );
+        assert_eq!(cookie("hf_dev_abcd=x", "hf_dev_abc"), None);
+    }
+
+    #[test]
+    fn pages_escape_and_name_the_code() {
+        let page = Problem::new(403, "<b>\"x\"&'").page().html();
+        assert!(page.contains("&lt;b&gt;&quot;x&quot;&amp;&#39;"));
+        assert!(!page.contains("<b>"));
+        let refused = Problem::new(403, "link_in_use").page();
+        assert_eq!(refused.status, 403);
+        assert!(refused.html().contains("此链接已在另一台设备上打开"));
+        assert!(refused.html().contains("<code>link_in_use</code>"));
+        let done = Done::Switched.page().html();
+        assert!(done.contains("已为您改为电话回访"));
+        assert!(done.contains("保险公司将在犹豫期内致电"));
+        assert!(!done.contains("<script"));
+    }
+}
