@@ -106,6 +106,16 @@ export class Conformance {
           problems.push(`${where}: ${p}; body ${JSON.stringify(res.body).slice(0, 400)}`);
         }
       }
+    } else if (response.content?.['text/html']) {
+      if (!/^text\/html\b/.test(header('content-type') ?? '')) problems.push(`${where}: content-type ${header('content-type')}`);
+      // A page that refuses shows its stable code; the document lists which.
+      const codes = response['x-huifang-page-codes'];
+      if (codes) {
+        const shown = /<code>([^<]*)<\/code>/.exec(String(res.body))?.[1] ?? null;
+        if (codes.length ? !codes.includes(shown) : shown !== null) {
+          problems.push(`${where}: the page shows code ${shown}, documented: ${codes.join(', ') || 'none'}`);
+        }
+      }
     } else if (res.body !== '' && res.body !== null) {
       problems.push(`${where}: a body where none is documented`);
     }
@@ -118,8 +128,9 @@ export class Conformance {
         for (const p of this.validate(`${hPtr}/schema`, value)) problems.push(`${where}: header ${name} ${p}`);
       }
     }
-    // Documented for every API response (info.description): never cached.
-    if (template !== '/v1/openapi.json' && header('cache-control') !== 'no-store') {
+    // Documented for every API response (info.description) and the fallback form's pages: never cached.
+    const noStore = (template.startsWith('/v1/') && template !== '/v1/openapi.json') || (template === '/r/{token}' && method.toUpperCase() !== 'GET');
+    if (noStore && header('cache-control') !== 'no-store') {
       problems.push(`${where}: cache-control ${header('cache-control')}, not no-store`);
     }
     return problems;
@@ -166,7 +177,9 @@ function conforms(method, template, res) {
 /** Expects a real response to conform and to have this status and (for errors) code. */
 function expectAnswer(method, template, res, status, code) {
   conforms(method, template, res);
-  expect.soft([res.status, res.body?.code ?? null], `${method} ${template}: ${JSON.stringify(res.body)}`)
+  // An error's code: in the JSON, or on the fallback form's page.
+  const shown = typeof res.body === 'string' ? /<code>([^<]*)<\/code>/.exec(res.body)?.[1] : res.body?.code;
+  expect.soft([res.status, shown ?? null], `${method} ${template}: ${JSON.stringify(res.body).slice(0, 300)}`)
     .toEqual([status, code ?? null]);
   return res;
 }
@@ -280,7 +293,8 @@ test('the edge serves the document in the repository, as cacheable JSON, and it 
     for (const [m, op] of Object.entries(item)) {
       for (const [status, r0] of Object.entries(op.responses ?? {})) {
         const [r] = api.deref(r0, '');
-        for (const c of r.content?.['application/json']?.schema?.properties?.code?.enum ?? []) {
+        const codes = [...(r.content?.['application/json']?.schema?.properties?.code?.enum ?? []), ...(r['x-huifang-page-codes'] ?? [])];
+        for (const c of codes) {
           listed.push(`${m} ${template} ${status} ${c} → ${table['x-huifang-codes'][c]?.status ?? 'not in the table'}`);
         }
       }
@@ -289,6 +303,15 @@ test('the edge serves the document in the repository, as cacheable JSON, and it 
   const wrong = listed.filter((l) => { const [, , s, , , t] = l.split(' '); return s !== t; });
   expect(wrong, 'codes listed under another status than the table gives').toEqual([]);
   expect(listed.length).toBeGreaterThan(100);
+  // And each listed status has a schema, or is a page: nothing is documented as 'any body'.
+  for (const [template, item] of Object.entries(api.doc.paths)) {
+    for (const [m, op] of Object.entries(item)) {
+      for (const [status, r0] of Object.entries(op.responses ?? {})) {
+        const [r] = api.deref(r0, '');
+        expect(Object.keys(r.content ?? {}), `${m} ${template} ${status}`).not.toEqual([]);
+      }
+    }
+  }
   // Every documented code is returned by at least one operation.
   const used = new Set(listed.map((l) => l.split(' ')[3]));
   expect(table.enum.filter((c) => !used.has(c)), 'codes no operation lists').toEqual([]);
@@ -317,6 +340,7 @@ test('the checker refuses responses the document does not allow (the conformance
     ['a 429 without Retry-After', 'POST', '/v1/session/code', { status: 429, body: { code: 'resend_too_soon', message: 'm', retry_after_secs: 5 } }, /Retry-After/],
     ['a cacheable API answer', 'GET', '/v1/revisits/{id}', { status: 200, body: status, headers: { 'content-type': 'application/json' } }, /no-store/],
     ['a body that is not JSON', 'POST', '/v1/session/complete', { status: 200, body: '<html>' }, /not JSON/],
+    ['a page with a code its status does not list', 'POST', '/r/{token}', { status: 403, body: '<p><code>link_expired</code></p>', headers: { 'content-type': 'text/html', 'cache-control': 'no-store' } }, /shows code link_expired/],
   ];
   for (const [what, m, t, res, why] of cases) {
     const problems = check(m, t, res);
@@ -556,6 +580,27 @@ test('policyholder API: the ID number, the signature, locking and the switch to 
   const b3 = new Browser(third.token);
   await ph(b3, 'GET', '/v1/session', undefined, 200);
   conforms('POST', '/v1/session/switch', await b3.raw('POST', '/v1/session/switch'));
+});
+
+test('the revisit link: the app shell, and the fallback form that switches to phone without the app', async () => {
+  const r = await createRevisit();
+  const form = (browser, body, contentType = 'application/x-www-form-urlencoded', token = browser.token) =>
+    browser.raw('POST', `/r/${token}`, { body, contentType });
+  const me = new Browser(r.token);
+  const shell = conforms('GET', '/r/{token}', await me.raw('GET', `/r/${r.token}`));
+  expect(shell.status).toBe(200);
+
+  expectAnswer('POST', '/r/{token}', await form(me, 'action=complete'), 400, 'bad_form');
+  expectAnswer('POST', '/r/{token}', await form(me, 'action=switch_to_phone', 'text/plain'), 415, 'unsupported_media_type');
+  expectAnswer('POST', '/r/{token}', await form(me, 'action=switch_to_phone&x=' + 'y'.repeat(2000)), 413, 'payload_too_large');
+  expectAnswer('POST', '/r/{token}', await form(me, 'action=switch_to_phone', undefined, 'A'.repeat(38)), 404, 'link_not_found');
+  const done = expectAnswer('POST', '/r/{token}', await form(me, 'action=switch_to_phone'), 200);
+  expect(done.headers.getSetCookie().join('\n')).toContain('Path=/r');
+  expectAnswer('POST', '/r/{token}', await form(me, 'action=switch_to_phone'), 200);
+  expectAnswer('POST', '/r/{token}', await form(new Browser(r.token), 'action=switch_to_phone'), 403, 'link_in_use');
+  const status = expectAnswer('GET', '/v1/revisits/{id}', await insurer('GET', `/v1/revisits/${r.revisit_id}`), 200);
+  expect(status.body.stage).toBe('switched_to_phone');
+  expectAnswer('PUT', '/r/{token}', await me.raw('PUT', `/r/${r.token}`), 404, 'not_found');
 });
 
 // ---- coverage ------------------------------------------------------------------------------------
