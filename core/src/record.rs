@@ -15,7 +15,10 @@ use serde::{Deserialize, Serialize};
 
 /// Bumped when the record's shape changes; verifiers read it first.
 /// 2: items carry the language they were shown in, paragraphs, and whether "no" is a problem.
+/// Records are kept ten years and more (R5): every format ever sealed still verifies.
 pub const RECORD_FORMAT: u32 = 2;
+/// Format 1 (until 2026-11): an item's body was one text, in Chinese, and every "no" a problem.
+pub const RECORD_FORMAT_1: u32 = 1;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -48,20 +51,70 @@ impl Outcome {
     }
 }
 
+/// An item's body as recorded: paragraphs (format 2), or one text with a line break between
+/// paragraphs (format 1). Kept as sealed, so that an old record re-serialises to the same bytes.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum ItemBody {
+    Paragraphs(Vec<String>),
+    Text(String),
+}
+
+impl ItemBody {
+    pub fn paragraphs(&self) -> Vec<&str> {
+        match self {
+            Self::Paragraphs(p) => p.iter().map(String::as_str).collect(),
+            Self::Text(t) => t.split('\n').collect(),
+        }
+    }
+}
+
+impl RecordItem {
+    /// The language shown: format 1 records were Chinese only.
+    pub fn lang(&self) -> Lang {
+        self.lang.unwrap_or(Lang::ZhCn)
+    }
+
+    /// Whether this item's answer raises a problem case (R12).
+    pub fn is_problem(&self) -> bool {
+        self.problem_on_no.unwrap_or(true) && self.answer == Some(AnswerKind::No)
+    }
+
+    /// Whether the item has the shape its record's format prescribes.
+    fn fits(&self, format: u32) -> bool {
+        match format {
+            RECORD_FORMAT_1 => {
+                self.lang.is_none()
+                    && self.problem_on_no.is_none()
+                    && matches!(self.body, ItemBody::Text(_))
+            }
+            _ => {
+                self.lang.is_some()
+                    && self.problem_on_no.is_some()
+                    && matches!(self.body, ItemBody::Paragraphs(_))
+            }
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RecordItem {
     pub index: usize,
     pub id: String,
     /// The language the item was shown in (when answered; else the session's last language).
-    pub lang: Lang,
+    /// Absent in format 1 (always Chinese then).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lang: Option<Lang>,
     /// The title and paragraphs exactly as shown.
     pub title: String,
-    pub body: Vec<String>,
-    /// Hex SHA-256 of the canonical JSON of `{"title", "body"}`: the text shown (R3).
+    pub body: ItemBody,
+    /// Hex SHA-256 of the canonical JSON of `{"title", "body"}`: the text shown (R3). (Format 1:
+    /// of the whole script item.)
     pub content_hash: String,
-    /// Whether a "no" to this item is a problem case (R12).
-    pub problem_on_no: bool,
+    /// Whether a "no" to this item is a problem case (R12). Absent in format 1 (always then).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub problem_on_no: Option<bool>,
     pub answer: Option<AnswerKind>,
     pub comment: Option<String>,
     pub answered_at: Option<Timestamp>,
@@ -141,6 +194,8 @@ pub enum RecordError {
     NotFinished,
     #[error("the record's format {0} is not known")]
     UnknownFormat(u32),
+    #[error("an item does not have the shape of record format {0}")]
+    ShapeNotOfFormat(u32),
     #[error("the record hash does not match the record")]
     HashMismatch,
     #[error("the seal does not verify: {0}")]
@@ -154,6 +209,7 @@ impl RecordError {
         match self {
             Self::NotFinished => "not_finished",
             Self::UnknownFormat(_) => "unknown_record_format",
+            Self::ShapeNotOfFormat(_) => "record_shape_mismatch",
             Self::HashMismatch => "record_hash_mismatch",
             Self::Seal(e) => e.code(),
             Self::Trace(e) => e.code(),
@@ -189,11 +245,11 @@ impl Record {
                 RecordItem {
                     index,
                     id: item.id.clone(),
-                    lang,
+                    lang: Some(lang),
                     title: text.title.clone(),
-                    body: text.body.clone(),
+                    body: ItemBody::Paragraphs(text.body.clone()),
                     content_hash: text.content_hash(),
-                    problem_on_no: item.problem_on_no,
+                    problem_on_no: Some(item.problem_on_no),
                     answer: answer.map(|a| a.answer),
                     comment: answer.and_then(|a| a.comment.clone()),
                     answered_at: answer.map(|a| a.at),
@@ -240,17 +296,19 @@ impl Record {
     /// Items answered "no" where a "no" is a problem: each one is a problem case for the insurer
     /// (R12).
     pub fn problem_items(&self) -> impl Iterator<Item = &RecordItem> {
-        self.items
-            .iter()
-            .filter(|i| i.problem_on_no && i.answer == Some(AnswerKind::No))
+        self.items.iter().filter(|i| i.is_problem())
     }
 }
 
 impl SealedRecord {
     /// Checks format, hash and signature against the trusted keys.
     pub fn verify(&self, keys: &TrustedKeys) -> Result<(), RecordError> {
-        if self.record.format != RECORD_FORMAT {
-            return Err(RecordError::UnknownFormat(self.record.format));
+        let format = self.record.format;
+        if format != RECORD_FORMAT && format != RECORD_FORMAT_1 {
+            return Err(RecordError::UnknownFormat(format));
+        }
+        if !self.record.items.iter().all(|i| i.fits(format)) {
+            return Err(RecordError::ShapeNotOfFormat(format));
         }
         if self.record.hash() != self.seal.record_hash {
             return Err(RecordError::HashMismatch);
@@ -365,11 +423,16 @@ mod tests {
             assert_eq!(item.index, i);
             assert_eq!(item.answer, Some(AnswerKind::Yes));
             assert!(item.answered_at.is_some());
-            assert!(item.body[0].contains("请完整阅读"));
-            assert_eq!(item.lang, Lang::ZhCn);
+            assert!(item.body.paragraphs()[0].contains("请完整阅读"));
+            assert_eq!(item.lang, Some(Lang::ZhCn));
             let shown = crate::script::ItemText {
                 title: item.title.clone(),
-                body: item.body.clone(),
+                body: item
+                    .body
+                    .paragraphs()
+                    .iter()
+                    .map(|p| p.to_string())
+                    .collect(),
             };
             assert_eq!(item.content_hash, shown.content_hash());
         }
@@ -397,7 +460,7 @@ mod tests {
         let (s, _) = s.apply(answer(1, AnswerKind::No), at(60));
         let (s, _) = s.apply(Event::SwitchToPhone { reason: None }, at(61));
         let record = Record::of(&s, "test").unwrap();
-        let langs: Vec<Lang> = record.items.iter().map(|i| i.lang).collect();
+        let langs: Vec<Lang> = record.items.iter().map(RecordItem::lang).collect();
         assert_eq!(langs, [Lang::ZhCn, Lang::En, Lang::En]);
         assert!(record.items[0].title.contains("投保人"));
         assert!(record.items[1].title.starts_with("Did you sign"));
@@ -484,6 +547,36 @@ mod tests {
     }
 
     #[test]
+    fn a_format_1_record_sealed_by_the_first_release_still_verifies() {
+        // R5: made by the first release (commit 0d62497) from its fixtures; never regenerate it.
+        let json = include_str!("../testdata/format1-record.json");
+        let sealed: SealedRecord = serde_json::from_str(json).unwrap();
+        assert_eq!(sealed.record.format, RECORD_FORMAT_1);
+        assert_eq!(sealed.verify(&trusted()), Ok(()));
+        assert_eq!(sealed.record.items[1].lang(), Lang::ZhCn);
+        assert_eq!(sealed.record.problem_items().count(), 1);
+        // Still tamper-evident.
+        let mut changed = sealed.clone();
+        if let ItemBody::Text(t) = &mut changed.record.items[0].body {
+            t.push('!');
+        }
+        assert_eq!(changed.verify(&trusted()), Err(RecordError::HashMismatch));
+        // A format-1 record may not carry format-2 items, nor the reverse.
+        let mut mixed = sealed.record.clone();
+        mixed.items[0].lang = Some(Lang::En);
+        assert_eq!(
+            mixed.seal(&key()).verify(&trusted()),
+            Err(RecordError::ShapeNotOfFormat(1))
+        );
+        let mut mixed = Record::of(&completed_session(), "test").unwrap();
+        mixed.items[2].problem_on_no = None;
+        assert_eq!(
+            mixed.seal(&key()).verify(&trusted()),
+            Err(RecordError::ShapeNotOfFormat(2))
+        );
+    }
+
+    #[test]
     fn a_sealed_record_verifies() {
         let sealed = Record::of(&completed_session(), "test")
             .unwrap()
@@ -502,7 +595,7 @@ mod tests {
             .seal(&key());
 
         let mut changed = sealed.clone();
-        changed.record.items[1].body[0].push('!');
+        changed.record.items[1].title.push('!');
         assert_eq!(changed.verify(&trusted()), Err(RecordError::HashMismatch));
 
         let mut rehashed = changed.clone();

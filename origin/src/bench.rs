@@ -9,7 +9,7 @@ use crate::flags::{default_threads, FlagError, Flags};
 use crate::records::new_record;
 use crate::system_clock;
 use huifang_core::fixtures::finished_session;
-use huifang_core::record::{Record, RecordItem, SealedRecord};
+use huifang_core::record::{ItemBody, Record, RecordItem, SealedRecord};
 use huifang_core::script::{Lang, Script};
 use huifang_core::session::AnswerKind;
 use huifang_core::signing::{EdgeKey, TrustedKeys};
@@ -80,11 +80,11 @@ pub fn sealed_record(
             RecordItem {
                 index,
                 id: item.id.clone(),
-                lang: Lang::ZhCn,
+                lang: Some(Lang::ZhCn),
                 title: text.title.clone(),
-                body: text.body.clone(),
+                body: ItemBody::Paragraphs(text.body.clone()),
                 content_hash: text.content_hash(),
-                problem_on_no: item.problem_on_no,
+                problem_on_no: Some(item.problem_on_no),
                 answer: Some(if no { AnswerKind::No } else { AnswerKind::Yes }),
                 comment: no.then(|| "产品说明书还没有收到，请安排人员联系我。".to_string()),
                 answered_at: Some(start.plus_millis(60_000 + index as u64 * 30_000)),

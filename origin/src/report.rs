@@ -411,10 +411,11 @@ pub fn render(input: &ReportInput<'_>) -> String {
             item.index + 1,
             e(&item.title),
             item.body
-                .iter()
+                .paragraphs()
+                .into_iter()
                 .map(|p| format!("<p>{}</p>", e(p)))
                 .collect::<String>(),
-            lang = item.lang.as_str(),
+            lang = item.lang().as_str(),
         );
         if let Some(comment) = item.comment.as_deref().filter(|c| !c.trim().is_empty()) {
             let _ = write!(

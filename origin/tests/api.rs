@@ -205,7 +205,7 @@ async fn a_tampered_record_is_refused_and_not_stored() {
     let sealed = sealed_with(&edge_key(), 3, &ALL_YES);
 
     let mut changed = sealed.clone();
-    changed.record.items[1].body[0].push('!');
+    changed.record.items[1].title.push('!');
     let (status, body) = o.post_record(&changed).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(body["code"], json!("record_hash_mismatch"));
@@ -280,6 +280,23 @@ async fn a_no_answer_creates_a_problem_case() {
     let (status, body) = o.record(&sealed.record.revisit_id).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body["problem_cases"], json!(2));
+}
+
+// R5: an origin keeps accepting and re-verifying records of every format an edge ever sealed.
+#[tokio::test]
+async fn a_record_of_the_first_format_is_archived_verified_and_reported() {
+    let o = origin_with(true);
+    let sealed: SealedRecord =
+        serde_json::from_str(include_str!("../../core/testdata/format1-record.json")).unwrap();
+    assert_eq!(sealed.record.format, 1);
+    let (status, body) = o.post_record(&sealed).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, body) = o.record(&sealed.record.revisit_id).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["verified"], json!(true));
+    assert_eq!(body["problem_cases"], json!(1));
+    let back: SealedRecord = serde_json::from_value(body["sealed"].clone()).unwrap();
+    assert_eq!(back, sealed);
 }
 
 // R11: a revisit the policyholder switched to phone becomes a phone task due by the cooling-off end.
