@@ -21,7 +21,8 @@ use huifang_core::signing::{keyed_digest, secret_digest};
 use huifang_core::throttle::{Limit, SENDS_PER_IP, SENDS_PER_PHONE};
 use huifang_core::time::{MINUTE_MS, SECOND_MS};
 use huifang_core::wire::{
-    AnswerItem, ChooseLanguage, RevisitStatus, SessionView, SmsRequest, SubmitCode, SubmitIdNumber, SwitchToPhone,
+    AnswerItem, ChooseLanguage, RevisitStatus, SessionView, SmsRequest, SubmitCode, SubmitIdNumber,
+    SwitchToPhone,
 };
 use huifang_core::{IdNumber, LinkToken, OtpCode, RevisitId, Timestamp};
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
