@@ -582,6 +582,70 @@ test('policyholder API: the ID number, the signature, locking and the switch to 
   conforms('POST', '/v1/session/switch', await b3.raw('POST', '/v1/session/switch'));
 });
 
+test('the refusals every route shares, on every route: link, device, media type, size, signature, the end', async () => {
+  const routes = [
+    ['GET', '/v1/session', '/v1/session'],
+    ['POST', '/v1/session/code', '/v1/session/code'],
+    ['POST', '/v1/session/verify', '/v1/session/verify'],
+    ['POST', '/v1/session/id-number', '/v1/session/id-number'],
+    ['POST', '/v1/session/items/{index}', '/v1/session/items/0'],
+    ['POST', '/v1/session/signature', '/v1/session/signature'],
+    ['POST', '/v1/session/complete', '/v1/session/complete'],
+    ['POST', '/v1/session/switch', '/v1/session/switch'],
+    ['POST', '/v1/session/language', '/v1/session/language'],
+  ];
+  const r = await createRevisit();
+  const me = new Browser(r.token);
+  const stranger = new Browser(r.token);
+  const nobody = new Browser('');
+  const unknown = new Browser('A'.repeat(38));
+  const huge = JSON.stringify({ x: 'x'.repeat(200 * 1024) });
+  for (const [m, template, path] of routes) {
+    expectAnswer(m, template, await nobody.raw(m, path, { headers: { authorization: '' } }), 401, 'link_missing');
+    expectAnswer(m, template, await unknown.raw(m, path), 404, 'link_not_found');
+    if (m === 'GET') continue; // fetch sends no body with GET
+    expectAnswer(m, template, await me.raw(m, path, { body: huge }), 413, 'payload_too_large');
+    expectAnswer(m, template, await me.raw(m, path, { body: 'a=1', contentType: 'text/plain' }), 415, 'unsupported_media_type');
+  }
+  // Not yet opened, then opened by me: a stranger is refused everywhere.
+  for (const [m, template, path] of routes.filter(([m]) => m === 'POST')) {
+    expectAnswer(m, template, await stranger.raw(m, path, { body: '{}' }), 409, 'not_opened');
+  }
+  await ph(me, 'GET', '/v1/session', undefined, 200);
+  for (const [m, template, path] of routes) {
+    expectAnswer(m, template, await stranger.raw(m, path, m === 'POST' ? { body: '{}' } : {}), 403, 'link_in_use');
+  }
+  // Not UTF-8.
+  for (const [m, template, path] of routes.filter(([m]) => m === 'POST')) {
+    expectAnswer(m, template, await me.raw(m, path, { body: Buffer.from([0x7b, 0xff, 0xfe, 0x7d]) }), 400, 'bad_json');
+  }
+  // After the end, every route says so.
+  await ph(me, 'POST', '/v1/session/switch', undefined, 200);
+  for (const [m, template, path] of routes.filter(([m]) => m === 'POST')) {
+    const body = path.endsWith('/items/0') ? { answer: 'yes' } : path.endsWith('/verify') ? { code: '123456' }
+      : path.endsWith('/id-number') ? { id_number: '11010519491231002X' } : path.endsWith('/language') ? { lang: 'en' }
+        : path.endsWith('/signature') ? { strokes: [], png_base64: '' } : {};
+    await ph(me, m, path, body, 410, 'revisit_finished', template);
+  }
+
+  // The insurer's routes: signature, size and media type before anything else.
+  const c = await createRevisit();
+  const insurerRoutes = [
+    ['GET', '/v1/revisits/{id}', `/v1/revisits/${c.revisit_id}`],
+    ['GET', '/v1/revisits/{id}/storage', `/v1/revisits/${c.revisit_id}/storage`],
+    ['POST', '/v1/revisits/{id}/cancel', `/v1/revisits/${c.revisit_id}/cancel`],
+    ['POST', '/v1/revisits/{id}/reissue', `/v1/revisits/${c.revisit_id}/reissue`],
+  ];
+  for (const [m, template, path] of insurerRoutes) {
+    expectAnswer(m, template, await insurer(m, path, undefined, { key: 'wrong' }), 401, 'signature_mismatch');
+    expectAnswer(m, template, await insurer(m, path, undefined, { timestamp: 'soon' }), 401, 'bad_timestamp');
+    if (m === 'POST') {
+      expectAnswer(m, template, await insurer(m, path, 'x'.repeat(600 * 1024)), 413, 'payload_too_large');
+      expectAnswer(m, template, await insurer(m, path, 'cancel please', { contentType: 'text/plain' }), 415, 'unsupported_media_type');
+    }
+  }
+});
+
 test('the revisit link: the app shell, and the fallback form that switches to phone without the app', async () => {
   const r = await createRevisit();
   const form = (browser, body, contentType = 'application/x-www-form-urlencoded', token = browser.token) =>
