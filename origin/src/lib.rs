@@ -7,6 +7,7 @@
 
 pub mod admin;
 pub mod archive;
+pub mod batch;
 #[cfg(any(test, feature = "bench"))]
 pub mod bench;
 pub mod calendar;

@@ -29,6 +29,8 @@ usage:
       reading times, known product kinds; one line per file, exit 1 if any is invalid
   huifang-origin revisit create FILE|- | status ID | cancel ID | reissue ID [--edge URL] [--secret-file PATH]
       one call to the edge's insurer API, signed with INSURER_API_SECRET (see `revisit --help`)
+  huifang-origin batch --edge URL|region=URL,... --csv FILE [--secret-file PATH] [--concurrency N]
+      create a revisit per CSV row at its region's edge; links on stdout, bad rows by line on stderr
   huifang-origin bench-ingest --db PATH [--records N] [--threads N] [--json]
       records verified and stored per second (only in a build with --features bench)";
 
@@ -67,6 +69,7 @@ async fn main() -> ExitCode {
         },
         ("validate-script", files) if !files.is_empty() => validate_scripts(files),
         ("revisit", rest) => origin::insurer_client::cli(rest).await,
+        ("batch", rest) => origin::batch::cli(rest).await,
         ("verify-archive", rest) => origin::verify::cli(rest),
         ("export", rest) => origin::export::export_cli(rest),
         ("verify-export", rest) => origin::export::verify_cli(rest),
