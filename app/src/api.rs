@@ -1,8 +1,9 @@
 //! The typed client of the policyholder API (same origin, `Authorization: Bearer <token>`), and the
-//! Chinese text the policyholder sees for each way a call can fail.
+//! text the policyholder sees for each way a call can fail, in Chinese and English.
 //!
 //! The API's own `message` is English for developers; we show our own words per `code`.
 
+use crate::i18n::Lang;
 use huifang_core::session::{AnswerKind, Stage};
 use huifang_core::signature::SignatureSubmission;
 use huifang_core::wire::{
@@ -13,9 +14,6 @@ use std::time::Duration;
 
 /// A call that has had no answer after this long is treated as a network failure.
 const TIMEOUT: Duration = Duration::from_secs(20);
-
-/// Shown when the network fails; the page offers 重试 next to it.
-pub const NETWORK_TEXT: &str = "网络不稳定，请稍后重试";
 
 /// Why a call did not return a `SessionView`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -55,72 +53,182 @@ impl Failure {
         }
     }
 
-    /// What the policyholder reads.
-    pub fn text(&self) -> String {
+    /// What the policyholder reads, in `lang`.
+    pub fn text(&self, lang: Lang) -> String {
         match self {
-            Self::Network => NETWORK_TEXT.to_string(),
-            Self::Unreadable { status } if *status >= 500 => SERVER_TEXT.to_string(),
-            Self::Unreadable { .. } => NETWORK_TEXT.to_string(),
-            Self::Refused(e) => refusal_text(e),
+            Self::Network => network_text(lang).to_string(),
+            Self::Unreadable { status } if *status >= 500 => pick(lang, SERVER_TEXT).to_string(),
+            Self::Unreadable { .. } => network_text(lang).to_string(),
+            Self::Refused(e) => refusal_text(e, lang),
         }
     }
 }
 
-const SERVER_TEXT: &str = "服务暂时不可用，请稍后重试。";
-const GENERIC_TEXT: &str = "操作未成功，请稍后重试。";
+/// Shown when the network fails; the page offers 重试 next to it.
+pub fn network_text(lang: Lang) -> &'static str {
+    pick(lang, NETWORK_TEXT)
+}
 
-/// Our Chinese text for each refusal code; unknown codes get a generic line, never the English.
-pub fn refusal_text(e: &ApiError) -> String {
-    let text = match e.code.as_str() {
-        "link_expired" => "回访链接已失效（犹豫期已结束）。保险公司将通过电话与您联系。",
-        "revisit_finished" => "本次回访已结束，无需再次操作。",
+/// A pair of texts: Simplified Chinese, English.
+type Both = (&'static str, &'static str);
+
+fn pick(lang: Lang, (zh, en): Both) -> &'static str {
+    match lang {
+        Lang::ZhCn => zh,
+        Lang::En => en,
+    }
+}
+
+const NETWORK_TEXT: Both = (
+    "网络不稳定，请稍后重试",
+    "The connection is unstable. Please try again in a moment.",
+);
+const SERVER_TEXT: Both = (
+    "服务暂时不可用，请稍后重试。",
+    "The service is unavailable for a moment. Please try again shortly.",
+);
+const GENERIC_TEXT: Both = (
+    "操作未成功，请稍后重试。",
+    "That did not work. Please try again shortly.",
+);
+
+/// Our text for each refusal code, in `lang`; unknown codes get a generic line, never the API's
+/// message (which is for developers).
+pub fn refusal_text(e: &ApiError, lang: Lang) -> String {
+    let zh = lang == Lang::ZhCn;
+    let text: Both = match e.code.as_str() {
+        "link_expired" => (
+            "回访链接已失效（犹豫期已结束）。保险公司将通过电话与您联系。",
+            "This revisit link has expired (the cooling-off period is over). Your insurer will phone you.",
+        ),
+        "revisit_finished" => (
+            "本次回访已结束，无需再次操作。",
+            "This revisit has ended. There is nothing more to do.",
+        ),
         "resend_too_soon" => {
-            return match e.retry_after_secs {
-                Some(secs) if secs > 0 => format!("获取验证码过于频繁，请 {secs} 秒后再试。"),
-                _ => "获取验证码过于频繁，请稍后再试。".to_string(),
+            return match (e.retry_after_secs, zh) {
+                (Some(secs), true) if secs > 0 => format!("获取验证码过于频繁，请 {secs} 秒后再试。"),
+                (Some(secs), false) if secs > 0 => {
+                    format!("A code was sent a moment ago. Please try again in {secs} seconds.")
+                }
+                (_, true) => "获取验证码过于频繁，请稍后再试。".to_string(),
+                (_, false) => "A code was sent a moment ago. Please try again shortly.".to_string(),
             }
         }
         "wrong_code" => {
-            return match e.tries_left {
-                Some(0) => "验证码错误次数已达上限，请点击“重新发送”获取新的验证码。".to_string(),
-                Some(n) => format!("验证码不正确，您还可以再试 {n} 次。"),
-                None => "验证码不正确，请核对后重新输入。".to_string(),
+            return match (e.tries_left, zh) {
+                (Some(0), true) => {
+                    "验证码错误次数已达上限，请点击“重新发送”获取新的验证码。".to_string()
+                }
+                (Some(0), false) => {
+                    "Too many wrong tries for this code. Please tap “Send again” for a new code."
+                        .to_string()
+                }
+                (Some(n), true) => format!("验证码不正确，您还可以再试 {n} 次。"),
+                (Some(1), false) => "The code is not right. You can try 1 more time.".to_string(),
+                (Some(n), false) => format!("The code is not right. You can try {n} more times."),
+                (None, true) => "验证码不正确，请核对后重新输入。".to_string(),
+                (None, false) => "The code is not right. Please check it and try again.".to_string(),
             }
         }
-        "code_expired" => "验证码已失效，请点击“重新发送”获取新的验证码。",
-        "no_code_sent" => "请先获取短信验证码。",
-        "invalid_code_format" => "请输入短信中的 6 位数字验证码。",
-        "not_opened" => "请重新打开短信中的回访链接。",
-        "already_verified" => "您已完成身份验证，请继续回访。",
-        "not_verified" => "请先完成短信验证码验证。",
-        "item_out_of_order" | "no_such_item" => "请按顺序逐项确认，已为您显示当前应确认的事项。",
-        "items_remaining" => "还有未确认的事项，请逐项确认后再提交。",
-        "comment_too_long" => "补充说明或原因最多 500 字，请删减后再提交。",
-        "invalid_link" | "link_missing" => "链接不完整或有误，请从短信中的链接重新打开。",
-        "signature_too_short" => "签名过短，请用手指在框内完整签写您的姓名。",
-        "signature_too_large" | "signature_out_of_pad" | "signature_bad_image" => {
-            "签名无法保存，请点击“重写”后再签一次。"
-        }
-        "signature_required" => "请先完成手写签名。",
-        "wrong_id_number" => "身份证号码与投保信息不一致，请核对后重新输入。",
-        "invalid_id_number" => "请输入 18 位身份证号码（最后一位可以是 X）。",
-        "id_number_checksum" => "身份证号码有误（校验位不符），请核对后重新输入。",
-        "wrong_step" => "请按页面提示的顺序完成身份验证。",
-        "link_in_use" => {
-            "该回访链接已在另一台设备上打开。为保护您的信息，回访只能在首次打开链接的设备上继续。如需改为电话回访，请在该设备上操作，或直接联系您的保险公司。"
-        }
-        "link_not_found" => "找不到该回访，链接可能有误或已失效。如有疑问请联系保险公司。",
-        "unauthorized" => "无法确认此链接，请从短信中的链接重新打开。",
-        "rate_limited" | "too_many_requests" => "操作过于频繁，请稍后再试。",
-        "session_locked" | "too_many_wrong_codes" => {
-            "验证码错误次数过多，今日已无法继续电子化回访。您可以改为电话回访。"
-        }
-        "sms_unavailable" => "短信暂时无法发送，请稍后重试。",
-        "sms_limit" | "sms_daily_limit" => "今日获取验证码次数已达上限。您可以改为电话回访。",
+        "code_expired" => (
+            "验证码已失效，请点击“重新发送”获取新的验证码。",
+            "This code has expired. Please tap “Send again” for a new code.",
+        ),
+        "no_code_sent" => ("请先获取短信验证码。", "Please ask for a text message code first."),
+        "invalid_code_format" => (
+            "请输入短信中的 6 位数字验证码。",
+            "Please enter the 6-digit code from the text message.",
+        ),
+        "not_opened" => (
+            "请重新打开短信中的回访链接。",
+            "Please open the revisit link in the text message again.",
+        ),
+        "already_verified" => (
+            "您已完成身份验证，请继续回访。",
+            "Your identity is already confirmed. Please continue.",
+        ),
+        "not_verified" => (
+            "请先完成短信验证码验证。",
+            "Please confirm the text message code first.",
+        ),
+        "item_out_of_order" | "no_such_item" => (
+            "请按顺序逐项确认，已为您显示当前应确认的事项。",
+            "Items are answered in order. This is the item to answer now.",
+        ),
+        "already_answered" => (
+            "该项已记录，已为您显示下一项。",
+            "That answer was already recorded. Here is the next step.",
+        ),
+        "items_remaining" => (
+            "还有未确认的事项，请逐项确认后再提交。",
+            "Some items are not answered yet. Please answer each one before you submit.",
+        ),
+        "comment_too_long" => (
+            "补充说明或原因最多 500 字，请删减后再提交。",
+            "A comment or reason can be at most 500 characters. Please shorten it.",
+        ),
+        "invalid_link" | "link_missing" => (
+            "链接不完整或有误，请从短信中的链接重新打开。",
+            "The link is incomplete or wrong. Please open it again from the text message.",
+        ),
+        "signature_too_short" => (
+            "签名过短，请用手指在框内完整签写您的姓名。",
+            "The signature is too short. Please sign your full name in the box with your finger.",
+        ),
+        "signature_too_large" | "signature_out_of_pad" | "signature_bad_image" => (
+            "签名无法保存，请点击“重写”后再签一次。",
+            "The signature could not be saved. Please tap “Clear” and sign again.",
+        ),
+        "signature_required" => ("请先完成手写签名。", "Please sign first."),
+        "wrong_id_number" => (
+            "身份证号码与投保信息不一致，请核对后重新输入。",
+            "The ID card number does not match the policy. Please check it and try again.",
+        ),
+        "invalid_id_number" => (
+            "请输入 18 位身份证号码（最后一位可以是 X）。",
+            "Please enter the 18-character ID card number (the last one may be X).",
+        ),
+        "id_number_checksum" => (
+            "身份证号码有误（校验位不符），请核对后重新输入。",
+            "The ID card number is not valid (its check digit is wrong). Please check it.",
+        ),
+        "wrong_step" => (
+            "请按页面提示的顺序完成身份验证。",
+            "Please confirm your identity in the order the page shows.",
+        ),
+        "link_in_use" => (
+            "该回访链接已在另一台设备上打开。为保护您的信息，回访只能在首次打开链接的设备上继续。如需改为电话回访，请在该设备上操作，或直接联系您的保险公司。",
+            "This revisit link was already opened on another device. To protect your information, the revisit can only continue on the device that opened it first. To switch to a phone call, use that device or contact your insurer.",
+        ),
+        "link_not_found" => (
+            "找不到该回访，链接可能有误或已失效。如有疑问请联系保险公司。",
+            "This revisit cannot be found; the link may be wrong or no longer valid. Please contact your insurer if in doubt.",
+        ),
+        "unauthorized" => (
+            "无法确认此链接，请从短信中的链接重新打开。",
+            "This link cannot be confirmed. Please open it again from the text message.",
+        ),
+        "rate_limited" | "too_many_requests" => (
+            "操作过于频繁，请稍后再试。",
+            "Too many requests. Please try again in a moment.",
+        ),
+        "session_locked" | "too_many_wrong_codes" => (
+            "验证码错误次数过多，今日已无法继续电子化回访。您可以改为电话回访。",
+            "Too many wrong codes: the online revisit cannot continue today. You can switch to a phone call.",
+        ),
+        "sms_unavailable" => (
+            "短信暂时无法发送，请稍后重试。",
+            "Text messages cannot be sent right now. Please try again shortly.",
+        ),
+        "sms_limit" | "sms_daily_limit" => (
+            "今日获取验证码次数已达上限。您可以改为电话回访。",
+            "No more codes can be sent today. You can switch to a phone call.",
+        ),
         "internal" | "misconfigured" | "unavailable" => SERVER_TEXT,
         _ => GENERIC_TEXT,
     };
-    text.to_string()
+    pick(lang, text).to_string()
 }
 
 /// Turns an HTTP answer into a view or a failure. Pure, so it is tested on the host.
@@ -199,6 +307,12 @@ impl RevisitApi {
     /// `POST /v1/session/switch`: stop the electronic revisit; the insurer phones instead (R7, R11).
     pub async fn switch_to_phone(&self, reason: Option<String>) -> Result<SessionView, Failure> {
         self.post("/switch", &SwitchToPhone { reason }).await
+    }
+
+    /// `POST /v1/session/language`: the session's language; the view comes back with the items in it.
+    pub async fn set_language(&self, lang: Lang) -> Result<SessionView, Failure> {
+        self.post("/language", &serde_json::json!({ "lang": lang.as_str() }))
+            .await
     }
 
     /// The verified client, if this view says the policyholder is verified.
@@ -290,7 +404,7 @@ mod tests {
         let with_tries = |n: Option<u8>| {
             let mut e = ApiError::new("wrong_code", "the code is wrong");
             e.tries_left = n;
-            Failure::Refused(e).text()
+            Failure::Refused(e).text(Lang::ZhCn)
         };
         assert_eq!(with_tries(Some(3)), "验证码不正确，您还可以再试 3 次。");
         assert!(with_tries(Some(0)).contains("重新发送"));
@@ -301,13 +415,18 @@ mod tests {
     fn resend_too_soon_uses_the_wait() {
         let mut e = ApiError::new("resend_too_soon", "wait");
         e.retry_after_secs = Some(42);
-        assert!(Failure::Refused(e.clone()).text().contains("42 秒"));
+        assert!(Failure::Refused(e.clone())
+            .text(Lang::ZhCn)
+            .contains("42 秒"));
+        assert!(Failure::Refused(e.clone())
+            .text(Lang::En)
+            .contains("42 seconds"));
         e.retry_after_secs = None;
-        assert!(!Failure::Refused(e).text().contains("秒后"));
+        assert!(!Failure::Refused(e).text(Lang::ZhCn).contains("秒后"));
     }
 
     #[test]
-    fn every_listed_code_has_its_own_chinese_text() {
+    fn every_listed_code_has_its_own_text_in_each_language() {
         let codes = [
             "link_expired",
             "revisit_finished",
@@ -323,25 +442,28 @@ mod tests {
             "unauthorized",
             "comment_too_long",
         ];
-        let generic = refused("something_new", "x").text();
-        let mut seen = std::collections::HashSet::new();
-        for code in codes {
-            let text = refused(code, "English for developers").text();
-            assert_ne!(text, generic, "{code}");
-            assert!(!text.contains("English"), "{code}");
-            assert!(seen.insert(text), "{code} shares its text");
+        for lang in Lang::ALL {
+            let generic = refused("something_new", "x").text(lang);
+            let mut seen = std::collections::HashSet::new();
+            for code in codes {
+                let text = refused(code, "for developers").text(lang);
+                assert_ne!(text, generic, "{code}");
+                assert!(!text.contains("developers"), "{code}");
+                assert!(seen.insert(text), "{code} shares its text");
+            }
         }
     }
 
     #[test]
     fn network_and_server_failures_are_transient_and_refusals_are_not() {
-        assert_eq!(Failure::Network.text(), NETWORK_TEXT);
+        assert_eq!(Failure::Network.text(Lang::ZhCn), "网络不稳定，请稍后重试");
+        assert_eq!(Failure::Network.text(Lang::En), network_text(Lang::En));
         assert!(Failure::Network.is_transient());
         assert!(Failure::Unreadable { status: 502 }.is_transient());
         // A wifi login page answering instead of the API.
         let portal = Failure::Unreadable { status: 200 };
         assert!(portal.is_transient());
-        assert_eq!(portal.text(), NETWORK_TEXT);
+        assert_eq!(portal.text(Lang::ZhCn), network_text(Lang::ZhCn));
         assert!(!refused("wrong_code", "").is_transient());
         assert!(!refused("link_not_found", "").is_transient());
         assert!(refused("sms_unavailable", "").is_transient());
@@ -363,12 +485,13 @@ mod tests {
             interpret(200, "{}").unwrap_err(),
             Failure::Unreadable { status: 200 }
         );
-        let view = r#"{"stage":"opened","policy_masked":"P2***0001","holder_masked":"张*",
+        let view = r#"{"stage":"opened","lang":"en","policy_masked":"P2***0001","holder_masked":"张*",
             "phone_masked":"138****5678","product":"鑫享人生","expires_at":"2027-01-15T15:59:59.000Z",
             "resend_after_secs":0,"item_count":7,"items":[]}"#;
         let v = interpret(200, view).unwrap();
         assert_eq!(v.stage, Stage::Opened);
         assert_eq!(v.item_count, 7);
+        assert_eq!(v.lang, Lang::En);
     }
 
     #[test]

@@ -1,14 +1,16 @@
-//! How values from the API are written for the policyholder: dates in Beijing time, item text in
-//! paragraphs, progress and countdown wording. Plain functions, tested on the host.
+//! How values from the API are written for the policyholder: dates in Beijing time, counts and
+//! countdowns. Plain functions, tested on the host.
 
+use crate::i18n::Lang;
 use huifang_core::session::AnswerKind;
 use huifang_core::wire::ItemView;
 use huifang_core::Timestamp;
 
 const BEIJING_OFFSET_MS: u64 = 8 * 60 * 60 * 1_000;
 
-/// `2027-01-15T15:59:59.000Z` → `2027年1月15日 23:59` in Beijing time; `None` if it is not a date.
-pub fn beijing_date_time(rfc3339: &str) -> Option<String> {
+/// `2027-01-15T15:59:59.000Z` → `2027年1月15日 23:59` (`15 Jan 2027, 23:59`) in Beijing time;
+/// `None` if it is not a date.
+pub fn beijing_date_time(rfc3339: &str, lang: Lang) -> Option<String> {
     let utc = Timestamp::parse_rfc3339(rfc3339).ok()?;
     // China has no daylight saving: shift by eight hours and read the fields of the UTC form.
     let local = utc.plus_millis(BEIJING_OFFSET_MS).to_rfc3339();
@@ -17,30 +19,16 @@ pub fn beijing_date_time(rfc3339: &str) -> Option<String> {
     let month: u8 = field(5..7)?.parse().ok()?;
     let day: u8 = field(8..10)?.parse().ok()?;
     let (hour, minute) = (field(11..13)?, field(14..16)?);
-    Some(format!("{year}年{month}月{day}日 {hour}:{minute}"))
-}
-
-/// An item's body as paragraphs: one per line, blank lines dropped. Shown as text, never as HTML.
-pub fn paragraphs(body: &str) -> Vec<String> {
-    body.lines()
-        .map(str::trim)
-        .filter(|line| !line.is_empty())
-        .map(str::to_string)
-        .collect()
-}
-
-/// `第 2 / 7 项` for the item at index 1 of 7.
-pub fn progress_text(index: usize, count: usize) -> String {
-    format!("第 {} / {} 项", index + 1, count)
-}
-
-/// The mark next to an answered item on the review and done pages.
-pub fn answer_mark(answer: Option<AnswerKind>) -> &'static str {
-    match answer {
-        Some(AnswerKind::Yes) => "已确认",
-        Some(AnswerKind::No) => "有疑问",
-        None => "未确认",
-    }
+    Some(match lang {
+        Lang::ZhCn => format!("{year}年{month}月{day}日 {hour}:{minute}"),
+        Lang::En => {
+            const MONTHS: [&str; 12] = [
+                "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+            ];
+            let name = MONTHS.get(usize::from(month).checked_sub(1)?)?;
+            format!("{day} {name} {year}, {hour}:{minute}")
+        }
+    })
 }
 
 /// How many items were answered "no": each is a problem case the insurer follows up (R12).
@@ -80,31 +68,19 @@ mod tests {
     #[test]
     fn dates_are_shown_in_beijing_time() {
         assert_eq!(
-            beijing_date_time("2027-01-15T15:59:59.000Z").as_deref(),
+            beijing_date_time("2027-01-15T15:59:59.000Z", Lang::ZhCn).as_deref(),
             Some("2027年1月15日 23:59")
+        );
+        assert_eq!(
+            beijing_date_time("2027-01-15T15:59:59.000Z", Lang::En).as_deref(),
+            Some("15 Jan 2027, 23:59")
         );
         // Crossing midnight and a year end.
         assert_eq!(
-            beijing_date_time("2026-12-31T16:30:00Z").as_deref(),
+            beijing_date_time("2026-12-31T16:30:00Z", Lang::ZhCn).as_deref(),
             Some("2027年1月1日 00:30")
         );
-        assert_eq!(beijing_date_time("next week"), None);
-    }
-
-    #[test]
-    fn bodies_split_into_paragraphs_on_newlines() {
-        let body = "第一段。\n\n  第二段。\r\n第三段 <b>不是标签</b>\n";
-        assert_eq!(
-            paragraphs(body),
-            vec!["第一段。", "第二段。", "第三段 <b>不是标签</b>"]
-        );
-        assert!(paragraphs("\n \n").is_empty());
-    }
-
-    #[test]
-    fn progress_counts_from_one() {
-        assert_eq!(progress_text(1, 7), "第 2 / 7 项");
-        assert_eq!(progress_text(0, 3), "第 1 / 3 项");
+        assert_eq!(beijing_date_time("next week", Lang::En), None);
     }
 
     #[test]
@@ -125,13 +101,16 @@ mod tests {
     }
 
     #[test]
-    fn answers_are_marked_and_doubts_counted() {
+    fn doubts_are_counted() {
         let item = |answer| ItemView {
             index: 0,
             id: "i".into(),
             title: "t".into(),
-            body: "b".into(),
+            body: vec!["b".into()],
+            min_read_secs: 1,
             answer,
+            comment: None,
+            problem_on_no: true,
         };
         let items = [
             item(Some(AnswerKind::Yes)),
@@ -139,7 +118,5 @@ mod tests {
             item(Some(AnswerKind::No)),
         ];
         assert_eq!(doubts(&items), 2);
-        assert_eq!(answer_mark(Some(AnswerKind::Yes)), "已确认");
-        assert_eq!(answer_mark(Some(AnswerKind::No)), "有疑问");
     }
 }

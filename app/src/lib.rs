@@ -1,22 +1,26 @@
 //! The policyholder's revisit pages (Leptos, client-side rendered): [`App`] loads the session named by
-//! the link `/r/<token>` and shows the page for its stage. Text is Simplified Chinese.
+//! the link `/r/<token>` and shows the page for its stage, in Simplified Chinese or English.
 
 pub mod api;
 pub mod components;
 pub mod display;
+pub mod i18n;
 pub mod pages;
+pub mod prefs;
 pub mod session;
 
 use components::header::RevisitHeader;
 use huifang_core::script::IdentityStep;
 use huifang_core::session::Stage;
 use huifang_core::wire::SessionView;
+use i18n::Lang;
 use leptos::prelude::*;
 use pages::{
     code::CodePage, done::DonePage, error::FailedPage, error::FinishedPage, expired::ExpiredPage,
     id_number::IdNumberPage, item::ItemPage, landing::LandingPage, loading::LoadingPage,
     review::ReviewPage, signature::SignaturePage, switched::SwitchedPage,
 };
+use prefs::Prefs;
 use session::{Halt, LiveSession};
 
 /// Which page is on screen.
@@ -84,12 +88,16 @@ pub fn page_for(view: Option<&SessionView>, halt: Option<&Halt>) -> Page {
     }
 }
 
-/// The whole app: a header with the switch to phone, and the page for the current stage.
+/// The whole app: a header with the display choices and the switch to phone, and the page for the
+/// current stage, in the session's language.
 #[component]
 pub fn App() -> impl IntoView {
     let path = window().location().pathname().unwrap_or_default();
-    let session = LiveSession::start(&path);
+    let session = LiveSession::start(&path, prefs::browser_lang());
+    let prefs = Prefs::load();
     provide_context(session);
+    provide_context(prefs);
+    prefs::reflect_on_document(session.lang.into(), prefs.large.into());
     let page = Memo::new(move |_| {
         session.view.with(|view| {
             session
@@ -107,34 +115,40 @@ pub fn App() -> impl IntoView {
     });
     view! {
         <RevisitHeader page/>
-        <main id="main">{move || render(page.get(), session)}</main>
+        // A new language builds the page again: every string, and the item's text from the edge.
+        <main id="main">{move || render(page.get(), session.lang.get(), session)}</main>
     }
 }
 
-fn render(page: Page, session: LiveSession) -> AnyView {
+fn render(page: Page, lang: Lang, session: LiveSession) -> AnyView {
     match page {
-        Page::Loading => view! { <LoadingPage/> }.into_any(),
-        Page::Landing => view! { <LandingPage/> }.into_any(),
-        Page::Code => view! { <CodePage/> }.into_any(),
-        Page::IdNumber => view! { <IdNumberPage/> }.into_any(),
-        Page::Signature => view! { <SignaturePage/> }.into_any(),
+        Page::Loading => view! { <LoadingPage lang/> }.into_any(),
+        Page::Landing => view! { <LandingPage lang/> }.into_any(),
+        Page::Code => view! { <CodePage lang/> }.into_any(),
+        Page::IdNumber => view! { <IdNumberPage lang/> }.into_any(),
+        Page::Signature => view! { <SignaturePage lang/> }.into_any(),
         Page::Item(index) => {
-            let (item, count) = session.view.with_untracked(|v| {
+            let (item, count, answered) = session.view.with_untracked(|v| {
                 let v = v.as_ref();
                 let item = v.and_then(|v| v.items.get(index).cloned());
-                (item, v.map_or(0, |v| v.item_count))
+                let answered = v.map(|v| v.items[..index.min(v.items.len())].to_vec());
+                (
+                    item,
+                    v.map_or(0, |v| v.item_count),
+                    answered.unwrap_or_default(),
+                )
             });
             match item {
-                Some(item) => view! { <ItemPage item count/> }.into_any(),
-                None => view! { <LoadingPage/> }.into_any(),
+                Some(item) => view! { <ItemPage item count answered lang/> }.into_any(),
+                None => view! { <LoadingPage lang/> }.into_any(),
             }
         }
-        Page::Review => view! { <ReviewPage/> }.into_any(),
-        Page::Done => view! { <DonePage/> }.into_any(),
-        Page::Switched => view! { <SwitchedPage/> }.into_any(),
-        Page::Expired => view! { <ExpiredPage/> }.into_any(),
-        Page::Finished => view! { <FinishedPage/> }.into_any(),
-        Page::Failed => view! { <FailedPage/> }.into_any(),
+        Page::Review => view! { <ReviewPage lang/> }.into_any(),
+        Page::Done => view! { <DonePage lang/> }.into_any(),
+        Page::Switched => view! { <SwitchedPage lang/> }.into_any(),
+        Page::Expired => view! { <ExpiredPage lang/> }.into_any(),
+        Page::Finished => view! { <FinishedPage lang/> }.into_any(),
+        Page::Failed => view! { <FailedPage lang/> }.into_any(),
     }
 }
 
@@ -165,12 +179,16 @@ mod tests {
                 index,
                 id: format!("i{index}"),
                 title: "t".into(),
-                body: "b".into(),
+                body: vec!["b".into()],
+                min_read_secs: 1,
                 answer: (index < answered).then_some(AnswerKind::Yes),
+                comment: None,
+                problem_on_no: true,
             })
             .collect();
         SessionView {
             stage,
+            lang: Lang::ZhCn,
             policy_masked: "P2***0001".into(),
             holder_masked: "张*".into(),
             phone_masked: "138****5678".into(),
@@ -213,7 +231,7 @@ mod tests {
         let v = view(Stage::Verified, 1, 3);
         assert_eq!(page_for(Some(&v), Some(&Halt::Expired)), Page::Expired);
         let failed = Halt::Failed {
-            text: "x".into(),
+            failure: api::Failure::Network,
             retry: None,
         };
         assert_eq!(page_for(None, Some(&failed)), Page::Failed);

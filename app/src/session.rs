@@ -5,7 +5,8 @@
 //! [`LiveSession`] only carries it out on signals.
 
 use crate::api::{Failure, RevisitApi};
-use huifang_core::session::AnswerKind;
+use crate::i18n::Lang;
+use huifang_core::session::{AnswerKind, Stage};
 use huifang_core::signature::SignatureSubmission;
 use huifang_core::wire::SessionView;
 use huifang_core::{IdNumber, OtpCode};
@@ -34,6 +35,10 @@ pub enum Request {
     SwitchToPhone {
         reason: Option<String>,
     },
+    /// The language of the pages and of the items (traced by the edge).
+    SetLanguage {
+        lang: Lang,
+    },
 }
 
 impl Request {
@@ -53,10 +58,11 @@ pub enum Place {
     SwitchPanel,
 }
 
-/// A message shown on the current page, which stays.
+/// A message shown on the current page, which stays. It holds the failure, not its text, so that it
+/// reads in whichever language the page is in when it is shown.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Notice {
-    pub text: String,
+    pub failure: Failure,
     /// Sending this again may succeed: the notice offers 重试.
     pub retry: Option<Request>,
     pub place: Place,
@@ -71,7 +77,7 @@ pub enum Halt {
     Finished,
     /// Nothing to show: the page could not load, or the link is not valid.
     Failed {
-        text: String,
+        failure: Failure,
         retry: Option<Request>,
     },
 }
@@ -85,8 +91,9 @@ pub enum Outcome {
     Halt(Halt),
     /// Keep the page and tell the policyholder.
     Notice(Notice),
-    /// The page was out of date: tell the policyholder and fetch the session again.
-    Resync(Notice),
+    /// The page was out of date: tell the policyholder (unless there is nothing to say) and fetch
+    /// the session again.
+    Resync(Option<Notice>),
 }
 
 /// Codes that mean "the page shows an older state than the server's".
@@ -126,21 +133,32 @@ pub fn react(request: &Request, result: Result<SessionView, Failure>) -> Outcome
     }
     let in_panel = request.place() == Place::SwitchPanel;
     if *request == Request::Load || (DEAD_LINK.contains(&code) && !in_panel) {
-        return Outcome::Halt(Halt::Failed {
-            text: failure.text(),
-            retry,
-        });
+        return Outcome::Halt(Halt::Failed { failure, retry });
     }
+    // The answer was recorded but its response was lost (a retry after a dropped connection): the
+    // edge counted it once; the page only needs the current view.
+    if code == "already_answered" {
+        return Outcome::Resync(None);
+    }
+    let stale = STALE.contains(&code);
     let notice = Notice {
-        text: failure.text(),
+        failure,
         retry,
         place: request.place(),
     };
-    if STALE.contains(&code) {
-        Outcome::Resync(notice)
+    if stale {
+        Outcome::Resync(Some(notice))
     } else {
         Outcome::Notice(notice)
     }
+}
+
+/// Stages in which the edge still takes requests for this revisit.
+fn is_live(stage: Stage) -> bool {
+    matches!(
+        stage,
+        Stage::Issued | Stage::Opened | Stage::CodeSent | Stage::Verified
+    )
 }
 
 /// A comment as the API wants it: trimmed, and absent when empty.
@@ -157,19 +175,21 @@ pub struct LiveSession {
     pub view: RwSignal<Option<SessionView>>,
     pub halt: RwSignal<Option<Halt>>,
     pub notice: RwSignal<Option<Notice>>,
+    /// The language of the pages: the session's once a view has said it, the browser's before.
+    pub lang: RwSignal<Lang>,
     /// A call is in flight: action buttons are disabled so nothing is sent twice.
     pub busy: RwSignal<bool>,
 }
 
 impl LiveSession {
     /// Starts the session for the link at `path` and loads it; a path without a valid token fails at once.
-    pub fn start(path: &str) -> Self {
+    pub fn start(path: &str, lang: Lang) -> Self {
         let (api, halt) = match RevisitApi::for_path(path) {
             Ok(api) => (Some(api), None),
-            Err(f) => (
+            Err(failure) => (
                 None,
                 Some(Halt::Failed {
-                    text: f.text(),
+                    failure,
                     retry: None,
                 }),
             ),
@@ -179,6 +199,7 @@ impl LiveSession {
             view: RwSignal::new(None),
             halt: RwSignal::new(halt),
             notice: RwSignal::new(None),
+            lang: RwSignal::new(lang),
             busy: RwSignal::new(false),
         };
         session.run(Request::Load);
@@ -190,13 +211,29 @@ impl LiveSession {
         self.view.with(|v| v.as_ref().map(f).unwrap_or_default())
     }
 
-    /// Shows a notice on the page without calling the API (e.g. a malformed code).
-    pub fn say(self, text: &str) {
+    /// Shows a notice on the page without calling the API (e.g. a malformed code), by the code the
+    /// API would have refused it with.
+    pub fn say(self, code: &str) {
         self.notice.set(Some(Notice {
-            text: text.to_string(),
+            failure: Failure::local(code),
             retry: None,
             place: Place::Page,
         }));
+    }
+
+    /// The policyholder picked a language. A live session is told, so that the items come in it
+    /// and the record says which text was shown; on an ended or failed page it only changes here.
+    pub fn choose_language(self, lang: Lang) {
+        let live = self.halt.with_untracked(Option::is_none)
+            && self.api.with_value(Option::is_some)
+            && self
+                .view
+                .with_untracked(|v| v.as_ref().is_some_and(|v| is_live(v.stage)));
+        if live {
+            self.run(Request::SetLanguage { lang });
+        } else {
+            self.lang.set(lang);
+        }
     }
 
     /// Sends a request on the policyholder's behalf, unless one is already in flight.
@@ -238,6 +275,7 @@ impl LiveSession {
                     None => Err(Failure::local("not_verified")),
                 },
                 Request::SwitchToPhone { reason } => api.switch_to_phone(reason.clone()).await,
+                Request::SetLanguage { lang } => api.set_language(*lang).await,
             };
             self.busy.set(false);
             self.apply(react(&request, result));
@@ -247,13 +285,14 @@ impl LiveSession {
     fn apply(self, outcome: Outcome) {
         match outcome {
             Outcome::Show(view) => {
+                self.lang.set(view.lang);
                 self.halt.set(None);
                 self.view.set(Some(view));
             }
             Outcome::Halt(halt) => self.halt.set(Some(halt)),
             Outcome::Notice(notice) => self.notice.set(Some(notice)),
             Outcome::Resync(notice) => {
-                self.notice.set(Some(notice));
+                self.notice.set(notice);
                 // Not `run`: that would clear the notice we just set.
                 self.send(Request::Load);
             }
@@ -264,7 +303,6 @@ impl LiveSession {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use huifang_core::session::Stage;
     use huifang_core::wire::ApiError;
 
     fn refused(code: &str) -> Result<SessionView, Failure> {
@@ -285,7 +323,7 @@ mod tests {
         assert_eq!(
             outcome,
             Outcome::Halt(Halt::Failed {
-                text: "网络不稳定，请稍后重试".into(),
+                failure: Failure::Network,
                 retry: Some(Request::Load)
             })
         );
@@ -337,7 +375,7 @@ mod tests {
         ));
         assert!(matches!(
             react(&Request::Complete, refused("items_remaining")),
-            Outcome::Resync(_)
+            Outcome::Resync(Some(_))
         ));
         let code = OtpCode::parse("123456").unwrap();
         match react(&Request::Verify { code }, refused("wrong_code")) {
@@ -347,9 +385,29 @@ mod tests {
     }
 
     #[test]
+    fn an_answer_already_recorded_only_reloads_the_view() {
+        // The first try landed and its response was lost; the retry must not count it again, and
+        // there is nothing to apologise for.
+        assert_eq!(
+            react(&answer(), refused("already_answered")),
+            Outcome::Resync(None)
+        );
+    }
+
+    #[test]
+    fn a_language_that_cannot_be_set_keeps_the_page_with_retry() {
+        let request = Request::SetLanguage { lang: Lang::En };
+        match react(&request, Err(Failure::Network)) {
+            Outcome::Notice(n) => assert_eq!(n.retry, Some(request)),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
     fn a_view_is_shown() {
         let view = SessionView {
             stage: Stage::SwitchedToPhone,
+            lang: Lang::En,
             policy_masked: String::new(),
             holder_masked: String::new(),
             phone_masked: String::new(),

@@ -1,12 +1,14 @@
-//! The header on every page: what this is, the product once known, and the switch to a phone
-//! revisit wherever the electronic one can still be stopped (R7).
+//! The header on every page: what this is, the product once known, the language and text-size
+//! choices, and the switch to a phone revisit wherever the electronic one can still be stopped (R7).
 
 use crate::components::switch_to_phone::SwitchToPhonePanel;
+use crate::components::view_options::ViewOptions;
+use crate::i18n;
 use crate::session::LiveSession;
 use crate::Page;
 use leptos::prelude::*;
 
-/// The header: product name once known, and 改为电话回访 where `page` still offers it.
+/// The header: product name once known, display choices, and 改为电话回访 where `page` offers it.
 #[component]
 pub fn RevisitHeader(page: Memo<Page>) -> impl IntoView {
     let session = expect_context::<LiveSession>();
@@ -14,11 +16,12 @@ pub fn RevisitHeader(page: Memo<Page>) -> impl IntoView {
     view! {
         <header class="masthead">
             <p class="brand">
-                <span class="brand-name">"保单电子化回访"</span>
+                <span class="brand-name">{move || i18n::text(session.lang.get()).brand}</span>
                 <Show when=move || !product().is_empty()>
                     <span class="product">{product}</span>
                 </Show>
             </p>
+            <ViewOptions/>
             <Show when=move || page.get().offers_switch()>
                 <SwitchToPhonePanel/>
             </Show>

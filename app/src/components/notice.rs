@@ -1,14 +1,16 @@
 //! A message about the last action (a wrong code, a lost connection), shown next to the button that
 //! caused it, with 重试 when sending the same thing again may work. Never a blank page.
 
+use crate::i18n;
 use crate::session::{LiveSession, Place};
 use leptos::prelude::*;
 
-/// The current notice, if it belongs at `place`.
+/// The current notice, if it belongs at `place`, in the page's language.
 #[component]
 pub fn NoticeBar(#[prop(optional)] place: Place) -> impl IntoView {
     let session = expect_context::<LiveSession>();
     move || {
+        let lang = session.lang.get();
         session
             .notice
             .get()
@@ -22,13 +24,13 @@ pub fn NoticeBar(#[prop(optional)] place: Place) -> impl IntoView {
                             disabled=move || session.busy.get()
                             on:click=move |_| session.run(request.clone())
                         >
-                            "重试"
+                            {i18n::text(lang).retry}
                         </button>
                     }
                 });
                 view! {
-                    <div class="notice" role="alert">
-                        <p>{notice.text}</p>
+                    <div class="notice" role="alert" data-testid="notice">
+                        <p>{notice.failure.text(lang)}</p>
                         {retry}
                     </div>
                 }

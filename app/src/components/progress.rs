@@ -1,15 +1,15 @@
-//! Where the policyholder is among the items: `第 2 / 7 项` and a bar.
+//! Where the policyholder is among the items: `第 2 / 7 项` (`Item 2 of 7`) and a bar.
 
-use crate::display::progress_text;
+use crate::i18n::{self, Lang};
 use leptos::prelude::*;
 
 /// `第 n / count 项` (data-testid="progress") for the item at `index`.
 #[component]
-pub fn Progress(index: usize, count: usize) -> impl IntoView {
+pub fn Progress(index: usize, count: usize, lang: Lang) -> impl IntoView {
     let percent = ((index + 1) * 100).checked_div(count).unwrap_or(0);
     view! {
         <div class="progress">
-            <p data-testid="progress" class="progress-text">{progress_text(index, count)}</p>
+            <p data-testid="progress" class="progress-text">{i18n::progress(lang, index, count)}</p>
             <div class="progress-bar" aria-hidden="true">
                 <div class="progress-fill" style=format!("width: {percent}%")></div>
             </div>

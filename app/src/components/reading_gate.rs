@@ -1,7 +1,8 @@
-//! The item's text in a box of its own, and the rule that it must be read to its end before it can be
-//! answered (R9): scrolled to the bottom, or short enough to need no scrolling.
+//! The item's text in a box of its own, and the rule that it must be read before it can be answered
+//! (R9): scrolled to its end (or short enough to need no scrolling) and on screen for the item's
+//! minimum reading time. [`Reading`] is the rule; [`ReadingGate`] only measures the box.
 
-use crate::display::paragraphs;
+use crate::i18n::{self, Lang};
 use leptos::ev;
 use leptos::html::Div;
 use leptos::prelude::*;
@@ -15,10 +16,38 @@ pub fn reached_end(scroll_top: f64, client_height: f64, scroll_height: f64) -> b
     scroll_top + client_height >= scroll_height - SLACK_PX
 }
 
-/// Shows `body` as paragraphs of text in a scrollable box and sets `read` once its end has been seen.
-/// `read` never goes back to false: scrolling up again to re-read is fine.
+/// How far the reading of one item has got.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Reading {
+    /// The end of the text has been in view.
+    pub at_end: bool,
+    /// Whole seconds of the minimum reading time still to go.
+    pub secs_left: u64,
+}
+
+impl Reading {
+    /// The answer buttons may be used.
+    pub fn ready(self) -> bool {
+        self.at_end && self.secs_left == 0
+    }
+
+    /// The quiet reminder under the text while the buttons are locked; `None` once they are not.
+    /// The end of the text comes first: a countdown is only shown once nothing is left to scroll.
+    pub fn hint(self, lang: Lang) -> Option<String> {
+        if !self.at_end {
+            Some(i18n::text(lang).read_to_end.to_string())
+        } else if self.secs_left > 0 {
+            Some(i18n::keep_reading(lang, self.secs_left))
+        } else {
+            None
+        }
+    }
+}
+
+/// Shows `body` as paragraphs of text in a scrollable box and sets `at_end` once its end has been
+/// seen. `at_end` never goes back to false: scrolling up again to re-read is fine.
 #[component]
-pub fn ReadingGate(body: String, read: RwSignal<bool>, label: String) -> impl IntoView {
+pub fn ReadingGate(body: Vec<String>, at_end: RwSignal<bool>, label: String) -> impl IntoView {
     let node = NodeRef::<Div>::new();
     let check = move || {
         let Some(el) = node.try_get_untracked().flatten() else {
@@ -30,7 +59,7 @@ pub fn ReadingGate(body: String, read: RwSignal<bool>, label: String) -> impl In
             f64::from(el.scroll_height()),
         );
         if reached_end(top, height, full) {
-            let _ = read.try_set(true);
+            let _ = at_end.try_set(true);
         }
     };
     // A body that fits needs no scrolling: check once it is laid out, and again a little later in
@@ -41,11 +70,12 @@ pub fn ReadingGate(body: String, read: RwSignal<bool>, label: String) -> impl In
             set_timeout(check, Duration::from_millis(400));
         }
     });
-    // Turning the phone or zooming can bring the end into view without a scroll event.
+    // Turning the phone, zooming or large text can bring the end into view without a scroll event.
     let resize = window_event_listener(ev::resize, move |_| check());
     on_cleanup(move || resize.remove());
-    let paragraphs = paragraphs(&body)
+    let paragraphs = body
         .into_iter()
+        .filter(|p| !p.trim().is_empty())
         .map(|p| view! { <p>{p}</p> })
         .collect_view();
     view! {
@@ -81,5 +111,26 @@ mod tests {
     fn a_body_that_fits_is_read_at_once() {
         assert!(reached_end(0.0, 400.0, 400.0));
         assert!(reached_end(0.0, 400.0, 120.0));
+    }
+
+    #[test]
+    fn both_the_end_and_the_time_are_needed() {
+        let r = |at_end, secs_left| Reading { at_end, secs_left };
+        assert!(!r(false, 0).ready());
+        assert!(!r(true, 3).ready());
+        assert!(r(true, 0).ready());
+        assert_eq!(
+            r(false, 3).hint(Lang::ZhCn).as_deref(),
+            Some("请阅读至本项末尾后再确认")
+        );
+        assert_eq!(
+            r(true, 3).hint(Lang::ZhCn).as_deref(),
+            Some("请继续阅读（还需 3 秒）")
+        );
+        assert_eq!(
+            r(true, 1).hint(Lang::En).as_deref(),
+            Some("Please keep reading (1 s)")
+        );
+        assert_eq!(r(true, 0).hint(Lang::En), None);
     }
 }

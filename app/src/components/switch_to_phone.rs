@@ -2,6 +2,7 @@
 //! step asks for confirmation and an optional reason, so a stray tap does not end the revisit.
 
 use crate::components::notice::NoticeBar;
+use crate::i18n;
 use crate::session::{optional_text, LiveSession, Place, Request};
 use huifang_core::session::MAX_COMMENT_CHARS;
 use leptos::html::H2;
@@ -11,6 +12,7 @@ use leptos::prelude::*;
 #[component]
 pub fn SwitchToPhonePanel() -> impl IntoView {
     let session = expect_context::<LiveSession>();
+    let t = move || i18n::text(session.lang.get());
     let open = RwSignal::new(false);
     let reason = RwSignal::new(String::new());
     let confirm = move |_| {
@@ -37,12 +39,10 @@ pub fn SwitchToPhonePanel() -> impl IntoView {
         view! {
             <section class="switch-panel" aria-labelledby="switch-title">
                 <h2 id="switch-title" tabindex="-1" node_ref=heading>
-                    "改为电话回访？"
+                    {move || t().switch_title}
                 </h2>
-                <p>
-                    "确认后，本次线上回访将停止，保险公司将在犹豫期内通过电话与您联系完成回访，请留意来电。"
-                </p>
-                <label for="switch-reason">"原因（可选）"</label>
+                <p>{move || t().switch_text}</p>
+                <label for="switch-reason">{move || t().switch_reason}</label>
                 <textarea
                     id="switch-reason"
                     rows="3"
@@ -57,10 +57,10 @@ pub fn SwitchToPhonePanel() -> impl IntoView {
                         disabled=move || session.busy.get()
                         on:click=confirm
                     >
-                        "确认改为电话回访"
+                        {move || t().switch_confirm}
                     </button>
                     <button type="button" class="secondary" on:click=cancel>
-                        "取消"
+                        {move || t().cancel}
                     </button>
                 </div>
             </section>
@@ -69,7 +69,7 @@ pub fn SwitchToPhonePanel() -> impl IntoView {
     view! {
         <Show when=move || open.get() fallback=move || view! {
             <button type="button" class="switch" on:click=move |_| open.set(true)>
-                "改为电话回访"
+                {move || t().switch}
             </button>
         }>
             {panel}

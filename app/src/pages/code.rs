@@ -3,6 +3,7 @@
 
 use crate::components::notice::NoticeBar;
 use crate::display::{normalize_code, seconds_left};
+use crate::i18n::{self, Lang};
 use crate::session::{LiveSession, Request};
 use huifang_core::OtpCode;
 use leptos::prelude::*;
@@ -11,8 +12,9 @@ use web_sys::js_sys::Date;
 
 /// Stage code_sent.
 #[component]
-pub fn CodePage() -> impl IntoView {
+pub fn CodePage(lang: Lang) -> impl IntoView {
     let session = expect_context::<LiveSession>();
+    let t = i18n::text(lang);
     let code = RwSignal::new(String::new());
     let now = RwSignal::new(Date::now());
     let deadline = RwSignal::new(Date::now());
@@ -38,15 +40,17 @@ pub fn CodePage() -> impl IntoView {
         ev.prevent_default();
         match OtpCode::parse(&normalize_code(&code.get_untracked())) {
             Ok(code) => session.run(Request::Verify { code }),
-            Err(_) => session.say("请输入短信中的 6 位数字验证码。"),
+            Err(_) => session.say("invalid_code_format"),
         }
     };
     view! {
         <section class="page code">
-            <h1>"身份验证"</h1>
-            <p class="lead">"验证码已发送至 " <strong class="nowrap">{phone}</strong> "，5 分钟内有效。"</p>
+            <h1>{t.identity_title}</h1>
+            <p class="lead">
+                {t.code_sent_before} <strong class="nowrap">{phone}</strong> {t.code_sent_after}
+            </p>
             <form on:submit=submit novalidate>
-                <label for="otp">"短信验证码"</label>
+                <label for="otp">{t.code_label}</label>
                 <input
                     id="otp"
                     name="otp"
@@ -61,7 +65,7 @@ pub fn CodePage() -> impl IntoView {
                 <NoticeBar/>
                 <div class="actions">
                     <button type="submit" class="primary" disabled=move || session.busy.get()>
-                        "验证"
+                        {t.verify}
                     </button>
                 </div>
             </form>
@@ -73,12 +77,12 @@ pub fn CodePage() -> impl IntoView {
                     aria-describedby="resend-wait"
                     on:click=move |_| session.run(Request::SendCode)
                 >
-                    "重新发送"
+                    {t.resend}
                 </button>
                 <p id="resend-wait" class="hint">
                     {move || match left() {
-                        0 => "没有收到短信？可以重新发送。".to_string(),
-                        n => format!("{n} 秒后可重新发送"),
+                        0 => t.resend_ready.to_string(),
+                        n => i18n::resend_in(lang, n),
                     }}
                 </p>
             </div>

@@ -2,29 +2,24 @@
 //! up (R12), and the page says so.
 
 use crate::display::doubts;
+use crate::i18n::{self, Lang};
 use crate::session::LiveSession;
 use leptos::prelude::*;
 
 /// Stage completed.
 #[component]
-pub fn DonePage() -> impl IntoView {
+pub fn DonePage(lang: Lang) -> impl IntoView {
     let session = expect_context::<LiveSession>();
+    let t = i18n::text(lang);
     let doubted = move || session.field(|v| doubts(&v.items));
     view! {
         <section class="page done">
-            <h1>"回访已完成"</h1>
-            <p class="lead">"感谢您完成本次回访！您的确认已记录。"</p>
+            <h1>{t.done_title}</h1>
+            <p class="lead">{t.done_lead}</p>
             <Show when=move || { doubted() > 0 }>
-                <p class="note">
-                    {move || {
-                        format!(
-                            "您对 {} 项内容表示有疑问，保险公司将尽快与您联系跟进处理。",
-                            doubted(),
-                        )
-                    }}
-                </p>
+                <p class="note">{move || i18n::doubts_followed_up(lang, doubted())}</p>
             </Show>
-            <p>"您现在可以关闭此页面。"</p>
+            <p>{t.close_page}</p>
         </section>
     }
 }

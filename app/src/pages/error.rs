@@ -1,21 +1,25 @@
 //! When there is nothing else to show: the page could not load, the link is not valid, or the
 //! revisit already ended elsewhere. Always a plain message, and 重试 where retrying can help.
 
+use crate::i18n::{self, Lang};
 use crate::session::{Halt, LiveSession};
 use leptos::prelude::*;
 
 /// Nothing could be loaded, or the link is not valid; 重试 when it may help.
 #[component]
-pub fn FailedPage() -> impl IntoView {
+pub fn FailedPage(lang: Lang) -> impl IntoView {
     let session = expect_context::<LiveSession>();
+    let t = i18n::text(lang);
     let failure = move || match session.halt.get() {
-        Some(Halt::Failed { text, retry }) => (text, retry),
-        _ => (String::new(), None),
+        Some(Halt::Failed { failure, retry }) => (Some(failure), retry),
+        _ => (None, None),
     };
     view! {
         <section class="page failed">
-            <h1>"暂时无法继续回访"</h1>
-            <p class="lead" role="alert">{move || failure().0}</p>
+            <h1>{t.failed_title}</h1>
+            <p class="lead" role="alert" data-testid="failure">
+                {move || failure().0.map(|f| f.text(lang))}
+            </p>
             {move || {
                 failure()
                     .1
@@ -28,25 +32,26 @@ pub fn FailedPage() -> impl IntoView {
                                     disabled=move || session.busy.get()
                                     on:click=move |_| session.run(request.clone())
                                 >
-                                    "重试"
+                                    {t.retry}
                                 </button>
                             </div>
                         }
                     })
             }}
-            <p>"如需帮助，请联系您的保险公司。"</p>
+            <p>{t.need_help}</p>
         </section>
     }
 }
 
 /// The API said the revisit has already ended (revisit_finished).
 #[component]
-pub fn FinishedPage() -> impl IntoView {
+pub fn FinishedPage(lang: Lang) -> impl IntoView {
+    let t = i18n::text(lang);
     view! {
         <section class="page finished">
-            <h1>"本次回访已结束"</h1>
-            <p class="lead">"这次回访已经完成或已转为电话回访，无需再次操作。"</p>
-            <p>"您现在可以关闭此页面。"</p>
+            <h1>{t.finished_title}</h1>
+            <p class="lead">{t.finished_lead}</p>
+            <p>{t.close_page}</p>
         </section>
     }
 }

@@ -3,37 +3,40 @@
 //! checks it again and compares keyed hashes. The number is never shown back or stored here.
 
 use crate::components::notice::NoticeBar;
+use crate::i18n::{self, Lang};
 use crate::session::{LiveSession, Request};
 use huifang_core::domain::DomainError;
 use huifang_core::IdNumber;
 use leptos::prelude::*;
 
-/// What the policyholder typed, checked as far as the browser can: `Err` is the text to show.
+/// What the policyholder typed, checked as far as the browser can: `Err` is the refusal code the
+/// edge would answer with (its text is in `api::refusal_text`).
 pub fn check_id_number(typed: &str) -> Result<IdNumber, &'static str> {
     let cleaned: String = typed.chars().filter(|c| !c.is_whitespace()).collect();
     IdNumber::parse(&cleaned).map_err(|e| match e {
-        DomainError::IdNumberChecksum => "身份证号码有误（校验位不符），请核对后重新输入。",
-        _ => "请输入 18 位身份证号码（最后一位可以是 X）。",
+        DomainError::IdNumberChecksum => "id_number_checksum",
+        _ => "invalid_id_number",
     })
 }
 
 #[component]
-pub fn IdNumberPage() -> impl IntoView {
+pub fn IdNumberPage(lang: Lang) -> impl IntoView {
     let session = expect_context::<LiveSession>();
+    let t = i18n::text(lang);
     let typed = RwSignal::new(String::new());
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         match check_id_number(&typed.get_untracked()) {
             Ok(id_number) => session.run(Request::VerifyIdNumber { id_number }),
-            Err(text) => session.say(text),
+            Err(code) => session.say(code),
         }
     };
     view! {
         <section class="page id-number">
-            <h1>"身份验证"</h1>
-            <p class="lead">"请输入投保人本人的身份证号码，以确认是您本人在操作。"</p>
+            <h1>{t.identity_title}</h1>
+            <p class="lead">{t.id_lead}</p>
             <form on:submit=submit novalidate>
-                <label for="id-number">"身份证号码"</label>
+                <label for="id-number">{t.id_label}</label>
                 <input
                     id="id-number"
                     name="id-number"
@@ -47,7 +50,7 @@ pub fn IdNumberPage() -> impl IntoView {
                 <NoticeBar/>
                 <div class="actions">
                     <button type="submit" class="primary" disabled=move || session.busy.get()>
-                        "验证身份"
+                        {t.id_verify}
                     </button>
                 </div>
             </form>
@@ -63,9 +66,10 @@ mod tests {
     fn typos_are_caught_before_anything_is_sent() {
         assert!(check_id_number("11010519491231002x").is_ok());
         assert!(check_id_number(" 110105 19491231 002X ").is_ok());
-        assert!(check_id_number("110105194912310021")
-            .unwrap_err()
-            .contains("校验位"));
-        assert!(check_id_number("12345").unwrap_err().contains("18 位"));
+        assert_eq!(
+            check_id_number("110105194912310021").unwrap_err(),
+            "id_number_checksum"
+        );
+        assert_eq!(check_id_number("12345").unwrap_err(), "invalid_id_number");
     }
 }

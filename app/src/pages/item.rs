@@ -1,21 +1,65 @@
-//! One mandated item (stage verified): shown in full, read to its end, then confirmed or doubted, one
-//! by one in order (R9). Nothing is pre-selected; a "no" is recorded as a problem case (R12).
+//! One mandated item (stage verified): shown in full, read to its end and for its minimum time, then
+//! confirmed or doubted, one by one in order (R9). Nothing is pre-selected; a "no" is recorded as a
+//! problem case (R12) and the revisit goes on. Earlier items can be looked at again, read-only.
 
+use crate::components::answered_items::AnsweredItems;
 use crate::components::notice::NoticeBar;
 use crate::components::progress::Progress;
-use crate::components::reading_gate::ReadingGate;
+use crate::components::read_aloud::ReadAloud;
+use crate::components::reading_gate::{Reading, ReadingGate};
+use crate::display::seconds_left;
+use crate::i18n::{self, Lang};
 use crate::session::{optional_text, LiveSession, Request};
 use huifang_core::session::{AnswerKind, MAX_COMMENT_CHARS};
 use huifang_core::wire::ItemView;
 use leptos::prelude::*;
+use std::time::Duration;
+use web_sys::js_sys::Date;
 
-/// Built afresh for each item, so the reading gate and the comment start empty every time.
+/// Built afresh for each item (and each language), so the reading gate, its clock and the comment
+/// start empty every time.
 #[component]
-pub fn ItemPage(item: ItemView, count: usize) -> impl IntoView {
+pub fn ItemPage(
+    item: ItemView,
+    count: usize,
+    answered: Vec<ItemView>,
+    lang: Lang,
+) -> impl IntoView {
     let session = expect_context::<LiveSession>();
-    let read = RwSignal::new(false);
+    let t = i18n::text(lang);
+    let at_end = RwSignal::new(false);
     let comment = RwSignal::new(String::new());
     let index = item.index;
+
+    // The minimum time runs from the moment the item is on screen, measured against the clock (a
+    // phone throttles timers in the background), ticking once a second until it is over.
+    let shown_at = Date::now();
+    let deadline = shown_at + f64::from(item.min_read_secs) * 1_000.0;
+    let now = RwSignal::new(shown_at);
+    let ticker = set_interval_with_handle(
+        move || {
+            let _ = now.try_set(Date::now());
+        },
+        Duration::from_millis(500),
+    )
+    .ok();
+    let reading = Memo::new(move |_| Reading {
+        at_end: at_end.get(),
+        secs_left: seconds_left(deadline, now.get()),
+    });
+    Effect::new(move |_| {
+        if reading.get().secs_left == 0 {
+            if let Some(ticker) = ticker {
+                ticker.clear();
+            }
+        }
+    });
+    on_cleanup(move || {
+        if let Some(ticker) = ticker {
+            ticker.clear();
+        }
+    });
+
     let answer = move |answer: AnswerKind| {
         session.run(Request::Answer {
             index,
@@ -23,22 +67,38 @@ pub fn ItemPage(item: ItemView, count: usize) -> impl IntoView {
             comment: optional_text(&comment.get_untracked()),
         })
     };
-    let locked = move || !read.get() || session.busy.get();
-    let describedby = move || (!read.get()).then_some("read-hint");
+    let locked = move || !reading.get().ready() || session.busy.get();
+    let describedby = move || (!reading.get().ready()).then_some("read-hint");
+    let spoken = std::iter::once(item.title.clone())
+        .chain(item.body.iter().cloned())
+        .collect::<Vec<_>>()
+        .join("\n");
     view! {
         <section class="page item">
-            <Progress index count/>
+            <Progress index count lang/>
             <h1 class="item-title">{item.title}</h1>
-            <ReadingGate body=item.body read label=format!("第 {} 项内容", index + 1)/>
-            <label for="answer-comment">"补充说明（可选）"</label>
+            <div class="item-tools">
+                <ReadAloud text=spoken lang/>
+            </div>
+            <ReadingGate body=item.body at_end label=i18n::item_region(lang, index)/>
+            <label for="answer-comment">{t.comment_label}</label>
             <textarea
                 id="answer-comment"
                 rows="3"
                 maxlength=MAX_COMMENT_CHARS.to_string()
-                placeholder="如有疑问，可在此写明"
+                placeholder=t.comment_placeholder
                 bind:value=comment
             ></textarea>
             <NoticeBar/>
+            // Changes every second while the time runs: deliberately not a live region, so a screen
+            // reader is not interrupted; the buttons point at it while they are locked.
+            <p id="read-hint" class="hint read-hint" data-testid="read-hint" hidden=move || reading.get().ready()>
+                {move || reading.get().hint(lang).unwrap_or_default()}
+            </p>
+            // Said once, when the buttons unlock.
+            <p class="read-done" role="status">
+                {move || reading.get().ready().then_some(t.read_done)}
+            </p>
             <div class="actions answers">
                 <button
                     type="button"
@@ -47,7 +107,7 @@ pub fn ItemPage(item: ItemView, count: usize) -> impl IntoView {
                     aria-describedby=describedby
                     on:click=move |_| answer(AnswerKind::Yes)
                 >
-                    "是，我确认"
+                    {t.yes}
                 </button>
                 <button
                     type="button"
@@ -56,12 +116,10 @@ pub fn ItemPage(item: ItemView, count: usize) -> impl IntoView {
                     aria-describedby=describedby
                     on:click=move |_| answer(AnswerKind::No)
                 >
-                    "否 / 我有疑问"
+                    {t.no}
                 </button>
             </div>
-            <Show when=move || !read.get()>
-                <p id="read-hint" class="hint">"请阅读至本项末尾后再确认"</p>
-            </Show>
+            <AnsweredItems items=answered lang/>
         </section>
     }
 }

@@ -1,14 +1,16 @@
 //! While the first call is in flight: the same text as the static shell in `index.html`, so nothing jumps.
 
+use crate::i18n::{self, Lang};
 use leptos::prelude::*;
 
 /// Shown until the first view arrives.
 #[component]
-pub fn LoadingPage() -> impl IntoView {
+pub fn LoadingPage(lang: Lang) -> impl IntoView {
+    let t = i18n::text(lang);
     view! {
         <section class="page loading" aria-busy="true">
-            <h1>"保单回访"</h1>
-            <p>"正在加载…"</p>
+            <h1>{t.revisit}</h1>
+            <p>{t.loading}</p>
         </section>
     }
 }

@@ -1,33 +1,41 @@
 //! Before submitting (stage verified, every item answered): the answers at a glance, then 提交回访.
 
+use crate::components::answered_items::answer_mark;
 use crate::components::notice::NoticeBar;
-use crate::display::{answer_mark, doubts};
+use crate::display::doubts;
+use crate::i18n::{self, Lang};
 use crate::session::{LiveSession, Request};
 use huifang_core::session::AnswerKind;
 use leptos::prelude::*;
 
 /// Stage verified with every item answered.
 #[component]
-pub fn ReviewPage() -> impl IntoView {
+pub fn ReviewPage(lang: Lang) -> impl IntoView {
     let session = expect_context::<LiveSession>();
+    let t = i18n::text(lang);
     let items = move || session.field(|v| v.items.clone());
     let doubted = move || session.field(|v| doubts(&v.items));
     view! {
         <section class="page review">
-            <h1>"请确认提交"</h1>
-            <p class="lead">"您已逐项确认以下内容，提交后不能修改。"</p>
+            <h1>{t.review_title}</h1>
+            <p class="lead">{t.review_lead}</p>
             <ol class="review-list">
                 {move || {
                     items()
                         .into_iter()
                         .map(|item| {
                             let doubt = item.answer == Some(AnswerKind::No);
+                            let comment = item
+                                .comment
+                                .filter(|c| !c.trim().is_empty())
+                                .map(|c| view! { <span class="review-comment">{t.your_comment}{c}</span> });
                             view! {
                                 <li>
                                     <span class="review-title">{item.title}</span>
                                     <span class="mark" class:doubt=doubt>
-                                        {answer_mark(item.answer)}
+                                        {answer_mark(lang, item.answer)}
                                     </span>
+                                    {comment}
                                 </li>
                             }
                         })
@@ -35,7 +43,7 @@ pub fn ReviewPage() -> impl IntoView {
                 }}
             </ol>
             <Show when=move || { doubted() > 0 }>
-                <p class="note">"您对部分事项有疑问，提交后保险公司将与您联系处理。"</p>
+                <p class="note">{t.review_doubts}</p>
             </Show>
             <NoticeBar/>
             <div class="actions">
@@ -45,7 +53,7 @@ pub fn ReviewPage() -> impl IntoView {
                     disabled=move || session.busy.get()
                     on:click=move |_| session.run(Request::Complete)
                 >
-                    "提交回访"
+                    {t.submit}
                 </button>
             </div>
         </section>

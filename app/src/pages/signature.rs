@@ -3,6 +3,7 @@
 //! little ink is refused here first, and again at the edge, which measures the strokes itself.
 
 use crate::components::notice::NoticeBar;
+use crate::i18n::{self, Lang};
 use crate::session::{LiveSession, Request};
 use huifang_core::signature::{
     ink_length, SignatureSubmission, Stroke, MIN_INK_PAD_WIDTHS, PAD_UNITS,
@@ -55,8 +56,9 @@ fn reset(canvas: &HtmlCanvasElement) {
 }
 
 #[component]
-pub fn SignaturePage() -> impl IntoView {
+pub fn SignaturePage(lang: Lang) -> impl IntoView {
     let session = expect_context::<LiveSession>();
+    let t = i18n::text(lang);
     let pad = NodeRef::<Canvas>::new();
     let strokes = StoredValue::new(Vec::<Stroke>::new());
     let drawing = StoredValue::new(false);
@@ -121,7 +123,7 @@ pub fn SignaturePage() -> impl IntoView {
     let confirm = move |_| {
         let drawn = strokes.get_value();
         if !enough_ink(&drawn) {
-            session.say("签名过短，请用手指在框内完整签写您的姓名。");
+            session.say("signature_too_short");
             return;
         }
         let png = pad
@@ -135,18 +137,18 @@ pub fn SignaturePage() -> impl IntoView {
                     png_base64,
                 },
             }),
-            None => session.say("签名无法保存，请点击“重写”后再签一次。"),
+            None => session.say("signature_bad_image"),
         }
     };
     view! {
         <section class="page signature">
-            <h1>"手写签名"</h1>
-            <p class="lead">"请在下方框内用手指签写您的姓名，以确认以上回访内容由您本人确认。"</p>
+            <h1>{t.signature_title}</h1>
+            <p class="lead">{t.signature_lead}</p>
             <canvas
                 node_ref=pad
                 class="signature-pad"
                 data-testid="signature-pad"
-                aria-label="签名区域"
+                aria-label=t.signature_pad
                 role="img"
                 on:pointerdown=down
                 on:pointermove=moved
@@ -156,7 +158,7 @@ pub fn SignaturePage() -> impl IntoView {
             <NoticeBar/>
             <div class="actions">
                 <button type="button" class="secondary" on:click=clear>
-                    "重写"
+                    {t.signature_clear}
                 </button>
                 <button
                     type="button"
@@ -164,7 +166,7 @@ pub fn SignaturePage() -> impl IntoView {
                     disabled=move || session.busy.get()
                     on:click=confirm
                 >
-                    "确认签名"
+                    {t.signature_confirm}
                 </button>
             </div>
         </section>
