@@ -16,3 +16,295 @@ pub fn document() -> Result<Response, EdgeError> {
     headers.set("cache-control", "public, max-age=300")?;
     Ok(resp)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::DOCUMENT;
+    use crate::error::EdgeError;
+    use huifang_core::domain::DomainError;
+    use huifang_core::script::{IdentityStep, ScriptError};
+    use huifang_core::session::Refusal;
+    use huifang_core::signature::SignatureError as InkError;
+    use huifang_core::signing::SignatureError;
+    use huifang_core::time::BadTimestamp;
+    use huifang_core::wire::CreateError;
+    use std::collections::BTreeMap;
+
+    /// Codes the edge never answers with, though its error types can carry them: parse failures of
+    /// links and revisit ids are answered as `link_not_found` / `not_found`, key errors belong to the
+    /// origin's side of signing, and `not_due` to the expiry alarm.
+    const NEVER_ANSWERED: [&str; 5] = [
+        "invalid_link",
+        "invalid_revisit_id",
+        "unknown_key",
+        "bad_key",
+        "not_due",
+    ];
+    /// Codes of the fallback form's HTML pages (`fallback.rs`), not of `EdgeError`.
+    const PAGE_ONLY: [(&str, u16); 1] = [("bad_form", 400)];
+
+    /// One of each variant; the `match`es make a new variant a compile error here, so that it
+    /// cannot be added without being checked against the document.
+    fn every_error() -> Vec<EdgeError> {
+        let domain = [
+            DomainError::PolicyNumber,
+            DomainError::Phone,
+            DomainError::IdNumberShape,
+            DomainError::IdNumberChecksum,
+            DomainError::PersonName,
+            DomainError::LinkToken,
+            DomainError::OtpCode,
+            DomainError::RevisitId,
+        ];
+        let ink = [
+            InkError::TooLittleInk,
+            InkError::TooLarge,
+            InkError::OutOfPad,
+            InkError::BadImage,
+        ];
+        let signing = [
+            SignatureError::Missing,
+            SignatureError::BadTimestamp,
+            SignatureError::OutsideWindow,
+            SignatureError::Mismatch,
+            SignatureError::UnknownKey,
+            SignatureError::BadKey,
+        ];
+        let script = [
+            ScriptError::NoItems,
+            ScriptError::TooManyItems,
+            ScriptError::BadIdOrVersion,
+            ScriptError::BadItemId(1),
+            ScriptError::DuplicateItemId(1),
+            ScriptError::BadTitle(1, "en"),
+            ScriptError::BadBody(1, "en"),
+            ScriptError::BadReadingTime(1),
+            ScriptError::DuplicateProductKind(1),
+            ScriptError::BadIdentitySteps,
+            ScriptError::UnsupportedIdentityStep(IdentityStep::Face),
+        ];
+        let mut refusals = vec![
+            Refusal::Expired,
+            Refusal::Finished,
+            Refusal::NotOpened,
+            Refusal::AlreadyVerified,
+            Refusal::ResendTooSoon {
+                retry_after_secs: 1,
+            },
+            Refusal::NoCodeSent,
+            Refusal::CodeExpired,
+            Refusal::WrongCode { tries_left: 1 },
+            Refusal::NotVerified,
+            Refusal::AlreadyAnswered(1),
+            Refusal::OutOfOrder { expected: 1 },
+            Refusal::NoSuchItem(1),
+            Refusal::CommentTooLong,
+            Refusal::ItemsRemaining { remaining: 1 },
+            Refusal::NotDue,
+            Refusal::LinkInUse,
+            Refusal::WrongStep,
+            Refusal::WrongIdNumber,
+            Refusal::SignatureRequired,
+            Refusal::SessionLocked {
+                retry_after_secs: 1,
+            },
+            Refusal::SmsDailyLimit {
+                retry_after_secs: 1,
+            },
+            Refusal::RateLimited {
+                retry_after_secs: 1,
+            },
+        ];
+        refusals.extend(ink.iter().cloned().map(Refusal::BadSignature));
+        let mut create = vec![
+            CreateError::Product,
+            CreateError::Time(BadTimestamp),
+            CreateError::AlreadyEnded,
+            CreateError::NoItemsForProduct,
+        ];
+        create.extend(domain.iter().cloned().map(|source| CreateError::Field {
+            field: "policy_number",
+            source,
+        }));
+        create.extend(script.iter().cloned().map(CreateError::Script));
+        let mut all: Vec<EdgeError> = vec![
+            EdgeError::BadJson("x".into()),
+            EdgeError::BadBody,
+            EdgeError::UnsupportedMediaType,
+            EdgeError::PayloadTooLarge { limit: 1 },
+            EdgeError::NotFound,
+            EdgeError::MethodNotAllowed,
+            EdgeError::LinkNotFound,
+            EdgeError::LinkMissing,
+            EdgeError::Conflict,
+            EdgeError::SmsUnavailable,
+            EdgeError::Misconfigured("X"),
+            EdgeError::Internal("x".into()),
+        ];
+        all.extend(refusals.into_iter().map(EdgeError::Refused));
+        all.extend(signing.into_iter().map(EdgeError::Signature));
+        all.extend(create.into_iter().map(EdgeError::Create));
+        all.extend(domain.into_iter().map(EdgeError::Domain));
+        for e in &all {
+            exhaustive(e);
+        }
+        all
+    }
+
+    /// Lists every variant of every error type by name: a new one fails to compile until it is
+    /// added to `every_error` too.
+    fn exhaustive(e: &EdgeError) {
+        match e {
+            EdgeError::Refused(r) => match r {
+                Refusal::Expired
+                | Refusal::Finished
+                | Refusal::NotOpened
+                | Refusal::AlreadyVerified
+                | Refusal::ResendTooSoon { .. }
+                | Refusal::NoCodeSent
+                | Refusal::CodeExpired
+                | Refusal::WrongCode { .. }
+                | Refusal::NotVerified
+                | Refusal::AlreadyAnswered(_)
+                | Refusal::OutOfOrder { .. }
+                | Refusal::NoSuchItem(_)
+                | Refusal::CommentTooLong
+                | Refusal::ItemsRemaining { .. }
+                | Refusal::NotDue
+                | Refusal::LinkInUse
+                | Refusal::WrongStep
+                | Refusal::WrongIdNumber
+                | Refusal::SignatureRequired
+                | Refusal::SessionLocked { .. }
+                | Refusal::SmsDailyLimit { .. }
+                | Refusal::RateLimited { .. } => {}
+                Refusal::BadSignature(i) => match i {
+                    InkError::TooLittleInk
+                    | InkError::TooLarge
+                    | InkError::OutOfPad
+                    | InkError::BadImage => {}
+                },
+            },
+            EdgeError::Signature(s) => match s {
+                SignatureError::Missing
+                | SignatureError::BadTimestamp
+                | SignatureError::OutsideWindow
+                | SignatureError::Mismatch
+                | SignatureError::UnknownKey
+                | SignatureError::BadKey => {}
+            },
+            EdgeError::Create(c) => match c {
+                CreateError::Product
+                | CreateError::Time(_)
+                | CreateError::AlreadyEnded
+                | CreateError::NoItemsForProduct
+                | CreateError::NoDefaultScript => {}
+                CreateError::Field { source, .. } => exhaustive(&EdgeError::Domain(source.clone())),
+                CreateError::Script(s) => match s {
+                    ScriptError::NoItems
+                    | ScriptError::TooManyItems
+                    | ScriptError::BadIdOrVersion
+                    | ScriptError::BadItemId(_)
+                    | ScriptError::DuplicateItemId(_)
+                    | ScriptError::BadTitle(..)
+                    | ScriptError::BadBody(..)
+                    | ScriptError::BadReadingTime(_)
+                    | ScriptError::DuplicateProductKind(_)
+                    | ScriptError::BadIdentitySteps
+                    | ScriptError::UnsupportedIdentityStep(_) => {}
+                },
+            },
+            EdgeError::Domain(d) => match d {
+                DomainError::PolicyNumber
+                | DomainError::Phone
+                | DomainError::IdNumberShape
+                | DomainError::IdNumberChecksum
+                | DomainError::PersonName
+                | DomainError::LinkToken
+                | DomainError::OtpCode
+                | DomainError::RevisitId => {}
+            },
+            EdgeError::BadJson(_)
+            | EdgeError::BadBody
+            | EdgeError::UnsupportedMediaType
+            | EdgeError::PayloadTooLarge { .. }
+            | EdgeError::NotFound
+            | EdgeError::MethodNotAllowed
+            | EdgeError::LinkNotFound
+            | EdgeError::LinkMissing
+            | EdgeError::Conflict
+            | EdgeError::SmsUnavailable
+            | EdgeError::Misconfigured(_)
+            | EdgeError::Internal(_) => {}
+        }
+    }
+
+    /// The document's table of error codes: code → status.
+    fn documented() -> BTreeMap<String, u64> {
+        let doc: serde_json::Value =
+            serde_json::from_str(DOCUMENT).expect("edge/openapi.json is JSON");
+        assert_eq!(doc["openapi"], "3.1.0");
+        let code = &doc["components"]["schemas"]["ApiError"]["properties"]["code"];
+        let table = code["x-huifang-codes"].as_object().expect("the code table");
+        let listed: Vec<&str> = code["enum"]
+            .as_array()
+            .expect("the code enum")
+            .iter()
+            .filter_map(|c| c.as_str())
+            .collect();
+        let mut keys: Vec<&str> = table.keys().map(String::as_str).collect();
+        keys.sort_unstable();
+        let mut sorted = listed.clone();
+        sorted.sort_unstable();
+        assert_eq!(keys, sorted, "the enum and the table list the same codes");
+        table
+            .iter()
+            .map(|(c, v)| (c.clone(), v["status"].as_u64().expect("a status")))
+            .collect()
+    }
+
+    #[test]
+    fn every_code_the_edge_answers_with_is_documented_with_its_status() {
+        let doc = documented();
+        for e in every_error() {
+            let code = e.body().code;
+            if NEVER_ANSWERED.contains(&code.as_str()) {
+                continue;
+            }
+            // A shipped script that does not parse cannot reach a build: core's tests parse it.
+            if matches!(e, EdgeError::Create(CreateError::NoDefaultScript)) {
+                continue;
+            }
+            assert_eq!(
+                doc.get(&code).copied(),
+                Some(u64::from(e.status())),
+                "{e:?} answers {} {code}; the document says {:?}",
+                e.status(),
+                doc.get(&code)
+            );
+        }
+    }
+
+    #[test]
+    fn every_documented_code_is_one_the_edge_answers_with() {
+        let answered: Vec<(String, u64)> = every_error()
+            .iter()
+            .map(|e| (e.body().code, u64::from(e.status())))
+            .chain(
+                PAGE_ONLY
+                    .iter()
+                    .map(|(c, s)| (c.to_string(), u64::from(*s))),
+            )
+            .collect();
+        for (code, status) in documented() {
+            assert!(
+                !NEVER_ANSWERED.contains(&code.as_str()),
+                "{code} is documented but never answered"
+            );
+            assert!(
+                answered.contains(&(code.clone(), status)),
+                "{code} ({status}) is documented but no error of the edge gives it"
+            );
+        }
+    }
+}

@@ -50,7 +50,7 @@ impl From<worker::Error> for EdgeError {
 }
 
 impl EdgeError {
-    fn status(&self) -> u16 {
+    pub(crate) fn status(&self) -> u16 {
         match self {
             Self::Refused(r) => match r {
                 Refusal::Expired | Refusal::Finished => 410,
