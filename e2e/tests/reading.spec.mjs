@@ -1,0 +1,203 @@
+// Reading is enforced, kindly (issue 4, R9): the answer buttons unlock only once the item's text has
+// been scrolled to its end and shown for its minimum time; a short text that fits counts as read
+// when shown. The countdown is calm (no live region). A "no" is a problem case and the revisit goes
+// on (R12); earlier items can be looked at again, read-only; a reload resumes where the edge says;
+// an answer whose response was lost is not counted twice; the language can be changed on the page.
+import { test, expect, asOwnClient, longItem, readingScript } from './fixtures/revisit.mjs';
+
+test.beforeEach(async ({ page }) => { await asOwnClient(page); });
+import { loadScript } from '../lib/insurer.mjs';
+
+test('confirm waits for the end of the text and for the minimum time', async ({ insurer, origin, revisit, page }) => {
+  const base = loadScript('scripts/default.json');
+  const short = { ...base.items[0], min_read_secs: 3 };
+  const script = { ...base, items: [short, longItem('long-quick', 1), longItem('long-slow', 4)] };
+  const created = await insurer.createRevisit({ script, readingSecs: null });
+  await revisit.open(created.path);
+  await revisit.verifyWithCode(origin, created.phone);
+  const hint = page.getByTestId('read-hint');
+
+  // 1. A short text needs no scrolling: only the time holds it, and the hint counts down.
+  const shownAt = Date.now();
+  await expect(revisit.yes()).toBeDisabled();
+  await expect(revisit.no()).toBeDisabled();
+  await expect(hint).toHaveText(/请继续阅读（还需 [1-3] 秒）/);
+  // The countdown changes every second: it must not be (or be inside) a live region.
+  const live = await hint.evaluate((el) => {
+    for (let n = el; n; n = n.parentElement) {
+      if (n.hasAttribute('aria-live') || ['status', 'alert', 'log', 'timer'].includes(n.getAttribute('role'))) return true;
+    }
+    return false;
+  });
+  expect(live).toBe(false);
+  await expect(revisit.yes()).toHaveAttribute('aria-describedby', 'read-hint');
+  await expect(revisit.yes()).toBeEnabled({ timeout: 6_000 });
+  expect(Date.now() - shownAt).toBeGreaterThanOrEqual(2_500);
+  await expect(hint).toBeHidden();
+  await expect(page.getByRole('status')).toHaveText('已阅读完毕，请选择您的回答。');
+  // Nothing pre-selected: both answers are plain buttons, neither pressed or checked.
+  await expect(page.locator('main :checked, main [aria-pressed="true"]')).toHaveCount(0);
+  await revisit.yes().click();
+
+  // 2. A long text: its minimum time passes, but it stays locked until scrolled to the end.
+  await revisit.expectItem(2, 3);
+  await expect(hint).toHaveText('请阅读至本项末尾后再确认');
+  await page.waitForTimeout(1_500);
+  await expect(revisit.yes()).toBeDisabled();
+  await revisit.scrollBodyToEnd();
+  await expect(revisit.yes()).toBeEnabled();
+  await revisit.yes().click();
+
+  // 3. A long text scrolled at once: the time still holds it.
+  await revisit.expectItem(3, 3);
+  await revisit.scrollBodyToEnd();
+  await expect(hint).toHaveText(/请继续阅读（还需 [1-4] 秒）/);
+  await expect(revisit.no()).toBeDisabled();
+  await page.getByLabel('补充说明（可选）').fill('犹豫期的规定我还不太清楚');
+  await expect(revisit.no()).toBeEnabled({ timeout: 7_000 });
+  await revisit.no().click();
+
+  // A "no" does not stop the revisit: the review shows it with its comment, then it is submitted.
+  await expect(page.getByRole('heading', { name: '请确认提交' })).toBeVisible();
+  await expect(page.locator('.review-list li').nth(2)).toContainText('有疑问');
+  await expect(page.locator('.review-list li').nth(2)).toContainText('犹豫期的规定我还不太清楚');
+  await revisit.submit();
+  await expect(page.getByText('您对 1 项内容表示有疑问')).toBeVisible();
+
+  const stored = await origin.record(created.revisit_id);
+  const items = stored.sealed.record.items;
+  expect(items.map((i) => i.answer)).toEqual(['yes', 'yes', 'no']);
+  expect(items[2].comment).toBe('犹豫期的规定我还不太清楚');
+  expect(items[2].problem_on_no).toBe(true);
+  expect(stored.problem_cases).toBe(1);
+  // The edge saw each answer no sooner than its minimum time (R10: nothing flagged as rushed).
+  expect(stored.sealed.record.flags.filter((f) => f.kind === 'answered_too_fast')).toEqual([]);
+});
+
+test('a reload resumes at the same item, earlier answers can be looked at, and a lost response is not counted twice', async ({ insurer, origin, revisit, page }) => {
+  const created = await insurer.createRevisit();
+  const total = 7;
+  await revisit.open(created.path);
+  await revisit.verifyWithCode(origin, created.phone);
+  await revisit.answer('yes');
+  await revisit.expectItem(2, total);
+  await revisit.answer('no', '合同还没有收到');
+  await revisit.expectItem(3, total);
+
+  await page.reload();
+  await revisit.expectItem(3, total);
+  // The look-back list: the two answered items, read-only, with their answers and the comment.
+  const lookBack = page.getByTestId('answered-items');
+  await lookBack.getByText('查看已答项目（2 项）').click();
+  await expect(lookBack.locator('li')).toHaveCount(2);
+  await expect(lookBack.locator('li').nth(0)).toContainText('已确认');
+  await expect(lookBack.locator('li').nth(1)).toContainText('有疑问');
+  await expect(lookBack.locator('li').nth(1)).toContainText('合同还没有收到');
+  await expect(lookBack.getByRole('button')).toHaveCount(0);
+
+  // The answer reaches the edge but its response is lost on the way back.
+  await page.route('**/v1/session/items/2', async (route) => {
+    await route.fetch();
+    await route.abort('connectionreset');
+  });
+  await revisit.answer('yes');
+  const notice = page.getByTestId('notice');
+  await expect(notice).toContainText('网络不稳定');
+  await page.unroute('**/v1/session/items/2');
+  // 重试 sends it again; the edge says it is already answered and the page just moves on.
+  await notice.getByRole('button', { name: '重试' }).click();
+  await revisit.expectItem(4, total);
+  await expect(notice).toHaveCount(0);
+  for (let n = 4; n <= total; n++) await revisit.answer('yes');
+  await revisit.submit();
+
+  const record = (await origin.record(created.revisit_id)).sealed.record;
+  expect(record.items.map((i) => i.answer)).toEqual(['yes', 'no', 'yes', 'yes', 'yes', 'yes', 'yes']);
+  const answered = record.trace.filter((e) => e.event === 'item_answered').map((e) => e.index);
+  expect(answered).toEqual([0, 1, 2, 3, 4, 5, 6]);
+});
+
+test('the language can be changed on the page, and each item is recorded in the language it was shown in', async ({ insurer, origin, revisit, page }) => {
+  const script = readingScript(1);
+  const created = await insurer.createRevisit({ script, readingSecs: null });
+  await revisit.open(created.path);
+  await page.getByRole('button', { name: 'English' }).click();
+  await expect(page.getByRole('heading', { name: 'Policy revisit' })).toBeVisible();
+  await expect(page.locator('html')).toHaveAttribute('lang', 'en');
+  await expect(page.getByRole('button', { name: 'English' })).toHaveAttribute('aria-pressed', 'true');
+  await expect(page.getByRole('button', { name: '中文' })).toHaveAttribute('aria-pressed', 'false');
+
+  const en = new (revisit.constructor)(page, 'en');
+  await en.verifyWithCode(origin, created.phone);
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText(script.items[0].text.en.title);
+  await en.answer('yes');
+  // Back to Chinese in the middle of an item: its text comes again, in Chinese.
+  await page.getByRole('button', { name: '中文' }).click();
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText(script.items[1].text['zh-CN'].title);
+  await expect(page.locator('html')).toHaveAttribute('lang', 'zh-CN');
+  for (let n = 2; n <= script.items.length; n++) await revisit.answer('yes');
+  await revisit.submit();
+
+  const record = (await origin.record(created.revisit_id)).sealed.record;
+  expect(record.items.map((i) => i.lang)).toEqual(['en', ...Array(script.items.length - 1).fill('zh-CN')]);
+  expect(record.items[0].title).toBe(script.items[0].text.en.title);
+  expect(record.trace.filter((e) => e.event === 'language_chosen').map((e) => e.lang)).toEqual(expect.arrayContaining(['en', 'zh-CN']));
+});
+
+test('large text is kept for the session and nothing scrolls sideways at 320 px', async ({ insurer, origin, revisit, page }) => {
+  await page.setViewportSize({ width: 320, height: 640 });
+  const created = await insurer.createRevisit({
+    // A long unbroken string must wrap too.
+    product: '超长产品名称'.repeat(3) + 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789'.repeat(2),
+  });
+  await revisit.open(created.path);
+  await revisit.expectNoSidewaysScroll();
+  await revisit.largeText();
+  await revisit.expectNoSidewaysScroll();
+  await page.reload();
+  await expect(revisit.largeTextToggle()).toHaveAttribute('aria-pressed', 'true');
+  expect(await page.evaluate(() => parseFloat(getComputedStyle(document.body).fontSize))).toBeGreaterThanOrEqual(22);
+  await revisit.verifyWithCode(origin, created.phone);
+  await revisit.expectNoSidewaysScroll();
+  // Every control is at least 44 px tall (tap targets, MIIT and WCAG 2.5.5).
+  const small = await page.evaluate(() => [...document.querySelectorAll('button, summary, textarea')]
+    .filter((el) => el.offsetParent !== null && el.getBoundingClientRect().height < 44)
+    .map((el) => el.outerHTML.slice(0, 80)));
+  expect(small).toEqual([]);
+  // 大字模式 off again.
+  await revisit.largeTextToggle().click();
+  await expect(revisit.largeTextToggle()).toHaveAttribute('aria-pressed', 'false');
+  expect(await page.evaluate(() => parseFloat(getComputedStyle(document.body).fontSize))).toBeLessThan(22);
+});
+
+test('read aloud is offered where the browser can speak, and hidden where it cannot', async ({ insurer, origin, revisit, page }) => {
+  const created = await insurer.createRevisit();
+  await revisit.open(created.path);
+  await revisit.verifyWithCode(origin, created.phone);
+  await expect(page.getByRole('button', { name: '朗读本项' })).toBeVisible();
+  // An in-app browser without speech synthesis: the same item, no button.
+  await page.addInitScript(() => {
+    for (const name of ['speechSynthesis', 'SpeechSynthesisUtterance']) {
+      delete Window.prototype[name];
+      delete window[name];
+      Object.defineProperty(window, name, { value: undefined, configurable: true });
+    }
+  });
+  await page.reload();
+  await revisit.expectItem(1, 7);
+  await expect(page.getByRole('button', { name: '朗读本项' })).toHaveCount(0);
+});
+
+test('switching to a phone revisit from the last page, before submitting', async ({ insurer, origin, revisit, page }) => {
+  const created = await insurer.createRevisit();
+  await revisit.open(created.path);
+  await revisit.verifyWithCode(origin, created.phone);
+  for (let n = 1; n <= 7; n++) await revisit.answer('yes');
+  await expect(page.getByRole('heading', { name: '请确认提交' })).toBeVisible();
+  await revisit.switchToPhone('想和客服当面确认');
+
+  const record = (await origin.record(created.revisit_id)).sealed.record;
+  expect(record.outcome).toBe('switched_to_phone');
+  expect(record.switch_reason).toBe('想和客服当面确认');
+  expect(record.items.every((i) => i.answer === 'yes')).toBe(true);
+});
