@@ -665,6 +665,18 @@ test('the revisit link: the app shell, and the fallback form that switches to ph
   const status = expectAnswer('GET', '/v1/revisits/{id}', await insurer('GET', `/v1/revisits/${r.revisit_id}`), 200);
   expect(status.body.stage).toBe('switched_to_phone');
   expectAnswer('PUT', '/r/{token}', await me.raw('PUT', `/r/${r.token}`), 404, 'not_found');
+
+  // A revisit cancelled before its link was ever opened: not opened until the record is
+  // delivered, finished after (the tombstone); both are documented, whichever comes.
+  const c = await createRevisit();
+  expectAnswer('POST', '/v1/revisits/{id}/cancel', await insurer('POST', `/v1/revisits/${c.revisit_id}/cancel`), 200);
+  const late = new Browser(c.token);
+  const page = conforms('POST', '/r/{token}', await form(late, 'action=switch_to_phone'));
+  const view = conforms('GET', '/v1/session', await late.raw('GET', '/v1/session'));
+  expect([409, 410]).toContain(page.status);
+  expect([409, 410]).toContain(view.status);
+  await untilDelivered(c.revisit_id);
+  expectAnswer('POST', '/r/{token}', await form(late, 'action=switch_to_phone'), 410, 'revisit_finished');
 });
 
 // ---- coverage ------------------------------------------------------------------------------------
