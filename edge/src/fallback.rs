@@ -23,8 +23,9 @@ const ASSETS_BINDING: &str = "ASSETS";
 pub const MAX_FORM_BODY: usize = 1024;
 /// The value of the form's hidden `action` field.
 pub const SWITCH_ACTION: &str = "switch_to_phone";
-/// Our own stylesheet and nothing else: no script, no frame, no other origin.
-const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; \
+/// Our own stylesheet and nothing else: no script, no frame, no other origin (the empty `data:,`
+/// icon keeps browsers from asking for /favicon.ico).
+const CSP: &str = "default-src 'none'; style-src 'self'; img-src data:; form-action 'self'; \
                    base-uri 'none'; frame-ancestors 'none'";
 
 /// `GET`/`HEAD /r/…`: the app shell (index.html, by the assets' single-page-application rule). The
@@ -338,7 +339,7 @@ impl Page {
              <meta name=\"robots\" content=\"noindex, nofollow\">\n\
              <meta name=\"format-detection\" content=\"telephone=no\">\n\
              <title>{title} - 保单回访</title>\n<link rel=\"icon\" href=\"data:,\">\n\
-             <link rel=\"stylesheet\" href=\"/app.css\">\n</head>\n<body>\n\
+             <link rel=\"stylesheet\" href=\"/fallback.css\">\n</head>\n<body>\n\
              <main class=\"shell fallback\">\n<section class=\"page fallback-result\">\n\
              <h1>{title}</h1>\n{body}</section>\n</main>\n</body>\n</html>\n",
             title = escape(self.heading),

@@ -1,0 +1,200 @@
+// Old browsers, never a blank screen (issue 4, part 7; R7). A browser that cannot run the app — no
+// WebAssembly (V8 without a JIT, --jitless), or no JavaScript at all — gets a plain
+// Chinese page that explains and still switches to a phone revisit through a plain form; the
+// shell paints before the app arrives; the app itself still starts where it can, and its shell is
+// then kept by the service worker. Screenshots go to .state/screenshots/fallback-*.png.
+import { mkdirSync } from 'node:fs';
+import config from '../playwright.config.mjs';
+import { test, expect } from './fixtures/revisit.mjs';
+import { insurerRequest, readDevVars } from '../lib/insurer.mjs';
+import { PolicyholderClient } from '../lib/policyholder.mjs';
+
+const EDGE_URL = process.env.EDGE_URL ?? 'http://127.0.0.1:8787';
+const SHOTS = '.state/screenshots';
+mkdirSync(SHOTS, { recursive: true });
+
+/** The insurer's view of a revisit (GET /v1/revisits/{id}). */
+async function status(revisitId) {
+  const secret = readDevVars('.dev.vars').INSURER_API_SECRET;
+  const res = await insurerRequest(EDGE_URL, secret, 'GET', `/v1/revisits/${revisitId}`);
+  expect(res.status, JSON.stringify(res.body)).toBe(200);
+  return res.body;
+}
+
+/** The fallback page, by what a person reads on it. */
+class FallbackPage {
+  constructor(page) { this.page = page; }
+  heading() { return this.page.getByRole('heading', { name: '此浏览器无法打开电子回访' }); }
+  switchButton() { return this.page.getByRole('button', { name: '改为电话回访' }); }
+  async expectShown() {
+    await expect(this.heading()).toBeVisible();
+    // By role and text content: Playwright's getByText skips what sits in <noscript>.
+    await expect(this.page.getByRole('list')).toContainText('在浏览器中打开');
+    await expect(this.switchButton()).toBeVisible();
+    // Only the fallback: no endless "loading" line next to it.
+    await expect(this.page.getByText('正在加载…')).toBeHidden();
+  }
+  /** Taps the switch; returns the HTTP status of the page it leads to. */
+  async switchToPhone() {
+    const [response] = await Promise.all([
+      this.page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname.startsWith('/r/')),
+      this.switchButton().click(),
+    ]);
+    await this.page.waitForLoadState('domcontentloaded');
+    return response.status();
+  }
+}
+
+/** The switch was recorded: the insurer sees it, and the origin holds the sealed record. */
+async function expectSwitchedAndDelivered(origin, revisitId) {
+  expect((await status(revisitId)).stage).toBe('switched_to_phone');
+  const stored = await origin.record(revisitId);
+  expect(stored.verified).toBe(true);
+  expect(stored.sealed.record.outcome).toBe('switched_to_phone');
+  await expect.poll(async () => (await status(revisitId)).delivered, { message: 'delivery acknowledged' }).toBe(true);
+}
+
+// A Chromium of its own whose V8 runs without a JIT (--jitless): it has no WebAssembly at all, like
+// iOS in Lockdown Mode or a hardened WebView. (--noexpose_wasm no longer hides it in Chromium 156.)
+const withoutWasm = test.extend({
+  browser: [async ({ playwright }, use) => {
+    const { launchOptions } = config.use;
+    const browser = await playwright.chromium.launch({
+      ...launchOptions,
+      args: [...launchOptions.args, '--js-flags=--jitless'],
+    });
+    await use(browser);
+    await browser.close();
+  }, { scope: 'worker' }],
+});
+
+withoutWasm.describe('a browser without WebAssembly', () => {
+  withoutWasm('the link shows the fallback page, whose button switches to a phone revisit', async ({ page, insurer, origin }) => {
+    const created = await insurer.createRevisit();
+    const fetched = [];
+    page.on('request', (r) => fetched.push(new URL(r.url()).pathname));
+    const cspViolations = [];
+    page.on('console', (m) => { if (/Content Security Policy/i.test(m.text())) cspViolations.push(m.text()); });
+    await page.goto(created.path);
+    expect(await page.evaluate(() => typeof WebAssembly)).toBe('undefined');
+
+    const fallback = new FallbackPage(page);
+    await fallback.expectShown();
+    await expect(page.getByTestId('fallback')).toHaveAttribute('data-missing', 'webassembly');
+    // The shell's own lines stay: what this page is.
+    await expect(page.getByRole('heading', { name: '保单回访', level: 1 })).toBeVisible();
+    expect(fetched, 'the app is never started').not.toContain('/start.js');
+    await page.screenshot({ path: `${SHOTS}/fallback-no-wasm.png`, fullPage: true });
+
+    expect(await fallback.switchToPhone()).toBe(200);
+    await expect(page.getByRole('heading', { name: '已为您改为电话回访' })).toBeVisible();
+    await expect(page.getByText('保险公司将在犹豫期内致电您完成回访')).toBeVisible();
+    // The edge's page: its own stylesheet applies under its CSP, and nothing was refused.
+    expect(await page.evaluate(() => getComputedStyle(document.querySelector('h1')).fontSize)).toBe('27px');
+    expect(cspViolations).toEqual([]);
+    await page.screenshot({ path: `${SHOTS}/fallback-switched.png`, fullPage: true });
+    await expectSwitchedAndDelivered(origin, created.revisit_id);
+
+    // Another browser on the same link afterwards: the refusal in words, with its code.
+    const other = await page.context().browser().newContext();
+    try {
+      const second = await other.newPage();
+      await second.goto(created.path);
+      const again = new FallbackPage(second);
+      await again.expectShown();
+      expect(await again.switchToPhone()).toBe(410);
+      await expect(second.getByRole('heading', { name: '本次回访已经结束' })).toBeVisible();
+      await expect(second.getByText('无需再操作')).toBeVisible();
+      await expect(second.getByText('revisit_finished')).toBeVisible();
+      await second.screenshot({ path: `${SHOTS}/fallback-finished.png`, fullPage: true });
+    } finally {
+      await other.close();
+    }
+  });
+
+  withoutWasm('a second browser cannot switch a link that another device opened (R10)', async ({ page, insurer }) => {
+    const created = await insurer.createRevisit();
+    // The policyholder's own phone opened the link in the app: the link is bound to it.
+    const phone = new PolicyholderClient(EDGE_URL, created.token);
+    expect((await phone.open()).status).toBe(200);
+
+    await page.goto(created.path);
+    const fallback = new FallbackPage(page);
+    await fallback.expectShown();
+    expect(await fallback.switchToPhone()).toBe(403);
+    await expect(page.getByRole('heading', { name: '此链接已在另一台设备上打开' })).toBeVisible();
+    await expect(page.getByText('只能在第一次打开它的手机或浏览器上使用')).toBeVisible();
+    await expect(page.getByText('link_in_use')).toBeVisible();
+    await page.screenshot({ path: `${SHOTS}/fallback-link-in-use.png`, fullPage: true });
+    // Nothing changed: the revisit goes on, on the device that opened it.
+    expect((await status(created.revisit_id)).stage).toBe('opened');
+    expect((await phone.open()).status).toBe(200);
+  });
+});
+
+test.describe('a browser without JavaScript', () => {
+  test.use({ javaScriptEnabled: false });
+
+  test('the noscript page explains, and its form switches to a phone revisit', async ({ page, insurer, origin }) => {
+    const created = await insurer.createRevisit();
+    await page.goto(created.path);
+    const fallback = new FallbackPage(page);
+    await fallback.expectShown();
+    await page.screenshot({ path: `${SHOTS}/fallback-noscript.png`, fullPage: true });
+
+    expect(await fallback.switchToPhone()).toBe(200);
+    await expect(page.getByRole('heading', { name: '已为您改为电话回访' })).toBeVisible();
+    await expectSwitchedAndDelivered(origin, created.revisit_id);
+  });
+});
+
+test.describe('a browser that runs the app', () => {
+  test('the shell paints its text before the WebAssembly arrives', async ({ page, insurer }) => {
+    const created = await insurer.createRevisit();
+    let release;
+    const held = new Promise((resolve) => { release = resolve; });
+    await page.route('**/app_bg.wasm*', async (route) => { await held; await route.continue(); });
+    try {
+      await page.goto(created.path, { waitUntil: 'domcontentloaded' });
+      await expect(page.getByRole('heading', { name: '保单回访', level: 1 })).toBeVisible();
+      await expect(page.getByText('保险公司请您确认：是您本人投保')).toBeVisible();
+      await expect(page.getByText('正在加载…')).toBeVisible();
+      await page.screenshot({ path: `${SHOTS}/fallback-shell.png`, fullPage: true });
+    } finally {
+      release();
+    }
+    // Then the app replaces the shell.
+    await expect(page.getByText('正在加载…')).toBeHidden();
+    await expect(page.getByRole('button', { name: '改为电话回访' })).toBeVisible();
+  });
+
+  test('with WebAssembly the app starts, never the fallback, and the shell is cached for next time', async ({ page, insurer }) => {
+    const created = await insurer.createRevisit();
+    await page.goto(created.path);
+    expect(await page.evaluate(() => typeof WebAssembly)).toBe('object');
+    await expect(page.getByRole('button', { name: '改为电话回访' })).toBeVisible();
+    await expect(page.getByTestId('fallback')).toHaveCount(0);
+    await expect(page.getByRole('heading', { name: '此浏览器无法打开电子回访' })).toHaveCount(0);
+
+    // The service worker precaches exactly this build's shell, under this build's cache name.
+    const cached = await page.evaluate(async () => {
+      await navigator.serviceWorker.ready;
+      const names = await caches.keys();
+      const keys = names.length === 1 ? await (await caches.open(names[0])).keys() : [];
+      return { names, paths: keys.map((r) => { const u = new URL(r.url); return u.pathname + u.search; }).sort() };
+    });
+    expect(cached.names).toEqual([expect.stringMatching(/^huifang-shell-[0-9a-f]{12}$/)]);
+    const build = cached.names[0].slice('huifang-shell-'.length);
+    expect(cached.paths).toEqual(['/', ...['/app.css', '/app.js', '/app_bg.wasm', '/boot.js', '/start.js'].map((p) => `${p}?v=${build}`)].sort());
+
+    // A second visit starts from the phone: the app's files come from the service worker.
+    const fromNetwork = [];
+    page.on('requestfinished', async (r) => {
+      const res = await r.response();
+      if (res && !res.fromServiceWorker()) fromNetwork.push(new URL(r.url()).pathname);
+    });
+    await page.reload();
+    await expect(page.getByRole('button', { name: '改为电话回访' })).toBeVisible();
+    expect(fromNetwork.filter((p) => /\.(js|wasm|css)$/.test(p))).toEqual([]);
+  });
+});
