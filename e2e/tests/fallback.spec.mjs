@@ -148,7 +148,42 @@ test.describe('a browser without JavaScript', () => {
   });
 });
 
+test.describe('a browser whose WebAssembly is too old', () => {
+  test('a missing feature the build relies on shows the fallback, before anything is loaded', async ({ page, insurer }) => {
+    // As a browser before reference types (Chrome < 96, Safari < 15): its validator refuses the
+    // externref type (0x6f), which only boot.js's reference-types probe contains.
+    await page.addInitScript(() => {
+      const validate = WebAssembly.validate.bind(WebAssembly);
+      WebAssembly.validate = (bytes) => !new Uint8Array(bytes).includes(0x6f) && validate(bytes);
+    });
+    const created = await insurer.createRevisit();
+    const fetched = [];
+    page.on('request', (r) => fetched.push(new URL(r.url()).pathname));
+    await page.goto(created.path);
+    await new FallbackPage(page).expectShown();
+    await expect(page.getByTestId('fallback')).toHaveAttribute('data-missing', 'reference-types');
+    expect(fetched).not.toContain('/start.js');
+  });
+});
+
 test.describe('a browser that runs the app', () => {
+  test('when the app\'s files do not arrive, the page says so and offers a retry and the switch', async ({ page, insurer }) => {
+    const created = await insurer.createRevisit();
+    await page.route('**/app.js*', (route) => route.abort('connectionreset'));
+    await page.goto(created.path);
+    await expect(page.getByRole('alert')).toContainText('页面没有加载完成');
+    await expect(page.getByRole('button', { name: '重试' })).toBeVisible();
+    await expect(page.getByRole('button', { name: '改为电话回访' })).toBeVisible();
+    await expect(page.getByText('正在加载…')).toBeHidden();
+    await page.screenshot({ path: `${SHOTS}/fallback-load-failed.png`, fullPage: true });
+    // The retry loads the page again, and this time the app starts.
+    await page.unroute('**/app.js*');
+    await page.getByRole('button', { name: '重试' }).click();
+    await expect(page.getByRole('alert')).toHaveCount(0);
+    await expect(page.getByText('正在加载…')).toBeHidden();
+    await expect(page.getByRole('button', { name: '改为电话回访' })).toBeVisible();
+  });
+
   test('the shell paints its text before the WebAssembly arrives', async ({ page, insurer }) => {
     const created = await insurer.createRevisit();
     let release;
