@@ -4,6 +4,7 @@
 // shell paints before the app arrives; the app itself still starts where it can, and its shell is
 // then kept by the service worker. Screenshots go to .state/screenshots/fallback-*.png.
 import { mkdirSync } from 'node:fs';
+import AxeBuilder from '@axe-core/playwright';
 import config from '../playwright.config.mjs';
 import { test, expect } from './fixtures/revisit.mjs';
 import { insurerRequest, readDevVars } from '../lib/insurer.mjs';
@@ -19,6 +20,17 @@ async function status(revisitId) {
   const res = await insurerRequest(EDGE_URL, secret, 'GET', `/v1/revisits/${revisitId}`);
   expect(res.status, JSON.stringify(res.body)).toBe(200);
   return res.body;
+}
+
+/** axe-core finds no WCAG 2.x A/AA or best-practice violation, and nothing scrolls sideways. */
+async function expectAccessible(page, name) {
+  const sideways = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  expect(sideways, `${name} scrolls sideways`).toBeLessThanOrEqual(0);
+  const result = await new AxeBuilder({ page })
+    .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'])
+    .analyze();
+  const found = result.violations.map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  expect(found, `axe on ${name}`).toEqual([]);
 }
 
 /** The fallback page, by what a person reads on it. */
@@ -85,6 +97,7 @@ withoutWasm.describe('a browser without WebAssembly', () => {
     await expect(page.getByRole('heading', { name: '保单回访', level: 1 })).toBeVisible();
     expect(fetched, 'the app is never started').not.toContain('/start.js');
     await page.screenshot({ path: `${SHOTS}/fallback-no-wasm.png`, fullPage: true });
+    await expectAccessible(page, 'the fallback page');
 
     expect(await fallback.switchToPhone()).toBe(200);
     await expect(page.getByRole('heading', { name: '已为您改为电话回访' })).toBeVisible();
@@ -93,6 +106,7 @@ withoutWasm.describe('a browser without WebAssembly', () => {
     expect(await page.evaluate(() => getComputedStyle(document.querySelector('h1')).fontSize)).toBe('27px');
     expect(cspViolations).toEqual([]);
     await page.screenshot({ path: `${SHOTS}/fallback-switched.png`, fullPage: true });
+    await expectAccessible(page, 'the switched page');
     await expectSwitchedAndDelivered(origin, created.revisit_id);
 
     // Another browser on the same link afterwards: the refusal in words, with its code.
@@ -126,6 +140,7 @@ withoutWasm.describe('a browser without WebAssembly', () => {
     await expect(page.getByText('只能在第一次打开它的手机或浏览器上使用')).toBeVisible();
     await expect(page.getByText('link_in_use')).toBeVisible();
     await page.screenshot({ path: `${SHOTS}/fallback-link-in-use.png`, fullPage: true });
+    await expectAccessible(page, 'the refusal page');
     // Nothing changed: the revisit goes on, on the device that opened it.
     expect((await status(created.revisit_id)).stage).toBe('opened');
     expect((await phone.open()).status).toBe(200);
@@ -141,6 +156,9 @@ test.describe('a browser without JavaScript', () => {
     const fallback = new FallbackPage(page);
     await fallback.expectShown();
     await page.screenshot({ path: `${SHOTS}/fallback-noscript.png`, fullPage: true });
+    // axe needs page scripts; this markup is the one axe checks above, as the fallback of a browser
+    // without WebAssembly. Here only: nothing scrolls sideways.
+    expect(await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)).toBeLessThanOrEqual(0);
 
     expect(await fallback.switchToPhone()).toBe(200);
     await expect(page.getByRole('heading', { name: '已为您改为电话回访' })).toBeVisible();
@@ -176,6 +194,7 @@ test.describe('a browser that runs the app', () => {
     await expect(page.getByRole('button', { name: '改为电话回访' })).toBeVisible();
     await expect(page.getByText('正在加载…')).toBeHidden();
     await page.screenshot({ path: `${SHOTS}/fallback-load-failed.png`, fullPage: true });
+    await expectAccessible(page, 'the load-failed page');
     // The retry loads the page again, and this time the app starts.
     await page.unroute('**/app.js*');
     await page.getByRole('button', { name: '重试' }).click();
@@ -195,6 +214,7 @@ test.describe('a browser that runs the app', () => {
       await expect(page.getByText('保险公司请您确认：是您本人投保')).toBeVisible();
       await expect(page.getByText('正在加载…')).toBeVisible();
       await page.screenshot({ path: `${SHOTS}/fallback-shell.png`, fullPage: true });
+      await expectAccessible(page, 'the loading shell');
     } finally {
       release();
     }
