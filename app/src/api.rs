@@ -80,7 +80,7 @@ fn pick(lang: Lang, (zh, en): Both) -> &'static str {
 }
 
 const NETWORK_TEXT: Both = (
-    "网络不稳定，请稍后重试",
+    "网络不稳定，请稍后重试。",
     "The connection is unstable. Please try again in a moment.",
 );
 const SERVER_TEXT: Both = (
@@ -456,7 +456,10 @@ mod tests {
 
     #[test]
     fn network_and_server_failures_are_transient_and_refusals_are_not() {
-        assert_eq!(Failure::Network.text(Lang::ZhCn), "网络不稳定，请稍后重试");
+        assert_eq!(
+            Failure::Network.text(Lang::ZhCn),
+            "网络不稳定，请稍后重试。"
+        );
         assert_eq!(Failure::Network.text(Lang::En), network_text(Lang::En));
         assert!(Failure::Network.is_transient());
         assert!(Failure::Unreadable { status: 502 }.is_transient());

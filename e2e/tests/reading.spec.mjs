@@ -41,7 +41,7 @@ test('confirm waits for the end of the text and for the minimum time', async ({ 
 
   // 2. A long text: its minimum time passes, but it stays locked until scrolled to the end.
   await revisit.expectItem(2, 3);
-  await expect(hint).toHaveText('请阅读至本项末尾后再确认');
+  await expect(hint).toHaveText('请在上方方框内向下滑动，读完本项后再回答。');
   await page.waitForTimeout(1_500);
   await expect(revisit.yes()).toBeDisabled();
   await revisit.scrollBodyToEnd();

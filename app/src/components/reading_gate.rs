@@ -121,7 +121,7 @@ mod tests {
         assert!(r(true, 0).ready());
         assert_eq!(
             r(false, 3).hint(Lang::ZhCn).as_deref(),
-            Some("请阅读至本项末尾后再确认")
+            Some("请在上方方框内向下滑动，读完本项后再回答。")
         );
         assert_eq!(
             r(true, 3).hint(Lang::ZhCn).as_deref(),
