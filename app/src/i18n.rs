@@ -157,11 +157,11 @@ pub const EN: Text = Text {
     retry: "Try again",
     close_page: "You can close this page now.",
     need_help: "If you need help, please contact your insurer.",
-    switch: "Switch to a phone call",
-    switch_title: "Switch to a phone call?",
+    switch: "Switch to a phone revisit",
+    switch_title: "Switch to a phone revisit?",
     switch_text: "If you confirm, this online revisit stops and your insurer will phone you within the cooling-off period to complete it. Please look out for their call.",
     switch_reason: "Reason (optional)",
-    switch_confirm: "Yes, switch to a phone call",
+    switch_confirm: "Yes, switch to a phone revisit",
     cancel: "Cancel",
     revisit: "Policy revisit",
     loading: "Loading…",
@@ -246,7 +246,8 @@ pub fn item_region(lang: Lang, index: usize) -> String {
 pub fn keep_reading(lang: Lang, secs: u64) -> String {
     match lang {
         Lang::ZhCn => format!("请继续阅读（还需 {secs} 秒）"),
-        Lang::En => format!("Please keep reading ({secs} s)"),
+        // A no-break space keeps "(7 s)" on one line.
+        Lang::En => format!("Please keep reading ({secs}\u{a0}s)"),
     }
 }
 
@@ -262,7 +263,7 @@ pub fn answered_items(lang: Lang, n: usize) -> String {
 pub fn resend_in(lang: Lang, secs: u64) -> String {
     match lang {
         Lang::ZhCn => format!("{secs} 秒后可重新发送"),
-        Lang::En => format!("You can send again in {secs} s"),
+        Lang::En => format!("You can send again in {secs}\u{a0}s"),
     }
 }
 
@@ -319,6 +320,6 @@ mod tests {
             assert!(s.chars().all(|c| (c as u32) < 0x2E80), "{s}");
         }
         assert_eq!(keep_reading(Lang::ZhCn, 5), "请继续阅读（还需 5 秒）");
-        assert_eq!(keep_reading(Lang::En, 5), "Please keep reading (5 s)");
+        assert_eq!(keep_reading(Lang::En, 5), "Please keep reading (5\u{a0}s)");
     }
 }

@@ -24,7 +24,7 @@ use prefs::Prefs;
 use session::{Halt, LiveSession};
 
 /// Which page is on screen.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Page {
     Loading,
     Landing,
@@ -115,8 +115,15 @@ pub fn App() -> impl IntoView {
     });
     view! {
         <RevisitHeader page/>
-        // A new language builds the page again: every string, and the item's text from the edge.
-        <main id="main">{move || render(page.get(), session.lang.get(), session)}</main>
+        // Each page (each item, each language) is built afresh, never patched over the last one:
+        // a reused text box would keep the last item's scroll position, a reused field its text.
+        <main id="main">
+            <For
+                each=move || [(page.get(), session.lang.get())]
+                key=|shown| *shown
+                children=move |(page, lang)| render(page, lang, session)
+            />
+        </main>
     }
 }
 

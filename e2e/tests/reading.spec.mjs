@@ -48,8 +48,11 @@ test('confirm waits for the end of the text and for the minimum time', async ({ 
   await expect(revisit.yes()).toBeEnabled();
   await revisit.yes().click();
 
-  // 3. A long text scrolled at once: the time still holds it.
+  // 3. A long text scrolled at once: the time still holds it. It starts at its top, whatever the
+  // box of the item before was scrolled to.
   await revisit.expectItem(3, 3);
+  await expect(hint).toHaveText('请在上方方框内向下滑动，读完本项后再回答。');
+  expect(await revisit.body().evaluate((el) => el.scrollTop)).toBe(0);
   await revisit.scrollBodyToEnd();
   await expect(hint).toHaveText(/请继续阅读（还需 [1-4] 秒）/);
   await expect(revisit.no()).toBeDisabled();
@@ -83,6 +86,8 @@ test('a reload resumes at the same item, earlier answers can be looked at, and a
   await revisit.expectItem(2, total);
   await revisit.answer('no', '合同还没有收到');
   await revisit.expectItem(3, total);
+  // The next item starts with an empty comment: nothing carried over from the last.
+  await expect(page.getByLabel('补充说明（可选）')).toHaveValue('');
 
   await page.reload();
   await revisit.expectItem(3, total);

@@ -63,9 +63,11 @@ pub fn ReadingGate(body: Vec<String>, at_end: RwSignal<bool>, label: String) -> 
         }
     };
     // A body that fits needs no scrolling: check once it is laid out, and again a little later in
-    // case fonts arrive and change its height.
+    // case fonts arrive and change its height. The box starts at its top: were the previous item's
+    // element ever reused, its scroll position could already be "at the end" of this text.
     Effect::new(move |_| {
-        if node.get().is_some() {
+        if let Some(el) = node.get() {
+            el.set_scroll_top(0);
             request_animation_frame(check);
             set_timeout(check, Duration::from_millis(400));
         }
@@ -129,7 +131,7 @@ mod tests {
         );
         assert_eq!(
             r(true, 1).hint(Lang::En).as_deref(),
-            Some("Please keep reading (1 s)")
+            Some("Please keep reading (1\u{a0}s)")
         );
         assert_eq!(r(true, 0).hint(Lang::En), None);
     }
