@@ -52,7 +52,7 @@ class FallbackPage {
       this.page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname.startsWith('/r/')),
       this.switchButton().click(),
     ]);
-    await this.page.waitForLoadState('domcontentloaded');
+    await this.page.waitForLoadState('load');
     return response.status();
   }
 }
@@ -95,7 +95,8 @@ withoutWasm.describe('a browser without WebAssembly', () => {
     await expect(page.getByTestId('fallback')).toHaveAttribute('data-missing', 'webassembly');
     // The shell's own lines stay: what this page is.
     await expect(page.getByRole('heading', { name: '保单回访', level: 1 })).toBeVisible();
-    expect(fetched, 'the app is never started').not.toContain('/start.js');
+    // The app is never started: it would have opened the session (GET /v1/session).
+    expect(fetched, 'requests before the switch').not.toContain('/v1/session');
     await page.screenshot({ path: `${SHOTS}/fallback-no-wasm.png`, fullPage: true });
     await expectAccessible(page, 'the fallback page');
 
@@ -103,7 +104,7 @@ withoutWasm.describe('a browser without WebAssembly', () => {
     await expect(page.getByRole('heading', { name: '已为您改为电话回访' })).toBeVisible();
     await expect(page.getByText('保险公司将在犹豫期内致电您完成回访')).toBeVisible();
     // The edge's page: its own stylesheet applies under its CSP, and nothing was refused.
-    expect(await page.evaluate(() => getComputedStyle(document.querySelector('h1')).fontSize)).toBe('27px');
+    await expect.poll(() => page.evaluate(() => getComputedStyle(document.querySelector('h1')).fontSize)).toBe('27px');
     expect(cspViolations).toEqual([]);
     await page.screenshot({ path: `${SHOTS}/fallback-switched.png`, fullPage: true });
     await expectAccessible(page, 'the switched page');
@@ -180,7 +181,7 @@ test.describe('a browser whose WebAssembly is too old', () => {
     await page.goto(created.path);
     await new FallbackPage(page).expectShown();
     await expect(page.getByTestId('fallback')).toHaveAttribute('data-missing', 'reference-types');
-    expect(fetched).not.toContain('/start.js');
+    expect(fetched, 'the app is never started').not.toContain('/v1/session');
   });
 });
 
