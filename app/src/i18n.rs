@@ -197,7 +197,7 @@ pub const EN: Text = Text {
     answered_mark_none: "Not answered",
     your_comment: "Your comment: ",
     signature_title: "Handwritten signature",
-    signature_lead: "Please sign your name with your finger in the box below, to show that you answered the items above yourself.",
+    signature_lead: "Please sign your name with your finger in the box below, to confirm that you answered this revisit yourself.",
     signature_pad: "Signature pad",
     signature_clear: "Clear",
     signature_confirm: "Confirm signature",
@@ -281,10 +281,22 @@ pub fn doubts_followed_up(lang: Lang, n: usize) -> String {
     }
 }
 
-/// The language a browser asks for (`navigator.languages`, first supported wins), before the
-/// session has said which one it uses.
+/// The language a browser asks for (`navigator.languages`, already in order of preference: the
+/// first we offer wins; Chinese if none), before the session has said which one it uses. Not the
+/// core's Accept-Language parser: its q-values would bring float parsing into the app for nothing.
 pub fn from_browser(tags: &[String]) -> Lang {
-    Lang::from_accept_language(&tags.join(","))
+    tags.iter()
+        .find_map(|tag| {
+            let tag = tag.to_ascii_lowercase();
+            if tag == "zh" || tag.starts_with("zh-") {
+                Some(Lang::ZhCn)
+            } else if tag == "en" || tag.starts_with("en-") {
+                Some(Lang::En)
+            } else {
+                None
+            }
+        })
+        .unwrap_or_default()
 }
 
 #[cfg(test)]
