@@ -64,6 +64,17 @@
     return holder.firstElementChild || holder;
   }
 
+  /* The form posts to the page's own link (/r/<token>) without scripts. Here it goes to the same
+     handler under /v1/session, where a browser that ran the app before sends its device cookie. */
+  function pointFormsAtSession(root) {
+    var link = /^\/r\/([A-Za-z0-9_-]{38})\/?$/.exec(window.location.pathname);
+    if (!link || !root.getElementsByTagName) return;
+    var forms = root.getElementsByTagName('form');
+    for (var i = 0; i < forms.length; i++) {
+      forms[i].setAttribute('action', '/v1/session/phone-form/' + link[1]);
+    }
+  }
+
   function shell() {
     var app = byId('app');
     return app && app.querySelector('main');
@@ -82,6 +93,7 @@
     var parts = fallbackParts();
     parts.setAttribute('data-missing', missing.join(' '));
     parts.setAttribute('data-testid', 'fallback');
+    pointFormsAtSession(parts);
     main.appendChild(parts);
   }
 
@@ -108,7 +120,10 @@
     main.appendChild(box);
     var parts = fallbackParts();
     var sw = parts.querySelector ? parts.querySelector('.fallback-switch') : null;
-    if (sw) main.appendChild(sw);
+    if (sw) {
+      pointFormsAtSession(sw);
+      main.appendChild(sw);
+    }
   }
 
   var missing = missingFeatures();

@@ -46,13 +46,15 @@ class FallbackPage {
     // Only the fallback: no endless "loading" line next to it.
     await expect(this.page.getByText('正在加载…')).toBeHidden();
   }
-  /** Taps the switch; returns the HTTP status of the page it leads to. */
+  /** Taps the switch; returns the HTTP status of the page it leads to and the path it posted to:
+      the link itself without scripts, /v1/session/phone-form/<token> with them (edge/src/fallback.rs). */
   async switchToPhone() {
     const [response] = await Promise.all([
-      this.page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname.startsWith('/r/')),
+      this.page.waitForResponse((r) => r.request().method() === 'POST'),
       this.switchButton().click(),
     ]);
     await this.page.waitForLoadState('load');
+    this.postedTo = new URL(response.url()).pathname;
     return response.status();
   }
 }
@@ -101,6 +103,7 @@ withoutWasm.describe('a browser without WebAssembly', () => {
     await expectAccessible(page, 'the fallback page');
 
     expect(await fallback.switchToPhone()).toBe(200);
+    expect(fallback.postedTo).toBe(`/v1/session/phone-form/${created.token}`);
     await expect(page.getByRole('heading', { name: '已为您改为电话回访' })).toBeVisible();
     await expect(page.getByText('保险公司将在犹豫期内致电您完成回访')).toBeVisible();
     // The edge's page: its own stylesheet applies under its CSP, and nothing was refused.
@@ -162,6 +165,7 @@ test.describe('a browser without JavaScript', () => {
     expect(await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)).toBeLessThanOrEqual(0);
 
     expect(await fallback.switchToPhone()).toBe(200);
+    expect(fallback.postedTo).toBe(created.path);
     await expect(page.getByRole('heading', { name: '已为您改为电话回访' })).toBeVisible();
     await expectSwitchedAndDelivered(origin, created.revisit_id);
   });
@@ -182,6 +186,24 @@ test.describe('a browser whose WebAssembly is too old', () => {
     await new FallbackPage(page).expectShown();
     await expect(page.getByTestId('fallback')).toHaveAttribute('data-missing', 'reference-types');
     expect(fetched, 'the app is never started').not.toContain('/v1/session');
+  });
+});
+
+test.describe('a browser that runs the app, without service workers (many in-app browsers)', () => {
+  test.use({ serviceWorkers: 'block' });
+
+  test('a returning policyholder whose app does not load can still switch, on the phone the link is bound to', async ({ page, insurer, origin }) => {
+    const created = await insurer.createRevisit();
+    await page.goto(created.path);
+    // The app opened the session: the link is bound to this browser's device cookie (R10).
+    await expect(page.getByRole('button', { name: '获取验证码' })).toBeVisible();
+    await page.route('**/app.js*', (route) => route.abort('connectionreset'));
+    await page.reload();
+    await expect(page.getByRole('alert')).toContainText('页面没有加载完成');
+    const fallback = new FallbackPage(page);
+    expect(await fallback.switchToPhone()).toBe(200);
+    await expect(page.getByRole('heading', { name: '已为您改为电话回访' })).toBeVisible();
+    await expectSwitchedAndDelivered(origin, created.revisit_id);
   });
 });
 

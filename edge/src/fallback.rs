@@ -35,7 +35,11 @@ pub async fn app_shell(req: Request, env: &Env) -> Result<Response, EdgeError> {
 }
 
 /// `POST /r/<token>` from the fallback page: switch this revisit to a phone revisit. Always answers
-/// with an HTML page, never JSON: the person sees the outcome, or the refusal in words.
+/// with an HTML page, never JSON: the person sees the outcome, or the refusal in words. Where the
+/// page runs scripts, boot.js points the form at `POST /v1/session/phone-form/<token>` instead
+/// (the same handler), so that a browser the app already bound sends its device cookie, whose path
+/// is `/v1/session`; a browser without scripts never ran the app, and its own binding from this
+/// form is copied to `/r`.
 pub async fn switch_to_phone(mut req: Request, env: &Env, token: &str) -> Response {
     let mut cookies = Vec::new();
     let outcome = match LinkToken::parse(token) {

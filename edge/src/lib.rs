@@ -45,6 +45,9 @@ async fn route(req: Request, env: Env) -> std::result::Result<Response, EdgeErro
         (Method::Post, ["v1", "revisits", id, "cancel"]) => insurer::cancel(req, &env, id).await,
         (Method::Post, ["v1", "revisits", id, "reissue"]) => insurer::reissue(req, &env, id).await,
         (_, ["v1", "revisits", ..]) => Err(EdgeError::NotFound),
+        (Method::Post, ["v1", "session", "phone-form", token]) => {
+            Ok(fallback::switch_to_phone(req, &env, token).await)
+        }
         (_, ["v1", "session", ..]) => policyholder::forward(req, &env).await,
         (Method::Get, ["v1", "openapi.json"]) => api_doc::document(),
         (_, ["v1", "openapi.json"]) => Err(EdgeError::MethodNotAllowed),
