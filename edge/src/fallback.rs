@@ -294,9 +294,10 @@ impl Problem {
                     "如需改为电话回访，请在第一次打开链接的手机或浏览器上操作，或直接等待保险公司来电。",
                 ],
             ),
-            "revisit_finished" => (
+            // `not_opened`: a revisit that ended (e.g. cancelled by the insurer) before anyone opened it.
+            "revisit_finished" | "not_opened" => (
                 "本次回访已经结束",
-                &["本次回访已完成或已改为电话回访，无需再操作。您可以关闭此页面。"],
+                &["本次回访已完成、已改为电话回访或已由保险公司取消，无需再操作。您可以关闭此页面。"],
             ),
             "link_expired" => (
                 "回访链接已过期",
