@@ -7,6 +7,7 @@
 pub mod domain;
 #[cfg(any(test, feature = "test-support"))]
 pub mod fixtures;
+pub mod html;
 pub mod record;
 pub mod script;
 pub mod session;

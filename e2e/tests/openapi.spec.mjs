@@ -691,6 +691,19 @@ test('the revisit link: the app shell, and the fallback form that switches to ph
   expect(status.body.stage).toBe('switched_to_phone');
   expectAnswer('PUT', '/r/{token}', await me.raw('PUT', `/r/${r.token}`), 404, 'not_found');
 
+  // The same form where scripts run: a browser that opened the link in the app sends its device
+  // cookie (Path=/v1/session) there and is the bound device; another browser is refused.
+  const back = await createRevisit();
+  const app = new Browser(back.token);
+  expectAnswer('GET', '/v1/session', await app.raw('GET', '/v1/session'), 200);
+  const fromApp = (browser, body = 'action=switch_to_phone') =>
+    browser.raw('POST', `/v1/session/phone-form/${back.token}`, { body, contentType: 'application/x-www-form-urlencoded' });
+  expectAnswer('POST', '/v1/session/phone-form/{token}', await fromApp(new Browser(back.token)), 403, 'link_in_use');
+  expectAnswer('POST', '/v1/session/phone-form/{token}', await fromApp(app, 'action=other'), 400, 'bad_form');
+  expectAnswer('POST', '/v1/session/phone-form/{token}', await fromApp(app), 200);
+  const backStatus = expectAnswer('GET', '/v1/revisits/{id}', await insurer('GET', `/v1/revisits/${back.revisit_id}`), 200);
+  expect(backStatus.body.stage).toBe('switched_to_phone');
+
   // A revisit cancelled before its link was ever opened: not opened until the record is
   // delivered, finished after (the tombstone); both are documented, whichever comes.
   const c = await createRevisit();

@@ -3,14 +3,13 @@
 //! JavaScript or WebAssembly: the worker opens the session and switches it to phone exactly as the
 //! JSON API would (same Durable Object calls), then answers with a small server-rendered page.
 
-use crate::config;
 use crate::error::EdgeError;
 use crate::http::header;
-use crate::policyholder::device_cookie_name;
-use crate::revisit_object::{self, Caller};
-use huifang_core::script::Lang;
+use crate::policyholder;
+use crate::revisit_object;
+use huifang_core::html::escape;
 use huifang_core::session::Stage;
-use huifang_core::signing::{keyed_digest, secret_digest};
+use huifang_core::signing::secret_digest;
 use huifang_core::wire::ApiError;
 use huifang_core::LinkToken;
 use serde::Deserialize;
@@ -122,7 +121,7 @@ async fn switch(
     }
     parse_form(&body)?;
 
-    let mut caller = caller(req, env, token)?;
+    let mut caller = policyholder::caller(req, env, token).map_err(Problem::from)?;
     // Open first, exactly as the app's first `GET /v1/session`: it binds the link to this browser
     // (R10) or refuses a browser other than the bound one.
     let opened = revisit_object::call(env, token, &caller, Method::Get, "/session", Vec::new())
@@ -169,28 +168,6 @@ async fn switch(
     }
 }
 
-/// The caller as `policyholder::forward` builds it for the JSON API: the device cookie's digest,
-/// the keyed IP hash, the scheme, the client's IP and user agent.
-fn caller(req: &Request, env: &Env, token: &LinkToken) -> Result<Caller, Problem> {
-    let key = config::required(env, "ID_HASH_KEY").map_err(Problem::from)?;
-    let ip = header(req, "cf-connecting-ip").unwrap_or_default();
-    let cookie_header = header(req, "cookie").unwrap_or_default();
-    let https = req
-        .url()
-        .map_err(|e| Problem::internal(&e.to_string()))?
-        .scheme()
-        == "https";
-    Ok(Caller {
-        device: cookie(&cookie_header, &device_cookie_name(token.revisit_id()))
-            .map(|s| secret_digest(&s)),
-        ip_key: keyed_digest(key.as_bytes(), &format!("ip:{}", ip.trim())),
-        https,
-        user_agent: header(req, "user-agent").unwrap_or_default(),
-        lang: header(req, "accept-language").map(|l| Lang::from_accept_language(&l)),
-        ip,
-    })
-}
-
 /// Status, `Set-Cookie` and body of an answer from the revisit's object.
 async fn read(mut resp: Response) -> Result<(u16, Option<String>, Vec<u8>), Problem> {
     let set_cookie = resp.headers().get("set-cookie").ok().flatten();
@@ -225,15 +202,6 @@ fn parse_form(body: &[u8]) -> Result<(), Problem> {
         Some(SWITCH_ACTION) => Ok(()),
         _ => Err(Problem::new(400, "bad_form")),
     }
-}
-
-/// The value of cookie `name` in a `Cookie` header.
-fn cookie(header: &str, name: &str) -> Option<String> {
-    header
-        .split(';')
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v.trim().to_string())
 }
 
 /// The value in a `Set-Cookie` line (`name=value; attributes`).
@@ -367,25 +335,10 @@ fn respond(page: Page, cookies: &[String]) -> Result<Response, EdgeError> {
         .with_headers(headers))
 }
 
-/// Escapes text for HTML element content and attribute values.
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::policyholder::cookie;
 
     #[test]
     fn the_form_is_exactly_one_switch_action() {

@@ -23,13 +23,30 @@ fn link_token(req: &Request) -> Result<LinkToken, EdgeError> {
     LinkToken::parse(token.trim()).map_err(|_| EdgeError::LinkNotFound)
 }
 
-/// The value of cookie `name` in the request's `Cookie` header.
-fn cookie(req: &Request, name: &str) -> Option<String> {
-    header(req, "cookie")?
+/// The value of cookie `name` in a `Cookie` header.
+pub fn cookie(cookie_header: &str, name: &str) -> Option<String> {
+    cookie_header
         .split(';')
         .filter_map(|pair| pair.trim().split_once('='))
         .find(|(k, _)| *k == name)
         .map(|(_, v)| v.trim().to_string())
+}
+
+/// Who is calling, as the revisit's object needs it: the device cookie's digest, the keyed IP hash,
+/// the scheme, the client's IP and user agent, and its preferred language.
+pub fn caller(req: &Request, env: &Env, token: &LinkToken) -> Result<Caller, EdgeError> {
+    let key = config::required(env, "ID_HASH_KEY")?;
+    let ip = header(req, "cf-connecting-ip").unwrap_or_default();
+    let cookies = header(req, "cookie").unwrap_or_default();
+    Ok(Caller {
+        device: cookie(&cookies, &device_cookie_name(token.revisit_id()))
+            .map(|s| secret_digest(&s)),
+        ip_key: keyed_digest(key.as_bytes(), &format!("ip:{}", ip.trim())),
+        https: req.url()?.scheme() == "https",
+        user_agent: header(req, "user-agent").unwrap_or_default(),
+        lang: header(req, "accept-language").map(|l| Lang::from_accept_language(&l)),
+        ip,
+    })
 }
 
 pub async fn forward(mut req: Request, env: &Env) -> Result<Response, EdgeError> {
@@ -40,16 +57,7 @@ pub async fn forward(mut req: Request, env: &Env) -> Result<Response, EdgeError>
         MAX_POLICYHOLDER_BODY
     };
     let body = read_body(&mut req, limit).await?;
-    let key = config::required(env, "ID_HASH_KEY")?;
-    let ip = header(&req, "cf-connecting-ip").unwrap_or_default();
-    let caller = Caller {
-        device: cookie(&req, &device_cookie_name(token.revisit_id())).map(|s| secret_digest(&s)),
-        ip_key: keyed_digest(key.as_bytes(), &format!("ip:{}", ip.trim())),
-        https: req.url()?.scheme() == "https",
-        user_agent: header(&req, "user-agent").unwrap_or_default(),
-        lang: header(&req, "accept-language").map(|l| Lang::from_accept_language(&l)),
-        ip,
-    };
+    let caller = caller(&req, env, &token)?;
     let path = req.path();
     let action = path.strip_prefix("/v1").unwrap_or(&path);
     revisit_object::call(env, &token, &caller, req.method(), action, body).await
