@@ -14,8 +14,9 @@ const out = opts.out ?? 'bench/results/.parts';
 const edge = opts.edge ?? process.env.EDGE_URL;
 
 // What a first visit to a revisit link downloads, in order: the HTML shell, its CSS, the boot
-// script, the wasm-bindgen glue, the wasm.
-const APP_FILES = ['index.html', 'app.css', 'boot.js', 'app.js', 'app_bg.wasm'];
+// script (feature checks), the module that starts the app, the wasm-bindgen glue, the wasm. (The
+// service worker, sw.js, is fetched after the app runs, for the next visit.)
+const APP_FILES = ['index.html', 'app.css', 'boot.js', 'start.js', 'app.js', 'app_bg.wasm'];
 
 /** The bytes the edge actually sends for a path with gzip accepted (workerd compresses on the fly). */
 function wireBytes(path) {
