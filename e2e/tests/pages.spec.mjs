@@ -9,6 +9,9 @@ import { devices } from '@playwright/test';
 import { test, expect, asOwnClient, longItem, WORDS } from './fixtures/revisit.mjs';
 import { loadScript } from '../lib/insurer.mjs';
 
+// The tests are independent: let the suite's two workers share them.
+test.describe.configure({ mode: 'parallel' });
+
 const SHOTS = '.state/screenshots';
 mkdirSync(SHOTS, { recursive: true });
 const { defaultBrowserType: _browser, viewport: _viewport, ...pixel7 } = devices['Pixel 7'];

@@ -6,6 +6,8 @@
 import { test, expect, asOwnClient, longItem, readingScript } from './fixtures/revisit.mjs';
 
 test.beforeEach(async ({ page }) => { await asOwnClient(page); });
+// The tests are independent: let the suite's two workers share them.
+test.describe.configure({ mode: 'parallel' });
 import { loadScript } from '../lib/insurer.mjs';
 
 test('confirm waits for the end of the text and for the minimum time', async ({ insurer, origin, revisit, page }) => {
@@ -105,7 +107,7 @@ test('a reload resumes at the same item, earlier answers can be looked at, and a
     await route.fetch();
     await route.abort('connectionreset');
   });
-  await revisit.answer('yes');
+  await revisit.answer('yes', undefined, { moveOn: false });
   const notice = page.getByTestId('notice');
   await expect(notice).toContainText('网络不稳定');
   await page.unroute('**/v1/session/items/2');
