@@ -79,6 +79,25 @@ test('confirm waits for the end of the text and for the minimum time', async ({ 
   expect(stored.sealed.record.flags.filter((f) => f.kind === 'answered_too_fast')).toEqual([]);
 });
 
+test('time with the page hidden behind another app does not count as reading', async ({ insurer, origin, revisit, page }) => {
+  const created = await insurer.createRevisit({ readingSecs: 3 });
+  await revisit.open(created.path);
+  await revisit.verifyWithCode(origin, created.phone);
+  const setHidden = (hidden) => page.evaluate((h) => {
+    Object.defineProperty(document, 'hidden', { value: h, configurable: true });
+    Object.defineProperty(document, 'visibilityState', { value: h ? 'hidden' : 'visible', configurable: true });
+    // As browsers fire it: at the document, bubbling to the window.
+    document.dispatchEvent(new Event('visibilitychange', { bubbles: true }));
+  }, hidden);
+  await setHidden(true);
+  await page.waitForTimeout(4_000);
+  await setHidden(false);
+  // Four seconds went by, but none of them on screen: the item still needs its time.
+  await expect(page.getByTestId('read-hint')).toHaveText(/请继续阅读（还需 [23] 秒）/);
+  await expect(revisit.yes()).toBeDisabled();
+  await expect(revisit.yes()).toBeEnabled({ timeout: 5_000 });
+});
+
 test('a reload resumes at the same item, earlier answers can be looked at, and a lost response is not counted twice', async ({ insurer, origin, revisit, page }) => {
   const created = await insurer.createRevisit();
   const total = 7;

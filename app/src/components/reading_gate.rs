@@ -2,6 +2,7 @@
 //! (R9): scrolled to its end (or short enough to need no scrolling) and on screen for the item's
 //! minimum reading time. [`Reading`] is the rule; [`ReadingGate`] only measures the box.
 
+use crate::display::seconds_left;
 use crate::i18n::{self, Lang};
 use leptos::ev;
 use leptos::html::Div;
@@ -41,6 +42,49 @@ impl Reading {
         } else {
             None
         }
+    }
+}
+
+/// How long an item has been on screen: time with the page hidden (another app in front, the
+/// phone locked) does not count towards its minimum reading time. Times in milliseconds.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ScreenTime {
+    shown_ms: f64,
+    visible_since: Option<f64>,
+}
+
+impl ScreenTime {
+    /// Starts counting at `now` if the page is `visible`.
+    pub fn start(now: f64, visible: bool) -> Self {
+        Self {
+            shown_ms: 0.0,
+            visible_since: visible.then_some(now),
+        }
+    }
+
+    /// The page was hidden at `now`.
+    pub fn hide(&mut self, now: f64) {
+        if let Some(since) = self.visible_since.take() {
+            self.shown_ms += (now - since).max(0.0);
+        }
+    }
+
+    /// The page was shown again at `now`.
+    pub fn show(&mut self, now: f64) {
+        self.visible_since.get_or_insert(now);
+    }
+
+    /// Milliseconds on screen up to `now`.
+    pub fn shown_ms(self, now: f64) -> f64 {
+        self.shown_ms
+            + self
+                .visible_since
+                .map_or(0.0, |since| (now - since).max(0.0))
+    }
+
+    /// Whole seconds still to go of `min_secs`, rounded up.
+    pub fn secs_left(self, min_secs: u32, now: f64) -> u64 {
+        seconds_left(f64::from(min_secs) * 1_000.0, self.shown_ms(now))
     }
 }
 
@@ -113,6 +157,25 @@ mod tests {
     fn a_body_that_fits_is_read_at_once() {
         assert!(reached_end(0.0, 400.0, 400.0));
         assert!(reached_end(0.0, 400.0, 120.0));
+    }
+
+    #[test]
+    fn only_time_on_screen_counts() {
+        let mut t = ScreenTime::start(1_000.0, true);
+        assert_eq!(t.secs_left(5, 1_000.0), 5);
+        assert_eq!(t.secs_left(5, 3_000.0), 3);
+        t.hide(3_000.0);
+        // Ten minutes in another app: still three seconds to go.
+        assert_eq!(t.secs_left(5, 603_000.0), 3);
+        t.show(603_000.0);
+        t.show(604_000.0); // a second "visible" changes nothing
+        assert_eq!(t.secs_left(5, 605_000.0), 1);
+        assert_eq!(t.secs_left(5, 606_000.0), 0);
+        // Opened in the background: nothing counts until it is shown.
+        let mut later = ScreenTime::start(0.0, false);
+        assert_eq!(later.secs_left(2, 50_000.0), 2);
+        later.show(50_000.0);
+        assert_eq!(later.secs_left(2, 51_500.0), 1);
     }
 
     #[test]

@@ -6,12 +6,12 @@ use crate::components::answered_items::AnsweredItems;
 use crate::components::notice::NoticeBar;
 use crate::components::progress::Progress;
 use crate::components::read_aloud::ReadAloud;
-use crate::components::reading_gate::{Reading, ReadingGate};
-use crate::display::seconds_left;
+use crate::components::reading_gate::{Reading, ReadingGate, ScreenTime};
 use crate::i18n::{self, Lang};
 use crate::session::{optional_text, LiveSession, Request};
 use huifang_core::session::{AnswerKind, MAX_COMMENT_CHARS};
 use huifang_core::wire::ItemView;
+use leptos::ev;
 use leptos::prelude::*;
 use std::time::Duration;
 use web_sys::js_sys::Date;
@@ -31,11 +31,22 @@ pub fn ItemPage(
     let comment = RwSignal::new(String::new());
     let index = item.index;
 
-    // The minimum time runs from the moment the item is on screen, measured against the clock (a
-    // phone throttles timers in the background), ticking once a second until it is over.
-    let shown_at = Date::now();
-    let deadline = shown_at + f64::from(item.min_read_secs) * 1_000.0;
-    let now = RwSignal::new(shown_at);
+    // The minimum time counts while the item is on screen (not while the page is hidden behind
+    // another app), measured against the clock: a phone throttles timers in the background.
+    let min_secs = item.min_read_secs;
+    let now = RwSignal::new(Date::now());
+    let screen = StoredValue::new(ScreenTime::start(now.get_untracked(), !document().hidden()));
+    let visibility = window_event_listener(ev::visibilitychange, move |_| {
+        let at = Date::now();
+        screen.update_value(|s| {
+            if document().hidden() {
+                s.hide(at);
+            } else {
+                s.show(at);
+            }
+        });
+        let _ = now.try_set(at);
+    });
     let ticker = set_interval_with_handle(
         move || {
             let _ = now.try_set(Date::now());
@@ -45,7 +56,7 @@ pub fn ItemPage(
     .ok();
     let reading = Memo::new(move |_| Reading {
         at_end: at_end.get(),
-        secs_left: seconds_left(deadline, now.get()),
+        secs_left: screen.with_value(|s| s.secs_left(min_secs, now.get())),
     });
     Effect::new(move |_| {
         if reading.get().secs_left == 0 {
@@ -55,6 +66,7 @@ pub fn ItemPage(
         }
     });
     on_cleanup(move || {
+        visibility.remove();
         if let Some(ticker) = ticker {
             ticker.clear();
         }
