@@ -7,6 +7,8 @@ import { loadScript } from '../lib/insurer.mjs';
 
 const ORIGIN_URL = process.env.ORIGIN_URL ?? 'http://127.0.0.1:8788';
 const ITEMS = loadScript('scripts/default.json').items;
+// The timeline shows the client network the page came from: the loopback one here.
+test.use({ ownClient: false });
 
 /** Opens the report of a revisit in `page` at a desk's width; returns what it loaded. */
 async function openReport(page, revisitId) {

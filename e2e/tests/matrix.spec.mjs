@@ -6,9 +6,8 @@
 // the record holds every item in the language it was shown in. The detailed checks are in
 // reading.spec.mjs; this spec only proves the whole flow holds on each profile.
 import { devices } from '@playwright/test';
-import { test, expect, asOwnClient, readingScript, WORDS } from './fixtures/revisit.mjs';
+import { test, expect, readingScript, WORDS } from './fixtures/revisit.mjs';
 
-test.beforeEach(async ({ page }) => { await asOwnClient(page); });
 // The runs are independent: let the suite's two workers share them.
 test.describe.configure({ mode: 'parallel' });
 

@@ -6,7 +6,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import AxeBuilder from '@axe-core/playwright';
 import { devices } from '@playwright/test';
-import { test, expect, asOwnClient, longItem, WORDS } from './fixtures/revisit.mjs';
+import { test, expect, longItem, WORDS } from './fixtures/revisit.mjs';
 import { loadScript } from '../lib/insurer.mjs';
 
 // The tests are independent: let the suite's two workers share them.
@@ -49,7 +49,6 @@ for (const { lang, large } of MODES) {
       extraHTTPHeaders: { 'Accept-Language': acceptLanguage },
     });
     test.beforeEach(async ({ page }) => {
-      await asOwnClient(page);
       if (large) await page.addInitScript(() => sessionStorage.setItem('huifang.large-text', '1'));
     });
 

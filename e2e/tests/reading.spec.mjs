@@ -3,9 +3,8 @@
 // when shown. The countdown is calm (no live region). A "no" is a problem case and the revisit goes
 // on (R12); earlier items can be looked at again, read-only; a reload resumes where the edge says;
 // an answer whose response was lost is not counted twice; the language can be changed on the page.
-import { test, expect, asOwnClient, longItem, readingScript } from './fixtures/revisit.mjs';
+import { test, expect, longItem, readingScript } from './fixtures/revisit.mjs';
 
-test.beforeEach(async ({ page }) => { await asOwnClient(page); });
 // The tests are independent: let the suite's two workers share them.
 test.describe.configure({ mode: 'parallel' });
 import { loadScript } from '../lib/insurer.mjs';
