@@ -271,10 +271,6 @@ mod tests {
             if NEVER_ANSWERED.contains(&code.as_str()) {
                 continue;
             }
-            // A shipped script that does not parse cannot reach a build: core's tests parse it.
-            if matches!(e, EdgeError::Create(CreateError::NoDefaultScript)) {
-                continue;
-            }
             assert_eq!(
                 doc.get(&code).copied(),
                 Some(u64::from(e.status())),

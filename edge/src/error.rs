@@ -68,6 +68,8 @@ impl EdgeError {
                 _ => 409,
             },
             Self::Signature(_) => 401,
+            // The shipped script failing to parse is our fault, not the request's.
+            Self::Create(CreateError::NoDefaultScript) => 500,
             Self::Create(_) | Self::Domain(_) => 422,
             Self::BadJson(_) | Self::BadBody => 400,
             Self::UnsupportedMediaType => 415,
