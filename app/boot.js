@@ -7,6 +7,14 @@
 (function () {
   'use strict';
 
+  /* 大字模式 chosen earlier in this browser session (app/src/prefs.rs keeps it under this key): apply
+     it before the app starts, so that a reload never shows normal-size text first. */
+  try {
+    if (window.sessionStorage && window.sessionStorage.getItem('huifang.large-text') === '1') {
+      document.documentElement.setAttribute('data-text', 'large');
+    }
+  } catch (e) { /* storage refused (a private mode): normal size until chosen again */ }
+
   var BUILD = '__BUILD__';
   var HEADER = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
 

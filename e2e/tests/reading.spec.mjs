@@ -5,9 +5,13 @@
 // an answer whose response was lost is not counted twice; the language can be changed on the page.
 import { test, expect, longItem, readingScript } from './fixtures/revisit.mjs';
 
+import { loadScript } from '../lib/insurer.mjs';
+
 // The tests are independent: let the suite's two workers share them.
 test.describe.configure({ mode: 'parallel' });
-import { loadScript } from '../lib/insurer.mjs';
+// No service worker: a reload must fetch the app's files through the network, where a test can hold
+// them back (the cached shell has its own tests in fallback.spec.mjs).
+test.use({ serviceWorkers: 'block' });
 
 test('confirm waits for the end of the text and for the minimum time', async ({ insurer, origin, revisit, page }) => {
   const base = loadScript('scripts/default.json');
@@ -179,7 +183,16 @@ test('large text is kept for the session and nothing scrolls sideways at 320 px'
   await revisit.expectNoSidewaysScroll();
   await revisit.largeText();
   await revisit.expectNoSidewaysScroll();
-  await page.reload();
+  // A reload shows large text from the first paint: the shell has it before the app starts (the
+  // wasm is held back here until the shell has been looked at).
+  let releaseWasm;
+  const held = new Promise((resolve) => { releaseWasm = resolve; });
+  await page.route(/app_bg\.wasm/, async (route) => { await held; await route.continue(); });
+  await page.reload({ waitUntil: 'domcontentloaded' });
+  await expect(page.locator('.page.loading h1')).toBeVisible();
+  expect(await page.evaluate(() => document.documentElement.getAttribute('data-text'))).toBe('large');
+  expect(await page.evaluate(() => parseFloat(getComputedStyle(document.body).fontSize))).toBeGreaterThanOrEqual(22);
+  releaseWasm();
   await expect(revisit.largeTextToggle()).toHaveAttribute('aria-pressed', 'true');
   expect(await page.evaluate(() => parseFloat(getComputedStyle(document.body).fontSize))).toBeGreaterThanOrEqual(22);
   await revisit.verifyWithCode(origin, created.phone);
