@@ -282,20 +282,11 @@ pub fn doubts_followed_up(lang: Lang, n: usize) -> String {
 }
 
 /// The language a browser asks for (`navigator.languages`, already in order of preference: the
-/// first we offer wins; Chinese if none), before the session has said which one it uses. Not the
-/// core's Accept-Language parser: its q-values would bring float parsing into the app for nothing.
+/// first we offer wins; Chinese if none), before the session has said which one it uses. Tag by
+/// tag, not the core's Accept-Language parser: its q-values would bring float parsing into the app.
 pub fn from_browser(tags: &[String]) -> Lang {
     tags.iter()
-        .find_map(|tag| {
-            let tag = tag.to_ascii_lowercase();
-            if tag == "zh" || tag.starts_with("zh-") {
-                Some(Lang::ZhCn)
-            } else if tag == "en" || tag.starts_with("en-") {
-                Some(Lang::En)
-            } else {
-                None
-            }
-        })
+        .find_map(|tag| Lang::from_tag(tag))
         .unwrap_or_default()
 }
 

@@ -37,25 +37,31 @@ impl Lang {
         }
     }
 
+    /// The language a BCP 47 tag asks for, if we offer it: any `zh*` is Chinese, any `en*` is
+    /// English. (No q-values here, so the app can use it without float parsing.)
+    pub fn from_tag(tag: &str) -> Option<Lang> {
+        let tag = tag.trim().to_ascii_lowercase();
+        if tag == "zh" || tag.starts_with("zh-") {
+            Some(Lang::ZhCn)
+        } else if tag == "en" || tag.starts_with("en-") {
+            Some(Lang::En)
+        } else {
+            None
+        }
+    }
+
     /// The first language of an `Accept-Language` header (RFC 9110; by q, then order) that we
-    /// offer: any `zh*` is Chinese, any `en*` is English; Chinese if none matches.
+    /// offer (`from_tag`); Chinese if none matches.
     pub fn from_accept_language(header: &str) -> Lang {
         let mut ranked: Vec<(u16, usize, Lang)> = header
             .split(',')
             .enumerate()
             .filter_map(|(order, part)| {
                 let mut fields = part.split(';');
-                let tag = fields.next()?.trim().to_ascii_lowercase();
+                let lang = Lang::from_tag(fields.next()?)?;
                 let q = fields
                     .find_map(|f| f.trim().strip_prefix("q="))
                     .map_or(Some(1000), parse_q)?;
-                let lang = if tag == "zh" || tag.starts_with("zh-") {
-                    Lang::ZhCn
-                } else if tag == "en" || tag.starts_with("en-") {
-                    Lang::En
-                } else {
-                    return None;
-                };
                 (q > 0).then_some((q, order, lang))
             })
             .collect();
@@ -515,6 +521,19 @@ mod tests {
             a.items[2].text.en.content_hash(),
             b.items[2].text.en.content_hash()
         );
+    }
+
+    #[test]
+    fn a_tag_names_a_language_we_offer_or_none() {
+        assert_eq!(Lang::from_tag("zh-CN"), Some(Lang::ZhCn));
+        assert_eq!(Lang::from_tag(" ZH-hant-TW "), Some(Lang::ZhCn));
+        assert_eq!(Lang::from_tag("en"), Some(Lang::En));
+        assert_eq!(Lang::from_tag("en-GB"), Some(Lang::En));
+        assert_eq!(Lang::from_tag("eng"), None);
+        assert_eq!(Lang::from_tag("fr-FR"), None);
+        for lang in Lang::ALL {
+            assert_eq!(Lang::from_tag(lang.as_str()), Some(lang));
+        }
     }
 
     #[test]

@@ -271,7 +271,8 @@ impl RevisitSession {
             )),
         };
         let https = header(HTTPS_HEADER).as_deref() == Some("1");
-        let lang = header(LANG_HEADER).map(|l| Lang::from_accept_language(&l));
+        // The worker sends the tag of the language it picked (`Lang::as_str`).
+        let lang = header(LANG_HEADER).and_then(|l| Lang::from_tag(&l));
         // Read the body before loading the session: from the load to the store there must be no
         // await but storage, or a concurrent request could apply its event to the same old state.
         let body = req.text().await.map_err(|_| EdgeError::BadBody)?;
