@@ -137,10 +137,13 @@ impl CreateRevisit {
             return Err(CreateError::AlreadyEnded);
         }
         let script = match self.script {
-            Some(script) => script,
+            Some(script) => {
+                script.validate().map_err(CreateError::Script)?;
+                script
+            }
+            // `shipped` parses and validates it.
             None => crate::script::shipped("default").ok_or(CreateError::NoDefaultScript)?,
         };
-        script.validate().map_err(CreateError::Script)?;
         let script = script
             .for_products(&self.product_kinds)
             .ok_or(CreateError::NoItemsForProduct)?;
