@@ -213,7 +213,10 @@ mod tests {
     use super::*;
 
     /// Links 1..=n with consistent chains.
-    fn links(n: u64) -> Vec<(u64, String, String, String, String, String)> {
+    /// seq, prev_chain, chain, record_hash, revisit_id, received_at.
+    type Row = (u64, String, String, String, String, String);
+
+    fn links(n: u64) -> Vec<Row> {
         let mut out = Vec::new();
         let mut prev = GENESIS.to_string();
         for seq in 1..=n {
@@ -227,10 +230,8 @@ mod tests {
         out
     }
 
-    fn walk(
-        mut w: ChainWalk,
-        rows: &[(u64, String, String, String, String, String)],
-    ) -> Vec<ChainBreak> {
+    /// Every break `w` finds stepping through `rows`.
+    fn step_all(w: &mut ChainWalk, rows: &[Row]) -> Vec<ChainBreak> {
         rows.iter()
             .flat_map(|(seq, prev, chain, hash, id, at)| {
                 w.step(&Link {
@@ -243,6 +244,10 @@ mod tests {
                 })
             })
             .collect()
+    }
+
+    fn walk(mut w: ChainWalk, rows: &[Row]) -> Vec<ChainBreak> {
+        step_all(&mut w, rows)
     }
 
     #[test]
@@ -280,23 +285,8 @@ mod tests {
         assert_eq!(w.last(), Some((5, rows[4].2.as_str())));
     }
 
-    fn walk_into(
-        w: &mut ChainWalk,
-        rows: &[(u64, String, String, String, String, String)],
-    ) -> usize {
-        rows.iter()
-            .map(|(seq, prev, chain, hash, id, at)| {
-                w.step(&Link {
-                    seq: *seq,
-                    prev_chain: prev,
-                    chain,
-                    record_hash: hash,
-                    revisit_id: id,
-                    received_at: at,
-                })
-                .len()
-            })
-            .sum()
+    fn walk_into(w: &mut ChainWalk, rows: &[Row]) -> usize {
+        step_all(w, rows).len()
     }
 
     #[test]
