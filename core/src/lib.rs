@@ -2,7 +2,7 @@
 //!
 //! The browser app, the edge worker and the insurer's origin all link this crate and only translate
 //! between the outside world and it. Clocks and random values are passed in; nothing here does I/O.
-//! Requirement ids (R1–R15) refer to `DOMAIN.md`.
+//! Requirement ids (R1–R15) are defined in `docs/REQUIREMENTS.md`.
 
 pub mod domain;
 #[cfg(any(test, feature = "test-support"))]

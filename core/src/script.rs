@@ -115,7 +115,7 @@ impl Texts {
     }
 }
 
-/// Kinds of product that add items to the mandated seven (see DOMAIN.md, items 7–10).
+/// Kinds of product that add items to the mandated seven (see docs/REQUIREMENTS.md, "The revisit items").
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ProductKind {
@@ -586,7 +586,7 @@ mod tests {
         for (name, json) in SHIPPED {
             let s = Script::from_json(json).unwrap_or_else(|e| panic!("scripts/{name}.json: {e}"));
             assert_eq!(s.id, *name);
-            // DOMAIN.md: the seven mandated points (the seventh for regular premiums) and the four
+            // docs/REQUIREMENTS.md: the seven mandated points (the seventh for regular premiums) and the four
             // product-specific ones.
             let all = s
                 .for_products(&[

@@ -1,4 +1,4 @@
-// The security numbers (DOMAIN.md, "Security numbers we hold to") on the real runtime, under
+// The security numbers (docs/REQUIREMENTS.md, "Numbers we hold to") on the real runtime, under
 // concurrency: wrong codes, code sends per session / phone / IP, the one-device link, and the link's
 // death by expiry, cancel, re-issue and completion (R1, R6, R8, R10).
 import { test, expect } from '@playwright/test';
