@@ -1,7 +1,11 @@
 # The two commands: `make run` (set up, build, start, print a demo link) and `make test`.
-.PHONY: run test setup build clean bench
+.PHONY: run serve test setup build clean bench
 
 run: setup build
+	@tools/run.sh
+
+# `make run` without the setup and the build (what is built already): the stop test uses it.
+serve:
 	@tools/run.sh
 
 test:

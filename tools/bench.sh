@@ -36,7 +36,7 @@ if [ "${BENCH_SKIP_OPT3:-0}" != 1 ]; then
 fi
 
 source tools/stack.sh
-trap stop_stack EXIT
+stop_stack_on_exit
 mkdir -p "$HUIFANG_STATE_DIR"
 parts=$(mktemp -d "$HUIFANG_STATE_DIR/parts-XXXXXX")
 # Other work on the machine skews every figure: note how busy it was at the start.

@@ -5,8 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source tools/stack.sh
-trap stop_stack EXIT
-trap 'exit 130' INT TERM
+stop_stack_on_exit
 start_stack
 node tools/demo.mjs
 echo "State and logs: $STACK_DIR"

@@ -81,3 +81,19 @@ stop_stack() {
   stop_part edge
   stop_part origin
 }
+
+# Stops the stack when the script ends, however it ends: the stop path runs once and to its end
+# whatever signals arrive meanwhile. A stop by SIGTERM to the process group (timeout, a service
+# manager, a CI runner) brings two: the group's own and the one make forwards to its child; a second
+# one that interrupted stop_stack used to leave the origin and workerd running (issue 12).
+stop_stack_on_exit() {
+  trap _stop_stack_once EXIT
+  trap 'trap "" INT TERM HUP; exit 130' INT
+  trap 'trap "" INT TERM HUP; exit 143' TERM HUP
+}
+_stop_stack_once() {
+  trap '' INT TERM HUP
+  [ -z "${_stack_stopping:-}" ] || return 0
+  _stack_stopping=1
+  stop_stack
+}
