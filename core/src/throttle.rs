@@ -33,6 +33,28 @@ pub const SENDS_PER_IP: Limit = Limit {
     span_ms: 60 * MINUTE_MS,
 };
 
+/// The client the per-IP send cap counts, from the address the edge saw. An IPv4 address counts
+/// alone; an IPv6 client counts by its /64 network, because one subscriber line gets a whole /64 and
+/// can send from a fresh address each time (24 sends from one /64 all went through when each address
+/// counted alone, issue 12). An IPv4-mapped IPv6 address is its IPv4 address. Anything unparsable
+/// counts as one client, "unknown", so a missing header cannot open a way around the cap.
+pub fn send_cap_client(ip: &str) -> String {
+    let ip = ip.trim();
+    if let Ok(v4) = ip.parse::<std::net::Ipv4Addr>() {
+        return v4.to_string();
+    }
+    match ip.parse::<std::net::Ipv6Addr>() {
+        Ok(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let s = v6.segments();
+                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+            }
+        },
+        Err(_) => "unknown".to_string(),
+    }
+}
+
 /// The times of recent events under one limit.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(transparent)]
@@ -107,6 +129,37 @@ mod tests {
         limit: 3,
         span_ms: MINUTE_MS,
     };
+
+    #[test]
+    fn the_send_cap_counts_ipv4_by_address_and_ipv6_by_64() {
+        assert_eq!(send_cap_client(" 203.0.113.7 "), "203.0.113.7");
+        assert_ne!(
+            send_cap_client("203.0.113.7"),
+            send_cap_client("203.0.113.8")
+        );
+        // Every address of one /64 is one client, written the same however the address is spelt.
+        let one = send_cap_client("2001:db8:1:2::1");
+        assert_eq!(one, "2001:db8:1:2::/64");
+        assert_eq!(
+            send_cap_client("2001:0db8:0001:0002:ffff:ffff:ffff:fffe"),
+            one
+        );
+        assert_ne!(send_cap_client("2001:db8:1:3::1"), one);
+        assert_eq!(send_cap_client("::ffff:203.0.113.7"), "203.0.113.7");
+        assert_eq!(send_cap_client(""), "unknown");
+        assert_eq!(send_cap_client("not an address"), "unknown");
+    }
+
+    proptest! {
+        #[test]
+        fn any_interface_id_in_a_64_is_the_same_client(prefix: [u16; 4], iid: [u16; 4]) {
+            prop_assume!(prefix != [0, 0, 0, 0]);
+            let a = std::net::Ipv6Addr::new(prefix[0], prefix[1], prefix[2], prefix[3], iid[0], iid[1], iid[2], iid[3]);
+            let b = std::net::Ipv6Addr::new(prefix[0], prefix[1], prefix[2], prefix[3], 0, 0, 0, 1);
+            prop_assume!(a.to_ipv4_mapped().is_none() && b.to_ipv4_mapped().is_none());
+            prop_assert_eq!(send_cap_client(&a.to_string()), send_cap_client(&b.to_string()));
+        }
+    }
 
     #[test]
     fn admits_up_to_the_limit_then_says_how_long_to_wait() {
