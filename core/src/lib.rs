@@ -17,6 +17,7 @@ pub mod throttle;
 pub mod time;
 pub mod trace;
 pub mod wire;
+pub mod working_days;
 
 pub use domain::{IdNumber, LinkToken, OtpCode, Phone, PolicyNumber, RevisitId};
 pub use time::Timestamp;
