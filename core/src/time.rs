@@ -14,6 +14,9 @@ pub struct Timestamp(pub u64);
 /// A duration in milliseconds, for rule constants.
 pub const SECOND_MS: u64 = 1_000;
 pub const MINUTE_MS: u64 = 60 * SECOND_MS;
+pub const HOUR_MS: u64 = 60 * MINUTE_MS;
+/// Beijing time is UTC+8 all year (no daylight saving): a Beijing day starts at 16:00 UTC the day before.
+pub const BEIJING_OFFSET_MS: u64 = 8 * HOUR_MS;
 pub const DAY_MS: u64 = 24 * 60 * MINUTE_MS;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -6,13 +6,10 @@
 //! worked). A date past the table's last year is an error, never a guess: a deadline computed on a
 //! guessed calendar could fall on a holiday nobody has announced yet.
 
-use crate::time::{Timestamp, DAY_MS};
+use crate::time::{Timestamp, BEIJING_OFFSET_MS, DAY_MS};
 use chrono::{Datelike, Days, NaiveDate, Weekday};
 use serde::Deserialize;
 use std::collections::BTreeSet;
-
-/// Beijing time is UTC+8 all year (no daylight saving): a Beijing date starts at 16:00 UTC the day before.
-const BEIJING_OFFSET_MS: u64 = 8 * 60 * 60 * 1_000;
 
 /// The table shipped with Huifang.
 const SHIPPED_TABLE: &str = include_str!("../data/holidays-cn.json");

@@ -1,0 +1,65 @@
+//! Which cases an archived record opens (R11, R12): a completed revisit with a "no" on an item or a
+//! sign of interference opens one problem case listing every finding; a revisit that did not
+//! complete electronically opens a fallback task for the call centre.
+
+use super::case::{CaseKind, FallbackReason, Finding, Opening};
+use crate::record::{Outcome, Record};
+use crate::time::Timestamp;
+use crate::working_days::{beijing_date, end_of_beijing_day, CalendarError, WorkingCalendar};
+
+/// R12: a problem case is handled within this many working days of its discovery.
+pub const PROBLEM_WORKING_DAYS: u32 = 15;
+
+/// The cases `record` opens, discovered at `discovered_at` (when the origin archived it).
+/// `seller_code` is the seller of the policy, when the insurer gave it.
+pub fn openings_for(
+    record: &Record,
+    seller_code: Option<&str>,
+    discovered_at: Timestamp,
+    calendar: &WorkingCalendar,
+) -> Result<Vec<Opening>, CalendarError> {
+    let opening = |kind, due_at| Opening {
+        kind,
+        revisit_id: record.revisit_id.clone(),
+        policy_number: record.policy_number.clone(),
+        seller_code: seller_code.map(str::to_string),
+        cooling_off_ends_at: record.cooling_off_ends_at,
+        discovered_at,
+        due_at,
+    };
+    let reason = match record.outcome {
+        Outcome::Completed => None,
+        Outcome::Expired => Some(FallbackReason::Expired),
+        Outcome::SwitchedToPhone => Some(FallbackReason::SwitchedToPhone),
+        Outcome::Cancelled => Some(FallbackReason::Cancelled),
+    };
+    if let Some(reason) = reason {
+        // R11: the recorded call must come before the cooling-off period ends.
+        return Ok(vec![opening(
+            CaseKind::Fallback { reason },
+            record.cooling_off_ends_at,
+        )]);
+    }
+    let mut findings: Vec<Finding> = record
+        .problem_items()
+        .map(|item| Finding::ItemDeclined {
+            item_id: item.id.clone(),
+            comment: item.comment.clone(),
+        })
+        .collect();
+    let mut flags: Vec<_> = record.flags.iter().map(|f| f.kind).collect();
+    flags.dedup();
+    for flag in flags {
+        if !findings.contains(&Finding::Interference { flag }) {
+            findings.push(Finding::Interference { flag });
+        }
+    }
+    if findings.is_empty() {
+        return Ok(Vec::new());
+    }
+    let due_date = calendar.add_working_days(beijing_date(discovered_at), PROBLEM_WORKING_DAYS)?;
+    Ok(vec![opening(
+        CaseKind::Problem { findings },
+        end_of_beijing_day(due_date),
+    )])
+}
