@@ -12,7 +12,9 @@ use huifang_core::record::{Record, SealedRecord};
 use huifang_core::session::{AnswerKind, Event, Session};
 use huifang_core::signing::{EdgeKey, TrustedKeys};
 use huifang_core::{RevisitId, Timestamp};
-use origin::archive::SqliteArchive;
+use origin::archive::sqlite::SqliteArchive;
+use origin::server::admin::AdminToken;
+use origin::server::settings::ApiSettings;
 use origin::{app, AppState};
 use serde_json::{json, Value};
 use std::path::PathBuf;
@@ -63,10 +65,12 @@ fn origin_configured(sms_outbox: bool, admin: Option<&str>) -> TestOrigin {
     let _ = std::fs::remove_dir_all(&dir);
     let archive = SqliteArchive::open(&dir.join("origin.sqlite3")).unwrap();
     let keys = TrustedKeys::parse(&format!("edge-1={}", edge_key().public_key_hex())).unwrap();
-    let token = admin.map(|t| origin::admin::AdminToken::parse(t).unwrap());
-    let state = AppState::new(Arc::new(archive), keys, sms_outbox)
-        .with_clock(clock)
-        .with_admin_token(token);
+    let settings = ApiSettings {
+        edge_keys: keys,
+        dev_mode: sms_outbox,
+        admin_token: admin.map(|t| AdminToken::parse(t).unwrap()),
+    };
+    let state = AppState::new(Arc::new(archive), settings).with_clock(clock);
     TestOrigin {
         router: app(state),
         dir,
@@ -308,14 +312,14 @@ fn a_switch_to_phone_raises_a_phone_task_and_a_completion_does_not() {
     let (s, result) = s.apply(Event::SwitchToPhone { reason }, at(5));
     result.unwrap();
     let switched = Record::of(&s, "test").unwrap().seal(&edge_key());
-    let entry = origin::records::new_record(&switched, clock()).unwrap();
+    let entry = origin::archive::NewRecord::of(&switched, clock()).unwrap();
     let task = entry.phone_task.unwrap();
     assert_eq!(task.reason, "switched_to_phone");
     assert_eq!(task.due_by, switched.record.cooling_off_ends_at);
     assert_eq!(entry.outcome, "switched_to_phone");
 
     let completed = sealed_with(&edge_key(), 8, &ALL_YES);
-    let entry = origin::records::new_record(&completed, clock()).unwrap();
+    let entry = origin::archive::NewRecord::of(&completed, clock()).unwrap();
     assert_eq!(entry.phone_task, None);
     assert!(entry.problem_cases.is_empty());
 }

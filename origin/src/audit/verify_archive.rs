@@ -4,8 +4,9 @@
 //! records (seq 1, 2, … each linked to the one before). One precise line per failure; the first
 //! seq where the chain breaks; the head (last seq and chain), which commits to the whole archive.
 
-use crate::archive::{ArchiveError, ArchivedRow, RowCursor, RowFilter, SqliteArchive};
-use crate::chain::{ChainBreak, ChainWalk, Link};
+use crate::archive::chain::{ChainBreak, ChainWalk, Link};
+use crate::archive::sqlite::SqliteArchive;
+use crate::archive::{Archive, ArchiveError, ArchivedRow, RowCursor, RowFilter};
 use crate::flags::{default_threads, FlagError, Flags};
 use huifang_core::record::{RecordError, SealedRecord};
 use huifang_core::signing::TrustedKeys;
@@ -151,7 +152,7 @@ pub fn chain_step(walk: &mut ChainWalk, row: &ArchivedRow) -> Vec<ChainBreak> {
 
 /// Re-verifies every record in the archive on `threads` threads.
 pub fn verify_archive(
-    archive: &SqliteArchive,
+    archive: &dyn Archive,
     keys: &TrustedKeys,
     threads: usize,
 ) -> Result<Report, ArchiveError> {
@@ -338,8 +339,7 @@ pub fn cli(args: &[String]) -> ExitCode {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::archive::{Archive, Archived};
-    use crate::records::new_record;
+    use crate::archive::{Archive, Archived, NewRecord};
     use huifang_core::fixtures::{finished_session, T0};
     use huifang_core::record::Record;
     use huifang_core::session::AnswerKind;
@@ -371,7 +371,7 @@ mod tests {
                 &[AnswerKind::Yes, AnswerKind::No, AnswerKind::Yes],
             );
             let sealed = Record::of(&session, "test").unwrap().seal(key);
-            let entry = new_record(&sealed, T0).unwrap();
+            let entry = NewRecord::of(&sealed, T0).unwrap();
             assert_eq!(archive.archive_record(&entry).unwrap(), Archived::Inserted);
         }
         (archive, path)

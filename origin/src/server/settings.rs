@@ -1,6 +1,8 @@
-//! `huifang-origin serve` options: each from its flag, else its environment variable, else a default.
+//! The origin's typed settings, read once at startup (`huifang-origin serve`): each from its flag,
+//! else its environment variable, else a default. [`Settings`] is handed to `serve`, which passes
+//! its [`ApiSettings`] down to every handler; nothing reads the environment after this.
 
-use crate::admin::{AdminToken, MIN_ADMIN_TOKEN_CHARS};
+use crate::server::admin::{AdminToken, MIN_ADMIN_TOKEN_CHARS};
 use huifang_core::signing::TrustedKeys;
 use std::path::PathBuf;
 
@@ -11,16 +13,23 @@ pub const DEFAULT_DB: &str = "origin.sqlite3";
 
 /// Everything `serve` needs.
 #[derive(Clone, Debug)]
-pub struct ServeConfig {
+pub struct Settings {
     /// `host:port` to listen on.
     pub listen: String,
     /// The archive's SQLite file.
     pub db: PathBuf,
+    /// What the handlers need.
+    pub api: ApiSettings,
+}
+
+/// The settings every handler reads (through `AppState`).
+#[derive(Clone, Debug)]
+pub struct ApiSettings {
     /// The edge public keys whose seals and request signatures are accepted.
     pub edge_keys: TrustedKeys,
-    /// Whether `GET /sms/outbox` is served (local and test use only). Dev mode: the evidence report
-    /// is then served without the admin token too.
-    pub sms_outbox: bool,
+    /// Dev mode (`--sms-outbox`, local and test use only): `GET /sms/outbox` is served, and the
+    /// archived records and their evidence reports are served without the admin token.
+    pub dev_mode: bool,
     /// The bearer token of the insurer's own calls (record list, terminations); `None` turns
     /// those calls off.
     pub admin_token: Option<AdminToken>,
@@ -64,7 +73,7 @@ const VALUE_FLAGS: [(&str, &str); 4] = [
     ("--admin-token", "HUIFANG_ORIGIN_ADMIN_TOKEN"),
 ];
 
-impl ServeConfig {
+impl Settings {
     /// Parses `serve`'s arguments (after the subcommand), looking up unset options with `env`.
     pub fn from_args(
         args: &[String],
@@ -124,9 +133,11 @@ impl ServeConfig {
         Ok(Self {
             listen: listen.trim().to_string(),
             db,
-            edge_keys,
-            sms_outbox,
-            admin_token,
+            api: ApiSettings {
+                edge_keys,
+                dev_mode: sms_outbox,
+                admin_token,
+            },
         })
     }
 }
@@ -154,17 +165,16 @@ mod tests {
             "HUIFANG_ORIGIN_LISTEN" => Some("0.0.0.0:1".to_string()),
             _ => None,
         };
-        let c = ServeConfig::from_args(&args(&["--listen=127.0.0.1:9"]), env).unwrap();
+        let c = Settings::from_args(&args(&["--listen=127.0.0.1:9"]), env).unwrap();
         assert_eq!(c.listen, "127.0.0.1:9");
         assert_eq!(c.db, PathBuf::from("/tmp/env.sqlite3"));
-        assert!(!c.sms_outbox);
+        assert!(!c.api.dev_mode);
 
         let only_keys = |name: &str| (name == "HUIFANG_EDGE_PUBLIC_KEYS").then(|| keys.clone());
-        let c =
-            ServeConfig::from_args(&args(&["--db", "x.db", "--sms-outbox"]), only_keys).unwrap();
+        let c = Settings::from_args(&args(&["--db", "x.db", "--sms-outbox"]), only_keys).unwrap();
         assert_eq!(c.listen, DEFAULT_LISTEN);
         assert_eq!(c.db, PathBuf::from("x.db"));
-        assert!(c.sms_outbox);
+        assert!(c.api.dev_mode);
     }
 
     #[test]
@@ -176,15 +186,15 @@ mod tests {
             "HUIFANG_ORIGIN_ADMIN_TOKEN" => Some(token.clone()),
             _ => None,
         };
-        let c = ServeConfig::from_args(&[], env).unwrap();
-        assert!(c.admin_token.unwrap().matches(&token));
+        let c = Settings::from_args(&[], env).unwrap();
+        assert!(c.api.admin_token.unwrap().matches(&token));
         let only_keys = |name: &str| (name == "HUIFANG_EDGE_PUBLIC_KEYS").then(|| keys.clone());
         assert_eq!(
-            ServeConfig::from_args(&[], only_keys).unwrap().admin_token,
+            Settings::from_args(&[], only_keys).unwrap().api.admin_token,
             None
         );
         assert_eq!(
-            ServeConfig::from_args(&args(&["--admin-token", "short"]), only_keys).unwrap_err(),
+            Settings::from_args(&args(&["--admin-token", "short"]), only_keys).unwrap_err(),
             ConfigError::WeakAdminToken
         );
     }
@@ -197,30 +207,30 @@ mod tests {
             "HUIFANG_SMS_OUTBOX" => Some("1".to_string()),
             _ => None,
         };
-        assert!(ServeConfig::from_args(&[], env).unwrap().sms_outbox);
+        assert!(Settings::from_args(&[], env).unwrap().api.dev_mode);
     }
 
     #[test]
     fn missing_or_bad_keys_and_unknown_flags_are_refused() {
         let none = |_: &str| None;
         assert_eq!(
-            ServeConfig::from_args(&[], none).unwrap_err(),
+            Settings::from_args(&[], none).unwrap_err(),
             ConfigError::NoEdgeKeys
         );
         assert_eq!(
-            ServeConfig::from_args(&args(&["--edge-keys", "dev-1=abcd"]), none).unwrap_err(),
+            Settings::from_args(&args(&["--edge-keys", "dev-1=abcd"]), none).unwrap_err(),
             ConfigError::BadEdgeKeys
         );
         assert_eq!(
-            ServeConfig::from_args(&args(&["--edge-keys"]), none).unwrap_err(),
+            Settings::from_args(&args(&["--edge-keys"]), none).unwrap_err(),
             ConfigError::MissingValue("--edge-keys")
         );
         assert_eq!(
-            ServeConfig::from_args(&args(&["--port", "1"]), none).unwrap_err(),
+            Settings::from_args(&args(&["--port", "1"]), none).unwrap_err(),
             ConfigError::UnknownOption("--port".into())
         );
         assert_eq!(
-            ServeConfig::from_args(&args(&["--help"]), none).unwrap_err(),
+            Settings::from_args(&args(&["--help"]), none).unwrap_err(),
             ConfigError::Help
         );
     }

@@ -5,6 +5,7 @@
 use huifang_core::signing::EdgeKey;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::process::ExitCode;
 
 /// The shared secret the insurer signs its API requests to the edge with.
 pub const INSURER_API_SECRET: &str = "INSURER_API_SECRET";
@@ -171,6 +172,38 @@ pub fn public_key(path: &Path) -> Result<String, DevSecretsError> {
     let key = EdgeKey::from_seed_hex(kid, get(EDGE_SIGNING_KEY)?)
         .map_err(|_| DevSecretsError::BadSeed(path.to_path_buf()))?;
     Ok(format!("{kid}={}", key.public_key_hex()))
+}
+
+/// `huifang-origin dev-secrets PATH`: creates or completes the file; says what it added.
+pub fn ensure_cli(path: &str) -> ExitCode {
+    match ensure(Path::new(path)) {
+        Ok(added) if added.is_empty() => {
+            println!("{path}: every key is already set; nothing changed");
+            ExitCode::SUCCESS
+        }
+        Ok(added) => {
+            println!("{path}: added {}", added.join(", "));
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("huifang-origin: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// `huifang-origin public-key PATH`: prints the edge public key as `kid=hex`.
+pub fn public_key_cli(path: &str) -> ExitCode {
+    match public_key(Path::new(path)) {
+        Ok(line) => {
+            println!("{line}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("huifang-origin: {e}");
+            ExitCode::from(1)
+        }
+    }
 }
 
 #[cfg(test)]

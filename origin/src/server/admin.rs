@@ -1,10 +1,8 @@
-//! The insurer's own calls to the origin (the record list, termination reports, and the evidence
-//! report outside dev mode) carry `Authorization: Bearer <admin token>`. Without a configured token
-//! those calls are refused: the origin never serves the archive to anyone by default (R6).
+//! The insurer's admin token. The insurer's own calls to the origin (the record list, termination
+//! reports, and the evidence report outside dev mode) carry `Authorization: Bearer <admin token>`;
+//! the [`crate::server::extract::Admin`] extractor checks it. Without a configured token those
+//! calls are refused: the origin never serves the archive to anyone by default (R6).
 
-use crate::error::OriginError;
-use crate::AppState;
-use axum::http::{header, HeaderMap};
 use sha2::{Digest, Sha256};
 
 /// The shortest admin token accepted (e.g. `openssl rand -hex 16` gives 32 characters).
@@ -49,37 +47,6 @@ impl AdminToken {
             .zip(other)
             .fold(0u8, |diff, (a, b)| diff | (a ^ b))
             == 0
-    }
-}
-
-/// Reading archived records: open in dev mode (`--sms-outbox`, local demo and tests), otherwise
-/// for the admin token only (R6: records hold personal data).
-pub fn require_admin_outside_dev(app: &AppState, headers: &HeaderMap) -> Result<(), OriginError> {
-    if app.sms_outbox {
-        Ok(())
-    } else {
-        require_admin(app, headers)
-    }
-}
-
-/// Checks the request's bearer token against the configured admin token.
-pub fn require_admin(app: &AppState, headers: &HeaderMap) -> Result<(), OriginError> {
-    let Some(token) = app.admin_token.as_deref() else {
-        return Err(OriginError::AdminDisabled);
-    };
-    let presented = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| {
-            let (scheme, value) = v.trim().split_once(' ')?;
-            scheme.eq_ignore_ascii_case("bearer").then(|| value.trim())
-        })
-        .ok_or(OriginError::AdminTokenMissing)?;
-    if token.matches(presented) {
-        Ok(())
-    } else {
-        eprintln!("origin: admin call refused: wrong token");
-        Err(OriginError::AdminTokenInvalid)
     }
 }
 

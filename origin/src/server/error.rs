@@ -2,7 +2,7 @@
 //! `ApiError` body. Internal details go to the stderr log, never into the response.
 
 use crate::archive::ArchiveError;
-use crate::sms::GatewayError;
+use crate::server::gateway::GatewayError;
 use axum::extract::rejection::{BytesRejection, PathRejection, QueryRejection};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};

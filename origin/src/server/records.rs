@@ -3,17 +3,15 @@
 //! and re-verifies it; `GET /records?…` lists them for the insurer (admin token), with their place
 //! in the archive chain and their retention (R5).
 
-use crate::admin::require_admin;
-use crate::archive::{Archived, NewRecord, PhoneTask, ProblemCase, RecordQuery, RecordSummary};
-use crate::calendar::retention_until;
-use crate::error::OriginError;
-use crate::{blocking, json_body, AppState};
-use axum::body::Bytes;
-use axum::extract::rejection::{BytesRejection, PathRejection, QueryRejection};
-use axum::extract::{Path, Query, State};
-use axum::http::HeaderMap;
+use crate::archive::calendar::retention_until;
+use crate::archive::{Archived, NewRecord, RecordQuery, RecordSummary, StoredRecord};
+use crate::server::error::OriginError;
+use crate::server::extract::{Admin, JsonBody, RecordReader, RevisitIdPath};
+use crate::server::state::{blocking, AppState};
+use axum::extract::{FromRequestParts, Query, State};
+use axum::http::request::Parts;
 use axum::Json;
-use huifang_core::record::{Outcome, SealedRecord};
+use huifang_core::record::SealedRecord;
 use huifang_core::wire::RecordAck;
 use huifang_core::{PolicyNumber, RevisitId, Timestamp};
 use serde::{Deserialize, Serialize};
@@ -22,61 +20,22 @@ use std::sync::Arc;
 /// Largest `POST /records` body accepted.
 pub const MAX_RECORD_BODY: usize = 2 * 1024 * 1024;
 
-/// What to archive for a verified record received at `now`.
-pub fn new_record(sealed: &SealedRecord, now: Timestamp) -> Result<NewRecord, OriginError> {
-    let record = &sealed.record;
-    let sealed_json = serde_jcs::to_string(sealed)
-        .map_err(|e| OriginError::Internal(format!("canonical JSON: {e}")))?;
-    // R12: every "no" is a problem case to handle.
-    let problem_cases = record
-        .problem_items()
-        .map(|item| ProblemCase {
-            item_index: item.index,
-            item_id: item.id.clone(),
-            comment: item.comment.clone(),
-            answered_at: item.answered_at,
-        })
-        .collect();
-    // R11: an electronic revisit that did not complete falls back to a recorded phone call, due
-    // before the cooling-off period ends.
-    let phone_task = match record.outcome {
-        Outcome::Completed => None,
-        other => Some(PhoneTask {
-            reason: other.as_str(),
-            due_by: record.cooling_off_ends_at,
-        }),
-    };
-    Ok(NewRecord {
-        revisit_id: record.revisit_id.clone(),
-        policy_number: record.policy_number.as_str().to_string(),
-        outcome: record.outcome.as_str().to_string(),
-        record_hash: sealed.seal.record_hash.clone(),
-        key_id: sealed.seal.key_id.clone(),
-        received_at: now,
-        sealed_json,
-        problem_cases,
-        phone_task,
-    })
-}
-
 /// `POST /records`: verify the seal, then archive once (a redelivery is acknowledged as a duplicate).
 pub async fn receive(
     State(app): State<AppState>,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    JsonBody(sealed): JsonBody<SealedRecord, MAX_RECORD_BODY>,
 ) -> Result<Json<RecordAck>, OriginError> {
-    let body = body.map_err(|r| OriginError::from_body_rejection(r, MAX_RECORD_BODY))?;
-    let sealed: SealedRecord = json_body(&headers, &body)?;
     let revisit_id = sealed.record.revisit_id.clone();
     // R4: nothing is stored unless the seal verifies under a trusted key.
-    if let Err(e) = sealed.verify(&app.keys) {
+    if let Err(e) = sealed.verify(&app.settings.edge_keys) {
         eprintln!(
             "origin: record refused revisit_id={revisit_id} reason={}",
             e.code()
         );
         return Err(e.into());
     }
-    let entry = new_record(&sealed, (app.clock)())?;
+    let entry = NewRecord::of(&sealed, app.now())
+        .map_err(|e| OriginError::Internal(format!("canonical JSON: {e}")))?;
     let archive = Arc::clone(&app.archive);
     let archived = blocking(move || archive.archive_record(&entry)).await??;
     let duplicate = match archived {
@@ -118,23 +77,21 @@ pub struct RecordView {
     pub retention_until: Option<String>,
 }
 
-/// The archived record named in the path, for a reader allowed to see it (the admin token outside
-/// dev mode): the row as stored and the sealed record parsed from it.
+/// The archived record of `revisit_id`: the row as stored and the sealed record parsed from it.
 pub async fn load(
     app: &AppState,
-    headers: &axum::http::HeaderMap,
-    path: Result<Path<String>, PathRejection>,
-) -> Result<(crate::archive::StoredRecord, SealedRecord), OriginError> {
-    crate::admin::require_admin_outside_dev(app, headers)?;
-    let Path(id) = path?;
-    // An id that cannot be a revisit id has no record.
-    let revisit_id = RevisitId::parse(&id).map_err(|_| OriginError::RecordNotFound)?;
+    revisit_id: RevisitId,
+) -> Result<(StoredRecord, SealedRecord), OriginError> {
     let archive = Arc::clone(&app.archive);
     let stored = blocking(move || archive.record(&revisit_id))
         .await??
         .ok_or(OriginError::RecordNotFound)?;
-    let sealed: SealedRecord = serde_json::from_str(&stored.row.sealed_json)
-        .map_err(|e| OriginError::Internal(format!("archived record {id} unreadable: {e}")))?;
+    let sealed = stored.sealed().map_err(|e| {
+        OriginError::Internal(format!(
+            "archived record {} unreadable: {e}",
+            stored.row.revisit_id
+        ))
+    })?;
     Ok((stored, sealed))
 }
 
@@ -142,11 +99,14 @@ pub async fn load(
 /// otherwise for the admin token only.
 pub async fn show(
     State(app): State<AppState>,
-    headers: axum::http::HeaderMap,
-    path: Result<Path<String>, PathRejection>,
+    _reader: RecordReader,
+    RevisitIdPath(revisit_id): RevisitIdPath,
 ) -> Result<Json<RecordView>, OriginError> {
-    let (stored, sealed) = load(&app, &headers, path).await?;
-    let verify_error = sealed.verify(&app.keys).err().map(|e| e.code().to_string());
+    let (stored, sealed) = load(&app, revisit_id).await?;
+    let verify_error = sealed
+        .verify(&app.settings.edge_keys)
+        .err()
+        .map(|e| e.code().to_string());
     Ok(Json(RecordView {
         verified: verify_error.is_none(),
         verify_error,
@@ -233,6 +193,18 @@ fn parse_time(text: Option<&str>, what: &'static str) -> Result<Option<Timestamp
         .transpose()
 }
 
+/// What `GET /records` asks for, parsed: the archive query.
+pub struct ListRequest(pub RecordQuery);
+
+impl FromRequestParts<AppState> for ListRequest {
+    type Rejection = OriginError;
+
+    async fn from_request_parts(parts: &mut Parts, app: &AppState) -> Result<Self, OriginError> {
+        let Query(query) = Query::<ListQuery>::from_request_parts(parts, app).await?;
+        Ok(Self(query.parse()?))
+    }
+}
+
 impl ListQuery {
     fn parse(self) -> Result<RecordQuery, OriginError> {
         let policy_number = self
@@ -281,12 +253,9 @@ impl ListQuery {
 /// chain order, a page at a time; `from` (inclusive) and `to` (exclusive) bound `received_at`.
 pub async fn list(
     State(app): State<AppState>,
-    headers: HeaderMap,
-    query: Result<Query<ListQuery>, QueryRejection>,
+    _admin: Admin,
+    ListRequest(mut query): ListRequest,
 ) -> Result<Json<RecordList>, OriginError> {
-    require_admin(&app, &headers)?;
-    let Query(query) = query?;
-    let mut query = query.parse()?;
     let limit = query.limit;
     // One more than asked for tells whether there is a next page.
     query.limit = limit + 1;

@@ -4,10 +4,10 @@
 //! seal (R4), build the archive entry, archive it in its own transaction (R3). The records are made
 //! before the clock starts, with the repository's default script (`scripts/default.json`).
 
-use crate::archive::{Archive, Archived, SqliteArchive};
+use crate::archive::sqlite::SqliteArchive;
+use crate::archive::{Archive, Archived, NewRecord};
+use crate::clock::system_clock;
 use crate::flags::{default_threads, FlagError, Flags};
-use crate::records::new_record;
-use crate::system_clock;
 use huifang_core::fixtures::finished_session;
 use huifang_core::record::{ItemBody, Record, RecordItem, SealedRecord};
 use huifang_core::script::{Lang, Script};
@@ -20,7 +20,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 /// The script every benchmark record carries (seven items, as a real revisit).
-const DEFAULT_SCRIPT: &str = include_str!("../../scripts/default.json");
+const DEFAULT_SCRIPT: &str = include_str!("../../../scripts/default.json");
 /// The benchmark's edge key id; its seed is fixed so that any run can be re-verified.
 pub const BENCH_KEY_ID: &str = "bench-1";
 const BENCH_KEY_SEED: &str = "5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a";
@@ -213,7 +213,8 @@ pub fn ingest(options: &IngestOptions) -> Result<IngestReport, BenchError> {
             let sealed: SealedRecord =
                 serde_json::from_slice(wire).map_err(|e| failed(e.to_string()))?;
             sealed.verify(&keys).map_err(|e| failed(e.to_string()))?;
-            let entry = new_record(&sealed, system_clock()).map_err(|e| failed(e.to_string()))?;
+            let entry =
+                NewRecord::of(&sealed, system_clock()).map_err(|e| failed(e.to_string()))?;
             let t1 = Instant::now();
             let archived = archive
                 .archive_record(&entry)
@@ -291,7 +292,7 @@ pub fn cli(args: &[String]) -> ExitCode {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::verify::verify_archive;
+    use crate::audit::verify_archive::verify_archive;
 
     #[test]
     fn ingested_records_are_distinct_stored_and_verify() {

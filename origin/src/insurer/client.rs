@@ -6,7 +6,7 @@
 //! It speaks plain HTTP: enough for a local edge, or an edge reached through the insurer's
 //! TLS-terminating egress proxy. It carries no TLS stack of its own, to keep the origin lean.
 
-use crate::dev_secrets::{parse_dotenv, INSURER_API_SECRET};
+use crate::dev::secrets::{parse_dotenv, INSURER_API_SECRET};
 use http_body_util::{BodyExt, Full};
 use huifang_core::signing::{
     insurer_signature, string_to_sign, HEADER_SIGNATURE, HEADER_TIMESTAMP,
@@ -235,7 +235,7 @@ impl InsurerClient {
         path: &str,
         body: &[u8],
     ) -> Result<Answer, ClientError> {
-        let ts = crate::system_clock().seconds();
+        let ts = crate::clock::system_clock().seconds();
         let signed = sign(&self.secret, method, path, ts, body);
         let request = hyper::Request::builder()
             .method(method)

@@ -3,7 +3,7 @@
 //! (signed, a bounded number in flight) and prints its link; each bad row, whether refused here or
 //! by the edge, is reported by line with the field and the reason, and the good rows still go.
 
-use crate::insurer_client::{secret_from, EdgeUrl, InsurerClient};
+use crate::insurer::client::{secret_from, EdgeUrl, InsurerClient};
 use huifang_core::domain::PersonName;
 use huifang_core::script::ProductKind;
 use huifang_core::wire::{CreateRevisit, Policyholder, RevisitCreated};
@@ -496,7 +496,7 @@ pub async fn cli(args: &[String]) -> ExitCode {
         Err(e) => return fatal(&format!("{csv}: {e}")),
     };
     let started = Instant::now();
-    let (rows, problems) = match parse_csv(&text, &edges, crate::system_clock()) {
+    let (rows, problems) = match parse_csv(&text, &edges, crate::clock::system_clock()) {
         Ok(parsed) => parsed,
         Err(p) => return fatal(&format!("{csv}: {p}")),
     };

@@ -2,17 +2,15 @@
 //! (admin token). The report is appended to the archive; every record of the policy is then kept
 //! until ten calendar years after the termination, computed by query, without touching a record.
 
-use crate::admin::require_admin;
+use crate::archive::calendar::retention_until;
 use crate::archive::Termination;
-use crate::calendar::retention_until;
-use crate::error::OriginError;
-use crate::{blocking, json_body, AppState};
-use axum::body::Bytes;
-use axum::extract::rejection::{BytesRejection, PathRejection};
-use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use crate::server::error::OriginError;
+use crate::server::extract::{Admin, JsonBody, PolicyPath};
+use crate::server::state::{blocking, AppState};
+use axum::extract::State;
+use axum::http::StatusCode;
 use axum::Json;
-use huifang_core::{PolicyNumber, Timestamp};
+use huifang_core::Timestamp;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
@@ -46,21 +44,16 @@ pub struct TerminationView {
 /// the same date was already reported.
 pub async fn terminate(
     State(app): State<AppState>,
-    path: Result<Path<String>, PathRejection>,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    _admin: Admin,
+    PolicyPath(policy): PolicyPath,
+    JsonBody(request): JsonBody<TerminationRequest, MAX_TERMINATION_BODY>,
 ) -> Result<(StatusCode, Json<TerminationView>), OriginError> {
-    require_admin(&app, &headers)?;
-    let Path(policy) = path?;
-    let policy = PolicyNumber::parse(&policy).map_err(OriginError::Domain)?;
-    let body = body.map_err(|r| OriginError::from_body_rejection(r, MAX_TERMINATION_BODY))?;
-    let request: TerminationRequest = json_body(&headers, &body)?;
     let terminated_at = Timestamp::parse_rfc3339(request.terminated_at.trim()).map_err(|_| {
         OriginError::BadTime(
             "terminated_at must be an RFC 3339 date-time such as 2036-05-01T00:00:00+08:00",
         )
     })?;
-    let now = (app.clock)();
+    let now = app.now();
     if terminated_at > now {
         return Err(OriginError::TerminationInFuture);
     }

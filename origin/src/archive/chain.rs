@@ -29,6 +29,39 @@ pub fn chain_time(received_at: Timestamp) -> String {
     received_at.to_rfc3339()
 }
 
+/// The chain fields of the record appended after `head` (the last record's seq and chain, `None`
+/// in an empty archive): the store keeps them as the domain decides, in the same transaction as
+/// the insert, so that concurrent deliveries get distinct, consecutive seq numbers.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NextLink {
+    /// The next seq.
+    pub seq: u64,
+    /// The head's chain (the genesis value in an empty archive).
+    pub prev_chain: String,
+    /// The new record's chain value.
+    pub chain: String,
+}
+
+/// The next link of the archive chain for a record appended after `head`.
+pub fn next_link(
+    head: Option<(u64, &str)>,
+    record_hash: &str,
+    revisit_id: &str,
+    received_at: Timestamp,
+) -> NextLink {
+    let (seq, prev_chain) = head.map_or((1, GENESIS), |(seq, chain)| (seq + 1, chain));
+    NextLink {
+        seq,
+        prev_chain: prev_chain.to_string(),
+        chain: link(
+            prev_chain,
+            record_hash,
+            revisit_id,
+            &chain_time(received_at),
+        ),
+    }
+}
+
 /// One record's chain fields, as stored or exported.
 #[derive(Clone, Copy, Debug)]
 pub struct Link<'a> {
