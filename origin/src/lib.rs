@@ -9,7 +9,8 @@
 //!   implementation with numbered migrations;
 //! - [`audit`]: the auditors' tools (verify-archive, export, verify-export) and the evidence report;
 //! - [`insurer`]: the insurer's side of the edge's API (the signing client, batch, scripts);
-//! - [`dev`]: local development and measurement (dev secrets, the SMS outbox, bench).
+//! - [`dev`]: local development and measurement (dev secrets, the SMS outbox, bench);
+//! - [`serve`]: where they meet for `huifang-origin serve`.
 
 pub mod archive;
 pub mod audit;
@@ -17,6 +18,8 @@ pub mod clock;
 pub mod dev;
 pub mod flags;
 pub mod insurer;
+pub mod serve;
 pub mod server;
 
-pub use server::{app, serve, AppState};
+pub use serve::{serve, ServeError};
+pub use server::{app, AppState};

@@ -27,31 +27,3 @@ impl SmsGateway for Outbox {
         })?)
     }
 }
-
-/// The first run of exactly six ASCII digits (a one-time code, R8); longer or shorter runs are skipped.
-pub fn six_digit_code(text: &str) -> Option<String> {
-    text.split(|c: char| !c.is_ascii_digit())
-        .find(|run| run.len() == 6)
-        .map(str::to_string)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_code_is_the_first_run_of_exactly_six_digits() {
-        assert_eq!(
-            six_digit_code("您的保单电子化回访验证码为246810，5分钟内有效。").as_deref(),
-            Some("246810")
-        );
-        assert_eq!(
-            six_digit_code("ref 1234567 then 000123 and 999999").as_deref(),
-            Some("000123")
-        );
-        assert_eq!(six_digit_code("12345 and 1234567"), None);
-        assert_eq!(six_digit_code(""), None);
-        // Full-width digits are not ASCII digits: not a code.
-        assert_eq!(six_digit_code("２４６８１０"), None);
-    }
-}

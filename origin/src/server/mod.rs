@@ -1,5 +1,5 @@
-//! The origin's HTTP API. [`app`] builds the router (tests drive it directly); [`serve`] runs it on
-//! a socket with the [`settings::Settings`] read once at startup. Extractors ([`extract`]) own
+//! The origin's HTTP API. [`app`] builds the router (tests drive it directly);
+//! [`crate::serve`] runs it on a socket with the [`settings::Settings`] read once at startup. Extractors ([`extract`]) own
 //! authentication and parsing, so every handler starts from typed input; [`error::OriginError`] is
 //! the one error type, mapped to a status in one place.
 
@@ -15,5 +15,5 @@ pub mod settings;
 pub mod sms;
 pub mod state;
 
-pub use app::{app, serve, ServeError};
+pub use app::app;
 pub use state::AppState;

@@ -3,7 +3,6 @@
 
 use crate::archive::Archive;
 use crate::clock::{system_clock, Clock};
-use crate::dev::outbox::Outbox;
 use crate::server::gateway::SmsGateway;
 use crate::server::settings::ApiSettings;
 use std::sync::Arc;
@@ -22,10 +21,14 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// State over `archive` with `settings`, the outbox as SMS gateway and the wall clock.
-    pub fn new(archive: Arc<dyn Archive>, settings: ApiSettings) -> Self {
+    /// State over `archive` and `gateway` with `settings` and the wall clock.
+    pub fn new(
+        archive: Arc<dyn Archive>,
+        gateway: Arc<dyn SmsGateway>,
+        settings: ApiSettings,
+    ) -> Self {
         Self {
-            gateway: Arc::new(Outbox::new(Arc::clone(&archive))),
+            gateway,
             archive,
             settings: Arc::new(settings),
             clock: system_clock,
