@@ -1,5 +1,6 @@
 -- R4: the archive chain (layout 2). Every record gets `seq` (1, 2, …), `prev_chain` and `chain`
--- (archive/chain.rs), and the terminations the insurer reports start retention (R5).
+-- (archive/chain.rs), and the terminations the insurer reports start retention (R5). The other
+-- tables of 0001 stay as they are.
 --
 -- The unchained table is set aside, the chained one created under its name, and the records are
 -- copied in the order they were stored, each linked to the one before: the copy is made by code
@@ -35,38 +36,6 @@ BEGIN SELECT RAISE(ABORT, 'archived records are append-only'); END;
 CREATE TRIGGER IF NOT EXISTS records_no_delete BEFORE DELETE ON records
 BEGIN SELECT RAISE(ABORT, 'archived records are append-only'); END;
 
--- Every verified delivery of a record, including repeats: shows that delivery was exactly-once in
--- effect (one archived record) and how often the edge had to try.
-CREATE TABLE IF NOT EXISTS deliveries (
-    id           INTEGER PRIMARY KEY,
-    revisit_id   TEXT NOT NULL,
-    record_hash  TEXT NOT NULL,
-    received_at  INTEGER NOT NULL,
-    outcome      TEXT NOT NULL
-) STRICT;
-CREATE INDEX IF NOT EXISTS deliveries_by_revisit ON deliveries (revisit_id);
-
-CREATE TABLE IF NOT EXISTS problem_cases (
-    id            INTEGER PRIMARY KEY,
-    revisit_id    TEXT NOT NULL REFERENCES records (revisit_id),
-    policy_number TEXT NOT NULL,
-    item_index    INTEGER NOT NULL,
-    item_id       TEXT NOT NULL,
-    comment       TEXT,
-    answered_at   INTEGER,
-    created_at    INTEGER NOT NULL,
-    UNIQUE (revisit_id, item_index)
-) STRICT;
-
-CREATE TABLE IF NOT EXISTS phone_tasks (
-    id            INTEGER PRIMARY KEY,
-    revisit_id    TEXT NOT NULL UNIQUE REFERENCES records (revisit_id),
-    policy_number TEXT NOT NULL,
-    reason        TEXT NOT NULL,
-    due_by        INTEGER NOT NULL,
-    created_at    INTEGER NOT NULL
-) STRICT;
-
 -- R5: contract terminations as the insurer reports them. Append-only like the records: retention
 -- is computed from them by query, no record row is ever touched.
 CREATE TABLE IF NOT EXISTS terminations (
@@ -80,12 +49,3 @@ CREATE TRIGGER IF NOT EXISTS terminations_no_update BEFORE UPDATE ON termination
 BEGIN SELECT RAISE(ABORT, 'terminations are append-only'); END;
 CREATE TRIGGER IF NOT EXISTS terminations_no_delete BEFORE DELETE ON terminations
 BEGIN SELECT RAISE(ABORT, 'terminations are append-only'); END;
-
-CREATE TABLE IF NOT EXISTS sms_outbox (
-    message_id  INTEGER PRIMARY KEY AUTOINCREMENT,
-    revisit_id  TEXT NOT NULL,
-    phone       TEXT NOT NULL,
-    text        TEXT NOT NULL,
-    received_at INTEGER NOT NULL
-) STRICT;
-CREATE INDEX IF NOT EXISTS sms_outbox_by_phone ON sms_outbox (phone, message_id);

@@ -95,6 +95,19 @@ impl FromRequestParts<AppState> for PolicyPath {
     }
 }
 
+/// A page size from the query: `default` when absent, else a whole number from 1 to `max`.
+pub fn page_limit(text: Option<&str>, default: u32, max: u32) -> Result<u32, OriginError> {
+    match text {
+        None => Ok(default),
+        Some(text) => text
+            .trim()
+            .parse::<u32>()
+            .ok()
+            .filter(|n| (1..=max).contains(n))
+            .ok_or(OriginError::BadLimit),
+    }
+}
+
 /// Whether the request says `Content-Type: application/json` (parameters allowed).
 fn is_json(headers: &HeaderMap) -> bool {
     headers

@@ -6,7 +6,7 @@
 use crate::archive::calendar::retention_until;
 use crate::archive::{Archived, NewRecord, RecordQuery, RecordSummary, StoredRecord};
 use crate::server::error::OriginError;
-use crate::server::extract::{Admin, JsonBody, RecordReader, RevisitIdPath};
+use crate::server::extract::{page_limit, Admin, JsonBody, RecordReader, RevisitIdPath};
 use crate::server::state::{blocking, AppState};
 use axum::extract::{FromRequestParts, Query, State};
 use axum::http::request::Parts;
@@ -225,15 +225,7 @@ impl ListQuery {
                 return Err(OriginError::BadTime("to is earlier than from"));
             }
         }
-        let limit = match self.limit.as_deref() {
-            None => DEFAULT_LIST_LIMIT,
-            Some(text) => text
-                .trim()
-                .parse::<u32>()
-                .ok()
-                .filter(|n| (1..=MAX_LIST_LIMIT).contains(n))
-                .ok_or(OriginError::BadLimit)?,
-        };
+        let limit = page_limit(self.limit.as_deref(), DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT)?;
         let after_seq = self
             .after
             .map(|a| a.trim().parse::<u64>().map_err(|_| OriginError::BadCursor))

@@ -5,7 +5,7 @@
 
 use crate::archive::StoredSms;
 use crate::server::error::OriginError;
-use crate::server::extract::EdgeSigned;
+use crate::server::extract::{page_limit, EdgeSigned};
 use crate::server::gateway::OutgoingSms;
 use crate::server::state::{blocking, AppState};
 use axum::extract::{FromRequestParts, Query, State};
@@ -100,15 +100,11 @@ impl FromRequestParts<AppState> for OutboxRequest {
         let Query(query) = Query::<OutboxQuery>::from_request_parts(parts, app).await?;
         let phone = Phone::parse(query.phone.as_deref().unwrap_or_default())
             .map_err(OriginError::Domain)?;
-        let limit = match query.limit.as_deref() {
-            None => DEFAULT_OUTBOX_LIMIT,
-            Some(text) => text
-                .trim()
-                .parse::<u32>()
-                .ok()
-                .filter(|n| (1..=MAX_OUTBOX_LIMIT).contains(n))
-                .ok_or(OriginError::BadLimit)?,
-        };
+        let limit = page_limit(
+            query.limit.as_deref(),
+            DEFAULT_OUTBOX_LIMIT,
+            MAX_OUTBOX_LIMIT,
+        )?;
         Ok(Self { phone, limit })
     }
 }

@@ -16,6 +16,18 @@ fn temp_archive(name: &str) -> (SqliteArchive, std::path::PathBuf) {
     (archive, dir)
 }
 
+/// A fresh folder and the archive file in it (not yet created).
+fn temp_path(name: &str) -> (std::path::PathBuf, std::path::PathBuf) {
+    let dir = std::env::temp_dir().join(format!(
+        "huifang-origin-archive-{name}-{}",
+        std::process::id()
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("a.sqlite3");
+    (dir, path)
+}
+
 fn record(hash: &str) -> NewRecord {
     NewRecord {
         revisit_id: RevisitId::from_random([9; 12]),
@@ -160,13 +172,7 @@ const FIRST_LAYOUT: &str = "
 
 #[test]
 fn a_first_layout_archive_is_chained_on_open_and_keeps_everything() {
-    let dir = std::env::temp_dir().join(format!(
-        "huifang-origin-archive-migrate-{}",
-        std::process::id()
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("old.sqlite3");
+    let (dir, path) = temp_path("migrate");
     {
         let conn = Connection::open(&path).unwrap();
         conn.execute_batch(FIRST_LAYOUT).unwrap();
@@ -227,13 +233,7 @@ fn a_first_layout_archive_is_chained_on_open_and_keeps_everything() {
 
 #[test]
 fn an_archive_of_a_newer_layout_is_refused_with_a_reason() {
-    let dir = std::env::temp_dir().join(format!(
-        "huifang-origin-archive-newer-{}",
-        std::process::id()
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("newer.sqlite3");
+    let (dir, path) = temp_path("newer");
     Connection::open(&path)
         .unwrap()
         .pragma_update(None, "user_version", SCHEMA_VERSION + 1)
@@ -356,17 +356,6 @@ fn schema_of(conn: &Connection) -> Vec<(String, String, String, Option<String>)>
 
 /// The SQL the origin ran on a fresh archive before its migrations were numbered.
 const LAYOUT_2: &str = include_str!("testdata/layout_2.sql");
-
-fn temp_path(name: &str) -> (std::path::PathBuf, std::path::PathBuf) {
-    let dir = std::env::temp_dir().join(format!(
-        "huifang-origin-archive-{name}-{}",
-        std::process::id()
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("a.sqlite3");
-    (dir, path)
-}
 
 #[test]
 fn a_fresh_archive_has_exactly_the_schema_the_unnumbered_code_made() {
