@@ -220,7 +220,9 @@ impl StoredRecord {
 /// export.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ArchivedRow {
-    /// SQLite's row id.
+    /// The store's own identity of the row, in insertion order (SQLite's rowid; another store
+    /// gives its own): it tells apart rows that a tampered file gives the same seq, and names
+    /// the row in `verify-archive`'s report.
     pub rowid: i64,
     /// The `seq` column: its position in the archive chain, from 1.
     pub seq: u64,
