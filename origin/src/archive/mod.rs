@@ -33,8 +33,8 @@ pub enum ArchiveError {
     Format(String),
 }
 
-/// The archive as the handlers see it. Records are append-only: there is deliberately no method
-/// that updates or deletes one (R4).
+/// The archive as handlers and auditors see it. Records are append-only: there is deliberately no
+/// method that updates or deletes one (R4).
 pub trait Archive: Send + Sync {
     /// Stores a verified record unless one is already stored for its revisit, atomically with its
     /// problem cases and phone task, linked to the head as [`chain::next_link`] decides (in the
