@@ -1,8 +1,8 @@
-//! `huifang-origin`: reads the subcommand and hands over to the library.
+//! `huifang-origin`: reads the subcommand and hands over to the library, by role: the server,
+//! the auditors' tools, the insurer's tools, the dev tools.
 
-use origin::config::{ConfigError, ServeConfig};
-use origin::dev_secrets;
-use std::path::Path;
+use origin::server::settings::{ConfigError, Settings};
+use origin::{audit, dev, insurer};
 use std::process::ExitCode;
 
 const USAGE: &str = "\
@@ -41,76 +41,31 @@ async fn main() -> ExitCode {
         return usage_error();
     };
     match (command.as_str(), rest) {
-        ("serve", rest) => match ServeConfig::from_args(rest, |name| std::env::var(name).ok()) {
-            Ok(config) => match origin::serve(config).await {
-                Ok(()) => ExitCode::SUCCESS,
-                Err(e) => fail(&e.to_string(), 1),
-            },
-            Err(ConfigError::Help) => help(),
-            Err(e) => fail(&e.to_string(), 2),
-        },
-        ("dev-secrets", [path]) => match dev_secrets::ensure(Path::new(path)) {
-            Ok(added) if added.is_empty() => {
-                println!("{path}: every key is already set; nothing changed");
-                ExitCode::SUCCESS
-            }
-            Ok(added) => {
-                println!("{path}: added {}", added.join(", "));
-                ExitCode::SUCCESS
-            }
-            Err(e) => fail(&e.to_string(), 1),
-        },
-        ("public-key", [path]) => match dev_secrets::public_key(Path::new(path)) {
-            Ok(line) => {
-                println!("{line}");
-                ExitCode::SUCCESS
-            }
-            Err(e) => fail(&e.to_string(), 1),
-        },
-        ("validate-script", files) if !files.is_empty() => validate_scripts(files),
-        ("revisit", rest) => origin::insurer_client::cli(rest).await,
-        ("batch", rest) => origin::batch::cli(rest).await,
-        ("verify-archive", rest) => origin::verify::cli(rest),
-        ("export", rest) => origin::export::export_cli(rest),
-        ("verify-export", rest) => origin::export::verify_cli(rest),
+        ("serve", rest) => serve(rest).await,
+        ("dev-secrets", [path]) => dev::secrets::ensure_cli(path),
+        ("public-key", [path]) => dev::secrets::public_key_cli(path),
+        ("validate-script", files) if !files.is_empty() => insurer::scripts::cli(files),
+        ("revisit", rest) => insurer::client::cli(rest).await,
+        ("batch", rest) => insurer::batch::cli(rest).await,
+        ("verify-archive", rest) => audit::verify_archive::cli(rest),
+        ("export", rest) => audit::export::export_cli(rest),
+        ("verify-export", rest) => audit::export::verify_cli(rest),
         #[cfg(feature = "bench")]
-        ("bench-ingest", rest) => origin::bench::cli(rest),
+        ("bench-ingest", rest) => dev::bench::cli(rest),
         ("--help" | "-h" | "help", []) => help(),
         _ => usage_error(),
     }
 }
 
-/// `validate-script`: each file parsed and checked by the core's rules, the way the edge will.
-fn validate_scripts(files: &[String]) -> ExitCode {
-    let mut bad = 0;
-    for file in files {
-        let checked = std::fs::read_to_string(file)
-            .map_err(|e| e.to_string())
-            .and_then(|json| huifang_core::script::Script::from_json(&json));
-        match checked {
-            Ok(script) => {
-                let every = script
-                    .items
-                    .iter()
-                    .filter(|i| i.products.is_empty())
-                    .count();
-                println!(
-                    "{file}: ok: script {} version {}, {} items ({every} for every product)",
-                    script.id,
-                    script.version,
-                    script.items.len()
-                );
-            }
-            Err(e) => {
-                bad += 1;
-                eprintln!("{file}: invalid: {e}");
-            }
-        }
-    }
-    if bad == 0 {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
+/// `serve`: the settings read once, from flags and the environment, then the server.
+async fn serve(args: &[String]) -> ExitCode {
+    match Settings::from_args(args, |name| std::env::var(name).ok()) {
+        Ok(settings) => match origin::serve(settings).await {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => fail(&e.to_string(), 1),
+        },
+        Err(ConfigError::Help) => help(),
+        Err(e) => fail(&e.to_string(), 2),
     }
 }
 

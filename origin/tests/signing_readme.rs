@@ -2,7 +2,7 @@
 //! HMAC-SHA256 over the documented string to sign gives: the README cannot drift from the code.
 
 use hmac::{Hmac, Mac};
-use origin::insurer_client::sign;
+use origin::insurer::client::sign;
 use sha2::{Digest, Sha256};
 
 fn readme() -> String {

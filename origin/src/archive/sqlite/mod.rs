@@ -1,0 +1,114 @@
+//! The archive in one SQLite file (WAL mode), behind one connection: the reference implementation
+//! of [`Archive`] and the only place in the crate that speaks SQL. The schema is the numbered
+//! migrations under `origin/migrations/sqlite/` ([`migrate`]).
+
+mod convert;
+mod migrate;
+mod read;
+mod write;
+
+pub use migrate::SCHEMA_VERSION;
+
+use crate::archive::{
+    Archive, ArchiveError, Archived, ArchivedRow, NewRecord, NewSms, PolicyTermination,
+    RecordQuery, RecordSummary, RowCursor, RowFilter, StoredRecord, StoredSms, Termination,
+};
+use huifang_core::{Phone, RevisitId, Timestamp};
+use rusqlite::Connection;
+use std::path::Path;
+use std::sync::{Mutex, MutexGuard};
+
+/// The archive in one SQLite file (WAL mode), behind one connection.
+pub struct SqliteArchive {
+    conn: Mutex<Connection>,
+}
+
+impl SqliteArchive {
+    /// Opens (creating if needed) the archive at `path`, and its parent directories, and brings
+    /// it to the latest layout.
+    pub fn open(path: &Path) -> Result<Self, ArchiveError> {
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).map_err(|e| {
+                ArchiveError::Storage(format!("cannot create {}: {e}", parent.display()))
+            })?;
+        }
+        let mut conn = Connection::open(path)?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        migrate::migrate(&mut conn)?;
+        Ok(Self {
+            conn: Mutex::new(conn),
+        })
+    }
+
+    /// Opens an archive that must already exist (a checker must not create an empty one).
+    pub fn open_existing(path: &Path) -> Result<Self, ArchiveError> {
+        if !path.is_file() {
+            return Err(ArchiveError::Storage(format!(
+                "no archive at {}",
+                path.display()
+            )));
+        }
+        Self::open(path)
+    }
+
+    fn conn(&self) -> MutexGuard<'_, Connection> {
+        // A panic while holding the lock cannot leave SQLite half-written (transactions roll back),
+        // so a poisoned lock is still safe to use.
+        self.conn
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+impl Archive for SqliteArchive {
+    fn archive_record(&self, record: &NewRecord) -> Result<Archived, ArchiveError> {
+        write::archive_record(&mut self.conn(), record)
+    }
+
+    fn record(&self, revisit_id: &RevisitId) -> Result<Option<StoredRecord>, ArchiveError> {
+        read::record(&self.conn(), revisit_id)
+    }
+
+    fn find_records(&self, query: &RecordQuery) -> Result<Vec<RecordSummary>, ArchiveError> {
+        read::find_records(&self.conn(), query)
+    }
+
+    fn report_termination(&self, t: &Termination) -> Result<PolicyTermination, ArchiveError> {
+        write::report_termination(&mut self.conn(), t)
+    }
+
+    fn append_sms(&self, sms: &NewSms) -> Result<u64, ArchiveError> {
+        write::append_sms(&self.conn(), sms)
+    }
+
+    fn recent_sms(&self, phone: &Phone, limit: u32) -> Result<Vec<StoredSms>, ArchiveError> {
+        read::recent_sms(&self.conn(), phone, limit)
+    }
+
+    fn rows(
+        &self,
+        filter: &RowFilter,
+        cursor: RowCursor,
+        limit: u32,
+    ) -> Result<Vec<ArchivedRow>, ArchiveError> {
+        read::rows(&self.conn(), filter, cursor, limit)
+    }
+
+    fn seq_range_received(
+        &self,
+        from: Option<Timestamp>,
+        to: Option<Timestamp>,
+    ) -> Result<Option<(u64, u64)>, ArchiveError> {
+        read::received_seq_range(&self.conn(), from, to)
+    }
+
+    fn head(&self) -> Result<Option<(u64, String)>, ArchiveError> {
+        read::head(&self.conn())
+    }
+}
+
+#[cfg(test)]
+mod tests;

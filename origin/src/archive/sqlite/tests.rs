@@ -1,0 +1,411 @@
+//! The SQLite archive: append-only, idempotent, chained, migrated from every layout it ever had.
+
+use super::convert::to_sql_int;
+use super::*;
+use crate::archive::chain::{self, GENESIS};
+use crate::archive::ProblemCase;
+use rusqlite::params;
+
+fn temp_archive(name: &str) -> (SqliteArchive, std::path::PathBuf) {
+    let dir = std::env::temp_dir().join(format!(
+        "huifang-origin-archive-{name}-{}",
+        std::process::id()
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    let archive = SqliteArchive::open(&dir.join("nested").join("a.sqlite3")).unwrap();
+    (archive, dir)
+}
+
+/// A fresh folder and the archive file in it (not yet created).
+fn temp_path(name: &str) -> (std::path::PathBuf, std::path::PathBuf) {
+    let dir = std::env::temp_dir().join(format!(
+        "huifang-origin-archive-{name}-{}",
+        std::process::id()
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("a.sqlite3");
+    (dir, path)
+}
+
+fn record(hash: &str) -> NewRecord {
+    NewRecord {
+        revisit_id: RevisitId::from_random([9; 12]),
+        policy_number: "P20260001".into(),
+        outcome: "completed".into(),
+        record_hash: hash.into(),
+        key_id: "edge-1".into(),
+        received_at: Timestamp(1_800_000_000_000),
+        sealed_json: "{}".into(),
+        problem_cases: vec![ProblemCase {
+            item_index: 2,
+            item_id: "q3".into(),
+            comment: None,
+            answered_at: None,
+        }],
+        phone_task: None,
+    }
+}
+
+// R4: even a direct UPDATE or DELETE against the file is refused.
+#[test]
+fn archived_records_cannot_be_updated_or_deleted() {
+    let (archive, dir) = temp_archive("append-only");
+    assert_eq!(
+        archive.archive_record(&record("aa")).unwrap(),
+        Archived::Inserted
+    );
+    let conn = archive.conn();
+    let update = conn.execute("UPDATE records SET outcome = 'expired'", []);
+    assert!(update.unwrap_err().to_string().contains("append-only"));
+    let delete = conn.execute("DELETE FROM records", []);
+    assert!(delete.unwrap_err().to_string().contains("append-only"));
+    drop(conn);
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn a_second_record_for_a_revisit_changes_nothing() {
+    let (archive, dir) = temp_archive("idempotent");
+    let id = RevisitId::from_random([9; 12]);
+    assert_eq!(
+        archive.archive_record(&record("aa")).unwrap(),
+        Archived::Inserted
+    );
+    assert_eq!(
+        archive.archive_record(&record("aa")).unwrap(),
+        Archived::Duplicate
+    );
+    assert_eq!(
+        archive.archive_record(&record("bb")).unwrap(),
+        Archived::Conflict
+    );
+    let stored = archive.record(&id).unwrap().unwrap();
+    // R12: the problem case was inserted once, not once per delivery.
+    assert_eq!(stored.problem_cases, 1);
+    assert_eq!(stored.row.received_at, Timestamp(1_800_000_000_000));
+    assert_eq!(stored.row.seq, 1);
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn the_outbox_returns_a_phones_messages_newest_first() {
+    let (archive, dir) = temp_archive("outbox");
+    let phone = Phone::parse("13812345678").unwrap();
+    let other = Phone::parse("13900000000").unwrap();
+    for (to, text) in [(&phone, "one"), (&other, "other"), (&phone, "two")] {
+        archive
+            .append_sms(&NewSms {
+                revisit_id: RevisitId::from_random([1; 12]),
+                phone: to.clone(),
+                text: text.into(),
+                received_at: Timestamp(1),
+            })
+            .unwrap();
+    }
+    let texts: Vec<_> = archive
+        .recent_sms(&phone, 10)
+        .unwrap()
+        .into_iter()
+        .map(|m| m.text)
+        .collect();
+    assert_eq!(texts, ["two", "one"]);
+    assert_eq!(archive.recent_sms(&phone, 1).unwrap().len(), 1);
+    let _ = std::fs::remove_dir_all(dir);
+}
+fn record_for(id: u8, policy: &str, at_secs: u64) -> NewRecord {
+    NewRecord {
+        revisit_id: RevisitId::from_random([id; 12]),
+        policy_number: policy.into(),
+        record_hash: format!("{id:064x}"),
+        received_at: Timestamp(1_800_000_000_000 + at_secs * 1_000),
+        problem_cases: vec![],
+        ..record("unused")
+    }
+}
+
+// R4: each record gets the next seq and a chain linked to the one before.
+#[test]
+fn records_are_chained_in_the_order_they_are_stored() {
+    let (archive, dir) = temp_archive("chain");
+    for i in 1..=3 {
+        archive.archive_record(&record_for(i, "P1", 0)).unwrap();
+    }
+    // A duplicate or a conflict takes no seq.
+    archive.archive_record(&record_for(2, "P1", 0)).unwrap();
+    let rows = archive
+        .rows(&RowFilter::default(), RowCursor::default(), 10)
+        .unwrap();
+    assert_eq!(rows.iter().map(|r| r.seq).collect::<Vec<_>>(), [1, 2, 3]);
+    assert_eq!(rows[0].prev_chain, GENESIS);
+    let mut prev = GENESIS.to_string();
+    for row in &rows {
+        assert_eq!(row.prev_chain, prev);
+        let expected = chain::link(&prev, &row.record_hash, &row.revisit_id, &row.chain_time());
+        assert_eq!(row.chain, expected);
+        prev = row.chain.clone();
+    }
+    assert_eq!(archive.head().unwrap(), Some((3, prev)));
+    let middle = archive
+        .record(&RevisitId::from_random([2; 12]))
+        .unwrap()
+        .unwrap();
+    assert_eq!(middle.before.map(|r| r.seq), Some(1));
+    assert_eq!(middle.after.map(|r| r.seq), Some(3));
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// The first layout, before the chain.
+const FIRST_LAYOUT: &str = "
+    CREATE TABLE records (revisit_id TEXT PRIMARY KEY NOT NULL, policy_number TEXT NOT NULL,
+        outcome TEXT NOT NULL, record_hash TEXT NOT NULL, key_id TEXT NOT NULL,
+        received_at INTEGER NOT NULL, sealed_json TEXT NOT NULL) STRICT;
+    CREATE INDEX records_by_policy ON records (policy_number);
+    CREATE TRIGGER records_no_update BEFORE UPDATE ON records
+    BEGIN SELECT RAISE(ABORT, 'archived records are append-only'); END;
+    CREATE TRIGGER records_no_delete BEFORE DELETE ON records
+    BEGIN SELECT RAISE(ABORT, 'archived records are append-only'); END;
+    CREATE TABLE problem_cases (id INTEGER PRIMARY KEY,
+        revisit_id TEXT NOT NULL REFERENCES records (revisit_id), policy_number TEXT NOT NULL,
+        item_index INTEGER NOT NULL, item_id TEXT NOT NULL, comment TEXT, answered_at INTEGER,
+        created_at INTEGER NOT NULL, UNIQUE (revisit_id, item_index)) STRICT;";
+
+#[test]
+fn a_first_layout_archive_is_chained_on_open_and_keeps_everything() {
+    let (dir, path) = temp_path("migrate");
+    {
+        let conn = Connection::open(&path).unwrap();
+        conn.execute_batch(FIRST_LAYOUT).unwrap();
+        for (id, at) in [(7u8, 30u64), (5, 10), (6, 20)] {
+            let r = record_for(id, "P1", at);
+            conn.execute(
+                "INSERT INTO records VALUES (?1, ?2, 'completed', ?3, 'edge-1', ?4, '{}')",
+                params![
+                    r.revisit_id.as_str(),
+                    r.policy_number,
+                    r.record_hash,
+                    to_sql_int(r.received_at.millis()).unwrap()
+                ],
+            )
+            .unwrap();
+        }
+        conn.execute(
+            "INSERT INTO problem_cases VALUES (1, ?1, 'P1', 0, 'q1', NULL, NULL, 0)",
+            [RevisitId::from_random([5; 12]).as_str()],
+        )
+        .unwrap();
+    }
+    let archive = SqliteArchive::open(&path).unwrap();
+    let rows = archive
+        .rows(&RowFilter::default(), RowCursor::default(), 10)
+        .unwrap();
+    // Chained in the order they were stored, not by time.
+    let order: Vec<_> = rows.iter().map(|r| (r.seq, r.revisit_id.clone())).collect();
+    assert_eq!(
+        order,
+        [7u8, 5, 6]
+            .iter()
+            .enumerate()
+            .map(|(i, b)| (i as u64 + 1, RevisitId::from_random([*b; 12]).to_string()))
+            .collect::<Vec<_>>()
+    );
+    let stored = archive
+        .record(&RevisitId::from_random([5; 12]))
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.problem_cases, 1);
+    // Still append-only, and new records continue the chain.
+    let conn = archive.conn();
+    assert!(conn
+        .execute("DELETE FROM records", [])
+        .unwrap_err()
+        .to_string()
+        .contains("append-only"));
+    drop(conn);
+    archive.archive_record(&record_for(8, "P1", 40)).unwrap();
+    assert_eq!(archive.head().unwrap().map(|h| h.0), Some(4));
+    drop(archive);
+    // Opening again changes nothing.
+    let again = SqliteArchive::open(&path).unwrap();
+    assert_eq!(again.head().unwrap().map(|h| h.0), Some(4));
+    // Migrated, it has the schema of a fresh archive, object for object (but for problem_cases,
+    // which this test wrote in its own words).
+    let fresh = Connection::open_in_memory().unwrap();
+    fresh.execute_batch(LAYOUT_2).unwrap();
+    let own_words = |schema: Vec<(String, String, String, Option<String>)>| {
+        schema
+            .into_iter()
+            .filter(|(kind, name, ..)| (kind.as_str(), name.as_str()) != ("table", "problem_cases"))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        own_words(schema_of(&again.conn())),
+        own_words(schema_of(&fresh))
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn an_archive_of_a_newer_layout_is_refused_with_a_reason() {
+    let (dir, path) = temp_path("newer");
+    Connection::open(&path)
+        .unwrap()
+        .pragma_update(None, "user_version", SCHEMA_VERSION + 1)
+        .unwrap();
+    let Err(e) = SqliteArchive::open(&path) else {
+        panic!("a newer layout was opened")
+    };
+    assert!(e.to_string().contains("use a newer huifang-origin"), "{e}");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+// R5: terminations are appended, never updated; the latest date counts.
+#[test]
+fn terminations_are_append_only_and_the_latest_date_counts() {
+    let (archive, dir) = temp_archive("terminations");
+    archive.archive_record(&record_for(1, "P1", 0)).unwrap();
+    let report = |secs: u64| Termination {
+        policy_number: "P1".into(),
+        terminated_at: Timestamp(secs * 1_000),
+        reported_at: Timestamp(9),
+    };
+    let first = archive.report_termination(&report(2_000_000_000)).unwrap();
+    assert_eq!(
+        first,
+        PolicyTermination {
+            recorded: true,
+            terminated_at: Timestamp(2_000_000_000_000),
+            records: 1
+        }
+    );
+    assert!(
+        !archive
+            .report_termination(&report(2_000_000_000))
+            .unwrap()
+            .recorded
+    );
+    // An earlier date is kept as reported but cannot shorten retention.
+    let earlier = archive.report_termination(&report(1_900_000_000)).unwrap();
+    assert_eq!(
+        (earlier.recorded, earlier.terminated_at),
+        (true, Timestamp(2_000_000_000_000))
+    );
+    let stored = archive
+        .record(&RevisitId::from_random([1; 12]))
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.terminated_at, Some(Timestamp(2_000_000_000_000)));
+    let conn = archive.conn();
+    for sql in [
+        "UPDATE terminations SET terminated_at = 0",
+        "DELETE FROM terminations",
+    ] {
+        assert!(conn
+            .execute(sql, [])
+            .unwrap_err()
+            .to_string()
+            .contains("append-only"));
+    }
+    drop(conn);
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn records_are_found_by_policy_or_time_a_page_at_a_time() {
+    let (archive, dir) = temp_archive("find");
+    for (id, policy, at) in [(1, "P1", 10), (2, "P2", 20), (3, "P1", 30), (4, "P1", 40)] {
+        archive.archive_record(&record_for(id, policy, at)).unwrap();
+    }
+    let seqs = |q: RecordQuery| -> Vec<u64> {
+        archive
+            .find_records(&q)
+            .unwrap()
+            .iter()
+            .map(|r| r.seq)
+            .collect()
+    };
+    let p1 = RecordQuery {
+        policy_number: Some("P1".into()),
+        limit: 2,
+        ..RecordQuery::default()
+    };
+    assert_eq!(seqs(p1.clone()), [1, 3]);
+    assert_eq!(seqs(RecordQuery { after_seq: 3, ..p1 }), [4]);
+    let at = |secs: u64| Some(Timestamp(1_800_000_000_000 + secs * 1_000));
+    let window = RecordQuery {
+        from: at(20),
+        to: at(40),
+        limit: 100,
+        ..RecordQuery::default()
+    };
+    assert_eq!(seqs(window), [2, 3]);
+    let first = &archive
+        .find_records(&RecordQuery {
+            limit: 1,
+            ..RecordQuery::default()
+        })
+        .unwrap()[0];
+    assert_eq!(
+        (first.flags, first.problem_cases, first.terminated_at),
+        (0, 0, None)
+    );
+    assert_eq!(
+        archive.seq_range_received(at(15), at(35)).unwrap(),
+        Some((2, 3))
+    );
+    assert_eq!(archive.seq_range_received(at(41), None).unwrap(), None);
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// Every object of the file's schema as SQLite keeps it (type, name, table, SQL), in name order.
+fn schema_of(conn: &Connection) -> Vec<(String, String, String, Option<String>)> {
+    let mut stmt = conn
+        .prepare("SELECT type, name, tbl_name, sql FROM sqlite_schema ORDER BY type, name")
+        .unwrap();
+    let rows = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+        .unwrap();
+    rows.collect::<Result<_, _>>().unwrap()
+}
+
+/// The SQL the origin ran on a fresh archive before its migrations were numbered.
+const LAYOUT_2: &str = include_str!("testdata/layout_2.sql");
+
+#[test]
+fn a_fresh_archive_has_exactly_the_schema_the_unnumbered_code_made() {
+    let (dir, path) = temp_path("fresh-schema");
+    let before = Connection::open_in_memory().unwrap();
+    before.execute_batch(LAYOUT_2).unwrap();
+    let archive = SqliteArchive::open(&path).unwrap();
+    let conn = archive.conn();
+    assert_eq!(schema_of(&conn), schema_of(&before));
+    let version: i64 = conn
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, SCHEMA_VERSION);
+    drop(conn);
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn an_archive_made_before_the_numbered_migrations_opens_untouched_and_goes_on() {
+    let (dir, path) = temp_path("layout-2");
+    {
+        let conn = Connection::open(&path).unwrap();
+        conn.execute_batch(LAYOUT_2).unwrap();
+        conn.pragma_update(None, "user_version", 2).unwrap();
+    }
+    // Records stored by that code, through the same store (layout 2 is the current layout).
+    let archive = SqliteArchive::open(&path).unwrap();
+    let schema = schema_of(&archive.conn());
+    archive.archive_record(&record_for(1, "P1", 10)).unwrap();
+    archive.archive_record(&record_for(2, "P1", 20)).unwrap();
+    let head = archive.head().unwrap();
+    drop(archive);
+    let again = SqliteArchive::open(&path).unwrap();
+    assert_eq!(schema_of(&again.conn()), schema);
+    assert_eq!(again.head().unwrap(), head);
+    again.archive_record(&record_for(3, "P1", 30)).unwrap();
+    assert_eq!(again.head().unwrap().map(|h| h.0), Some(3));
+    let _ = std::fs::remove_dir_all(dir);
+}

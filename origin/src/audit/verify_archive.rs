@@ -1,0 +1,585 @@
+//! `huifang-origin verify-archive`: re-verifies every archived record, offline, against the edge keys
+//! trusted today (R3, R4): its seal, that the row's indexed columns (revisit id, policy number,
+//! outcome, record hash, key id) say what the sealed record says, and the archive chain across the
+//! records (seq 1, 2, … each linked to the one before). One precise line per failure; the first
+//! seq where the chain breaks; the head (last seq and chain), which commits to the whole archive.
+
+use crate::archive::chain::{ChainBreak, ChainWalk, Link};
+use crate::archive::sqlite::SqliteArchive;
+use crate::archive::{Archive, ArchiveError, ArchivedRow, RowCursor, RowFilter};
+use crate::flags::{default_threads, FlagError, Flags};
+use huifang_core::record::{RecordError, SealedRecord};
+use huifang_core::signing::TrustedKeys;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+/// Rows read from SQLite at a time, then verified in parallel.
+const PAGE_ROWS: u32 = 2_048;
+
+/// Why one archived row does not verify.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RowProblem {
+    /// The stored JSON is not a sealed record.
+    #[error("unreadable_record: {0}")]
+    Unreadable(String),
+    /// An indexed column disagrees with the sealed record.
+    #[error(
+        "column_mismatch: column {column} is {stored:?} but the sealed record says {sealed:?}"
+    )]
+    ColumnMismatch {
+        /// The column.
+        column: &'static str,
+        /// What the column holds.
+        stored: String,
+        /// What the sealed record holds.
+        sealed: String,
+    },
+    /// The seal does not verify (format, hash or signature, or a key no longer trusted).
+    #[error("{code}: {detail}", code = .0.code(), detail = .0)]
+    Seal(#[from] RecordError),
+    /// The archive chain breaks here (R4).
+    #[error("{code}: {detail}", code = .0.code(), detail = .0)]
+    Chain(#[from] ChainBreak),
+}
+
+impl RowProblem {
+    /// A stable machine-readable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Unreadable(_) => "unreadable_record",
+            Self::ColumnMismatch { .. } => "column_mismatch",
+            Self::Seal(e) => e.code(),
+            Self::Chain(e) => e.code(),
+        }
+    }
+}
+
+/// A row that failed, and where it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    /// The row's seq.
+    pub seq: u64,
+    /// SQLite row id.
+    pub rowid: i64,
+    /// The row's `revisit_id` column.
+    pub revisit_id: String,
+    /// What is wrong.
+    pub problem: RowProblem,
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "seq {} (row {}) revisit_id={}: {}",
+            self.seq, self.rowid, self.revisit_id, self.problem
+        )
+    }
+}
+
+/// What a run found.
+#[derive(Debug)]
+pub struct Report {
+    /// Rows checked.
+    pub records: u64,
+    /// Rows that failed, in chain order.
+    pub failures: Vec<Failure>,
+    /// The first seq at which the archive chain breaks.
+    pub first_chain_break: Option<u64>,
+    /// The last row's seq and chain.
+    pub head: Option<(u64, String)>,
+    /// Wall time of the whole check, reads included.
+    pub elapsed: Duration,
+}
+
+fn column(column: &'static str, stored: &str, sealed: &str) -> Result<(), RowProblem> {
+    if stored == sealed {
+        Ok(())
+    } else {
+        Err(RowProblem::ColumnMismatch {
+            column,
+            stored: stored.to_string(),
+            sealed: sealed.to_string(),
+        })
+    }
+}
+
+/// Checks one row: it parses, its columns agree with the record, and the seal verifies.
+pub fn check_row(row: &ArchivedRow, keys: &TrustedKeys) -> Result<(), RowProblem> {
+    let sealed: SealedRecord = serde_json::from_str(&row.sealed_json)
+        .map_err(|e| RowProblem::Unreadable(e.to_string()))?;
+    let record = &sealed.record;
+    column("revisit_id", &row.revisit_id, record.revisit_id.as_str())?;
+    column(
+        "policy_number",
+        &row.policy_number,
+        record.policy_number.as_str(),
+    )?;
+    column("outcome", &row.outcome, record.outcome.as_str())?;
+    column("record_hash", &row.record_hash, &sealed.seal.record_hash)?;
+    column("key_id", &row.key_id, &sealed.seal.key_id)?;
+    sealed.verify(keys)?;
+    Ok(())
+}
+
+fn failure(row: &ArchivedRow, problem: RowProblem) -> Failure {
+    Failure {
+        seq: row.seq,
+        rowid: row.rowid,
+        revisit_id: row.revisit_id.clone(),
+        problem,
+    }
+}
+
+fn check_rows(rows: &[ArchivedRow], keys: &TrustedKeys) -> Vec<Failure> {
+    rows.iter()
+        .filter_map(|row| check_row(row, keys).err().map(|p| failure(row, p)))
+        .collect()
+}
+
+/// The chain breaks `row` shows after the rows before it (R4).
+pub fn chain_step(walk: &mut ChainWalk, row: &ArchivedRow) -> Vec<ChainBreak> {
+    walk.step(&Link {
+        seq: row.seq,
+        prev_chain: &row.prev_chain,
+        chain: &row.chain,
+        record_hash: &row.record_hash,
+        revisit_id: &row.revisit_id,
+        received_at: &row.chain_time(),
+    })
+}
+
+/// Re-verifies every record in the archive on `threads` threads.
+pub fn verify_archive(
+    archive: &dyn Archive,
+    keys: &TrustedKeys,
+    threads: usize,
+) -> Result<Report, ArchiveError> {
+    let started = Instant::now();
+    let threads = threads.max(1);
+    let mut records = 0u64;
+    let mut failures = Vec::new();
+    let mut walk = ChainWalk::from_genesis();
+    let mut cursor = RowCursor::default();
+    loop {
+        let rows = archive.rows(&RowFilter::default(), cursor, PAGE_ROWS)?;
+        let Some(last) = rows.last() else { break };
+        cursor = RowCursor::after(last);
+        records += rows.len() as u64;
+        let chunk = rows.len().div_ceil(threads);
+        let found = std::thread::scope(|scope| {
+            let workers: Vec<_> = rows
+                .chunks(chunk)
+                .map(|part| scope.spawn(move || check_rows(part, keys)))
+                .collect();
+            // Meanwhile, this thread walks the chain, which must go in order.
+            let breaks: Vec<Failure> = rows
+                .iter()
+                .flat_map(|row| {
+                    chain_step(&mut walk, row)
+                        .into_iter()
+                        .map(|b| failure(row, b.into()))
+                })
+                .collect();
+            workers
+                .into_iter()
+                .map(|w| w.join())
+                .collect::<Result<Vec<_>, _>>()
+                .map(|found| (found, breaks))
+        })
+        .map_err(|_| ArchiveError::Storage("a verifying thread panicked".into()))?;
+        let (found, breaks) = found;
+        let mut page: Vec<Failure> = found.into_iter().flatten().chain(breaks).collect();
+        page.sort_by_key(|f| (f.seq, f.rowid));
+        failures.extend(page);
+    }
+    let first_chain_break = failures
+        .iter()
+        .filter(|f| matches!(f.problem, RowProblem::Chain(_)))
+        .map(|f| f.seq)
+        .min();
+    Ok(Report {
+        records,
+        failures,
+        first_chain_break,
+        head: walk.last().map(|(seq, chain)| (seq, chain.to_string())),
+        elapsed: started.elapsed(),
+    })
+}
+
+/// `verify-archive`'s options.
+#[derive(Debug)]
+pub struct VerifyOptions {
+    /// The archive file.
+    pub db: PathBuf,
+    /// The edge keys to verify seals against.
+    pub keys: TrustedKeys,
+    /// Worker threads.
+    pub threads: usize,
+    /// Print one JSON object instead of lines.
+    pub json: bool,
+}
+
+impl VerifyOptions {
+    /// Parses the arguments after the subcommand; `env` supplies `HUIFANG_EDGE_PUBLIC_KEYS` and
+    /// `HUIFANG_ORIGIN_DB` when the flags are absent.
+    pub fn from_args(
+        args: &[String],
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, FlagError> {
+        let flags = Flags::parse(args, &["--db", "--edge-keys", "--threads"], &["--json"])?;
+        let db = flags.required_or_env("--db", "HUIFANG_ORIGIN_DB", &env)?;
+        let keys = flags.required_or_env("--edge-keys", "HUIFANG_EDGE_PUBLIC_KEYS", &env)?;
+        let keys = TrustedKeys::parse(&keys)
+            .ok()
+            .filter(|k| !k.is_empty())
+            .ok_or_else(|| FlagError::Invalid {
+                flag: "--edge-keys",
+                reason: "must be kid=hex[,kid2=hex] with 32-byte Ed25519 public keys".into(),
+            })?;
+        Ok(Self {
+            db: PathBuf::from(db),
+            keys,
+            threads: usize::try_from(flags.count("--threads", default_threads())?)
+                .unwrap_or(usize::MAX),
+            json: flags.switch("--json"),
+        })
+    }
+}
+
+/// `{"records", "failed", "elapsed_ms", "records_per_sec", "failures"}` for `--json`.
+#[derive(serde::Serialize)]
+struct JsonReport<'a> {
+    records: u64,
+    failed: usize,
+    threads: usize,
+    elapsed_ms: f64,
+    records_per_sec: f64,
+    failures: Vec<String>,
+    first_chain_break: Option<u64>,
+    head_seq: Option<u64>,
+    head_chain: Option<&'a str>,
+    db: &'a str,
+}
+
+/// Runs `verify-archive`: exit 0 when every record verifies, 1 when any fails (one line each),
+/// 2 on bad usage, 3 when the archive cannot be read.
+pub fn cli(args: &[String]) -> ExitCode {
+    let options = match VerifyOptions::from_args(args, |name| std::env::var(name).ok()) {
+        Ok(o) => o,
+        Err(FlagError::Help) => {
+            println!("usage: huifang-origin verify-archive --db FILE --edge-keys kid=hex[,kid=hex] [--threads N] [--json]");
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => {
+            eprintln!("huifang-origin verify-archive: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let report = match SqliteArchive::open_existing(&options.db)
+        .and_then(|archive| verify_archive(&archive, &options.keys, options.threads))
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("huifang-origin verify-archive: {e}");
+            return ExitCode::from(3);
+        }
+    };
+    let secs = report.elapsed.as_secs_f64();
+    let rate = if secs > 0.0 {
+        report.records as f64 / secs
+    } else {
+        0.0
+    };
+    if options.json {
+        let json = JsonReport {
+            records: report.records,
+            failed: report.failures.len(),
+            threads: options.threads,
+            elapsed_ms: secs * 1e3,
+            records_per_sec: rate,
+            failures: report.failures.iter().map(ToString::to_string).collect(),
+            first_chain_break: report.first_chain_break,
+            head_seq: report.head.as_ref().map(|h| h.0),
+            head_chain: report.head.as_ref().map(|h| h.1.as_str()),
+            db: &options.db.to_string_lossy(),
+        };
+        match serde_json::to_string(&json) {
+            Ok(line) => println!("{line}"),
+            Err(e) => eprintln!("huifang-origin verify-archive: {e}"),
+        }
+    } else {
+        for failure in &report.failures {
+            println!("FAIL {failure}");
+        }
+        match (&report.head, report.first_chain_break) {
+            (None, _) => println!("chain: the archive is empty"),
+            (Some((seq, chain)), None) => {
+                println!("chain: intact from seq 1 to seq {seq}; head {chain}");
+            }
+            (Some((seq, chain)), Some(first)) => {
+                println!("chain: BROKEN, first at seq {first}; last seq {seq}, head {chain}");
+            }
+        }
+        println!(
+            "verify-archive: {} records, {} failed, {secs:.3} s ({rate:.0} records/s, {} threads)",
+            report.records,
+            report.failures.len(),
+            options.threads
+        );
+    }
+    if report.failures.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::archive::{Archive, Archived, NewRecord};
+    use huifang_core::fixtures::{finished_session, T0};
+    use huifang_core::record::Record;
+    use huifang_core::session::AnswerKind;
+    use huifang_core::signing::{EdgeKey, SignatureError};
+    use huifang_core::RevisitId;
+    use rusqlite::Connection;
+    use std::path::Path;
+
+    fn key(kid: &str, byte: &str) -> EdgeKey {
+        EdgeKey::from_seed_hex(kid, &byte.repeat(32)).unwrap()
+    }
+
+    fn trusted(key: &EdgeKey) -> TrustedKeys {
+        TrustedKeys::parse(&format!("{}={}", key.key_id, key.public_key_hex())).unwrap()
+    }
+
+    /// An archive in a fresh folder holding `n` records sealed by `key`; returns it and its file.
+    fn archive_with(name: &str, n: u8, key: &EdgeKey) -> (SqliteArchive, PathBuf) {
+        let dir = std::env::temp_dir().join(format!(
+            "huifang-origin-verify-{name}-{}",
+            std::process::id()
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        let path = dir.join("archive.sqlite3");
+        let archive = SqliteArchive::open(&path).unwrap();
+        for i in 0..n {
+            let session = finished_session(
+                RevisitId::from_random([i; 12]),
+                &[AnswerKind::Yes, AnswerKind::No, AnswerKind::Yes],
+            );
+            let sealed = Record::of(&session, "test").unwrap().seal(key);
+            let entry = NewRecord::of(&sealed, T0).unwrap();
+            assert_eq!(archive.archive_record(&entry).unwrap(), Archived::Inserted);
+        }
+        (archive, path)
+    }
+
+    /// What someone with write access to the file could do: the append-only triggers are in the
+    /// file too, so they can be dropped first.
+    fn tamper(path: &Path, sql: &str) {
+        let conn = Connection::open(path).unwrap();
+        conn.execute_batch("DROP TRIGGER IF EXISTS records_no_update;")
+            .unwrap();
+        assert_eq!(conn.execute(sql, []).unwrap(), 1, "{sql} changed one row");
+    }
+
+    fn cleanup(path: &Path) {
+        if let Some(dir) = path.parent() {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+
+    #[test]
+    fn an_untouched_archive_verifies() {
+        let edge = key("edge-1", "2a");
+        let (archive, path) = archive_with("clean", 5, &edge);
+        let report = verify_archive(&archive, &trusted(&edge), 2).unwrap();
+        assert_eq!(report.records, 5);
+        assert_eq!(report.failures, []);
+        assert_eq!(report.first_chain_break, None);
+        assert_eq!(report.head, archive.head().unwrap());
+        assert_eq!(report.head.map(|h| h.0), Some(5));
+        cleanup(&path);
+    }
+
+    /// The chain failures of a report, as (seq, code).
+    fn chain_failures(report: &Report) -> Vec<(u64, &'static str)> {
+        report
+            .failures
+            .iter()
+            .filter(|f| matches!(f.problem, RowProblem::Chain(_)))
+            .map(|f| (f.seq, f.problem.code()))
+            .collect()
+    }
+
+    // R4: a deleted row is found by the chain, at the seq after it.
+    #[test]
+    fn a_deleted_record_breaks_the_chain_at_the_next_seq() {
+        let edge = key("edge-1", "2a");
+        let (archive, path) = archive_with("deleted", 5, &edge);
+        let conn = Connection::open(&path).unwrap();
+        // The problem cases that refer to it would stop the delete; an attacker turns that off too.
+        conn.execute_batch("PRAGMA foreign_keys = OFF; DROP TRIGGER records_no_delete;")
+            .unwrap();
+        assert_eq!(
+            conn.execute("DELETE FROM records WHERE seq = 3", [])
+                .unwrap(),
+            1
+        );
+        let report = verify_archive(&archive, &trusted(&edge), 2).unwrap();
+        assert_eq!(report.records, 4);
+        assert_eq!(chain_failures(&report), [(4, "chain_missing_records")]);
+        assert_eq!(report.first_chain_break, Some(4));
+        assert!(report.failures[0].to_string().contains(
+            "chain_missing_records: seq 4 follows seq 2: 1 record(s) missing (seq 3..=3)"
+        ));
+        cleanup(&path);
+    }
+
+    #[test]
+    fn reordered_records_break_the_chain_at_the_first_moved_seq() {
+        let edge = key("edge-1", "2a");
+        let (archive, path) = archive_with("reordered", 5, &edge);
+        // Rows 2 and 4 trade seq numbers (through a free number, seq being unique).
+        for sql in [
+            "UPDATE records SET seq = 99 WHERE seq = 2",
+            "UPDATE records SET seq = 2 WHERE seq = 4",
+            "UPDATE records SET seq = 4 WHERE seq = 99",
+        ] {
+            tamper(&path, sql);
+        }
+        let report = verify_archive(&archive, &trusted(&edge), 2).unwrap();
+        assert_eq!(report.first_chain_break, Some(2));
+        assert_eq!(
+            chain_failures(&report),
+            [
+                (2, "chain_broken_link"),
+                (3, "chain_broken_link"),
+                (4, "chain_broken_link"),
+                (5, "chain_broken_link")
+            ]
+        );
+        cleanup(&path);
+    }
+
+    #[test]
+    fn a_changed_receipt_time_or_hash_column_is_an_altered_link() {
+        let edge = key("edge-1", "2a");
+        let (archive, path) = archive_with("altered", 4, &edge);
+        tamper(
+            &path,
+            "UPDATE records SET received_at = received_at + 1 WHERE seq = 2",
+        );
+        let report = verify_archive(&archive, &trusted(&edge), 2).unwrap();
+        assert_eq!(chain_failures(&report), [(2, "chain_altered")]);
+        assert_eq!(report.first_chain_break, Some(2));
+        cleanup(&path);
+    }
+
+    #[test]
+    fn a_tampered_record_is_reported_with_its_row_and_reason() {
+        let edge = key("edge-1", "2a");
+        let (archive, path) = archive_with("tampered", 4, &edge);
+        let victim = RevisitId::from_random([2; 12]);
+        // One character of an item's text changed in the stored JSON.
+        tamper(
+            &path,
+            &format!(
+                "UPDATE records SET sealed_json = replace(sealed_json, '请完整阅读', '请完整閲读') \
+                 WHERE revisit_id = '{victim}'"
+            ),
+        );
+        let report = verify_archive(&archive, &trusted(&edge), 3).unwrap();
+        assert_eq!(report.records, 4);
+        assert_eq!(report.failures.len(), 1, "{:?}", report.failures);
+        let failure = &report.failures[0];
+        assert_eq!(failure.revisit_id, victim.as_str());
+        assert_eq!(failure.rowid, 3);
+        assert_eq!(failure.problem, RowProblem::Seal(RecordError::HashMismatch));
+        assert_eq!(
+            failure.to_string(),
+            format!(
+                "seq 3 (row 3) revisit_id={victim}: record_hash_mismatch: the record hash does not match the record"
+            )
+        );
+        cleanup(&path);
+    }
+
+    #[test]
+    fn a_changed_index_column_is_reported() {
+        let edge = key("edge-1", "2a");
+        let (archive, path) = archive_with("column", 2, &edge);
+        tamper(
+            &path,
+            "UPDATE records SET outcome = 'expired' WHERE rowid = 2",
+        );
+        let report = verify_archive(&archive, &trusted(&edge), 1).unwrap();
+        assert_eq!(report.failures.len(), 1);
+        assert_eq!(report.failures[0].problem.code(), "column_mismatch");
+        assert!(report.failures[0]
+            .to_string()
+            .contains("column outcome is \"expired\" but the sealed record says \"completed\""));
+        cleanup(&path);
+    }
+
+    #[test]
+    fn unreadable_json_and_untrusted_keys_are_reported() {
+        let edge = key("edge-1", "2a");
+        let (archive, path) = archive_with("keys", 3, &edge);
+        tamper(
+            &path,
+            "UPDATE records SET sealed_json = '{' WHERE rowid = 1",
+        );
+        let other = key("edge-2", "01");
+        let report = verify_archive(&archive, &trusted(&other), 2).unwrap();
+        let codes: Vec<_> = report.failures.iter().map(|f| f.problem.code()).collect();
+        assert_eq!(codes, ["unreadable_record", "unknown_key", "unknown_key"]);
+        assert_eq!(
+            report.failures[1].problem,
+            RowProblem::Seal(RecordError::Seal(SignatureError::UnknownKey))
+        );
+        cleanup(&path);
+    }
+
+    #[test]
+    fn a_missing_archive_is_an_error_not_an_empty_pass() {
+        let path = std::env::temp_dir().join("huifang-origin-verify-missing/none.sqlite3");
+        assert!(SqliteArchive::open_existing(&path).is_err());
+        assert!(!path.exists());
+    }
+
+    #[test]
+    fn options_come_from_flags_or_the_environment() {
+        let edge = key("edge-1", "2a");
+        let keys = format!("edge-1={}", edge.public_key_hex());
+        let args: Vec<String> = ["--db", "a.db", "--threads", "4", "--json"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let env_keys = keys.clone();
+        let o = VerifyOptions::from_args(&args, move |n| {
+            (n == "HUIFANG_EDGE_PUBLIC_KEYS").then(|| env_keys.clone())
+        })
+        .unwrap();
+        assert_eq!(o.db, PathBuf::from("a.db"));
+        assert_eq!(o.threads, 4);
+        assert!(o.json);
+        assert_eq!(
+            VerifyOptions::from_args(&args, |_| None).unwrap_err(),
+            FlagError::Required("--edge-keys")
+        );
+        let bad = vec![
+            "--db".into(),
+            "a".into(),
+            "--edge-keys".into(),
+            "x=1".into(),
+        ];
+        assert!(matches!(
+            VerifyOptions::from_args(&bad, |_| None).unwrap_err(),
+            FlagError::Invalid { .. }
+        ));
+    }
+}

@@ -1,0 +1,7 @@
+//! Local development and measurement: the wrangler dev secrets, the SMS outbox (the dev SMS
+//! gateway testers read codes from) and the ingest benchmark.
+
+#[cfg(any(test, feature = "bench"))]
+pub mod bench;
+pub mod outbox;
+pub mod secrets;

@@ -1,0 +1,96 @@
+//! `huifang-origin serve`: where the parts meet. The archive is opened, the dev outbox wired in as
+//! the SMS gateway, and the API served on a socket until SIGINT or SIGTERM, all with the
+//! [`Settings`] read once at startup.
+
+use crate::archive::sqlite::SqliteArchive;
+use crate::archive::{Archive, ArchiveError};
+use crate::dev::outbox::Outbox;
+use crate::server::settings::Settings;
+use crate::server::{app, AppState};
+use std::sync::Arc;
+
+/// Why `serve` stopped with an error.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    /// The archive could not be opened.
+    #[error("cannot open the archive {path}: {source}")]
+    Archive {
+        /// The configured file.
+        path: String,
+        /// Why.
+        source: ArchiveError,
+    },
+    /// The socket could not be bound or served.
+    #[error("cannot listen on {listen}: {source}")]
+    Listen {
+        /// The configured address.
+        listen: String,
+        /// Why.
+        source: std::io::Error,
+    },
+}
+
+/// Opens the archive, binds the socket, prints `origin listening on http://ADDR` and serves until
+/// SIGINT or SIGTERM.
+pub async fn serve(settings: Settings) -> Result<(), ServeError> {
+    let Settings { listen, db, api } = settings;
+    let archive = SqliteArchive::open(&db).map_err(|source| ServeError::Archive {
+        path: db.display().to_string(),
+        source,
+    })?;
+    let dev_mode = api.dev_mode;
+    let admin = api.admin_token.is_some();
+    let archive: Arc<dyn Archive> = Arc::new(archive);
+    let gateway = Arc::new(Outbox::new(Arc::clone(&archive)));
+    let state = AppState::new(archive, gateway, api);
+    let listen_error = |source| ServeError::Listen {
+        listen: listen.clone(),
+        source,
+    };
+    let listener = tokio::net::TcpListener::bind(&listen)
+        .await
+        .map_err(listen_error)?;
+    let addr = listener.local_addr().map_err(listen_error)?;
+    if dev_mode {
+        eprintln!(
+            "origin: dev mode: GET /sms/outbox and the evidence reports are open (local and test use only)"
+        );
+    }
+    if !admin {
+        eprintln!("origin: no admin token: GET /records and the termination reports are off");
+    }
+    println!("origin listening on http://{addr}");
+    axum::serve(listener, app(state))
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .map_err(listen_error)?;
+    eprintln!("origin: stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let interrupt = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            eprintln!("origin: cannot listen for SIGINT: {e}");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(e) => {
+                eprintln!("origin: cannot listen for SIGTERM: {e}");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {},
+        () = terminate => {},
+    }
+}

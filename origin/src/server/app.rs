@@ -1,0 +1,54 @@
+//! The router: every route of the origin's API and its body limit, in one place.
+
+use crate::server::error::OriginError;
+use crate::server::state::AppState;
+use crate::server::{policies, records, report, sms};
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+
+/// `{"ok":true}`
+#[derive(serde::Serialize)]
+struct Health {
+    ok: bool,
+}
+
+async fn healthz() -> Json<Health> {
+    Json(Health { ok: true })
+}
+
+async fn not_found() -> OriginError {
+    OriginError::NotFound
+}
+
+async fn method_not_allowed() -> OriginError {
+    OriginError::MethodNotAllowed
+}
+
+/// The origin's router.
+pub fn app(state: AppState) -> Router {
+    let mut router = Router::new()
+        .route("/healthz", get(healthz))
+        .route(
+            sms::SMS_PATH,
+            post(sms::send).layer(DefaultBodyLimit::max(sms::MAX_SMS_BODY)),
+        )
+        .route(
+            "/records",
+            post(records::receive).layer(DefaultBodyLimit::max(records::MAX_RECORD_BODY)),
+        )
+        .route("/records", get(records::list))
+        .route("/records/{revisit_id}", get(records::show))
+        .route("/records/{revisit_id}/report", get(report::show))
+        .route(
+            "/policies/{policy_number}/termination",
+            post(policies::terminate).layer(DefaultBodyLimit::max(policies::MAX_TERMINATION_BODY)),
+        );
+    if state.settings.dev_mode {
+        router = router.route("/sms/outbox", get(sms::outbox));
+    }
+    router
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .with_state(state)
+}

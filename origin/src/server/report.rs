@@ -1,0 +1,55 @@
+//! `GET /records/{revisit_id}/report`: the evidence report of one archived revisit (R3), rendered
+//! by [`crate::audit::report`], served as a self-contained page that may run nothing.
+
+use crate::audit::report::{render, verify_stored, ReportInput, CONTENT_SECURITY_POLICY};
+use crate::server::error::OriginError;
+use crate::server::extract::{RecordReader, RevisitIdPath};
+use crate::server::records::load;
+use crate::server::state::AppState;
+use axum::extract::State;
+use axum::http::{header, HeaderValue};
+use axum::response::{IntoResponse, Response};
+
+/// `GET /records/{revisit_id}/report`: the page, open in dev mode (`--sms-outbox`), otherwise for
+/// the admin token only.
+pub async fn show(
+    State(app): State<AppState>,
+    _reader: RecordReader,
+    RevisitIdPath(revisit_id): RevisitIdPath,
+) -> Result<Response, OriginError> {
+    let (stored, sealed) = load(&app, revisit_id).await?;
+    let problems = verify_stored(&stored, &app.settings.edge_keys);
+    if !problems.is_empty() {
+        let codes: Vec<_> = problems.iter().map(|p| p.code).collect();
+        eprintln!(
+            "origin: report of revisit_id={} does not verify: {codes:?}",
+            sealed.record.revisit_id
+        );
+    }
+    let page = render(&ReportInput {
+        sealed: &sealed,
+        stored: &stored,
+        problems: &problems,
+        generated_at: app.now(),
+    });
+    let mut response = page.into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+    );
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    Ok(response)
+}
