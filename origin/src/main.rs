@@ -22,7 +22,7 @@ usage:
       re-verify every archived record and the archive chain; one line per failure, exit 1 if any
   huifang-origin export --db PATH --out FILE --edge-keys kid=hex,... [--policy P] [--from T] [--to T]
       write records and their chain fields to a JSON Lines file for auditors (T: RFC 3339)
-  huifang-origin verify-export FILE [--edge-keys kid=hex,...]
+  huifang-origin verify-export FILE --edge-keys kid=hex,...
       verify an export offline: seals, traces, the chain; one line per failure, exit 1 if any
   huifang-origin validate-script FILE...
       check revisit scripts (scripts/*.json): unique ids, both languages, no empty text, sane

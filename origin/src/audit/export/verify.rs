@@ -510,12 +510,30 @@ fn print_summary(file: &str, report: &ExportReport) {
             .iter()
             .map(|k| k.split_once('=').map_or(k.as_str(), |(kid, _)| kid))
             .collect();
-        let whose = if report.own_keys {
-            "the keys given with --edge-keys".to_string()
+        if report.own_keys {
+            println!(
+                "seals: checked with the keys given with --edge-keys; exported at {}",
+                h.exported_at
+            );
         } else {
-            format!("the header's keys {}", kids.join(", "))
-        };
-        println!("seals: checked with {whose}; exported at {}", h.exported_at);
+            // Issue 12: keys read from the export prove only that the export agrees with itself:
+            // whoever altered it could have re-signed every record with a key of their own and put
+            // that key in the header.
+            let warning = format!(
+                "WARNING: no --edge-keys given: the seals were checked with the keys written in the \
+                 export's own header ({}), which whoever altered the export could have replaced. \
+                 This proves only that the export agrees with itself. Pass the edge keys you \
+                 obtained yourself from the insurer: --edge-keys kid=hex[,kid=hex]",
+                kids.join(", ")
+            );
+            eprintln!("{warning}");
+            println!("{warning}");
+            println!(
+                "seals: checked with the header's own keys {}; exported at {}",
+                kids.join(", "),
+                h.exported_at
+            );
+        }
     }
     match &report.starts_from {
         None => println!("chain: no records"),
