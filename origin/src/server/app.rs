@@ -4,6 +4,9 @@ use crate::server::error::OriginError;
 use crate::server::state::AppState;
 use crate::server::{policies, records, report, sms};
 use axum::extract::DefaultBodyLimit;
+use axum::http::{header, HeaderValue};
+use axum::middleware::map_response;
+use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 
@@ -23,6 +26,20 @@ async fn not_found() -> OriginError {
 
 async fn method_not_allowed() -> OriginError {
     OriginError::MethodNotAllowed
+}
+
+/// Every answer of the origin carries personal data or evidence: never cached, never sniffed into
+/// another type (issue 12, OWASP ASVS V14.4). A route that sets its own policy (the report) keeps it.
+async fn protective_headers(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    headers
+        .entry(header::CACHE_CONTROL)
+        .or_insert(HeaderValue::from_static("no-store"));
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    response
 }
 
 /// The origin's router.
@@ -50,5 +67,6 @@ pub fn app(state: AppState) -> Router {
     router
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(map_response(protective_headers))
         .with_state(state)
 }
