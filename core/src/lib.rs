@@ -10,6 +10,7 @@ pub mod domain;
 pub mod fixtures;
 pub mod html;
 pub mod record;
+pub mod sampling;
 pub mod script;
 pub mod session;
 pub mod signature;
