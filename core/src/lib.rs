@@ -5,6 +5,7 @@
 //! Requirement ids (R1–R15) refer to `DOMAIN.md`.
 
 pub mod domain;
+pub mod error_code;
 #[cfg(any(test, feature = "test-support"))]
 pub mod fixtures;
 pub mod html;
@@ -17,6 +18,8 @@ pub mod throttle;
 pub mod time;
 pub mod trace;
 pub mod wire;
+pub mod words;
 
 pub use domain::{IdNumber, LinkToken, OtpCode, Phone, PolicyNumber, RevisitId};
+pub use error_code::{CodeClass, ErrorCode};
 pub use time::Timestamp;
