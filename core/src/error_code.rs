@@ -1,9 +1,11 @@
 //! Every stable code a refusal of the edge can carry, as one enum, and beside each its class: what
 //! the policyholder can do about it. The edge answers with these codes, the app reads them, the
 //! fallback pages show them; on the wire each is its snake_case name (`edge/openapi.json` lists
-//! them), and a code this build does not know reads as [`ErrorCode::Unknown`].
+//! them), and a code this build does not know reads as [`ErrorCode::Unknown`], so that an older app
+//! survives a newer edge.
 
-use serde::{Deserialize, Serialize};
+use serde::de::{self, Deserializer, Visitor};
+use serde::{Deserialize, Serialize, Serializer};
 use std::fmt;
 
 /// Declares the enum, its wire names and [`ErrorCode::ALL`] from one list, so that a code cannot be
@@ -11,11 +13,10 @@ use std::fmt;
 macro_rules! error_codes {
     ($($(#[$doc:meta])* $variant:ident = $name:literal,)*) => {
         /// A refusal's stable, machine-readable code.
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
         pub enum ErrorCode {
-            $($(#[$doc])* #[serde(rename = $name)] $variant,)*
+            $($(#[$doc])* $variant,)*
             /// A code this build does not know (sent by a newer edge): read, never sent.
-            #[serde(other, rename = "unknown")]
             Unknown,
         }
 
@@ -23,7 +24,7 @@ macro_rules! error_codes {
             /// Every code, in the order of the enum.
             pub const ALL: &'static [ErrorCode] = &[$(ErrorCode::$variant,)* ErrorCode::Unknown];
 
-            /// The code as on the wire (its serde name).
+            /// The code as on the wire.
             pub fn as_str(self) -> &'static str {
                 match self {
                     $(ErrorCode::$variant => $name,)*
@@ -174,6 +175,41 @@ impl ErrorCode {
             | BadForm
             | Unknown => CodeClass::Refused,
         }
+    }
+}
+
+impl ErrorCode {
+    /// The code of this wire name; [`ErrorCode::Unknown`] for a name this build does not know.
+    pub fn from_name(name: &str) -> Self {
+        Self::ALL
+            .iter()
+            .copied()
+            .find(|code| code.as_str() == name)
+            .unwrap_or(Self::Unknown)
+    }
+}
+
+/// On the wire a code is its name. By hand rather than derived, so that the names are the one
+/// table of `as_str` (the derive would compile a second and third copy into the app's wasm).
+impl Serialize for ErrorCode {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for ErrorCode {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Name;
+        impl Visitor<'_> for Name {
+            type Value = ErrorCode;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an error code")
+            }
+            fn visit_str<E: de::Error>(self, name: &str) -> Result<ErrorCode, E> {
+                Ok(ErrorCode::from_name(name))
+            }
+        }
+        deserializer.deserialize_str(Name)
     }
 }
 

@@ -731,7 +731,7 @@ impl Session {
 /// The SMS that carries a code. It says what the code is for and that staff never ask for it (R10).
 /// Always in Chinese: the phone's owner reads it, whatever language the page was read in.
 pub fn code_sms_text(code: &OtpCode) -> String {
-    (crate::words::of(Lang::ZhCn).code_sms)(code.as_str())
+    (crate::words::edge(Lang::ZhCn).code_sms)(code.as_str())
 }
 
 #[cfg(test)]

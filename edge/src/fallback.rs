@@ -248,7 +248,7 @@ impl Done {
         };
         Page {
             status: 200,
-            words: (words::of(LANG).fallback)(page),
+            words: (words::edge(LANG).fallback)(page),
             code: None,
         }
     }
@@ -279,7 +279,7 @@ impl Problem {
     fn page(self) -> Page {
         Page {
             status: self.status,
-            words: (words::of(LANG).fallback)(self.fallback_page()),
+            words: (words::edge(LANG).fallback)(self.fallback_page()),
             code: Some(self.code),
         }
     }
@@ -287,7 +287,6 @@ impl Problem {
 
 impl Page {
     fn html(&self) -> String {
-        let w = words::of(LANG);
         let mut body = String::new();
         for line in self.words.lines {
             body.push_str(&format!("<p class=\"lead\">{}</p>\n", escape(line)));
@@ -295,7 +294,7 @@ impl Page {
         if let Some(code) = self.code {
             body.push_str(&format!(
                 "<p class=\"hint\">{label}<code>{code}</code></p>\n",
-                label = escape(w.error_code_label),
+                label = escape(words::edge(LANG).error_code_label),
             ));
         }
         format!(
@@ -310,7 +309,7 @@ impl Page {
              <h1>{title}</h1>\n{body}</section>\n</main>\n</body>\n</html>\n",
             lang = LANG.as_str(),
             title = escape(self.words.heading),
-            site = escape(w.doc_title),
+            site = escape(words::of(LANG).doc_title),
         )
     }
 }

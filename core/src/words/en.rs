@@ -1,7 +1,9 @@
 //! English.
 
-use super::{CalendarTime, FallbackPage, PageWords, Words};
+use super::{CalendarTime, EdgeWords, FallbackPage, PageWords, Words};
 use crate::error_code::ErrorCode;
+
+const CLOSE_PAGE: &str = "You can close this page now.";
 
 pub const WORDS: Words = Words {
     doc_title: "Policy revisit",
@@ -9,7 +11,7 @@ pub const WORDS: Words = Words {
     language: "Language",
     large_text: "Large text",
     retry: "Try again",
-    close_page: "You can close this page now.",
+    close_page: CLOSE_PAGE,
     need_help: "If you need help, please contact your insurer.",
     switch: "Switch to a phone revisit",
     switch_title: "Switch to a phone revisit?",
@@ -103,6 +105,9 @@ pub const WORDS: Words = Words {
     resend_too_soon_in: |secs| {
         format!("A code was sent a moment ago. Please try again in {secs} seconds.")
     },
+};
+
+pub const EDGE: EdgeWords = EdgeWords {
     fallback,
     error_code_label: "Error code: ",
     code_sms: |code| {
@@ -159,7 +164,7 @@ fn refusal(code: ErrorCode) -> &'static str {
 
 const SWITCHED: &[&str] = &[
     "This online revisit has stopped. Your insurer will phone you within the cooling-off period to complete it. Please look out for their call.",
-    "You can close this page now.",
+    CLOSE_PAGE,
 ];
 
 fn fallback(page: FallbackPage) -> PageWords {

@@ -2,8 +2,8 @@
 //! each refusal code, the fallback pages the edge renders without the app, and the SMS that
 //! carries a code. The app and the edge both read them from here.
 //!
-//! [`Words`] is a struct, and [`zh_cn::WORDS`] and [`en::WORDS`] are its two values: a string added
-//! for one language and forgotten for the other fails to compile. Sentences with a number in them
+//! [`Words`] (and [`EdgeWords`]) is a struct, and each language's file holds its values: a string
+//! added for one language and forgotten for the other fails to compile. Sentences with a number in them
 //! are functions in the table, and the refusal sentences a `match` over [`ErrorCode`] in each
 //! language, so they are exhaustive too.
 
@@ -112,13 +112,14 @@ pub struct Words {
     pub wrong_code_tries_left: fn(u8) -> String,
     /// `resend_too_soon` with the seconds to wait (more than zero).
     pub resend_too_soon_in: fn(u64) -> String,
+}
 
-    // ---- the fallback pages of the edge (R7), for browsers where the app does not run
+/// The words the edge says without the app: its fallback pages (R7), for browsers where the app
+/// does not run, and the SMS. Apart from [`Words`] so that the app's wasm does not carry them.
+pub struct EdgeWords {
     pub fallback: fn(FallbackPage) -> PageWords,
     /// Before the refusal's code on a fallback page.
     pub error_code_label: &'static str,
-
-    // ---- the SMS
     /// The SMS that carries a code: what it is for and that staff never ask for it (R10).
     pub code_sms: fn(&str) -> String,
 }
@@ -181,6 +182,14 @@ pub fn of(lang: Lang) -> &'static Words {
     match lang {
         Lang::ZhCn => &zh_cn::WORDS,
         Lang::En => &en::WORDS,
+    }
+}
+
+/// The edge's own words in `lang`.
+pub fn edge(lang: Lang) -> &'static EdgeWords {
+    match lang {
+        Lang::ZhCn => &zh_cn::EDGE,
+        Lang::En => &en::EDGE,
     }
 }
 

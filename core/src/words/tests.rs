@@ -135,8 +135,8 @@ fn resend_too_soon_uses_the_wait_when_there_is_one() {
 #[test]
 fn every_fallback_page_has_a_heading_and_words_in_both_languages() {
     for page in FallbackPage::ALL {
-        let zh = (of(Lang::ZhCn).fallback)(page);
-        let en = (of(Lang::En).fallback)(page);
+        let zh = (edge(Lang::ZhCn).fallback)(page);
+        let en = (edge(Lang::En).fallback)(page);
         assert!(has_chinese(zh.heading) && !zh.lines.is_empty(), "{page:?}");
         assert!(!en.heading.is_empty() && !en.lines.is_empty(), "{page:?}");
         for line in zh.lines {
@@ -146,7 +146,7 @@ fn every_fallback_page_has_a_heading_and_words_in_both_languages() {
             assert!(!has_chinese(line), "{page:?}: {line}");
         }
     }
-    let switched = (of(Lang::ZhCn).fallback)(FallbackPage::Switched);
+    let switched = (edge(Lang::ZhCn).fallback)(FallbackPage::Switched);
     assert_eq!(switched.heading, "已为您改为电话回访");
     assert_eq!(switched.lines.last(), Some(&of(Lang::ZhCn).close_page));
 }
@@ -154,10 +154,10 @@ fn every_fallback_page_has_a_heading_and_words_in_both_languages() {
 #[test]
 fn the_code_sms_carries_the_code_and_the_warning() {
     assert_eq!(
-        (of(Lang::ZhCn).code_sms)("135790"),
+        (edge(Lang::ZhCn).code_sms)("135790"),
         "您的保单电子化回访验证码为135790，5分钟内有效。请勿将验证码告知他人，包括销售人员。"
     );
-    let en = (of(Lang::En).code_sms)("135790");
+    let en = (edge(Lang::En).code_sms)("135790");
     assert!(en.contains("135790") && en.contains("5 minutes") && !has_chinese(&en));
 }
 
@@ -193,7 +193,7 @@ fn english_words_hold_no_chinese() {
         en.read_to_end,
         en.beijing_time,
         en.network,
-        en.error_code_label,
+        edge(Lang::En).error_code_label,
         en.switched_lead,
         en.expired_lead,
     ] {

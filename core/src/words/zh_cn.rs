@@ -1,7 +1,9 @@
 //! 简体中文: the default language, and the one of the fallback pages and the SMS.
 
-use super::{CalendarTime, FallbackPage, PageWords, Words};
+use super::{CalendarTime, EdgeWords, FallbackPage, PageWords, Words};
 use crate::error_code::ErrorCode;
+
+const CLOSE_PAGE: &str = "您现在可以关闭此页面。";
 
 pub const WORDS: Words = Words {
     doc_title: "保单回访",
@@ -9,7 +11,7 @@ pub const WORDS: Words = Words {
     language: "语言",
     large_text: "大字模式",
     retry: "重试",
-    close_page: "您现在可以关闭此页面。",
+    close_page: CLOSE_PAGE,
     need_help: "如需帮助，请联系您的保险公司。",
     switch: "改为电话回访",
     switch_title: "改为电话回访？",
@@ -93,6 +95,9 @@ pub const WORDS: Words = Words {
         n => format!("验证码不正确，您还可以再试 {n} 次。"),
     },
     resend_too_soon_in: |secs| format!("获取验证码过于频繁，请 {secs} 秒后再试。"),
+};
+
+pub const EDGE: EdgeWords = EdgeWords {
     fallback,
     error_code_label: "错误代码：",
     code_sms: |code| {
@@ -151,7 +156,7 @@ fn refusal(code: ErrorCode) -> &'static str {
 
 const SWITCHED: &[&str] = &[
     "本次线上回访已停止。保险公司将在犹豫期内致电您完成回访，请留意来电。",
-    "您现在可以关闭此页面。",
+    CLOSE_PAGE,
 ];
 
 fn fallback(page: FallbackPage) -> PageWords {
