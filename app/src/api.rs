@@ -60,7 +60,7 @@ impl Failure {
         match self {
             Self::Network => w.network.to_string(),
             Self::Unreadable { status } if *status >= 500 => {
-                (w.refusal)(ErrorCode::Internal).to_string()
+                w.refusals.of(ErrorCode::Internal).to_string()
             }
             Self::Unreadable { .. } => w.network.to_string(),
             // Unknown codes get a generic line, never the API's message (which is for developers).
@@ -271,7 +271,7 @@ mod tests {
             let w = words::of(lang);
             for code in ErrorCode::ALL.iter().copied() {
                 let text = refused(code, "for developers").text(lang);
-                assert_eq!(text, (w.refusal)(code), "{code}");
+                assert_eq!(text, w.refusals.of(code), "{code}");
                 assert!(!text.contains("developers"), "{code}");
             }
         }

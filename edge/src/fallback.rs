@@ -248,7 +248,7 @@ impl Done {
         };
         Page {
             status: 200,
-            words: (words::edge(LANG).fallback)(page),
+            words: words::edge(LANG).fallback.page(page),
             code: None,
         }
     }
@@ -279,7 +279,7 @@ impl Problem {
     fn page(self) -> Page {
         Page {
             status: self.status,
-            words: (words::edge(LANG).fallback)(self.fallback_page()),
+            words: words::edge(LANG).fallback.page(self.fallback_page()),
             code: Some(self.code),
         }
     }

@@ -1,7 +1,6 @@
 //! English.
 
-use super::{CalendarTime, EdgeWords, FallbackPage, PageWords, Words};
-use crate::error_code::ErrorCode;
+use super::{CalendarTime, EdgeWords, FallbackWords, PageWords, RefusalWords, Words};
 
 const CLOSE_PAGE: &str = "You can close this page now.";
 
@@ -95,7 +94,7 @@ pub const WORDS: Words = Words {
         format!("{day} {name} {year}, {hour}:{minute}")
     },
     network: "The connection is unstable. Please try again in a moment.",
-    refusal,
+    refusals: REFUSALS,
     wrong_code_tries_left: |tries| match tries {
         0 => "Too many wrong tries for this code. Please tap “Send again” for a new code."
             .to_string(),
@@ -108,96 +107,85 @@ pub const WORDS: Words = Words {
 };
 
 pub const EDGE: EdgeWords = EdgeWords {
-    fallback,
+    fallback: FALLBACK,
     error_code_label: "Error code: ",
     code_sms: |code| {
         format!("Your online policy revisit code is {code}. It is valid for 5 minutes. Do not tell it to anyone, sales staff included.")
     },
 };
 
-const SERVER: &str = "The service is unavailable for a moment. Please try again shortly.";
-const GENERIC: &str = "That did not work. Please try again shortly.";
-
-fn refusal(code: ErrorCode) -> &'static str {
-    use ErrorCode::*;
-    match code {
-        LinkExpired => "This revisit link has expired (the cooling-off period is over). Your insurer will phone you.",
-        RevisitFinished => "This revisit has ended. There is nothing more to do.",
-        ResendTooSoon => "A code was sent a moment ago. Please try again shortly.",
-        WrongCode => "The code is not right. Please check it and try again.",
-        CodeExpired => "This code has expired. Please tap “Send again” for a new code.",
-        NoCodeSent => "Please ask for a text message code first.",
-        InvalidCodeFormat => "Please enter the 6-digit code from the text message.",
-        NotOpened => "Please open the revisit link in the text message again.",
-        AlreadyVerified => "Your identity is already confirmed. Please continue.",
-        NotVerified => "Please confirm the text message code first.",
-        ItemOutOfOrder | NoSuchItem => "Items are answered in order. This is the item to answer now.",
-        AlreadyAnswered => "That answer was already recorded. Here is the next step.",
-        ItemsRemaining => "Some items are not answered yet. Please answer each one before you submit.",
-        CommentTooLong => "A comment or reason can be at most 500 characters. Please shorten it.",
-        InvalidLink | LinkMissing => "The link is incomplete or wrong. Please open it again from the text message.",
-        SignatureTooShort => "The signature is too short. Please sign your full name in the box with your finger.",
-        SignatureTooLarge | SignatureOutOfPad | SignatureBadImage => {
-            "The signature could not be saved. Please tap “Clear” and sign again."
-        }
-        SignatureRequired => "Please sign first.",
-        WrongIdNumber => "The ID card number does not match the policy. Please check it and try again.",
-        InvalidIdNumber => "Please enter the 18-character ID card number (the last one may be X).",
-        IdNumberChecksum => "The ID card number is not valid (its check digit is wrong). Please check it.",
-        WrongStep => "Please confirm your identity in the order the page shows.",
-        LinkInUse => "This revisit link was already opened on another device. To protect your information, the revisit can only continue on the device that opened it first. To switch to a phone call, use that device or contact your insurer.",
-        LinkNotFound => "This revisit cannot be found; the link may be wrong or no longer valid. Please contact your insurer if in doubt.",
-        RateLimited => "Too many requests. Please try again in a moment.",
-        SessionLocked => "Too many wrong codes: the online revisit cannot continue today. You can switch to a phone call.",
-        SmsUnavailable => "Text messages cannot be sent right now. Please try again shortly.",
-        SmsDailyLimit => "No more codes can be sent today. You can switch to a phone call.",
-        Internal | Misconfigured => SERVER,
-        // The insurer's API, the edge's plumbing and codes we do not know: nothing the
-        // policyholder did or can fix.
-        NotDue | SignatureMissing | BadTimestamp | TimestampOutsideWindow | SignatureMismatch
-        | UnknownKey | BadKey | InvalidPolicyNumber | InvalidPhone | InvalidName
-        | InvalidRevisitId | InvalidProduct | InvalidTimestamp | CoolingOffEnded | InvalidScript
-        | BadJson | BadBody | UnsupportedMediaType | PayloadTooLarge | NotFound
-        | MethodNotAllowed | Conflict | BadForm | Unknown => GENERIC,
-    }
-}
+const REFUSALS: RefusalWords = RefusalWords {
+    link_expired: "This revisit link has expired (the cooling-off period is over). Your insurer will phone you.",
+    revisit_finished: "This revisit has ended. There is nothing more to do.",
+    resend_too_soon: "A code was sent a moment ago. Please try again shortly.",
+    wrong_code: "The code is not right. Please check it and try again.",
+    code_expired: "This code has expired. Please tap “Send again” for a new code.",
+    no_code_sent: "Please ask for a text message code first.",
+    invalid_code_format: "Please enter the 6-digit code from the text message.",
+    not_opened: "Please open the revisit link in the text message again.",
+    already_verified: "Your identity is already confirmed. Please continue.",
+    not_verified: "Please confirm the text message code first.",
+    out_of_order: "Items are answered in order. This is the item to answer now.",
+    already_answered: "That answer was already recorded. Here is the next step.",
+    items_remaining: "Some items are not answered yet. Please answer each one before you submit.",
+    comment_too_long: "A comment or reason can be at most 500 characters. Please shorten it.",
+    bad_link: "The link is incomplete or wrong. Please open it again from the text message.",
+    signature_too_short: "The signature is too short. Please sign your full name in the box with your finger.",
+    signature_unsaved: "The signature could not be saved. Please tap “Clear” and sign again.",
+    signature_required: "Please sign first.",
+    wrong_id_number: "The ID card number does not match the policy. Please check it and try again.",
+    invalid_id_number: "Please enter the 18-character ID card number (the last one may be X).",
+    id_number_checksum: "The ID card number is not valid (its check digit is wrong). Please check it.",
+    wrong_step: "Please confirm your identity in the order the page shows.",
+    link_in_use: "This revisit link was already opened on another device. To protect your information, the revisit can only continue on the device that opened it first. To switch to a phone call, use that device or contact your insurer.",
+    link_not_found: "This revisit cannot be found; the link may be wrong or no longer valid. Please contact your insurer if in doubt.",
+    rate_limited: "Too many requests. Please try again in a moment.",
+    session_locked: "Too many wrong codes: the online revisit cannot continue today. You can switch to a phone call.",
+    sms_unavailable: "Text messages cannot be sent right now. Please try again shortly.",
+    sms_daily_limit: "No more codes can be sent today. You can switch to a phone call.",
+    server: "The service is unavailable for a moment. Please try again shortly.",
+    generic: "That did not work. Please try again shortly.",
+};
 
 const SWITCHED: &[&str] = &[
     "This online revisit has stopped. Your insurer will phone you within the cooling-off period to complete it. Please look out for their call.",
     CLOSE_PAGE,
 ];
 
-fn fallback(page: FallbackPage) -> PageWords {
-    let (heading, lines): (&'static str, &'static [&'static str]) = match page {
-        FallbackPage::Switched => ("Switched to a phone revisit", SWITCHED),
-        FallbackPage::AlreadySwitched => ("You have switched to a phone revisit", SWITCHED),
-        FallbackPage::LinkInUse => (
-            "This link was opened on another device",
-            &[
+const FALLBACK: FallbackWords = FallbackWords {
+    switched: PageWords {
+        heading: "Switched to a phone revisit",
+        lines: SWITCHED,
+    },
+    already_switched: PageWords {
+        heading: "You have switched to a phone revisit",
+        lines: SWITCHED,
+    },
+    link_in_use: PageWords {
+        heading: "This link was opened on another device",
+        lines: &[
                 "To protect your information, a revisit link works only on the phone or browser that opened it first.",
                 "To switch to a phone revisit, use the phone or browser that opened the link first, or wait for your insurer’s call.",
             ],
-        ),
-        FallbackPage::Ended => (
-            "This revisit has ended",
-            &["This revisit was completed, switched to a phone call or cancelled by your insurer. There is nothing more to do. You can close this page."],
-        ),
-        FallbackPage::Expired => (
-            "This revisit link has expired",
-            &["The cooling-off period is over and this link can no longer be used. Your insurer will contact you by phone or another way."],
-        ),
-        FallbackPage::LinkInvalid => (
-            "This revisit link is not valid",
-            &["This link is incomplete, wrong or has been replaced. Please use the latest link in your insurer’s text message, or wait for their call."],
-        ),
-        FallbackPage::Unrecognised => (
-            "Your request was not understood",
-            &["Please go back to the previous page and tap “Switch to a phone revisit” once more."],
-        ),
-        FallbackPage::Unavailable => (
-            "This cannot be done right now",
-            &["The system cannot handle your request right now. Please go back and try again later, or wait for your insurer’s call."],
-        ),
-    };
-    PageWords { heading, lines }
-}
+    },
+    ended: PageWords {
+        heading: "This revisit has ended",
+        lines: &["This revisit was completed, switched to a phone call or cancelled by your insurer. There is nothing more to do. You can close this page."],
+    },
+    expired: PageWords {
+        heading: "This revisit link has expired",
+        lines: &["The cooling-off period is over and this link can no longer be used. Your insurer will contact you by phone or another way."],
+    },
+    link_invalid: PageWords {
+        heading: "This revisit link is not valid",
+        lines: &["This link is incomplete, wrong or has been replaced. Please use the latest link in your insurer’s text message, or wait for their call."],
+    },
+    unrecognised: PageWords {
+        heading: "Your request was not understood",
+        lines: &["Please go back to the previous page and tap “Switch to a phone revisit” once more."],
+    },
+    unavailable: PageWords {
+        heading: "This cannot be done right now",
+        lines: &["The system cannot handle your request right now. Please go back and try again later, or wait for your insurer’s call."],
+    },
+};

@@ -3,9 +3,10 @@
 //! carries a code. The app and the edge both read them from here.
 //!
 //! [`Words`] (and [`EdgeWords`]) is a struct, and each language's file holds its values: a string
-//! added for one language and forgotten for the other fails to compile. Sentences with a number in them
-//! are functions in the table, and the refusal sentences a `match` over [`ErrorCode`] in each
-//! language, so they are exhaustive too.
+//! added for one language and forgotten for the other fails to compile. Sentences with a number in
+//! them are functions in the table. Which sentence a refusal code gets, and which page the fallback
+//! shows, is decided once here ([`RefusalWords::of`], [`FallbackWords::page`]), by an exhaustive
+//! `match`; the languages only say the words.
 
 mod en;
 mod zh_cn;
@@ -106,8 +107,8 @@ pub struct Words {
     // ---- failures: the API's own `message` is English for developers; these are ours
     /// No answer, or not one of the API's (the page offers 重试 next to it).
     pub network: &'static str,
-    /// The sentence for a refusal code, without the numbers some refusals carry.
-    pub refusal: fn(ErrorCode) -> &'static str,
+    /// A sentence per refusal, without the numbers some refusals carry.
+    pub refusals: RefusalWords,
     /// `wrong_code` with the tries the code has left (none: the policyholder must send a new one).
     pub wrong_code_tries_left: fn(u8) -> String,
     /// `resend_too_soon` with the seconds to wait (more than zero).
@@ -117,11 +118,142 @@ pub struct Words {
 /// The words the edge says without the app: its fallback pages (R7), for browsers where the app
 /// does not run, and the SMS. Apart from [`Words`] so that the app's wasm does not carry them.
 pub struct EdgeWords {
-    pub fallback: fn(FallbackPage) -> PageWords,
+    pub fallback: FallbackWords,
     /// Before the refusal's code on a fallback page.
     pub error_code_label: &'static str,
     /// The SMS that carries a code: what it is for and that staff never ask for it (R10).
     pub code_sms: fn(&str) -> String,
+}
+
+/// One sentence per thing the policyholder is told about a refusal; codes that mean the same to
+/// the person share one ([`RefusalWords::of`] says which).
+pub struct RefusalWords {
+    pub link_expired: &'static str,
+    pub revisit_finished: &'static str,
+    pub resend_too_soon: &'static str,
+    pub wrong_code: &'static str,
+    pub code_expired: &'static str,
+    pub no_code_sent: &'static str,
+    pub invalid_code_format: &'static str,
+    pub not_opened: &'static str,
+    pub already_verified: &'static str,
+    pub not_verified: &'static str,
+    /// An item out of order, or one that does not exist: the page shows the one to answer.
+    pub out_of_order: &'static str,
+    pub already_answered: &'static str,
+    pub items_remaining: &'static str,
+    pub comment_too_long: &'static str,
+    /// No link in the page's address, or a malformed one.
+    pub bad_link: &'static str,
+    pub signature_too_short: &'static str,
+    /// A signature too large, off the pad, or not a readable image: sign again.
+    pub signature_unsaved: &'static str,
+    pub signature_required: &'static str,
+    pub wrong_id_number: &'static str,
+    pub invalid_id_number: &'static str,
+    pub id_number_checksum: &'static str,
+    pub wrong_step: &'static str,
+    pub link_in_use: &'static str,
+    pub link_not_found: &'static str,
+    pub rate_limited: &'static str,
+    pub session_locked: &'static str,
+    pub sms_unavailable: &'static str,
+    pub sms_daily_limit: &'static str,
+    /// A fault on our side (also an unreadable 5xx answer).
+    pub server: &'static str,
+    /// What the policyholder did not cause and cannot fix: the insurer's API, the edge's
+    /// plumbing, and codes we do not know.
+    pub generic: &'static str,
+}
+
+impl RefusalWords {
+    /// The sentence for `code`.
+    pub fn of(&self, code: ErrorCode) -> &'static str {
+        use ErrorCode::*;
+        match code {
+            LinkExpired => self.link_expired,
+            RevisitFinished => self.revisit_finished,
+            ResendTooSoon => self.resend_too_soon,
+            WrongCode => self.wrong_code,
+            CodeExpired => self.code_expired,
+            NoCodeSent => self.no_code_sent,
+            InvalidCodeFormat => self.invalid_code_format,
+            NotOpened => self.not_opened,
+            AlreadyVerified => self.already_verified,
+            NotVerified => self.not_verified,
+            ItemOutOfOrder | NoSuchItem => self.out_of_order,
+            AlreadyAnswered => self.already_answered,
+            ItemsRemaining => self.items_remaining,
+            CommentTooLong => self.comment_too_long,
+            InvalidLink | LinkMissing => self.bad_link,
+            SignatureTooShort => self.signature_too_short,
+            SignatureTooLarge | SignatureOutOfPad | SignatureBadImage => self.signature_unsaved,
+            SignatureRequired => self.signature_required,
+            WrongIdNumber => self.wrong_id_number,
+            InvalidIdNumber => self.invalid_id_number,
+            IdNumberChecksum => self.id_number_checksum,
+            WrongStep => self.wrong_step,
+            LinkInUse => self.link_in_use,
+            LinkNotFound => self.link_not_found,
+            RateLimited => self.rate_limited,
+            SessionLocked => self.session_locked,
+            SmsUnavailable => self.sms_unavailable,
+            SmsDailyLimit => self.sms_daily_limit,
+            Internal | Misconfigured => self.server,
+            NotDue
+            | SignatureMissing
+            | BadTimestamp
+            | TimestampOutsideWindow
+            | SignatureMismatch
+            | UnknownKey
+            | BadKey
+            | InvalidPolicyNumber
+            | InvalidPhone
+            | InvalidName
+            | InvalidRevisitId
+            | InvalidProduct
+            | InvalidTimestamp
+            | CoolingOffEnded
+            | InvalidScript
+            | BadJson
+            | BadBody
+            | UnsupportedMediaType
+            | PayloadTooLarge
+            | NotFound
+            | MethodNotAllowed
+            | Conflict
+            | BadForm
+            | Unknown => self.generic,
+        }
+    }
+}
+
+/// The fallback pages, one field per [`FallbackPage`].
+pub struct FallbackWords {
+    pub switched: PageWords,
+    pub already_switched: PageWords,
+    pub link_in_use: PageWords,
+    pub ended: PageWords,
+    pub expired: PageWords,
+    pub link_invalid: PageWords,
+    pub unrecognised: PageWords,
+    pub unavailable: PageWords,
+}
+
+impl FallbackWords {
+    /// The words of `page`.
+    pub fn page(&self, page: FallbackPage) -> PageWords {
+        match page {
+            FallbackPage::Switched => self.switched,
+            FallbackPage::AlreadySwitched => self.already_switched,
+            FallbackPage::LinkInUse => self.link_in_use,
+            FallbackPage::Ended => self.ended,
+            FallbackPage::Expired => self.expired,
+            FallbackPage::LinkInvalid => self.link_invalid,
+            FallbackPage::Unrecognised => self.unrecognised,
+            FallbackPage::Unavailable => self.unavailable,
+        }
+    }
 }
 
 /// A moment as the policyholder reads it (already in Beijing time).
@@ -202,7 +334,7 @@ impl Words {
             (ErrorCode::ResendTooSoon, _, Some(secs)) if secs > 0 => {
                 (self.resend_too_soon_in)(secs)
             }
-            (code, ..) => (self.refusal)(code).to_string(),
+            (code, ..) => self.refusals.of(code).to_string(),
         }
     }
 }

@@ -46,8 +46,8 @@ const FOR_THE_POLICYHOLDER: [ErrorCode; 28] = [
 #[test]
 fn every_code_has_words_in_both_languages() {
     for code in ErrorCode::ALL.iter().copied() {
-        let zh = (of(Lang::ZhCn).refusal)(code);
-        let en = (of(Lang::En).refusal)(code);
+        let zh = of(Lang::ZhCn).refusals.of(code);
+        let en = of(Lang::En).refusals.of(code);
         assert!(has_chinese(zh), "{code}: {zh}");
         assert!(!en.is_empty() && !has_chinese(en), "{code}: {en}");
         assert!(!zh.contains(code.as_str()) && !en.contains(code.as_str()));
@@ -58,8 +58,8 @@ fn every_code_has_words_in_both_languages() {
 fn each_code_the_policyholder_meets_has_its_own_sentence() {
     for lang in Lang::ALL {
         let w = of(lang);
-        let generic = (w.refusal)(ErrorCode::Unknown);
-        let server = (w.refusal)(ErrorCode::Internal);
+        let generic = w.refusals.of(ErrorCode::Unknown);
+        let server = w.refusals.of(ErrorCode::Internal);
         let mut seen = std::collections::HashSet::new();
         for code in FOR_THE_POLICYHOLDER {
             let text = w.refusal_text(&refused(code));
@@ -70,21 +70,21 @@ fn each_code_the_policyholder_meets_has_its_own_sentence() {
         }
         // Codes that mean the same to the person read the same.
         assert_eq!(
-            (w.refusal)(ErrorCode::NoSuchItem),
-            (w.refusal)(ErrorCode::ItemOutOfOrder)
+            w.refusals.of(ErrorCode::NoSuchItem),
+            w.refusals.of(ErrorCode::ItemOutOfOrder)
         );
         assert_eq!(
-            (w.refusal)(ErrorCode::LinkMissing),
-            (w.refusal)(ErrorCode::InvalidLink)
+            w.refusals.of(ErrorCode::LinkMissing),
+            w.refusals.of(ErrorCode::InvalidLink)
         );
-        assert_eq!((w.refusal)(ErrorCode::Misconfigured), server);
+        assert_eq!(w.refusals.of(ErrorCode::Misconfigured), server);
         // The insurer's codes: nothing the policyholder did.
-        assert_eq!((w.refusal)(ErrorCode::SignatureMismatch), generic);
-        assert_eq!((w.refusal)(ErrorCode::InvalidScript), generic);
+        assert_eq!(w.refusals.of(ErrorCode::SignatureMismatch), generic);
+        assert_eq!(w.refusals.of(ErrorCode::InvalidScript), generic);
         // A transient failure says to try again; the page offers the button.
         for code in ErrorCode::ALL.iter().copied() {
             if code.class() == CodeClass::Transient {
-                assert_ne!((w.refusal)(code), generic, "{code}");
+                assert_ne!(w.refusals.of(code), generic, "{code}");
             }
         }
         assert!(w
@@ -128,15 +128,15 @@ fn resend_too_soon_uses_the_wait_when_there_is_one() {
     e.retry_after_secs = None;
     assert_eq!(
         of(Lang::ZhCn).refusal_text(&e),
-        (of(Lang::ZhCn).refusal)(ErrorCode::ResendTooSoon)
+        of(Lang::ZhCn).refusals.of(ErrorCode::ResendTooSoon)
     );
 }
 
 #[test]
 fn every_fallback_page_has_a_heading_and_words_in_both_languages() {
     for page in FallbackPage::ALL {
-        let zh = (edge(Lang::ZhCn).fallback)(page);
-        let en = (edge(Lang::En).fallback)(page);
+        let zh = edge(Lang::ZhCn).fallback.page(page);
+        let en = edge(Lang::En).fallback.page(page);
         assert!(has_chinese(zh.heading) && !zh.lines.is_empty(), "{page:?}");
         assert!(!en.heading.is_empty() && !en.lines.is_empty(), "{page:?}");
         for line in zh.lines {
@@ -146,7 +146,7 @@ fn every_fallback_page_has_a_heading_and_words_in_both_languages() {
             assert!(!has_chinese(line), "{page:?}: {line}");
         }
     }
-    let switched = (edge(Lang::ZhCn).fallback)(FallbackPage::Switched);
+    let switched = edge(Lang::ZhCn).fallback.page(FallbackPage::Switched);
     assert_eq!(switched.heading, "已为您改为电话回访");
     assert_eq!(switched.lines.last(), Some(&of(Lang::ZhCn).close_page));
 }

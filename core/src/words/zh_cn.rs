@@ -1,7 +1,6 @@
 //! 简体中文: the default language, and the one of the fallback pages and the SMS.
 
-use super::{CalendarTime, EdgeWords, FallbackPage, PageWords, Words};
-use crate::error_code::ErrorCode;
+use super::{CalendarTime, EdgeWords, FallbackWords, PageWords, RefusalWords, Words};
 
 const CLOSE_PAGE: &str = "您现在可以关闭此页面。";
 
@@ -89,7 +88,7 @@ pub const WORDS: Words = Words {
         format!("{year}年{month}月{day}日 {hour}:{minute}")
     },
     network: "网络不稳定，请稍后重试。",
-    refusal,
+    refusals: REFUSALS,
     wrong_code_tries_left: |tries| match tries {
         0 => "验证码错误次数已达上限，请点击“重新发送”获取新的验证码。".to_string(),
         n => format!("验证码不正确，您还可以再试 {n} 次。"),
@@ -98,7 +97,7 @@ pub const WORDS: Words = Words {
 };
 
 pub const EDGE: EdgeWords = EdgeWords {
-    fallback,
+    fallback: FALLBACK,
     error_code_label: "错误代码：",
     code_sms: |code| {
         format!(
@@ -107,89 +106,82 @@ pub const EDGE: EdgeWords = EdgeWords {
     },
 };
 
-const SERVER: &str = "服务暂时不可用，请稍后重试。";
-const GENERIC: &str = "操作未成功，请稍后重试。";
-
-fn refusal(code: ErrorCode) -> &'static str {
-    use ErrorCode::*;
-    match code {
-        LinkExpired => "回访链接已失效（犹豫期已结束）。保险公司将通过电话与您联系。",
-        RevisitFinished => "本次回访已结束，无需再次操作。",
-        ResendTooSoon => "获取验证码过于频繁，请稍后再试。",
-        WrongCode => "验证码不正确，请核对后重新输入。",
-        CodeExpired => "验证码已失效，请点击“重新发送”获取新的验证码。",
-        NoCodeSent => "请先获取短信验证码。",
-        InvalidCodeFormat => "请输入短信中的 6 位数字验证码。",
-        NotOpened => "请重新打开短信中的回访链接。",
-        AlreadyVerified => "您已完成身份验证，请继续回访。",
-        NotVerified => "请先完成短信验证码验证。",
-        ItemOutOfOrder | NoSuchItem => "请按顺序逐项确认，已为您显示当前应确认的事项。",
-        AlreadyAnswered => "该项已记录，已为您显示下一项。",
-        ItemsRemaining => "还有未确认的事项，请逐项确认后再提交。",
-        CommentTooLong => "补充说明或原因最多 500 字，请删减后再提交。",
-        InvalidLink | LinkMissing => "链接不完整或有误，请从短信中的链接重新打开。",
-        SignatureTooShort => "签名过短，请用手指在框内完整签写您的姓名。",
-        SignatureTooLarge | SignatureOutOfPad | SignatureBadImage => {
-            "签名无法保存，请点击“重写”后再签一次。"
-        }
-        SignatureRequired => "请先完成手写签名。",
-        WrongIdNumber => "身份证号码与投保信息不一致，请核对后重新输入。",
-        InvalidIdNumber => "请输入 18 位身份证号码（最后一位可以是 X）。",
-        IdNumberChecksum => "身份证号码有误（校验位不符），请核对后重新输入。",
-        WrongStep => "请按页面提示的顺序完成身份验证。",
-        LinkInUse => "该回访链接已在另一台设备上打开。为保护您的信息，回访只能在首次打开链接的设备上继续。如需改为电话回访，请在该设备上操作，或直接联系您的保险公司。",
-        LinkNotFound => "找不到该回访，链接可能有误或已失效。如有疑问请联系保险公司。",
-        RateLimited => "操作过于频繁，请稍后再试。",
-        SessionLocked => "验证码错误次数过多，今日已无法继续电子化回访。您可以改为电话回访。",
-        SmsUnavailable => "短信暂时无法发送，请稍后重试。",
-        SmsDailyLimit => "今日获取验证码次数已达上限。您可以改为电话回访。",
-        Internal | Misconfigured => SERVER,
-        // The insurer's API, the edge's plumbing and codes we do not know: nothing the
-        // policyholder did or can fix.
-        NotDue | SignatureMissing | BadTimestamp | TimestampOutsideWindow | SignatureMismatch
-        | UnknownKey | BadKey | InvalidPolicyNumber | InvalidPhone | InvalidName
-        | InvalidRevisitId | InvalidProduct | InvalidTimestamp | CoolingOffEnded | InvalidScript
-        | BadJson | BadBody | UnsupportedMediaType | PayloadTooLarge | NotFound
-        | MethodNotAllowed | Conflict | BadForm | Unknown => GENERIC,
-    }
-}
+const REFUSALS: RefusalWords = RefusalWords {
+    link_expired: "回访链接已失效（犹豫期已结束）。保险公司将通过电话与您联系。",
+    revisit_finished: "本次回访已结束，无需再次操作。",
+    resend_too_soon: "获取验证码过于频繁，请稍后再试。",
+    wrong_code: "验证码不正确，请核对后重新输入。",
+    code_expired: "验证码已失效，请点击“重新发送”获取新的验证码。",
+    no_code_sent: "请先获取短信验证码。",
+    invalid_code_format: "请输入短信中的 6 位数字验证码。",
+    not_opened: "请重新打开短信中的回访链接。",
+    already_verified: "您已完成身份验证，请继续回访。",
+    not_verified: "请先完成短信验证码验证。",
+    out_of_order: "请按顺序逐项确认，已为您显示当前应确认的事项。",
+    already_answered: "该项已记录，已为您显示下一项。",
+    items_remaining: "还有未确认的事项，请逐项确认后再提交。",
+    comment_too_long: "补充说明或原因最多 500 字，请删减后再提交。",
+    bad_link: "链接不完整或有误，请从短信中的链接重新打开。",
+    signature_too_short: "签名过短，请用手指在框内完整签写您的姓名。",
+    signature_unsaved: "签名无法保存，请点击“重写”后再签一次。",
+    signature_required: "请先完成手写签名。",
+    wrong_id_number: "身份证号码与投保信息不一致，请核对后重新输入。",
+    invalid_id_number: "请输入 18 位身份证号码（最后一位可以是 X）。",
+    id_number_checksum: "身份证号码有误（校验位不符），请核对后重新输入。",
+    wrong_step: "请按页面提示的顺序完成身份验证。",
+    link_in_use: "该回访链接已在另一台设备上打开。为保护您的信息，回访只能在首次打开链接的设备上继续。如需改为电话回访，请在该设备上操作，或直接联系您的保险公司。",
+    link_not_found: "找不到该回访，链接可能有误或已失效。如有疑问请联系保险公司。",
+    rate_limited: "操作过于频繁，请稍后再试。",
+    session_locked: "验证码错误次数过多，今日已无法继续电子化回访。您可以改为电话回访。",
+    sms_unavailable: "短信暂时无法发送，请稍后重试。",
+    sms_daily_limit: "今日获取验证码次数已达上限。您可以改为电话回访。",
+    server: "服务暂时不可用，请稍后重试。",
+    generic: "操作未成功，请稍后重试。",
+};
 
 const SWITCHED: &[&str] = &[
     "本次线上回访已停止。保险公司将在犹豫期内致电您完成回访，请留意来电。",
     CLOSE_PAGE,
 ];
 
-fn fallback(page: FallbackPage) -> PageWords {
-    let (heading, lines): (&'static str, &'static [&'static str]) = match page {
-        FallbackPage::Switched => ("已为您改为电话回访", SWITCHED),
-        FallbackPage::AlreadySwitched => ("您已改为电话回访", SWITCHED),
-        FallbackPage::LinkInUse => (
-            "此链接已在另一台设备上打开",
-            &[
-                "为保护您的信息，回访链接只能在第一次打开它的手机或浏览器上使用。",
-                "如需改为电话回访，请在第一次打开链接的手机或浏览器上操作，或直接等待保险公司来电。",
-            ],
-        ),
-        FallbackPage::Ended => (
-            "本次回访已经结束",
-            &["本次回访已完成、已改为电话回访或已由保险公司取消，无需再操作。您可以关闭此页面。"],
-        ),
-        FallbackPage::Expired => (
-            "回访链接已过期",
-            &["犹豫期已经结束，此链接不能再使用。保险公司将通过电话或其他方式与您联系。"],
-        ),
-        FallbackPage::LinkInvalid => (
-            "回访链接无效",
-            &["此链接不完整、有误或已被更换。请使用保险公司短信中最新的链接，或等待保险公司来电。"],
-        ),
-        FallbackPage::Unrecognised => (
-            "无法识别您的请求",
-            &["请返回上一页，再点一次“改为电话回访”。"],
-        ),
-        FallbackPage::Unavailable => (
-            "暂时无法办理",
-            &["系统暂时无法处理您的请求，请稍后返回上一页重试，或等待保险公司来电。"],
-        ),
-    };
-    PageWords { heading, lines }
-}
+const FALLBACK: FallbackWords = FallbackWords {
+    switched: PageWords {
+        heading: "已为您改为电话回访",
+        lines: SWITCHED,
+    },
+    already_switched: PageWords {
+        heading: "您已改为电话回访",
+        lines: SWITCHED,
+    },
+    link_in_use: PageWords {
+        heading: "此链接已在另一台设备上打开",
+        lines: &[
+            "为保护您的信息，回访链接只能在第一次打开它的手机或浏览器上使用。",
+            "如需改为电话回访，请在第一次打开链接的手机或浏览器上操作，或直接等待保险公司来电。",
+        ],
+    },
+    ended: PageWords {
+        heading: "本次回访已经结束",
+        lines: &[
+            "本次回访已完成、已改为电话回访或已由保险公司取消，无需再操作。您可以关闭此页面。",
+        ],
+    },
+    expired: PageWords {
+        heading: "回访链接已过期",
+        lines: &["犹豫期已经结束，此链接不能再使用。保险公司将通过电话或其他方式与您联系。"],
+    },
+    link_invalid: PageWords {
+        heading: "回访链接无效",
+        lines: &[
+            "此链接不完整、有误或已被更换。请使用保险公司短信中最新的链接，或等待保险公司来电。",
+        ],
+    },
+    unrecognised: PageWords {
+        heading: "无法识别您的请求",
+        lines: &["请返回上一页，再点一次“改为电话回访”。"],
+    },
+    unavailable: PageWords {
+        heading: "暂时无法办理",
+        lines: &["系统暂时无法处理您的请求，请稍后返回上一页重试，或等待保险公司来电。"],
+    },
+};
