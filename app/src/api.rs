@@ -1,5 +1,5 @@
-//! The typed client of the policyholder API (same origin, `Authorization: Bearer <token>`), and the
-//! text the policyholder sees for each way a call can fail, in Chinese and English.
+//! The typed client of the policyholder API (same origin, `Authorization: Bearer <token>`), and
+//! what the policyholder reads when a call fails (the words are the core's, per language).
 //!
 //! The API's own `message` is English for developers; we show our own words per `code`.
 
@@ -9,7 +9,7 @@ use huifang_core::signature::SignatureSubmission;
 use huifang_core::wire::{
     AnswerItem, ApiError, SessionView, SubmitCode, SubmitIdNumber, SwitchToPhone,
 };
-use huifang_core::{IdNumber, LinkToken, OtpCode};
+use huifang_core::{words, CodeClass, ErrorCode, IdNumber, LinkToken, OtpCode};
 use std::time::Duration;
 
 /// A call that has had no answer after this long is treated as a network failure.
@@ -28,207 +28,45 @@ pub enum Failure {
 
 impl Failure {
     /// A refusal decided here without asking the API (same codes as the API's).
-    pub fn local(code: &str) -> Self {
+    pub fn local(code: ErrorCode) -> Self {
         Self::Refused(ApiError::new(code, "refused by the app"))
     }
 
     /// The API's machine-readable code, if it sent one.
-    pub fn code(&self) -> Option<&str> {
+    pub fn code(&self) -> Option<ErrorCode> {
         match self {
-            Self::Refused(e) => Some(e.code.as_str()),
+            Self::Refused(e) => Some(e.code),
             _ => None,
+        }
+    }
+
+    /// What the policyholder can do about it.
+    pub fn class(&self) -> CodeClass {
+        match self {
+            // No answer, or a proxy's or a captive portal's page: the call never reached the API.
+            Self::Network | Self::Unreadable { .. } => CodeClass::Transient,
+            Self::Refused(e) => e.code.class(),
         }
     }
 
     /// True when sending the very same call again may succeed (the fault was in transit or the server).
     pub fn is_transient(&self) -> bool {
-        match self {
-            Self::Network => true,
-            // A proxy's or a captive portal's page: the call never reached the API, so try again.
-            Self::Unreadable { .. } => true,
-            Self::Refused(e) => matches!(
-                e.code.as_str(),
-                "internal" | "misconfigured" | "sms_unavailable" | "unavailable" | "rate_limited"
-            ),
-        }
+        self.class() == CodeClass::Transient
     }
 
     /// What the policyholder reads, in `lang`.
     pub fn text(&self, lang: Lang) -> String {
+        let w = words::of(lang);
         match self {
-            Self::Network => network_text(lang).to_string(),
-            Self::Unreadable { status } if *status >= 500 => pick(lang, SERVER_TEXT).to_string(),
-            Self::Unreadable { .. } => network_text(lang).to_string(),
-            Self::Refused(e) => refusal_text(e, lang),
+            Self::Network => w.network.to_string(),
+            Self::Unreadable { status } if *status >= 500 => {
+                w.refusals.of(ErrorCode::Internal).to_string()
+            }
+            Self::Unreadable { .. } => w.network.to_string(),
+            // Unknown codes get a generic line, never the API's message (which is for developers).
+            Self::Refused(e) => w.refusal_text(e),
         }
     }
-}
-
-/// Shown when the network fails; the page offers 重试 next to it.
-pub fn network_text(lang: Lang) -> &'static str {
-    pick(lang, NETWORK_TEXT)
-}
-
-/// A pair of texts: Simplified Chinese, English.
-type Both = (&'static str, &'static str);
-
-fn pick(lang: Lang, (zh, en): Both) -> &'static str {
-    match lang {
-        Lang::ZhCn => zh,
-        Lang::En => en,
-    }
-}
-
-const NETWORK_TEXT: Both = (
-    "网络不稳定，请稍后重试。",
-    "The connection is unstable. Please try again in a moment.",
-);
-const SERVER_TEXT: Both = (
-    "服务暂时不可用，请稍后重试。",
-    "The service is unavailable for a moment. Please try again shortly.",
-);
-const GENERIC_TEXT: Both = (
-    "操作未成功，请稍后重试。",
-    "That did not work. Please try again shortly.",
-);
-
-/// Our text for each refusal code, in `lang`; unknown codes get a generic line, never the API's
-/// message (which is for developers).
-pub fn refusal_text(e: &ApiError, lang: Lang) -> String {
-    let zh = lang == Lang::ZhCn;
-    let text: Both = match e.code.as_str() {
-        "link_expired" => (
-            "回访链接已失效（犹豫期已结束）。保险公司将通过电话与您联系。",
-            "This revisit link has expired (the cooling-off period is over). Your insurer will phone you.",
-        ),
-        "revisit_finished" => (
-            "本次回访已结束，无需再次操作。",
-            "This revisit has ended. There is nothing more to do.",
-        ),
-        "resend_too_soon" => {
-            return match (e.retry_after_secs, zh) {
-                (Some(secs), true) if secs > 0 => format!("获取验证码过于频繁，请 {secs} 秒后再试。"),
-                (Some(secs), false) if secs > 0 => {
-                    format!("A code was sent a moment ago. Please try again in {secs} seconds.")
-                }
-                (_, true) => "获取验证码过于频繁，请稍后再试。".to_string(),
-                (_, false) => "A code was sent a moment ago. Please try again shortly.".to_string(),
-            }
-        }
-        "wrong_code" => {
-            return match (e.tries_left, zh) {
-                (Some(0), true) => {
-                    "验证码错误次数已达上限，请点击“重新发送”获取新的验证码。".to_string()
-                }
-                (Some(0), false) => {
-                    "Too many wrong tries for this code. Please tap “Send again” for a new code."
-                        .to_string()
-                }
-                (Some(n), true) => format!("验证码不正确，您还可以再试 {n} 次。"),
-                (Some(1), false) => "The code is not right. You can try 1 more time.".to_string(),
-                (Some(n), false) => format!("The code is not right. You can try {n} more times."),
-                (None, true) => "验证码不正确，请核对后重新输入。".to_string(),
-                (None, false) => "The code is not right. Please check it and try again.".to_string(),
-            }
-        }
-        "code_expired" => (
-            "验证码已失效，请点击“重新发送”获取新的验证码。",
-            "This code has expired. Please tap “Send again” for a new code.",
-        ),
-        "no_code_sent" => ("请先获取短信验证码。", "Please ask for a text message code first."),
-        "invalid_code_format" => (
-            "请输入短信中的 6 位数字验证码。",
-            "Please enter the 6-digit code from the text message.",
-        ),
-        "not_opened" => (
-            "请重新打开短信中的回访链接。",
-            "Please open the revisit link in the text message again.",
-        ),
-        "already_verified" => (
-            "您已完成身份验证，请继续回访。",
-            "Your identity is already confirmed. Please continue.",
-        ),
-        "not_verified" => (
-            "请先完成短信验证码验证。",
-            "Please confirm the text message code first.",
-        ),
-        "item_out_of_order" | "no_such_item" => (
-            "请按顺序逐项确认，已为您显示当前应确认的事项。",
-            "Items are answered in order. This is the item to answer now.",
-        ),
-        "already_answered" => (
-            "该项已记录，已为您显示下一项。",
-            "That answer was already recorded. Here is the next step.",
-        ),
-        "items_remaining" => (
-            "还有未确认的事项，请逐项确认后再提交。",
-            "Some items are not answered yet. Please answer each one before you submit.",
-        ),
-        "comment_too_long" => (
-            "补充说明或原因最多 500 字，请删减后再提交。",
-            "A comment or reason can be at most 500 characters. Please shorten it.",
-        ),
-        "invalid_link" | "link_missing" => (
-            "链接不完整或有误，请从短信中的链接重新打开。",
-            "The link is incomplete or wrong. Please open it again from the text message.",
-        ),
-        "signature_too_short" => (
-            "签名过短，请用手指在框内完整签写您的姓名。",
-            "The signature is too short. Please sign your full name in the box with your finger.",
-        ),
-        "signature_too_large" | "signature_out_of_pad" | "signature_bad_image" => (
-            "签名无法保存，请点击“重写”后再签一次。",
-            "The signature could not be saved. Please tap “Clear” and sign again.",
-        ),
-        "signature_required" => ("请先完成手写签名。", "Please sign first."),
-        "wrong_id_number" => (
-            "身份证号码与投保信息不一致，请核对后重新输入。",
-            "The ID card number does not match the policy. Please check it and try again.",
-        ),
-        "invalid_id_number" => (
-            "请输入 18 位身份证号码（最后一位可以是 X）。",
-            "Please enter the 18-character ID card number (the last one may be X).",
-        ),
-        "id_number_checksum" => (
-            "身份证号码有误（校验位不符），请核对后重新输入。",
-            "The ID card number is not valid (its check digit is wrong). Please check it.",
-        ),
-        "wrong_step" => (
-            "请按页面提示的顺序完成身份验证。",
-            "Please confirm your identity in the order the page shows.",
-        ),
-        "link_in_use" => (
-            "该回访链接已在另一台设备上打开。为保护您的信息，回访只能在首次打开链接的设备上继续。如需改为电话回访，请在该设备上操作，或直接联系您的保险公司。",
-            "This revisit link was already opened on another device. To protect your information, the revisit can only continue on the device that opened it first. To switch to a phone call, use that device or contact your insurer.",
-        ),
-        "link_not_found" => (
-            "找不到该回访，链接可能有误或已失效。如有疑问请联系保险公司。",
-            "This revisit cannot be found; the link may be wrong or no longer valid. Please contact your insurer if in doubt.",
-        ),
-        "unauthorized" => (
-            "无法确认此链接，请从短信中的链接重新打开。",
-            "This link cannot be confirmed. Please open it again from the text message.",
-        ),
-        "rate_limited" | "too_many_requests" => (
-            "操作过于频繁，请稍后再试。",
-            "Too many requests. Please try again in a moment.",
-        ),
-        "session_locked" | "too_many_wrong_codes" => (
-            "验证码错误次数过多，今日已无法继续电子化回访。您可以改为电话回访。",
-            "Too many wrong codes: the online revisit cannot continue today. You can switch to a phone call.",
-        ),
-        "sms_unavailable" => (
-            "短信暂时无法发送，请稍后重试。",
-            "Text messages cannot be sent right now. Please try again shortly.",
-        ),
-        "sms_limit" | "sms_daily_limit" => (
-            "今日获取验证码次数已达上限。您可以改为电话回访。",
-            "No more codes can be sent today. You can switch to a phone call.",
-        ),
-        "internal" | "misconfigured" | "unavailable" => SERVER_TEXT,
-        _ => GENERIC_TEXT,
-    };
-    pick(lang, text).to_string()
 }
 
 /// Turns an HTTP answer into a view or a failure. Pure, so it is tested on the host.
@@ -274,7 +112,7 @@ impl RevisitApi {
         token_from_path(path)
             .and_then(|t| LinkToken::parse(t).ok())
             .map(|token| Self { token })
-            .ok_or_else(|| Failure::local("invalid_link"))
+            .ok_or_else(|| Failure::local(ErrorCode::InvalidLink))
     }
 
     /// `GET /v1/session`: the current view (the first call also marks the link opened).
@@ -325,7 +163,9 @@ impl RevisitApi {
         path: &str,
         body: &T,
     ) -> Result<SessionView, Failure> {
-        let json = serde_json::to_string(body).map_err(|_| Failure::local("bad_request"))?;
+        // Our own wire types always serialise; were one not to, it is a request the API would
+        // refuse as bad JSON.
+        let json = serde_json::to_string(body).map_err(|_| Failure::local(ErrorCode::BadJson))?;
         self.call(path, Method::Post(json)).await
     }
 
@@ -395,14 +235,14 @@ impl VerifiedApi<'_> {
 mod tests {
     use super::*;
 
-    fn refused(code: &str, message: &str) -> Failure {
+    fn refused(code: ErrorCode, message: &str) -> Failure {
         Failure::Refused(ApiError::new(code, message))
     }
 
     #[test]
     fn wrong_code_says_how_many_tries_are_left() {
         let with_tries = |n: Option<u8>| {
-            let mut e = ApiError::new("wrong_code", "the code is wrong");
+            let mut e = ApiError::new(ErrorCode::WrongCode, "the code is wrong");
             e.tries_left = n;
             Failure::Refused(e).text(Lang::ZhCn)
         };
@@ -413,7 +253,7 @@ mod tests {
 
     #[test]
     fn resend_too_soon_uses_the_wait() {
-        let mut e = ApiError::new("resend_too_soon", "wait");
+        let mut e = ApiError::new(ErrorCode::ResendTooSoon, "wait");
         e.retry_after_secs = Some(42);
         assert!(Failure::Refused(e.clone())
             .text(Lang::ZhCn)
@@ -426,32 +266,59 @@ mod tests {
     }
 
     #[test]
+    fn every_code_reads_as_our_words_never_the_apis_message() {
+        for lang in Lang::ALL {
+            let w = words::of(lang);
+            for code in ErrorCode::ALL.iter().copied() {
+                let text = refused(code, "for developers").text(lang);
+                assert_eq!(text, w.refusals.of(code), "{code}");
+                assert!(!text.contains("developers"), "{code}");
+            }
+        }
+    }
+
+    #[test]
     fn every_listed_code_has_its_own_text_in_each_language() {
         let codes = [
-            "link_expired",
-            "revisit_finished",
-            "code_expired",
-            "no_code_sent",
-            "not_verified",
-            "item_out_of_order",
-            "items_remaining",
-            "invalid_code_format",
-            "invalid_link",
-            "link_not_found",
-            "link_in_use",
-            "unauthorized",
-            "comment_too_long",
+            ErrorCode::LinkExpired,
+            ErrorCode::RevisitFinished,
+            ErrorCode::CodeExpired,
+            ErrorCode::NoCodeSent,
+            ErrorCode::NotVerified,
+            ErrorCode::ItemOutOfOrder,
+            ErrorCode::ItemsRemaining,
+            ErrorCode::InvalidCodeFormat,
+            ErrorCode::InvalidLink,
+            ErrorCode::LinkNotFound,
+            ErrorCode::LinkInUse,
+            ErrorCode::CommentTooLong,
+            ErrorCode::SessionLocked,
+            ErrorCode::SmsDailyLimit,
+            ErrorCode::RateLimited,
         ];
         for lang in Lang::ALL {
-            let generic = refused("something_new", "x").text(lang);
+            let generic = refused(ErrorCode::Unknown, "x").text(lang);
             let mut seen = std::collections::HashSet::new();
             for code in codes {
                 let text = refused(code, "for developers").text(lang);
                 assert_ne!(text, generic, "{code}");
-                assert!(!text.contains("developers"), "{code}");
                 assert!(seen.insert(text), "{code} shares its text");
             }
         }
+        // The words the e2e suite and the screenshots hold.
+        assert_eq!(
+            refused(ErrorCode::LinkInUse, "").text(Lang::ZhCn),
+            "该回访链接已在另一台设备上打开。为保护您的信息，回访只能在首次打开链接的设备上继续。如需改为电话回访，请在该设备上操作，或直接联系您的保险公司。"
+        );
+        assert!(refused(ErrorCode::IdNumberChecksum, "")
+            .text(Lang::ZhCn)
+            .contains("校验位不符"));
+        assert!(refused(ErrorCode::WrongIdNumber, "")
+            .text(Lang::ZhCn)
+            .contains("与投保信息不一致"));
+        assert!(refused(ErrorCode::SignatureTooShort, "")
+            .text(Lang::ZhCn)
+            .starts_with("签名过短"));
     }
 
     #[test]
@@ -460,17 +327,23 @@ mod tests {
             Failure::Network.text(Lang::ZhCn),
             "网络不稳定，请稍后重试。"
         );
-        assert_eq!(Failure::Network.text(Lang::En), network_text(Lang::En));
+        assert_eq!(Failure::Network.text(Lang::En), words::of(Lang::En).network);
         assert!(Failure::Network.is_transient());
         assert!(Failure::Unreadable { status: 502 }.is_transient());
+        assert_eq!(
+            Failure::Unreadable { status: 502 }.text(Lang::ZhCn),
+            "服务暂时不可用，请稍后重试。"
+        );
         // A wifi login page answering instead of the API.
         let portal = Failure::Unreadable { status: 200 };
         assert!(portal.is_transient());
-        assert_eq!(portal.text(Lang::ZhCn), network_text(Lang::ZhCn));
-        assert!(!refused("wrong_code", "").is_transient());
-        assert!(!refused("link_not_found", "").is_transient());
-        assert!(refused("sms_unavailable", "").is_transient());
-        assert!(refused("internal", "").is_transient());
+        assert_eq!(portal.text(Lang::ZhCn), words::of(Lang::ZhCn).network);
+        assert!(!refused(ErrorCode::WrongCode, "").is_transient());
+        assert!(!refused(ErrorCode::LinkNotFound, "").is_transient());
+        assert!(!refused(ErrorCode::Unknown, "").is_transient());
+        assert!(refused(ErrorCode::SmsUnavailable, "").is_transient());
+        assert!(refused(ErrorCode::Internal, "").is_transient());
+        assert!(refused(ErrorCode::RateLimited, "").is_transient());
     }
 
     #[test]
@@ -478,8 +351,13 @@ mod tests {
         let err = r#"{"code":"link_expired","message":"over"}"#;
         assert_eq!(
             interpret(410, err).unwrap_err().code(),
-            Some("link_expired")
+            Some(ErrorCode::LinkExpired)
         );
+        // A code from a newer edge: read, shown as the generic line, not retried blindly.
+        let newer = interpret(429, r#"{"code":"slow_down","message":"x"}"#).unwrap_err();
+        assert_eq!(newer.code(), Some(ErrorCode::Unknown));
+        assert_eq!(newer.text(Lang::ZhCn), "操作未成功，请稍后重试。");
+        assert!(!newer.is_transient());
         assert_eq!(
             interpret(502, "<html>Bad gateway</html>").unwrap_err(),
             Failure::Unreadable { status: 502 }
@@ -505,7 +383,7 @@ mod tests {
         let good = "/r/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
         assert!(RevisitApi::for_path(good).is_ok());
         let bad = RevisitApi::for_path("/r/short").unwrap_err();
-        assert_eq!(bad.code(), Some("invalid_link"));
+        assert_eq!(bad.code(), Some(ErrorCode::InvalidLink));
         assert!(!bad.is_transient());
     }
 }

@@ -4,6 +4,7 @@
 use crate::i18n::Lang;
 use huifang_core::session::AnswerKind;
 use huifang_core::wire::ItemView;
+use huifang_core::words::{self, CalendarTime};
 use huifang_core::Timestamp;
 
 const BEIJING_OFFSET_MS: u64 = 8 * 60 * 60 * 1_000;
@@ -15,20 +16,14 @@ pub fn beijing_date_time(rfc3339: &str, lang: Lang) -> Option<String> {
     // China has no daylight saving: shift by eight hours and read the fields of the UTC form.
     let local = utc.plus_millis(BEIJING_OFFSET_MS).to_rfc3339();
     let field = |range: std::ops::Range<usize>| local.get(range);
-    let year = field(0..4)?;
-    let month: u8 = field(5..7)?.parse().ok()?;
-    let day: u8 = field(8..10)?.parse().ok()?;
-    let (hour, minute) = (field(11..13)?, field(14..16)?);
-    Some(match lang {
-        Lang::ZhCn => format!("{year}年{month}月{day}日 {hour}:{minute}"),
-        Lang::En => {
-            const MONTHS: [&str; 12] = [
-                "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-            ];
-            let name = MONTHS.get(usize::from(month).checked_sub(1)?)?;
-            format!("{day} {name} {year}, {hour}:{minute}")
-        }
-    })
+    let time = CalendarTime {
+        year: field(0..4)?,
+        month: field(5..7)?.parse().ok().filter(|m| (1..=12).contains(m))?,
+        day: field(8..10)?.parse().ok()?,
+        hour: field(11..13)?,
+        minute: field(14..16)?,
+    };
+    Some((words::of(lang).date_time)(&time))
 }
 
 /// How many items were answered "no": each is a problem case the insurer follows up (R12).

@@ -3,6 +3,7 @@
 //! language, and the `<html>` attributes that carry both.
 
 use crate::i18n::{self, Lang};
+use huifang_core::words;
 use leptos::prelude::*;
 
 const LARGE_KEY: &str = "huifang.large-text";
@@ -60,7 +61,7 @@ pub fn reflect_on_document(lang: Signal<Lang>, large: Signal<bool>) {
         if let Some(root) = doc.document_element() {
             let _ = root.set_attribute("lang", lang.as_str());
         }
-        doc.set_title(i18n::text(lang).doc_title);
+        doc.set_title(words::of(lang).doc_title);
     });
     Effect::new(move |_| {
         if let Some(root) = document().document_element() {

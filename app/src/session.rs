@@ -9,7 +9,7 @@ use crate::i18n::Lang;
 use huifang_core::session::{AnswerKind, Stage};
 use huifang_core::signature::SignatureSubmission;
 use huifang_core::wire::SessionView;
-use huifang_core::{IdNumber, OtpCode};
+use huifang_core::{CodeClass, ErrorCode, IdNumber, OtpCode};
 use leptos::prelude::*;
 
 /// Something the policyholder asked for (or the page, for `Load`).
@@ -96,60 +96,37 @@ pub enum Outcome {
     Resync(Option<Notice>),
 }
 
-/// Codes that mean "the page shows an older state than the server's".
-const STALE: &[&str] = &[
-    "not_opened",
-    "already_verified",
-    "no_code_sent",
-    "not_verified",
-    "item_out_of_order",
-    "no_such_item",
-    "items_remaining",
-    "resend_too_soon",
-];
-
-/// Codes that mean this link cannot be used at all.
-const DEAD_LINK: &[&str] = &[
-    "invalid_link",
-    "link_in_use",
-    "link_missing",
-    "link_not_found",
-    "unauthorized",
-];
-
-/// Decides what the page does with the result of `request`. Pure.
+/// Decides what the page does with the result of `request`, by the refusal's class and, where a
+/// code has a page of its own, by the code. Pure.
 pub fn react(request: &Request, result: Result<SessionView, Failure>) -> Outcome {
     let failure = match result {
         Ok(view) => return Outcome::Show(view),
         Err(f) => f,
     };
-    let code = failure.code().unwrap_or_default();
     let retry = failure.is_transient().then(|| request.clone());
-    if code == "link_expired" {
-        return Outcome::Halt(Halt::Expired);
-    }
-    if code == "revisit_finished" {
-        return Outcome::Halt(Halt::Finished);
-    }
     let in_panel = request.place() == Place::SwitchPanel;
-    if *request == Request::Load || (DEAD_LINK.contains(&code) && !in_panel) {
-        return Outcome::Halt(Halt::Failed { failure, retry });
-    }
-    // The answer was recorded but its response was lost (a retry after a dropped connection): the
-    // edge counted it once; the page only needs the current view.
-    if code == "already_answered" {
-        return Outcome::Resync(None);
-    }
-    let stale = STALE.contains(&code);
-    let notice = Notice {
-        failure,
-        retry,
-        place: request.place(),
-    };
-    if stale {
-        Outcome::Resync(Some(notice))
-    } else {
-        Outcome::Notice(notice)
+    let place = request.place();
+    match (failure.class(), failure.code()) {
+        (_, Some(ErrorCode::LinkExpired)) => Outcome::Halt(Halt::Expired),
+        (_, Some(ErrorCode::RevisitFinished)) => Outcome::Halt(Halt::Finished),
+        _ if *request == Request::Load => Outcome::Halt(Halt::Failed { failure, retry }),
+        // A dead link fails the page, except in the switch panel, which says so where it was asked.
+        (CodeClass::DeadLink, _) if !in_panel => Outcome::Halt(Halt::Failed { failure, retry }),
+        // The answer was recorded but its response was lost (a retry after a dropped connection):
+        // the edge counted it once; the page only needs the current view.
+        (_, Some(ErrorCode::AlreadyAnswered)) => Outcome::Resync(None),
+        (CodeClass::Stale, _) => Outcome::Resync(Some(Notice {
+            failure,
+            retry,
+            place,
+        })),
+        (CodeClass::Transient | CodeClass::Refused | CodeClass::DeadLink, _) => {
+            Outcome::Notice(Notice {
+                failure,
+                retry,
+                place,
+            })
+        }
     }
 }
 
@@ -213,7 +190,7 @@ impl LiveSession {
 
     /// Shows a notice on the page without calling the API (e.g. a malformed code), by the code the
     /// API would have refused it with.
-    pub fn say(self, code: &str) {
+    pub fn say(self, code: ErrorCode) {
         self.notice.set(Some(Notice {
             failure: Failure::local(code),
             retry: None,
@@ -247,7 +224,7 @@ impl LiveSession {
 
     fn send(self, request: Request) {
         let Some(api) = self.api.get_value() else {
-            self.apply(react(&request, Err(Failure::local("invalid_link"))));
+            self.apply(react(&request, Err(Failure::local(ErrorCode::InvalidLink))));
             return;
         };
         self.busy.set(true);
@@ -264,15 +241,15 @@ impl LiveSession {
                     comment,
                 } => match view.as_ref().and_then(|v| api.verified(v)) {
                     Some(verified) => verified.answer(*index, *answer, comment.clone()).await,
-                    None => Err(Failure::local("not_verified")),
+                    None => Err(Failure::local(ErrorCode::NotVerified)),
                 },
                 Request::Sign { submission } => match view.as_ref().and_then(|v| api.verified(v)) {
                     Some(verified) => verified.sign(submission).await,
-                    None => Err(Failure::local("not_verified")),
+                    None => Err(Failure::local(ErrorCode::NotVerified)),
                 },
                 Request::Complete => match view.as_ref().and_then(|v| api.verified(v)) {
                     Some(verified) => verified.complete().await,
-                    None => Err(Failure::local("not_verified")),
+                    None => Err(Failure::local(ErrorCode::NotVerified)),
                 },
                 Request::SwitchToPhone { reason } => api.switch_to_phone(reason.clone()).await,
                 Request::SetLanguage { lang } => api.set_language(*lang).await,
@@ -305,7 +282,7 @@ mod tests {
     use super::*;
     use huifang_core::wire::ApiError;
 
-    fn refused(code: &str) -> Result<SessionView, Failure> {
+    fn refused(code: ErrorCode) -> Result<SessionView, Failure> {
         Err(Failure::Refused(ApiError::new(code, "x")))
     }
 
@@ -348,20 +325,20 @@ mod tests {
     #[test]
     fn expiry_and_dead_links_replace_the_page_whatever_was_asked() {
         assert_eq!(
-            react(&answer(), refused("link_expired")),
+            react(&answer(), refused(ErrorCode::LinkExpired)),
             Outcome::Halt(Halt::Expired)
         );
         assert_eq!(
-            react(&Request::Load, refused("link_expired")),
+            react(&Request::Load, refused(ErrorCode::LinkExpired)),
             Outcome::Halt(Halt::Expired)
         );
-        match react(&Request::SendCode, refused("link_not_found")) {
+        match react(&Request::SendCode, refused(ErrorCode::LinkNotFound)) {
             Outcome::Halt(Halt::Failed { retry, .. }) => assert_eq!(retry, None),
             other => panic!("{other:?}"),
         }
         // The switch panel keeps its own message, so the confirm button never seems to do nothing.
         let switch = Request::SwitchToPhone { reason: None };
-        match react(&switch, refused("invalid_link")) {
+        match react(&switch, refused(ErrorCode::InvalidLink)) {
             Outcome::Notice(n) => assert_eq!(n.place, Place::SwitchPanel),
             other => panic!("{other:?}"),
         }
@@ -370,17 +347,51 @@ mod tests {
     #[test]
     fn a_stale_page_resyncs_and_a_wrong_code_does_not() {
         assert!(matches!(
-            react(&answer(), refused("item_out_of_order")),
+            react(&answer(), refused(ErrorCode::ItemOutOfOrder)),
             Outcome::Resync(_)
         ));
         assert!(matches!(
-            react(&Request::Complete, refused("items_remaining")),
+            react(&Request::Complete, refused(ErrorCode::ItemsRemaining)),
             Outcome::Resync(Some(_))
         ));
         let code = OtpCode::parse("123456").unwrap();
-        match react(&Request::Verify { code }, refused("wrong_code")) {
+        match react(&Request::Verify { code }, refused(ErrorCode::WrongCode)) {
             Outcome::Notice(n) => assert_eq!(n.retry, None),
             other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn every_code_is_handled_by_its_class() {
+        for code in ErrorCode::ALL.iter().copied() {
+            let outcome = react(&answer(), refused(code));
+            match (code, code.class()) {
+                (ErrorCode::LinkExpired, _) => assert_eq!(outcome, Outcome::Halt(Halt::Expired)),
+                (ErrorCode::RevisitFinished, _) => {
+                    assert_eq!(outcome, Outcome::Halt(Halt::Finished))
+                }
+                (ErrorCode::AlreadyAnswered, _) => assert_eq!(outcome, Outcome::Resync(None)),
+                (_, CodeClass::DeadLink) => {
+                    assert!(
+                        matches!(outcome, Outcome::Halt(Halt::Failed { .. })),
+                        "{code}"
+                    )
+                }
+                (_, CodeClass::Stale) => {
+                    assert!(matches!(outcome, Outcome::Resync(Some(_))), "{code}")
+                }
+                (_, CodeClass::Transient) => match outcome {
+                    Outcome::Notice(n) => assert_eq!(n.retry, Some(answer()), "{code}"),
+                    other => panic!("{code}: {other:?}"),
+                },
+                (_, CodeClass::Refused) => match outcome {
+                    Outcome::Notice(n) => assert_eq!(n.retry, None, "{code}"),
+                    other => panic!("{code}: {other:?}"),
+                },
+            }
+            // Whatever the code, a page that could not load shows the failure page.
+            let on_load = react(&Request::Load, refused(code));
+            assert!(matches!(on_load, Outcome::Halt(_)), "{code}");
         }
     }
 
@@ -389,7 +400,7 @@ mod tests {
         // The first try landed and its response was lost; the retry must not count it again, and
         // there is nothing to apologise for.
         assert_eq!(
-            react(&answer(), refused("already_answered")),
+            react(&answer(), refused(ErrorCode::AlreadyAnswered)),
             Outcome::Resync(None)
         );
     }

@@ -2,6 +2,7 @@
 //! random bytes the caller supplies), so holding one proves it is well-formed ("parse, don't validate").
 //! Masking for display lives here too (R6).
 
+use crate::error_code::ErrorCode;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use serde::{Deserialize, Serialize};
@@ -29,16 +30,16 @@ pub enum DomainError {
 }
 
 impl DomainError {
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            Self::PolicyNumber => "invalid_policy_number",
-            Self::Phone => "invalid_phone",
-            Self::IdNumberShape => "invalid_id_number",
-            Self::IdNumberChecksum => "id_number_checksum",
-            Self::PersonName => "invalid_name",
-            Self::LinkToken => "invalid_link",
-            Self::OtpCode => "invalid_code_format",
-            Self::RevisitId => "invalid_revisit_id",
+            Self::PolicyNumber => ErrorCode::InvalidPolicyNumber,
+            Self::Phone => ErrorCode::InvalidPhone,
+            Self::IdNumberShape => ErrorCode::InvalidIdNumber,
+            Self::IdNumberChecksum => ErrorCode::IdNumberChecksum,
+            Self::PersonName => ErrorCode::InvalidName,
+            Self::LinkToken => ErrorCode::InvalidLink,
+            Self::OtpCode => ErrorCode::InvalidCodeFormat,
+            Self::RevisitId => ErrorCode::InvalidRevisitId,
         }
     }
 }

@@ -6,6 +6,7 @@
 
 pub mod casework;
 pub mod domain;
+pub mod error_code;
 #[cfg(any(test, feature = "test-support"))]
 pub mod fixtures;
 pub mod html;
@@ -19,7 +20,9 @@ pub mod throttle;
 pub mod time;
 pub mod trace;
 pub mod wire;
+pub mod words;
 pub mod working_days;
 
 pub use domain::{IdNumber, LinkToken, OtpCode, Phone, PolicyNumber, RevisitId};
+pub use error_code::{CodeClass, ErrorCode};
 pub use time::Timestamp;

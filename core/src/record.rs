@@ -211,7 +211,7 @@ impl RecordError {
             Self::UnknownFormat(_) => "unknown_record_format",
             Self::ShapeNotOfFormat(_) => "record_shape_mismatch",
             Self::HashMismatch => "record_hash_mismatch",
-            Self::Seal(e) => e.code(),
+            Self::Seal(e) => e.code().as_str(),
             Self::Trace(e) => e.code(),
         }
     }

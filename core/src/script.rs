@@ -4,6 +4,7 @@
 //! picks the items that apply to a policy's product kinds. The exact text shown, and its content hash,
 //! go into the record (R3).
 
+use crate::error_code::ErrorCode;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -239,8 +240,8 @@ pub enum ScriptError {
 }
 
 impl ScriptError {
-    pub fn code(&self) -> &'static str {
-        "invalid_script"
+    pub fn code(&self) -> ErrorCode {
+        ErrorCode::InvalidScript
     }
 }
 

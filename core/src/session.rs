@@ -251,31 +251,32 @@ pub enum Refusal {
 }
 
 impl Refusal {
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> crate::ErrorCode {
+        use crate::ErrorCode;
         match self {
-            Self::Expired => "link_expired",
-            Self::Finished => "revisit_finished",
-            Self::NotOpened => "not_opened",
-            Self::AlreadyVerified => "already_verified",
-            Self::ResendTooSoon { .. } => "resend_too_soon",
-            Self::NoCodeSent => "no_code_sent",
-            Self::CodeExpired => "code_expired",
-            Self::WrongCode { .. } => "wrong_code",
-            Self::NotVerified => "not_verified",
-            Self::AlreadyAnswered(_) => "already_answered",
-            Self::OutOfOrder { .. } => "item_out_of_order",
-            Self::NoSuchItem(_) => "no_such_item",
-            Self::CommentTooLong => "comment_too_long",
-            Self::ItemsRemaining { .. } => "items_remaining",
-            Self::NotDue => "not_due",
-            Self::LinkInUse => "link_in_use",
-            Self::WrongStep => "wrong_step",
-            Self::WrongIdNumber => "wrong_id_number",
+            Self::Expired => ErrorCode::LinkExpired,
+            Self::Finished => ErrorCode::RevisitFinished,
+            Self::NotOpened => ErrorCode::NotOpened,
+            Self::AlreadyVerified => ErrorCode::AlreadyVerified,
+            Self::ResendTooSoon { .. } => ErrorCode::ResendTooSoon,
+            Self::NoCodeSent => ErrorCode::NoCodeSent,
+            Self::CodeExpired => ErrorCode::CodeExpired,
+            Self::WrongCode { .. } => ErrorCode::WrongCode,
+            Self::NotVerified => ErrorCode::NotVerified,
+            Self::AlreadyAnswered(_) => ErrorCode::AlreadyAnswered,
+            Self::OutOfOrder { .. } => ErrorCode::ItemOutOfOrder,
+            Self::NoSuchItem(_) => ErrorCode::NoSuchItem,
+            Self::CommentTooLong => ErrorCode::CommentTooLong,
+            Self::ItemsRemaining { .. } => ErrorCode::ItemsRemaining,
+            Self::NotDue => ErrorCode::NotDue,
+            Self::LinkInUse => ErrorCode::LinkInUse,
+            Self::WrongStep => ErrorCode::WrongStep,
+            Self::WrongIdNumber => ErrorCode::WrongIdNumber,
             Self::BadSignature(e) => e.code(),
-            Self::SignatureRequired => "signature_required",
-            Self::SessionLocked { .. } => "session_locked",
-            Self::SmsDailyLimit { .. } => "sms_daily_limit",
-            Self::RateLimited { .. } => "rate_limited",
+            Self::SignatureRequired => ErrorCode::SignatureRequired,
+            Self::SessionLocked { .. } => ErrorCode::SessionLocked,
+            Self::SmsDailyLimit { .. } => ErrorCode::SmsDailyLimit,
+            Self::RateLimited { .. } => ErrorCode::RateLimited,
         }
     }
 
@@ -728,11 +729,9 @@ impl Session {
 }
 
 /// The SMS that carries a code. It says what the code is for and that staff never ask for it (R10).
+/// Always in Chinese: the phone's owner reads it, whatever language the page was read in.
 pub fn code_sms_text(code: &OtpCode) -> String {
-    format!(
-        "您的保单电子化回访验证码为{}，5分钟内有效。请勿将验证码告知他人，包括销售人员。",
-        code.as_str()
-    )
+    (crate::words::edge(Lang::ZhCn).code_sms)(code.as_str())
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 //! the PNG the page rendered. The strokes let the edge measure the ink itself and refuse a mere dot
 //! or dash; the PNG and its SHA-256 go into the record.
 
+use crate::error_code::ErrorCode;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use serde::{Deserialize, Serialize};
@@ -52,12 +53,12 @@ pub enum SignatureError {
 }
 
 impl SignatureError {
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            Self::TooLittleInk => "signature_too_short",
-            Self::TooLarge => "signature_too_large",
-            Self::OutOfPad => "signature_out_of_pad",
-            Self::BadImage => "signature_bad_image",
+            Self::TooLittleInk => ErrorCode::SignatureTooShort,
+            Self::TooLarge => ErrorCode::SignatureTooLarge,
+            Self::OutOfPad => ErrorCode::SignatureOutOfPad,
+            Self::BadImage => ErrorCode::SignatureBadImage,
         }
     }
 }

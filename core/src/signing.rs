@@ -12,6 +12,7 @@
 //! `X-Huifang-Timestamp` is Unix seconds; a request outside ±5 minutes of the receiver's clock is
 //! refused.
 
+use crate::error_code::ErrorCode;
 use ed25519_dalek::{Signer, SigningKey, Verifier, VerifyingKey};
 use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
@@ -41,14 +42,14 @@ pub enum SignatureError {
 }
 
 impl SignatureError {
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            Self::Missing => "signature_missing",
-            Self::BadTimestamp => "bad_timestamp",
-            Self::OutsideWindow => "timestamp_outside_window",
-            Self::Mismatch => "signature_mismatch",
-            Self::UnknownKey => "unknown_key",
-            Self::BadKey => "bad_key",
+            Self::Missing => ErrorCode::SignatureMissing,
+            Self::BadTimestamp => ErrorCode::BadTimestamp,
+            Self::OutsideWindow => ErrorCode::TimestampOutsideWindow,
+            Self::Mismatch => ErrorCode::SignatureMismatch,
+            Self::UnknownKey => ErrorCode::UnknownKey,
+            Self::BadKey => ErrorCode::BadKey,
         }
     }
 }

@@ -2,6 +2,7 @@
 //! Shared by all of them, so a field renamed on one side fails to compile on the other.
 
 use crate::domain::{DomainError, IdNumber, PersonName, Phone, PolicyNumber, RevisitId};
+use crate::error_code::ErrorCode;
 use crate::script::{IdentityStep, Lang, ProductKind, Script, ScriptError};
 use crate::session::{AgentDevice, AnswerKind, Revisit, Session, Stage};
 use crate::signing::keyed_digest;
@@ -9,10 +10,12 @@ use crate::time::{BadTimestamp, Timestamp};
 use crate::trace::ClientInfo;
 use serde::{Deserialize, Serialize};
 
-/// Every error response: a stable code for programs, a sentence for people.
+/// Every error response: a stable code for programs, a sentence for people (in English, for
+/// developers: the app shows its own words for the code). The edge's codes are [`ErrorCode`]s; the
+/// origin's own (its archive and admin calls) are still plain strings, hence the parameter.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ApiError {
-    pub code: String,
+pub struct ApiError<C = ErrorCode> {
+    pub code: C,
     pub message: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retry_after_secs: Option<u64>,
@@ -21,10 +24,10 @@ pub struct ApiError {
     pub tries_left: Option<u8>,
 }
 
-impl ApiError {
-    pub fn new(code: &str, message: impl Into<String>) -> Self {
+impl<C> ApiError<C> {
+    pub fn new(code: C, message: impl Into<String>) -> Self {
         Self {
-            code: code.to_string(),
+            code,
             message: message.into(),
             retry_after_secs: None,
             tries_left: None,
@@ -97,15 +100,15 @@ pub enum CreateError {
 }
 
 impl CreateError {
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
             Self::Field { source, .. } => source.code(),
-            Self::Product => "invalid_product",
-            Self::Time(_) => "invalid_timestamp",
-            Self::AlreadyEnded => "cooling_off_ended",
+            Self::Product => ErrorCode::InvalidProduct,
+            Self::Time(_) => ErrorCode::InvalidTimestamp,
+            Self::AlreadyEnded => ErrorCode::CoolingOffEnded,
             Self::Script(e) => e.code(),
-            Self::NoItemsForProduct => "invalid_script",
-            Self::NoDefaultScript => "internal",
+            Self::NoItemsForProduct => ErrorCode::InvalidScript,
+            Self::NoDefaultScript => ErrorCode::Internal,
         }
     }
 }
@@ -408,12 +411,12 @@ mod tests {
         let mut r = request();
         r.policyholder.phone = "12345".into();
         let e = build(r).unwrap_err();
-        assert_eq!(e.code(), "invalid_phone");
+        assert_eq!(e.code(), ErrorCode::InvalidPhone);
         assert!(e.to_string().starts_with("policyholder.phone:"));
 
         let mut r = request();
         r.policyholder.id_number = "110105194912310021".into();
-        assert_eq!(build(r).unwrap_err().code(), "id_number_checksum");
+        assert_eq!(build(r).unwrap_err().code(), ErrorCode::IdNumberChecksum);
 
         let mut r = request();
         r.cooling_off_ends_at = "2020-01-01T00:00:00Z".into();
@@ -421,7 +424,7 @@ mod tests {
 
         let mut r = request();
         r.script.as_mut().unwrap().items.clear();
-        assert_eq!(build(r).unwrap_err().code(), "invalid_script");
+        assert_eq!(build(r).unwrap_err().code(), ErrorCode::InvalidScript);
 
         let mut r = request();
         for item in &mut r.script.as_mut().unwrap().items {
@@ -451,6 +454,25 @@ mod tests {
         // Kinds are parsed strictly.
         let json = r#"{"policy_number":"P1","product":"p","policyholder":{"name":"张三","phone":"13812345678","id_number":"11010519491231002X"},"cooling_off_ends_at":"2030-01-01T00:00:00Z","product_kinds":["lottery"]}"#;
         assert!(serde_json::from_str::<CreateRevisit>(json).is_err());
+    }
+
+    #[test]
+    fn a_refusal_reads_the_same_on_the_wire_and_survives_a_code_we_do_not_know() {
+        let mut e = ApiError::new(ErrorCode::WrongCode, "the code is wrong");
+        e.tries_left = Some(2);
+        let json = serde_json::to_string(&e).unwrap();
+        assert_eq!(
+            json,
+            r#"{"code":"wrong_code","message":"the code is wrong","tries_left":2}"#
+        );
+        assert_eq!(serde_json::from_str::<ApiError>(&json).unwrap(), e);
+        let newer = r#"{"code":"too_many_requests","message":"slow down","retry_after_secs":5}"#;
+        let read: ApiError = serde_json::from_str(newer).unwrap();
+        assert_eq!(read.code, ErrorCode::Unknown);
+        assert_eq!(read.retry_after_secs, Some(5));
+        // The origin's own codes are strings.
+        let origin = serde_json::to_string(&ApiError::new("record_conflict", "x")).unwrap();
+        assert_eq!(origin, r#"{"code":"record_conflict","message":"x"}"#);
     }
 
     #[test]

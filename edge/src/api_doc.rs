@@ -20,7 +20,7 @@ pub fn document() -> Result<Response, EdgeError> {
 #[cfg(test)]
 mod tests {
     use super::DOCUMENT;
-    use crate::error::EdgeError;
+    use crate::error::{status, EdgeError};
     use huifang_core::domain::DomainError;
     use huifang_core::script::{IdentityStep, ScriptError};
     use huifang_core::session::Refusal;
@@ -28,20 +28,22 @@ mod tests {
     use huifang_core::signing::SignatureError;
     use huifang_core::time::BadTimestamp;
     use huifang_core::wire::CreateError;
+    use huifang_core::ErrorCode;
     use std::collections::BTreeMap;
 
     /// Codes the edge never answers with, though its error types can carry them: parse failures of
     /// links and revisit ids are answered as `link_not_found` / `not_found`, key errors belong to the
     /// origin's side of signing, and `not_due` to the expiry alarm.
-    const NEVER_ANSWERED: [&str; 5] = [
-        "invalid_link",
-        "invalid_revisit_id",
-        "unknown_key",
-        "bad_key",
-        "not_due",
+    /// (`invalid_link` is the app's own, for a page address without a link in it.)
+    const NEVER_ANSWERED: [ErrorCode; 5] = [
+        ErrorCode::InvalidLink,
+        ErrorCode::InvalidRevisitId,
+        ErrorCode::UnknownKey,
+        ErrorCode::BadKey,
+        ErrorCode::NotDue,
     ];
     /// Codes of the fallback form's HTML pages (`fallback.rs`), not of `EdgeError`.
-    const PAGE_ONLY: [(&str, u16); 1] = [("bad_form", 400)];
+    const PAGE_ONLY: [ErrorCode; 1] = [ErrorCode::BadForm];
 
     /// One of each variant; the `match`es make a new variant a compile error here, so that it
     /// cannot be added without being checked against the document.
@@ -268,39 +270,68 @@ mod tests {
         let doc = documented();
         for e in every_error() {
             let code = e.body().code;
-            if NEVER_ANSWERED.contains(&code.as_str()) {
+            if NEVER_ANSWERED.contains(&code) {
                 continue;
             }
             assert_eq!(
-                doc.get(&code).copied(),
+                doc.get(code.as_str()).copied(),
                 Some(u64::from(e.status())),
                 "{e:?} answers {} {code}; the document says {:?}",
                 e.status(),
-                doc.get(&code)
+                doc.get(code.as_str())
             );
         }
     }
 
     #[test]
     fn every_documented_code_is_one_the_edge_answers_with() {
-        let answered: Vec<(String, u64)> = every_error()
+        let answered: Vec<(ErrorCode, u64)> = every_error()
             .iter()
             .map(|e| (e.body().code, u64::from(e.status())))
-            .chain(
-                PAGE_ONLY
-                    .iter()
-                    .map(|(c, s)| (c.to_string(), u64::from(*s))),
-            )
+            .chain(PAGE_ONLY.iter().map(|&c| (c, u64::from(status(c)))))
             .collect();
-        for (code, status) in documented() {
+        for (name, status) in documented() {
+            let code: ErrorCode = serde_json::from_value(serde_json::json!(name)).unwrap();
+            assert_ne!(
+                code,
+                ErrorCode::Unknown,
+                "{name} is documented but not an ErrorCode"
+            );
             assert!(
-                !NEVER_ANSWERED.contains(&code.as_str()),
+                !NEVER_ANSWERED.contains(&code),
                 "{code} is documented but never answered"
             );
             assert!(
-                answered.contains(&(code.clone(), status)),
+                answered.contains(&(code, status)),
                 "{code} ({status}) is documented but no error of the edge gives it"
             );
+        }
+    }
+
+    /// The enum holds no code that nothing sends (the app once handled five such), and each code
+    /// the edge sends is documented with the status of the one table.
+    #[test]
+    fn every_error_code_is_sent_and_documented_or_listed_as_never_answered() {
+        let doc = documented();
+        let sent: Vec<ErrorCode> = every_error().iter().map(EdgeError::code).collect();
+        for code in ErrorCode::ALL.iter().copied() {
+            if code == ErrorCode::Unknown {
+                assert!(!sent.contains(&code) && !doc.contains_key(code.as_str()));
+                continue;
+            }
+            assert!(
+                sent.contains(&code) || PAGE_ONLY.contains(&code),
+                "{code}: no error of the edge gives it"
+            );
+            if NEVER_ANSWERED.contains(&code) {
+                assert!(!doc.contains_key(code.as_str()), "{code}");
+            } else {
+                assert_eq!(
+                    doc.get(code.as_str()).copied(),
+                    Some(u64::from(status(code))),
+                    "{code}"
+                );
+            }
         }
     }
 }

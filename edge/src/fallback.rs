@@ -3,15 +3,17 @@
 //! JavaScript or WebAssembly: the worker opens the session and switches it to phone exactly as the
 //! JSON API would (same Durable Object calls), then answers with a small server-rendered page.
 
-use crate::error::EdgeError;
+use crate::error::{self, EdgeError};
 use crate::http::header;
 use crate::policyholder;
 use crate::revisit_object;
 use huifang_core::html::escape;
+use huifang_core::script::Lang;
 use huifang_core::session::Stage;
 use huifang_core::signing::secret_digest;
 use huifang_core::wire::ApiError;
-use huifang_core::LinkToken;
+use huifang_core::words::{self, FallbackPage, PageWords};
+use huifang_core::{CodeClass, ErrorCode, LinkToken};
 use serde::Deserialize;
 use worker::url::form_urlencoded;
 use worker::{console_error, Env, Headers, Method, Request, Response};
@@ -43,7 +45,7 @@ pub async fn switch_to_phone(mut req: Request, env: &Env, token: &str) -> Respon
     let mut cookies = Vec::new();
     let outcome = match LinkToken::parse(token) {
         Ok(token) => switch(&mut req, env, &token, &mut cookies).await,
-        Err(_) => Err(Problem::new(404, "link_not_found")),
+        Err(_) => Err(Problem::new(ErrorCode::LinkNotFound)),
     };
     let page = match outcome {
         Ok(done) => done.page(),
@@ -65,23 +67,24 @@ enum Done {
 }
 
 /// Why a switch did not happen: the HTTP status and the API's stable code.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Problem {
     status: u16,
-    code: String,
+    code: ErrorCode,
 }
 
 impl Problem {
-    fn new(status: u16, code: &str) -> Self {
+    /// A refusal of the worker's own, with the status the API gives its code.
+    fn new(code: ErrorCode) -> Self {
         Self {
-            status,
-            code: code.to_string(),
+            status: error::status(code),
+            code,
         }
     }
 
     fn internal(detail: &str) -> Self {
         console_error!("fallback switch failed: {detail}");
-        Self::new(500, "internal")
+        Self::new(ErrorCode::Internal)
     }
 }
 
@@ -90,7 +93,7 @@ impl From<EdgeError> for Problem {
         match e {
             EdgeError::Internal(detail) => Self::internal(&detail),
             EdgeError::Misconfigured(name) => Self::internal(&format!("{name} is missing")),
-            other => Self::new(500, &other.body().code),
+            other => Self::new(other.code()),
         }
     }
 }
@@ -106,18 +109,18 @@ async fn switch(
         .to_ascii_lowercase()
         .starts_with("application/x-www-form-urlencoded")
     {
-        return Err(Problem::new(415, "unsupported_media_type"));
+        return Err(Problem::new(ErrorCode::UnsupportedMediaType));
     }
     let declared = header(req, "content-length").and_then(|v| v.trim().parse::<usize>().ok());
     if declared.is_some_and(|n| n > MAX_FORM_BODY) {
-        return Err(Problem::new(413, "payload_too_large"));
+        return Err(Problem::new(ErrorCode::PayloadTooLarge));
     }
     let body = req
         .bytes()
         .await
-        .map_err(|_| Problem::new(400, "bad_body"))?;
+        .map_err(|_| Problem::new(ErrorCode::BadBody))?;
     if body.len() > MAX_FORM_BODY {
-        return Err(Problem::new(413, "payload_too_large"));
+        return Err(Problem::new(ErrorCode::PayloadTooLarge));
     }
     parse_form(&body)?;
 
@@ -146,8 +149,8 @@ async fn switch(
         .map_err(|e| Problem::internal(&format!("session view unreadable: {e}")))?;
     match view.stage {
         Stage::SwitchedToPhone => return Ok(Done::AlreadySwitched),
-        Stage::Expired => return Err(Problem::new(410, "link_expired")),
-        s if s.is_finished() => return Err(Problem::new(410, "revisit_finished")),
+        Stage::Expired => return Err(Problem::new(ErrorCode::LinkExpired)),
+        s if s.is_finished() => return Err(Problem::new(ErrorCode::RevisitFinished)),
         _ => {}
     }
     let switched = revisit_object::call(
@@ -195,12 +198,12 @@ fn parse_form(body: &[u8]) -> Result<(), Problem> {
     for (name, value) in form_urlencoded::parse(body) {
         match name.as_ref() {
             "action" if action.is_none() => action = Some(value.into_owned()),
-            _ => return Err(Problem::new(400, "bad_form")),
+            _ => return Err(Problem::new(ErrorCode::BadForm)),
         }
     }
     match action.as_deref() {
         Some(SWITCH_ACTION) => Ok(()),
-        _ => Err(Problem::new(400, "bad_form")),
+        _ => Err(Problem::new(ErrorCode::BadForm)),
     }
 }
 
@@ -226,68 +229,57 @@ fn with_path(set_cookie: &str, path: &str) -> String {
         .join(";")
 }
 
-/// A page to show: status, heading, what happened, what to do, and the stable code when refused.
+/// The fallback pages are in Chinese: the language of the link's SMS, for browsers where the app,
+/// which offers English, does not run.
+const LANG: Lang = Lang::ZhCn;
+
+/// A page to show: status, words, and the stable code when refused.
 struct Page {
     status: u16,
-    heading: &'static str,
-    lines: &'static [&'static str],
-    code: Option<String>,
+    words: PageWords,
+    code: Option<ErrorCode>,
 }
 
 impl Done {
     fn page(self) -> Page {
-        let heading = match self {
-            Done::Switched => "已为您改为电话回访",
-            Done::AlreadySwitched => "您已改为电话回访",
+        let page = match self {
+            Done::Switched => FallbackPage::Switched,
+            Done::AlreadySwitched => FallbackPage::AlreadySwitched,
         };
         Page {
             status: 200,
-            heading,
-            lines: &[
-                "本次线上回访已停止。保险公司将在犹豫期内致电您完成回访，请留意来电。",
-                "您现在可以关闭此页面。",
-            ],
+            words: words::edge(LANG).fallback.page(page),
             code: None,
         }
     }
 }
 
 impl Problem {
-    fn page(self) -> Page {
-        let (heading, lines): (&'static str, &'static [&'static str]) = match self.code.as_str() {
-            "link_in_use" => (
-                "此链接已在另一台设备上打开",
-                &[
-                    "为保护您的信息，回访链接只能在第一次打开它的手机或浏览器上使用。",
-                    "如需改为电话回访，请在第一次打开链接的手机或浏览器上操作，或直接等待保险公司来电。",
-                ],
-            ),
+    /// Which page tells the person about this refusal: a dead link's own page, else by what can
+    /// be done about it (tap again, or come back later).
+    fn fallback_page(self) -> FallbackPage {
+        match self.code {
+            ErrorCode::LinkInUse => FallbackPage::LinkInUse,
             // `not_opened`: a revisit that ended (e.g. cancelled by the insurer) before anyone opened it.
-            "revisit_finished" | "not_opened" => (
-                "本次回访已经结束",
-                &["本次回访已完成、已改为电话回访或已由保险公司取消，无需再操作。您可以关闭此页面。"],
-            ),
-            "link_expired" => (
-                "回访链接已过期",
-                &["犹豫期已经结束，此链接不能再使用。保险公司将通过电话或其他方式与您联系。"],
-            ),
-            "link_not_found" => (
-                "回访链接无效",
-                &["此链接不完整、有误或已被更换。请使用保险公司短信中最新的链接，或等待保险公司来电。"],
-            ),
-            "bad_form" | "bad_body" | "payload_too_large" | "unsupported_media_type" => (
-                "无法识别您的请求",
-                &["请返回上一页，再点一次“改为电话回访”。"],
-            ),
-            _ => (
-                "暂时无法办理",
-                &["系统暂时无法处理您的请求，请稍后返回上一页重试，或等待保险公司来电。"],
-            ),
-        };
+            ErrorCode::RevisitFinished | ErrorCode::NotOpened => FallbackPage::Ended,
+            ErrorCode::LinkExpired => FallbackPage::Expired,
+            ErrorCode::LinkNotFound | ErrorCode::InvalidLink | ErrorCode::LinkMissing => {
+                FallbackPage::LinkInvalid
+            }
+            other => match other.class() {
+                // The form as sent was refused: our form, sent again, is not.
+                CodeClass::Refused => FallbackPage::Unrecognised,
+                CodeClass::Transient | CodeClass::Stale | CodeClass::DeadLink => {
+                    FallbackPage::Unavailable
+                }
+            },
+        }
+    }
+
+    fn page(self) -> Page {
         Page {
             status: self.status,
-            heading,
-            lines,
+            words: words::edge(LANG).fallback.page(self.fallback_page()),
             code: Some(self.code),
         }
     }
@@ -296,26 +288,28 @@ impl Problem {
 impl Page {
     fn html(&self) -> String {
         let mut body = String::new();
-        for line in self.lines {
+        for line in self.words.lines {
             body.push_str(&format!("<p class=\"lead\">{}</p>\n", escape(line)));
         }
-        if let Some(code) = &self.code {
+        if let Some(code) = self.code {
             body.push_str(&format!(
-                "<p class=\"hint\">错误代码：<code>{}</code></p>\n",
-                escape(code)
+                "<p class=\"hint\">{label}<code>{code}</code></p>\n",
+                label = escape(words::edge(LANG).error_code_label),
             ));
         }
         format!(
-            "<!doctype html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\">\n\
+            "<!doctype html>\n<html lang=\"{lang}\">\n<head>\n<meta charset=\"utf-8\">\n\
              <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
              <meta name=\"referrer\" content=\"no-referrer\">\n\
              <meta name=\"robots\" content=\"noindex, nofollow\">\n\
              <meta name=\"format-detection\" content=\"telephone=no\">\n\
-             <title>{title} - 保单回访</title>\n<link rel=\"icon\" href=\"data:,\">\n\
+             <title>{title} - {site}</title>\n<link rel=\"icon\" href=\"data:,\">\n\
              <link rel=\"stylesheet\" href=\"/fallback.css\">\n</head>\n<body>\n\
              <main class=\"shell fallback\">\n<section class=\"page fallback-result\">\n\
              <h1>{title}</h1>\n{body}</section>\n</main>\n</body>\n</html>\n",
-            title = escape(self.heading),
+            lang = LANG.as_str(),
+            title = escape(self.words.heading),
+            site = escape(words::of(LANG).doc_title),
         )
     }
 }
@@ -351,7 +345,11 @@ mod tests {
             b"action=switch_to_phone&x=1",
             b"\xff\xfe=\x00",
         ] {
-            assert_eq!(parse_form(bad).unwrap_err().code, "bad_form", "{bad:?}");
+            assert_eq!(
+                parse_form(bad).unwrap_err().code,
+                ErrorCode::BadForm,
+                "{bad:?}"
+            );
         }
     }
 
@@ -372,17 +370,46 @@ mod tests {
     }
 
     #[test]
-    fn pages_escape_and_name_the_code() {
-        let page = Problem::new(403, "<b>\"x\"&'").page().html();
-        assert!(page.contains("&lt;b&gt;&quot;x&quot;&amp;&#39;"));
-        assert!(!page.contains("<b>"));
-        let refused = Problem::new(403, "link_in_use").page();
+    fn pages_name_the_code_and_hold_no_script() {
+        let refused = Problem {
+            status: 403,
+            code: ErrorCode::LinkInUse,
+        }
+        .page();
         assert_eq!(refused.status, 403);
         assert!(refused.html().contains("此链接已在另一台设备上打开"));
-        assert!(refused.html().contains("<code>link_in_use</code>"));
+        assert!(refused
+            .html()
+            .contains("错误代码：<code>link_in_use</code>"));
         let done = Done::Switched.page().html();
-        assert!(done.contains("已为您改为电话回访"));
+        assert!(done.contains("<title>已为您改为电话回访 - 保单回访</title>"));
         assert!(done.contains("保险公司将在犹豫期内致电"));
-        assert!(!done.contains("<script"));
+        assert!(done.contains("<html lang=\"zh-CN\">"));
+        assert!(!done.contains("<script") && !done.contains("错误代码"));
+        for code in ErrorCode::ALL.iter().copied() {
+            let html = Problem::new(code).page().html();
+            assert!(!html.contains("<script"), "{code}");
+            assert!(html.contains(&format!("<code>{code}</code>")), "{code}");
+        }
+    }
+
+    #[test]
+    fn the_worker_refuses_with_the_status_of_the_code_and_the_page_of_its_class() {
+        let page = |code| {
+            let p = Problem::new(code);
+            (p.status, p.fallback_page())
+        };
+        use FallbackPage::*;
+        assert_eq!(page(ErrorCode::LinkNotFound), (404, LinkInvalid));
+        assert_eq!(page(ErrorCode::UnsupportedMediaType), (415, Unrecognised));
+        assert_eq!(page(ErrorCode::PayloadTooLarge), (413, Unrecognised));
+        assert_eq!(page(ErrorCode::BadBody), (400, Unrecognised));
+        assert_eq!(page(ErrorCode::BadForm), (400, Unrecognised));
+        assert_eq!(page(ErrorCode::LinkExpired), (410, Expired));
+        assert_eq!(page(ErrorCode::RevisitFinished), (410, Ended));
+        assert_eq!(page(ErrorCode::NotOpened), (409, Ended));
+        assert_eq!(page(ErrorCode::LinkInUse), (403, LinkInUse));
+        assert_eq!(page(ErrorCode::Internal), (500, Unavailable));
+        assert_eq!(page(ErrorCode::RateLimited), (429, Unavailable));
     }
 }

@@ -2,14 +2,15 @@
 //! given and any comment. Folded away under a native `<details>`, so it costs no attention until
 //! asked for and works with any screen reader.
 
-use crate::i18n::{self, Lang};
+use crate::i18n::Lang;
 use huifang_core::session::AnswerKind;
 use huifang_core::wire::ItemView;
+use huifang_core::words;
 use leptos::prelude::*;
 
 /// The mark next to an answered item (the look-back list, the review page).
 pub fn answer_mark(lang: Lang, answer: Option<AnswerKind>) -> &'static str {
-    let t = i18n::text(lang);
+    let t = words::of(lang);
     match answer {
         Some(AnswerKind::Yes) => t.answered_mark_yes,
         Some(AnswerKind::No) => t.answered_mark_no,
@@ -24,8 +25,8 @@ pub fn AnsweredItems(items: Vec<ItemView>, lang: Lang) -> impl IntoView {
     if answered.is_empty() {
         return None;
     }
-    let t = i18n::text(lang);
-    let summary = i18n::answered_items(lang, answered.len());
+    let t = words::of(lang);
+    let summary = (t.answered_items)(answered.len());
     let list = answered
         .into_iter()
         .map(|item| {

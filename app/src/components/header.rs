@@ -3,9 +3,9 @@
 
 use crate::components::switch_to_phone::SwitchToPhonePanel;
 use crate::components::view_options::ViewOptions;
-use crate::i18n;
 use crate::session::LiveSession;
 use crate::Page;
+use huifang_core::words;
 use leptos::prelude::*;
 
 /// The header: product name once known, display choices, and 改为电话回访 where `page` offers it.
@@ -16,7 +16,7 @@ pub fn RevisitHeader(page: Memo<Page>) -> impl IntoView {
     view! {
         <header class="masthead">
             <p class="brand">
-                <span class="brand-name">{move || i18n::text(session.lang.get()).brand}</span>
+                <span class="brand-name">{move || words::of(session.lang.get()).brand}</span>
                 <Show when=move || !product().is_empty()>
                     <span class="product">{product}</span>
                 </Show>

@@ -1,8 +1,8 @@
 //! A message about the last action (a wrong code, a lost connection), shown next to the button that
 //! caused it, with 重试 when sending the same thing again may work. Never a blank page.
 
-use crate::i18n;
 use crate::session::{LiveSession, Place};
+use huifang_core::words;
 use leptos::prelude::*;
 
 /// The current notice, if it belongs at `place`, in the page's language.
@@ -24,7 +24,7 @@ pub fn NoticeBar(#[prop(optional)] place: Place) -> impl IntoView {
                             disabled=move || session.busy.get()
                             on:click=move |_| session.run(request.clone())
                         >
-                            {i18n::text(lang).retry}
+                            {words::of(lang).retry}
                         </button>
                     }
                 });

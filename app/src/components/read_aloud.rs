@@ -2,7 +2,8 @@
 //! language (a zh-CN voice, or an English one) where the browser has it. Where it has no speech
 //! synthesis at all, the button is not shown. Speech stops when the item leaves the screen.
 
-use crate::i18n::{self, Lang};
+use crate::i18n::Lang;
+use huifang_core::words;
 use leptos::prelude::*;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{SpeechSynthesis, SpeechSynthesisUtterance, SpeechSynthesisVoice};
@@ -52,7 +53,7 @@ fn voice_for(speech: &SpeechSynthesis, lang: Lang) -> Option<SpeechSynthesisVoic
 #[component]
 pub fn ReadAloud(text: String, lang: Lang) -> impl IntoView {
     let speech = synthesis()?;
-    let t = i18n::text(lang);
+    let t = words::of(lang);
     let speaking = RwSignal::new(false);
     let stop_speech = speech.clone();
     // A new item, a new page or a new language: never keep reading the old text.

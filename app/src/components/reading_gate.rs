@@ -3,7 +3,8 @@
 //! minimum reading time. [`Reading`] is the rule; [`ReadingGate`] only measures the box.
 
 use crate::display::seconds_left;
-use crate::i18n::{self, Lang};
+use crate::i18n::Lang;
+use huifang_core::words;
 use leptos::ev;
 use leptos::html::Div;
 use leptos::prelude::*;
@@ -36,9 +37,9 @@ impl Reading {
     /// The end of the text comes first: a countdown is only shown once nothing is left to scroll.
     pub fn hint(self, lang: Lang) -> Option<String> {
         if !self.at_end {
-            Some(i18n::text(lang).read_to_end.to_string())
+            Some(words::of(lang).read_to_end.to_string())
         } else if self.secs_left > 0 {
-            Some(i18n::keep_reading(lang, self.secs_left))
+            Some((words::of(lang).keep_reading)(self.secs_left))
         } else {
             None
         }

@@ -2,9 +2,9 @@
 //! step asks for confirmation and an optional reason, so a stray tap does not end the revisit.
 
 use crate::components::notice::NoticeBar;
-use crate::i18n;
 use crate::session::{optional_text, LiveSession, Place, Request};
 use huifang_core::session::MAX_COMMENT_CHARS;
+use huifang_core::words;
 use leptos::html::H2;
 use leptos::prelude::*;
 
@@ -12,7 +12,7 @@ use leptos::prelude::*;
 #[component]
 pub fn SwitchToPhonePanel() -> impl IntoView {
     let session = expect_context::<LiveSession>();
-    let t = move || i18n::text(session.lang.get());
+    let t = move || words::of(session.lang.get());
     let open = RwSignal::new(false);
     let reason = RwSignal::new(String::new());
     let confirm = move |_| {

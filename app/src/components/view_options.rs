@@ -1,9 +1,10 @@
 //! The two display choices on every page: the language (中文 / English, each labelled in its own
 //! language) and 大字模式 (large text), both plain toggle buttons with `aria-pressed`.
 
-use crate::i18n::{self, Lang};
+use crate::i18n::Lang;
 use crate::prefs::Prefs;
 use crate::session::LiveSession;
+use huifang_core::words;
 use leptos::prelude::*;
 
 /// The language switch and the large-text toggle.
@@ -31,7 +32,7 @@ pub fn ViewOptions() -> impl IntoView {
     };
     view! {
         <div class="view-options">
-            <div class="lang-switch" role="group" aria-label=move || i18n::text(lang.get()).language>
+            <div class="lang-switch" role="group" aria-label=move || words::of(lang.get()).language>
                 {language(Lang::ZhCn, "中文")}
                 {language(Lang::En, "English")}
             </div>
@@ -41,7 +42,7 @@ pub fn ViewOptions() -> impl IntoView {
                 aria-pressed=move || prefs.large.get().to_string()
                 on:click=move |_| prefs.set_large(!prefs.large.get_untracked())
             >
-                {move || i18n::text(lang.get()).large_text}
+                {move || words::of(lang.get()).large_text}
             </button>
         </div>
     }

@@ -3,8 +3,10 @@
 
 use crate::components::notice::NoticeBar;
 use crate::display::{normalize_code, seconds_left};
-use crate::i18n::{self, Lang};
+use crate::i18n::Lang;
 use crate::session::{LiveSession, Request};
+use huifang_core::words;
+use huifang_core::ErrorCode;
 use huifang_core::OtpCode;
 use leptos::prelude::*;
 use std::time::Duration;
@@ -14,7 +16,7 @@ use web_sys::js_sys::Date;
 #[component]
 pub fn CodePage(lang: Lang) -> impl IntoView {
     let session = expect_context::<LiveSession>();
-    let t = i18n::text(lang);
+    let t = words::of(lang);
     let code = RwSignal::new(String::new());
     let now = RwSignal::new(Date::now());
     let deadline = RwSignal::new(Date::now());
@@ -40,7 +42,7 @@ pub fn CodePage(lang: Lang) -> impl IntoView {
         ev.prevent_default();
         match OtpCode::parse(&normalize_code(&code.get_untracked())) {
             Ok(code) => session.run(Request::Verify { code }),
-            Err(_) => session.say("invalid_code_format"),
+            Err(_) => session.say(ErrorCode::InvalidCodeFormat),
         }
     };
     view! {
@@ -82,7 +84,7 @@ pub fn CodePage(lang: Lang) -> impl IntoView {
                 <p id="resend-wait" class="hint">
                     {move || match left() {
                         0 => t.resend_ready.to_string(),
-                        n => i18n::resend_in(lang, n),
+                        n => (t.resend_in)(n),
                     }}
                 </p>
             </div>

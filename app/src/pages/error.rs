@@ -1,15 +1,16 @@
 //! When there is nothing else to show: the page could not load, the link is not valid, or the
 //! revisit already ended elsewhere. Always a plain message, and 重试 where retrying can help.
 
-use crate::i18n::{self, Lang};
+use crate::i18n::Lang;
 use crate::session::{Halt, LiveSession};
+use huifang_core::words;
 use leptos::prelude::*;
 
 /// Nothing could be loaded, or the link is not valid; 重试 when it may help.
 #[component]
 pub fn FailedPage(lang: Lang) -> impl IntoView {
     let session = expect_context::<LiveSession>();
-    let t = i18n::text(lang);
+    let t = words::of(lang);
     let failure = move || match session.halt.get() {
         Some(Halt::Failed { failure, retry }) => (Some(failure), retry),
         _ => (None, None),
@@ -46,7 +47,7 @@ pub fn FailedPage(lang: Lang) -> impl IntoView {
 /// The API said the revisit has already ended (revisit_finished).
 #[component]
 pub fn FinishedPage(lang: Lang) -> impl IntoView {
-    let t = i18n::text(lang);
+    let t = words::of(lang);
     view! {
         <section class="page finished">
             <h1>{t.finished_title}</h1>

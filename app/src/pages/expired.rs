@@ -1,13 +1,14 @@
 //! The link died at the end of the cooling-off period (R1); the insurer completes the revisit by a
 //! recorded phone call instead (R11).
 
-use crate::i18n::{self, Lang};
+use crate::i18n::Lang;
+use huifang_core::words;
 use leptos::prelude::*;
 
 /// Stage expired, or any call refused with link_expired.
 #[component]
 pub fn ExpiredPage(lang: Lang) -> impl IntoView {
-    let t = i18n::text(lang);
+    let t = words::of(lang);
     view! {
         <section class="page expired">
             <h1>{t.expired_title}</h1>

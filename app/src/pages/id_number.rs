@@ -3,26 +3,27 @@
 //! checks it again and compares keyed hashes. The number is never shown back or stored here.
 
 use crate::components::notice::NoticeBar;
-use crate::i18n::{self, Lang};
+use crate::i18n::Lang;
 use crate::session::{LiveSession, Request};
 use huifang_core::domain::DomainError;
-use huifang_core::IdNumber;
+use huifang_core::words;
+use huifang_core::{ErrorCode, IdNumber};
 use leptos::prelude::*;
 
 /// What the policyholder typed, checked as far as the browser can: `Err` is the refusal code the
-/// edge would answer with (its text is in `api::refusal_text`).
-pub fn check_id_number(typed: &str) -> Result<IdNumber, &'static str> {
+/// edge would answer with (its words are in `huifang_core::words`).
+pub fn check_id_number(typed: &str) -> Result<IdNumber, ErrorCode> {
     let cleaned: String = typed.chars().filter(|c| !c.is_whitespace()).collect();
     IdNumber::parse(&cleaned).map_err(|e| match e {
-        DomainError::IdNumberChecksum => "id_number_checksum",
-        _ => "invalid_id_number",
+        DomainError::IdNumberChecksum => ErrorCode::IdNumberChecksum,
+        _ => ErrorCode::InvalidIdNumber,
     })
 }
 
 #[component]
 pub fn IdNumberPage(lang: Lang) -> impl IntoView {
     let session = expect_context::<LiveSession>();
-    let t = i18n::text(lang);
+    let t = words::of(lang);
     let typed = RwSignal::new(String::new());
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -68,8 +69,11 @@ mod tests {
         assert!(check_id_number(" 110105 19491231 002X ").is_ok());
         assert_eq!(
             check_id_number("110105194912310021").unwrap_err(),
-            "id_number_checksum"
+            ErrorCode::IdNumberChecksum
         );
-        assert_eq!(check_id_number("12345").unwrap_err(), "invalid_id_number");
+        assert_eq!(
+            check_id_number("12345").unwrap_err(),
+            ErrorCode::InvalidIdNumber
+        );
     }
 }

@@ -7,10 +7,11 @@ use crate::components::notice::NoticeBar;
 use crate::components::progress::Progress;
 use crate::components::read_aloud::ReadAloud;
 use crate::components::reading_gate::{Reading, ReadingGate, ScreenTime};
-use crate::i18n::{self, Lang};
+use crate::i18n::Lang;
 use crate::session::{optional_text, LiveSession, Request};
 use huifang_core::session::{AnswerKind, MAX_COMMENT_CHARS};
 use huifang_core::wire::ItemView;
+use huifang_core::words;
 use leptos::ev;
 use leptos::prelude::*;
 use std::time::Duration;
@@ -26,7 +27,7 @@ pub fn ItemPage(
     lang: Lang,
 ) -> impl IntoView {
     let session = expect_context::<LiveSession>();
-    let t = i18n::text(lang);
+    let t = words::of(lang);
     let at_end = RwSignal::new(false);
     let comment = RwSignal::new(String::new());
     let index = item.index;
@@ -92,7 +93,7 @@ pub fn ItemPage(
             <div class="item-tools">
                 <ReadAloud text=spoken lang/>
             </div>
-            <ReadingGate body=item.body at_end label=i18n::item_region(lang, index)/>
+            <ReadingGate body=item.body at_end label=(t.item_region)(index + 1)/>
             <label for="answer-comment">{t.comment_label}</label>
             <textarea
                 id="answer-comment"

@@ -3,15 +3,16 @@
 
 use crate::components::notice::NoticeBar;
 use crate::display::beijing_date_time;
-use crate::i18n::{self, Lang};
+use crate::i18n::Lang;
 use crate::session::{LiveSession, Request};
+use huifang_core::words;
 use leptos::prelude::*;
 
 /// Stages issued and opened.
 #[component]
 pub fn LandingPage(lang: Lang) -> impl IntoView {
     let session = expect_context::<LiveSession>();
-    let t = i18n::text(lang);
+    let t = words::of(lang);
     let holder = move || session.field(|v| v.holder_masked.clone());
     let policy = move || session.field(|v| v.policy_masked.clone());
     let phone = move || session.field(|v| v.phone_masked.clone());

@@ -3,16 +3,17 @@
 use crate::components::answered_items::answer_mark;
 use crate::components::notice::NoticeBar;
 use crate::display::doubts;
-use crate::i18n::{self, Lang};
+use crate::i18n::Lang;
 use crate::session::{LiveSession, Request};
 use huifang_core::session::AnswerKind;
+use huifang_core::words;
 use leptos::prelude::*;
 
 /// Stage verified with every item answered.
 #[component]
 pub fn ReviewPage(lang: Lang) -> impl IntoView {
     let session = expect_context::<LiveSession>();
-    let t = i18n::text(lang);
+    let t = words::of(lang);
     let items = move || session.field(|v| v.items.clone());
     let doubted = move || session.field(|v| doubts(&v.items));
     view! {

@@ -3,11 +3,13 @@
 //! little ink is refused here first, and again at the edge, which measures the strokes itself.
 
 use crate::components::notice::NoticeBar;
-use crate::i18n::{self, Lang};
+use crate::i18n::Lang;
 use crate::session::{LiveSession, Request};
 use huifang_core::signature::{
     ink_length, SignatureSubmission, Stroke, MIN_INK_PAD_WIDTHS, PAD_UNITS,
 };
+use huifang_core::words;
+use huifang_core::ErrorCode;
 use leptos::html::Canvas;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
@@ -58,7 +60,7 @@ fn reset(canvas: &HtmlCanvasElement) {
 #[component]
 pub fn SignaturePage(lang: Lang) -> impl IntoView {
     let session = expect_context::<LiveSession>();
-    let t = i18n::text(lang);
+    let t = words::of(lang);
     let pad = NodeRef::<Canvas>::new();
     let strokes = StoredValue::new(Vec::<Stroke>::new());
     let drawing = StoredValue::new(false);
@@ -123,7 +125,7 @@ pub fn SignaturePage(lang: Lang) -> impl IntoView {
     let confirm = move |_| {
         let drawn = strokes.get_value();
         if !enough_ink(&drawn) {
-            session.say("signature_too_short");
+            session.say(ErrorCode::SignatureTooShort);
             return;
         }
         let png = pad
@@ -137,7 +139,7 @@ pub fn SignaturePage(lang: Lang) -> impl IntoView {
                     png_base64,
                 },
             }),
-            None => session.say("signature_bad_image"),
+            None => session.say(ErrorCode::SignatureBadImage),
         }
     };
     view! {

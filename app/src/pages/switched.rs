@@ -1,13 +1,14 @@
 //! The policyholder chose a phone revisit instead (R7); the insurer calls within the cooling-off
 //! period (R11).
 
-use crate::i18n::{self, Lang};
+use crate::i18n::Lang;
+use huifang_core::words;
 use leptos::prelude::*;
 
 /// Stage switched_to_phone.
 #[component]
 pub fn SwitchedPage(lang: Lang) -> impl IntoView {
-    let t = i18n::text(lang);
+    let t = words::of(lang);
     view! {
         <section class="page switched">
             <h1>{t.switched_title}</h1>

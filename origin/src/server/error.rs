@@ -106,8 +106,8 @@ impl OriginError {
             }
             Self::UnreadableBody => (StatusCode::BAD_REQUEST, "unreadable_body"),
             Self::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
-            Self::Signature(e) => (StatusCode::UNAUTHORIZED, e.code()),
-            Self::Domain(e) => (StatusCode::BAD_REQUEST, e.code()),
+            Self::Signature(e) => (StatusCode::UNAUTHORIZED, e.code().as_str()),
+            Self::Domain(e) => (StatusCode::BAD_REQUEST, e.code().as_str()),
             Self::BadLimit => (StatusCode::BAD_REQUEST, "invalid_limit"),
             Self::BadCursor => (StatusCode::BAD_REQUEST, "invalid_cursor"),
             Self::BadTime(_) => (StatusCode::BAD_REQUEST, "invalid_time"),
