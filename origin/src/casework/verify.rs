@@ -119,8 +119,10 @@ fn column(column: &'static str, stored: &str, logged: &str) -> Result<(), EntryP
     })
 }
 
-/// Where each case stands, as its entries so far make it.
-type Cases = HashMap<String, (u64, Case)>;
+/// Where each case stands, as its entries so far make it; `None` once one of its entries failed:
+/// its later entries are then not checked against it, so that one bad entry is one failure and
+/// not a cascade (the chain still covers them).
+type Cases = HashMap<String, Option<(u64, Case)>>;
 
 /// The entry of `row`, its columns checked against it, folded into its case.
 fn check_row(row: &CaseLogRow, cases: &mut Cases) -> Result<(), EntryProblem> {
@@ -141,31 +143,32 @@ fn check_row(row: &CaseLogRow, cases: &mut Cases) -> Result<(), EntryProblem> {
     let entry: Entry = logged.logged().entry;
     let out_of_place = |why: String| EntryProblem::OutOfPlace(why);
     match cases.remove(&case_id) {
+        Some(None) => {
+            cases.insert(case_id, None);
+        }
         None if case_seq == 1 => {
             let case = Case::replay(std::slice::from_ref(&entry))
                 .map_err(|e| out_of_place(format!("case_seq 1: {e}")))?;
-            cases.insert(case_id, (1, case));
+            cases.insert(case_id, Some((1, case)));
         }
         None => {
             return Err(out_of_place(format!(
                 "case_seq {case_seq} of a case whose opening is not in the log before it"
             )))
         }
-        Some((last, case)) => {
+        Some(Some((last, case))) => {
             if case_seq != last + 1 {
-                cases.insert(case_id, (last, case));
                 return Err(out_of_place(format!(
                     "case_seq {case_seq} follows case_seq {last}"
                 )));
             }
-            let Some(next) = case.clone().fold(&entry) else {
-                cases.insert(case_id, (last, case));
+            let Some(next) = case.fold(&entry) else {
                 return Err(out_of_place(format!(
                     "case_seq {case_seq}: a {} entry cannot happen in the case's state",
                     row.event
                 )));
             };
-            cases.insert(case_id, (case_seq, next));
+            cases.insert(case_id, Some((case_seq, next)));
         }
     }
     Ok(())
@@ -194,6 +197,7 @@ pub fn verify_case_log(store: &dyn CaseStore) -> Result<CaseLogReport, ArchiveEr
                 report.failures.push(failure(EntryProblem::Chain(b)));
             }
             if let Err(problem) = check_row(row, &mut cases) {
+                cases.insert(row.case_id.clone(), None);
                 report.failures.push(failure(problem));
             }
         }
