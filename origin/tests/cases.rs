@@ -659,3 +659,47 @@ fn the_verifier_names_every_tampered_entry() {
         .contains("seq 4 follows seq 2: entries are missing"));
     let _ = std::fs::remove_dir_all(path.parent().unwrap());
 }
+
+// Concurrent actions on one case: whatever the interleaving, each one is applied on the state it
+// was decided on or refused as `case_changed`; the log holds exactly the accepted ones.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_actions_never_apply_on_a_stale_state() {
+    let o = std::sync::Arc::new(origin_configured(false, Some(ADMIN)));
+    let sealed = switched(12);
+    assert_eq!(o.post_record(&sealed).await.0, StatusCode::OK);
+    let id = format!("{}.1", sealed.record.revisit_id);
+    let calls: Vec<_> = (0..8)
+        .map(|i| {
+            let o = std::sync::Arc::clone(&o);
+            let id = id.clone();
+            tokio::spawn(async move {
+                let call =
+                    json!({"command": "log_call", "result": "busy", "note": format!("call {i}")});
+                act(&o, &id, &format!("agent-{i}"), "call_agent", call).await
+            })
+        })
+        .collect();
+    let mut accepted = 0;
+    for call in calls {
+        let (status, body) = call.await.unwrap();
+        match status {
+            StatusCode::OK => accepted += 1,
+            StatusCode::CONFLICT => assert_eq!(body["code"], json!("case_changed"), "{body}"),
+            // After six attempts the task is the branch's: a later call is refused by the rules.
+            StatusCode::FORBIDDEN => assert_eq!(body["code"], json!("not_your_work"), "{body}"),
+            other => panic!("{other}: {body}"),
+        }
+    }
+    assert!((1..=6).contains(&accepted), "{accepted}");
+    let (_, view) = staff_get(&o, &format!("/cases/{id}"), "boss", "supervisor").await;
+    let logged = view["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["event"]["event"] == json!("call_logged"))
+        .count();
+    assert_eq!(logged, accepted);
+    assert_eq!(view["call_attempts"], json!(accepted));
+    let archive = SqliteArchive::open_existing(&archive_file(&o)).unwrap();
+    assert_eq!(verify_case_log(&archive).unwrap().failures, []);
+}

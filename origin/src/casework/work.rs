@@ -274,3 +274,102 @@ pub fn working_days_left(due: Due, now: Timestamp, calendar: &WorkingCalendar) -
 pub fn is_overdue(case: &Case, due: Due, now: Timestamp) -> bool {
     case.state != CaseState::Closed && now >= due.at
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use huifang_core::casework::{CaseEvent, CaseKind, Finding, Opening, Role};
+    use huifang_core::{PolicyNumber, RevisitId};
+
+    fn t(rfc3339: &str) -> Timestamp {
+        Timestamp::parse_rfc3339(rfc3339).unwrap()
+    }
+
+    fn problem(discovered_at: Timestamp, due_at: Timestamp) -> Case {
+        let opening = Opening {
+            kind: CaseKind::Problem {
+                findings: vec![Finding::ItemDeclined {
+                    item_id: "q1".into(),
+                    comment: None,
+                }],
+            },
+            revisit_id: RevisitId::from_random([1; 12]),
+            policy_number: PolicyNumber::parse("P20260001").unwrap(),
+            seller_code: None,
+            cooling_off_ends_at: discovered_at.plus_millis(15 * huifang_core::time::DAY_MS),
+            discovered_at,
+            due_at,
+        };
+        Case::replay(&[Entry {
+            at: discovered_at,
+            by: SYSTEM.into(),
+            event: CaseEvent::Opened(opening),
+        }])
+        .unwrap()
+    }
+
+    #[test]
+    fn a_problem_case_is_due_15_working_days_on_and_counts_down_to_0() {
+        let calendar = WorkingCalendar::shipped().unwrap();
+        let found = t("2026-09-25T02:00:00Z");
+        // Stored with a provisional date: the calendar covers it, so the exact one is shown.
+        let case = problem(found, t("2026-10-10T16:00:00Z"));
+        let due = due_of(&case, &calendar);
+        assert_eq!(
+            due,
+            Due {
+                at: t("2026-10-22T16:00:00Z"),
+                exact: true
+            }
+        );
+        assert_eq!(working_days_left(due, found, &calendar), Some(15));
+        // 28–30 Sep counted down; then 8, 9 and Saturday 10 Oct (worked), 12–16, 19–22 Oct: 12.
+        assert_eq!(
+            working_days_left(due, t("2026-09-30T02:00:00Z"), &calendar),
+            Some(12)
+        );
+        assert_eq!(
+            working_days_left(due, t("2026-10-22T10:00:00Z"), &calendar),
+            Some(0)
+        );
+        assert_eq!(
+            working_days_left(due, t("2026-10-23T10:00:00Z"), &calendar),
+            Some(0)
+        );
+        assert!(!is_overdue(&case, due, t("2026-10-22T15:59:59Z")));
+        assert!(is_overdue(&case, due, t("2026-10-22T16:00:00Z")));
+        // Past the table: the stored date, flagged, and no count.
+        let late = problem(t("2027-01-15T08:00:00Z"), t("2027-01-30T16:00:00Z"));
+        let due = due_of(&late, &calendar);
+        assert_eq!(
+            due,
+            Due {
+                at: t("2027-01-30T16:00:00Z"),
+                exact: false
+            }
+        );
+        assert_eq!(
+            working_days_left(due, t("2027-01-15T08:00:00Z"), &calendar),
+            None
+        );
+    }
+
+    #[test]
+    fn each_working_role_reads_its_own_queue_and_overseers_read_all() {
+        for queue in [Queue::Reviewer, Queue::CallAgent, Queue::Branch] {
+            for role in [Role::Supervisor, Role::Auditor, Role::Admin] {
+                assert!(queue.readable_by(role));
+            }
+            assert_eq!(Queue::parse(&format!("{queue:?}")), None);
+        }
+        assert!(Queue::Reviewer.readable_by(Role::Reviewer));
+        assert!(!Queue::Reviewer.readable_by(Role::CallAgent));
+        assert!(!Queue::Branch.readable_by(Role::CallAgent));
+        assert!(Queue::Branch.readable_by(Role::BranchHandler));
+        assert_eq!(Queue::parse(" call_agent "), Some(Queue::CallAgent));
+        assert_eq!(Queue::parse("branch"), Some(Queue::Branch));
+        let case = problem(t("2026-09-25T02:00:00Z"), t("2026-10-22T16:00:00Z"));
+        assert!(Queue::Reviewer.holds(&case));
+        assert!(!Queue::CallAgent.holds(&case));
+    }
+}
