@@ -7,6 +7,8 @@
 //! - [`server`]: the HTTP API (routes, extractors that own auth and parsing, one error type);
 //! - [`archive`]: the e-archive's rules (the chain, retention) over a store trait, and its SQLite
 //!   implementation with numbered migrations;
+//! - [`casework`]: the problem cases and fallback tasks records open (R11, R12), as a hash-chained,
+//!   append-only log beside the archive, worked as queues;
 //! - [`audit`]: the auditors' tools (verify-archive, export, verify-export) and the evidence report;
 //! - [`insurer`]: the insurer's side of the edge's API (the signing client, batch, scripts);
 //! - [`dev`]: local development and measurement (dev secrets, the SMS outbox, bench);
@@ -14,6 +16,7 @@
 
 pub mod archive;
 pub mod audit;
+pub mod casework;
 pub mod clock;
 pub mod dev;
 pub mod flags;

@@ -19,7 +19,7 @@ usage:
   huifang-origin dev-secrets PATH   create or complete a wrangler .dev.vars file
   huifang-origin public-key PATH    print the edge public key from it as kid=hex
   huifang-origin verify-archive --db PATH --edge-keys kid=hex,... [--threads N] [--json]
-      re-verify every archived record and the archive chain; one line per failure, exit 1 if any
+      re-verify every archived record, the archive chain and the case log; one line per failure, exit 1 if any
   huifang-origin export --db PATH --out FILE --edge-keys kid=hex,... [--policy P] [--from T] [--to T]
       write records and their chain fields to a JSON Lines file for auditors (T: RFC 3339)
   huifang-origin verify-export FILE --edge-keys kid=hex,...

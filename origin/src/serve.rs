@@ -7,6 +7,7 @@ use crate::archive::{Archive, ArchiveError};
 use crate::dev::outbox::Outbox;
 use crate::server::settings::Settings;
 use crate::server::{app, AppState};
+use huifang_core::working_days::{CalendarError, WorkingCalendar};
 use std::sync::Arc;
 
 /// Why `serve` stopped with an error.
@@ -20,6 +21,9 @@ pub enum ServeError {
         /// Why.
         source: ArchiveError,
     },
+    /// The shipped holiday table does not load.
+    #[error("the holiday table: {0}")]
+    Calendar(CalendarError),
     /// The socket could not be bound or served.
     #[error("cannot listen on {listen}: {source}")]
     Listen {
@@ -40,9 +44,12 @@ pub async fn serve(settings: Settings) -> Result<(), ServeError> {
     })?;
     let dev_mode = api.dev_mode;
     let admin = api.admin_token.is_some();
-    let archive: Arc<dyn Archive> = Arc::new(archive);
-    let gateway = Arc::new(Outbox::new(Arc::clone(&archive)));
-    let state = AppState::new(archive, gateway, api);
+    // R12: the shipped holiday table is validated by the core's tests; a build whose table does
+    // not load must not serve.
+    let calendar = WorkingCalendar::shipped().map_err(ServeError::Calendar)?;
+    let archive = Arc::new(archive);
+    let gateway = Arc::new(Outbox::new(Arc::clone(&archive) as Arc<dyn Archive>));
+    let state = AppState::new(archive, gateway, api, calendar);
     let listen_error = |source| ServeError::Listen {
         listen: listen.clone(),
         source,

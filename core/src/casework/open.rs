@@ -40,6 +40,20 @@ pub fn openings_for(
             record.cooling_off_ends_at,
         )]);
     }
+    let findings = findings_in(record);
+    if findings.is_empty() {
+        return Ok(Vec::new());
+    }
+    let due_date = calendar.add_working_days(beijing_date(discovered_at), PROBLEM_WORKING_DAYS)?;
+    Ok(vec![opening(
+        CaseKind::Problem { findings },
+        end_of_beijing_day(due_date),
+    )])
+}
+
+/// What a completed record found to handle (R12, R10): each item answered "no", with the
+/// policyholder's words, then each kind of interference flag once. Empty when nothing was found.
+pub fn findings_in(record: &Record) -> Vec<Finding> {
     let mut findings: Vec<Finding> = record
         .problem_items()
         .map(|item| Finding::ItemDeclined {
@@ -54,12 +68,5 @@ pub fn openings_for(
             findings.push(Finding::Interference { flag });
         }
     }
-    if findings.is_empty() {
-        return Ok(Vec::new());
-    }
-    let due_date = calendar.add_working_days(beijing_date(discovered_at), PROBLEM_WORKING_DAYS)?;
-    Ok(vec![opening(
-        CaseKind::Problem { findings },
-        end_of_beijing_day(due_date),
-    )])
+    findings
 }

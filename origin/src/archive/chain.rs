@@ -17,8 +17,15 @@ pub const GENESIS: &str = huifang_core::trace::GENESIS;
 
 /// The chain value of a record, given the chain of the record before it.
 pub fn link(prev_chain: &str, record_hash: &str, revisit_id: &str, received_at: &str) -> String {
+    chain_over(prev_chain, &[record_hash, revisit_id, received_at])
+}
+
+/// `hex(SHA-256(prev_chain ‖ fields…))`, the fields concatenated as text: every chain of the
+/// origin (the archive's records, the case log's entries) links this way.
+pub fn chain_over(prev_chain: &str, fields: &[&str]) -> String {
     let mut hash = Sha256::new();
-    for field in [prev_chain, record_hash, revisit_id, received_at] {
+    hash.update(prev_chain.as_bytes());
+    for field in fields {
         hash.update(field.as_bytes());
     }
     hex::encode(hash.finalize())
@@ -49,16 +56,19 @@ pub fn next_link(
     revisit_id: &str,
     received_at: Timestamp,
 ) -> NextLink {
-    let (seq, prev_chain) = head.map_or((1, GENESIS), |(seq, chain)| (seq + 1, chain));
-    NextLink {
-        seq,
-        prev_chain: prev_chain.to_string(),
-        chain: link(
-            prev_chain,
-            record_hash,
-            revisit_id,
-            &chain_time(received_at),
-        ),
+    let received_at = chain_time(received_at);
+    NextLink::after(head, &[record_hash, revisit_id, &received_at])
+}
+
+impl NextLink {
+    /// The link appended after `head` (`None`: the chain is empty) whose content is `fields`.
+    pub fn after(head: Option<(u64, &str)>, fields: &[&str]) -> Self {
+        let (seq, prev_chain) = head.map_or((1, GENESIS), |(seq, chain)| (seq + 1, chain));
+        Self {
+            seq,
+            prev_chain: prev_chain.to_string(),
+            chain: chain_over(prev_chain, fields),
+        }
     }
 }
 
@@ -200,22 +210,34 @@ impl ChainWalk {
 
     /// Checks the next link; every break it shows, in a fixed order.
     pub fn step(&mut self, l: &Link<'_>) -> Vec<ChainBreak> {
+        let recomputed = link(l.prev_chain, l.record_hash, l.revisit_id, l.received_at);
+        self.step_over(l.seq, l.prev_chain, l.chain, &recomputed)
+    }
+
+    /// Checks the next link of any chain: its `seq`, its `prev_chain`, and its `chain` against
+    /// `recomputed`, the chain value its stored content gives ([`chain_over`]).
+    pub fn step_over(
+        &mut self,
+        seq: u64,
+        prev_chain: &str,
+        chain: &str,
+        recomputed: &str,
+    ) -> Vec<ChainBreak> {
         let mut breaks = Vec::new();
-        let seq = l.seq;
         match &self.last {
             None => {
-                self.start = Some((seq, l.prev_chain.to_string()));
+                self.start = Some((seq, prev_chain.to_string()));
                 let must_be_genesis = self.from_genesis || seq == 1;
-                if must_be_genesis && (seq != 1 || l.prev_chain != GENESIS) {
+                if must_be_genesis && (seq != 1 || prev_chain != GENESIS) {
                     breaks.push(ChainBreak::NotFromGenesis { seq });
                 }
             }
-            Some((after, chain)) => {
+            Some((after, last_chain)) => {
                 let after = *after;
                 if seq <= after {
                     breaks.push(ChainBreak::OutOfOrder { after, seq });
                 } else if seq == after + 1 {
-                    if l.prev_chain != chain {
+                    if prev_chain != last_chain {
                         breaks.push(ChainBreak::BrokenLink {
                             seq,
                             previous: after,
@@ -223,19 +245,19 @@ impl ChainWalk {
                     }
                 } else if self.gaps == Gaps::Refused {
                     breaks.push(ChainBreak::Missing { after, seq });
-                } else if seq == 1 && l.prev_chain != GENESIS {
+                } else if seq == 1 && prev_chain != GENESIS {
                     breaks.push(ChainBreak::NotFromGenesis { seq });
                 }
             }
         }
-        if link(l.prev_chain, l.record_hash, l.revisit_id, l.received_at) != l.chain {
+        if recomputed != chain {
             breaks.push(ChainBreak::Altered { seq });
         }
         // A link out of order does not move the walk back: the next one is checked against the
         // highest seq seen, so that two swapped rows give two breaks and not a cascade.
         let moves_on = self.last.as_ref().is_none_or(|(after, _)| seq > *after);
         if moves_on {
-            self.last = Some((seq, l.chain.to_string()));
+            self.last = Some((seq, chain.to_string()));
         }
         breaks
     }

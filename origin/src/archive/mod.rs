@@ -37,8 +37,9 @@ pub enum ArchiveError {
 /// method that updates or deletes one (R4).
 pub trait Archive: Send + Sync {
     /// Stores a verified record unless one is already stored for its revisit, atomically with its
-    /// problem cases and phone task, linked to the head as [`chain::next_link`] decides (in the
-    /// same transaction). Every call is logged as a delivery.
+    /// problem cases and phone task and the `opened` entries of the cases it opens in the case log
+    /// ([`NewRecord::cases`]), linked to the head as [`chain::next_link`] decides (in the same
+    /// transaction). Every call is logged as a delivery.
     fn archive_record(&self, record: &NewRecord) -> Result<Archived, ArchiveError>;
 
     /// The record stored for a revisit, if any, with its neighbours in the chain.

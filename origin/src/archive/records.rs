@@ -3,6 +3,7 @@
 //! re-verification and export. Plain data: no storage engine shows through.
 
 use crate::archive::chain::chain_time;
+use huifang_core::casework::Opening;
 use huifang_core::record::{Outcome, SealedRecord};
 use huifang_core::{Phone, RevisitId, Timestamp};
 
@@ -49,6 +50,9 @@ pub struct NewRecord {
     pub problem_cases: Vec<ProblemCase>,
     /// Set when the electronic revisit did not complete (R11).
     pub phone_task: Option<PhoneTask>,
+    /// The cases it opens (R11, R12: `casework::open::openings`), stored as their `opened`
+    /// entries in the case log, in the record's transaction: once, however often it is delivered.
+    pub cases: Vec<Opening>,
 }
 
 /// What happened to a record handed to [`Archive::archive_record`].
@@ -205,7 +209,13 @@ impl NewRecord {
             sealed_json,
             problem_cases,
             phone_task,
+            cases: Vec::new(),
         })
+    }
+
+    /// The same record opening `cases`.
+    pub fn opening(self, cases: Vec<Opening>) -> Self {
+        Self { cases, ..self }
     }
 }
 

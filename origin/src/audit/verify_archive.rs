@@ -3,10 +3,12 @@
 //! outcome, record hash, key id) say what the sealed record says, and the archive chain across the
 //! records (seq 1, 2, … each linked to the one before). One precise line per failure; the first
 //! seq where the chain breaks; the head (last seq and chain), which commits to the whole archive.
+//! Then the case log beside it (`casework::verify`): its chain, its columns, each case's order.
 
 use crate::archive::chain::{ChainBreak, ChainWalk, Link};
 use crate::archive::sqlite::SqliteArchive;
 use crate::archive::{Archive, ArchiveError, ArchivedRow, RowCursor, RowFilter};
+use crate::casework::verify::verify_case_log;
 use crate::flags::{default_threads, FlagError, Flags};
 use huifang_core::record::{RecordError, SealedRecord};
 use huifang_core::signing::TrustedKeys;
@@ -248,7 +250,8 @@ impl VerifyOptions {
     }
 }
 
-/// `{"records", "failed", "elapsed_ms", "records_per_sec", "failures"}` for `--json`.
+/// `{"records", "failed", "elapsed_ms", "records_per_sec", "failures", …, "case_entries",
+/// "case_failures", …}` for `--json`.
 #[derive(serde::Serialize)]
 struct JsonReport<'a> {
     records: u64,
@@ -260,6 +263,10 @@ struct JsonReport<'a> {
     first_chain_break: Option<u64>,
     head_seq: Option<u64>,
     head_chain: Option<&'a str>,
+    case_entries: u64,
+    case_failures: Vec<String>,
+    case_head_seq: Option<u64>,
+    case_head_chain: Option<&'a str>,
     db: &'a str,
 }
 
@@ -277,9 +284,11 @@ pub fn cli(args: &[String]) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let report = match SqliteArchive::open_existing(&options.db)
-        .and_then(|archive| verify_archive(&archive, &options.keys, options.threads))
-    {
+    let reports = SqliteArchive::open_existing(&options.db).and_then(|archive| {
+        let records = verify_archive(&archive, &options.keys, options.threads)?;
+        Ok((records, verify_case_log(&archive)?))
+    });
+    let (report, cases) = match reports {
         Ok(r) => r,
         Err(e) => {
             eprintln!("huifang-origin verify-archive: {e}");
@@ -303,6 +312,10 @@ pub fn cli(args: &[String]) -> ExitCode {
             first_chain_break: report.first_chain_break,
             head_seq: report.head.as_ref().map(|h| h.0),
             head_chain: report.head.as_ref().map(|h| h.1.as_str()),
+            case_entries: cases.entries,
+            case_failures: cases.failures.iter().map(ToString::to_string).collect(),
+            case_head_seq: cases.head.as_ref().map(|h| h.0),
+            case_head_chain: cases.head.as_ref().map(|h| h.1.as_str()),
             db: &options.db.to_string_lossy(),
         };
         match serde_json::to_string(&json) {
@@ -322,6 +335,20 @@ pub fn cli(args: &[String]) -> ExitCode {
                 println!("chain: BROKEN, first at seq {first}; last seq {seq}, head {chain}");
             }
         }
+        for failure in &cases.failures {
+            println!("FAIL {failure}");
+        }
+        match &cases.head {
+            None => println!("case log: empty"),
+            Some((seq, chain)) if cases.failures.is_empty() => println!(
+                "case log: intact from seq 1 to seq {seq} ({} cases); head {chain}",
+                cases.cases
+            ),
+            Some((seq, chain)) => println!(
+                "case log: {} entries failed; last seq {seq}, head {chain}",
+                cases.failures.len()
+            ),
+        }
         println!(
             "verify-archive: {} records, {} failed, {secs:.3} s ({rate:.0} records/s, {} threads)",
             report.records,
@@ -329,7 +356,7 @@ pub fn cli(args: &[String]) -> ExitCode {
             options.threads
         );
     }
-    if report.failures.is_empty() {
+    if report.failures.is_empty() && cases.failures.is_empty() {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
@@ -541,6 +568,45 @@ mod tests {
             report.failures[1].problem,
             RowProblem::Seal(RecordError::Seal(SignatureError::UnknownKey))
         );
+        cleanup(&path);
+    }
+
+    // The case log is checked with the records: a tampered entry fails the run.
+    #[test]
+    fn verify_archive_checks_the_case_log_too() {
+        let edge = key("edge-1", "2a");
+        let (archive, path) = archive_with("cases", 1, &edge);
+        let session = finished_session(
+            RevisitId::from_random([9; 12]),
+            &[AnswerKind::Yes, AnswerKind::No, AnswerKind::Yes],
+        );
+        let sealed = Record::of(&session, "test").unwrap().seal(&edge);
+        let calendar = huifang_core::working_days::WorkingCalendar::shipped().unwrap();
+        let cases = crate::casework::open::openings(&sealed.record, T0, &calendar);
+        let entry = NewRecord::of(&sealed, T0).unwrap().opening(cases);
+        archive.archive_record(&entry).unwrap();
+        let args: Vec<String> = [
+            "--db",
+            &path.to_string_lossy(),
+            "--edge-keys",
+            &format!("edge-1={}", edge.public_key_hex()),
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        assert_eq!(cli(&args), ExitCode::SUCCESS);
+        let conn = Connection::open(&path).unwrap();
+        conn.execute_batch("DROP TRIGGER case_log_no_update;")
+            .unwrap();
+        conn.execute(
+            "UPDATE case_log SET entry_json = replace(entry_json, '没有', '没了') WHERE seq = 1",
+            [],
+        )
+        .unwrap();
+        let report = verify_case_log(&archive).unwrap();
+        assert_eq!(report.failures.len(), 1, "{:?}", report.failures);
+        assert_eq!(report.failures[0].problem.code(), "chain_altered");
+        assert_eq!(cli(&args), ExitCode::from(1));
         cleanup(&path);
     }
 

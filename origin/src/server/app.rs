@@ -2,7 +2,7 @@
 
 use crate::server::error::OriginError;
 use crate::server::state::AppState;
-use crate::server::{policies, records, report, sms};
+use crate::server::{cases, policies, records, report, sms};
 use axum::extract::DefaultBodyLimit;
 use axum::http::{header, HeaderValue};
 use axum::middleware::map_response;
@@ -57,6 +57,12 @@ pub fn app(state: AppState) -> Router {
         .route("/records", get(records::list))
         .route("/records/{revisit_id}", get(records::show))
         .route("/records/{revisit_id}/report", get(report::show))
+        .route("/cases", get(cases::list))
+        .route("/cases/{case_id}", get(cases::show))
+        .route(
+            "/cases/{case_id}/actions",
+            post(cases::act).layer(DefaultBodyLimit::max(cases::MAX_ACTION_BODY)),
+        )
         .route(
             "/policies/{policy_number}/termination",
             post(policies::terminate).layer(DefaultBodyLimit::max(policies::MAX_TERMINATION_BODY)),

@@ -7,6 +7,7 @@ use axum::extract::rejection::{BytesRejection, PathRejection, QueryRejection};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use huifang_core::casework::CaseRefusal;
 use huifang_core::domain::DomainError;
 use huifang_core::record::RecordError;
 use huifang_core::signing::SignatureError;
@@ -71,6 +72,24 @@ pub enum OriginError {
     /// No record is archived under this revisit id.
     #[error("no record is archived for this revisit")]
     RecordNotFound,
+    /// The staff headers are missing or malformed (`extract::Staff`).
+    #[error("{0}")]
+    Staff(&'static str),
+    /// `queue` is missing (for a role without a queue of its own) or not a queue.
+    #[error("queue must be reviewer, call_agent or branch")]
+    BadQueue,
+    /// The caller's role does not work this queue.
+    #[error("your role does not work this queue")]
+    QueueNotYours,
+    /// No such case, or not one the caller may see.
+    #[error("there is no such case")]
+    CaseNotFound,
+    /// The case rules refused the action; nothing was appended.
+    #[error("{0}")]
+    CaseRefused(CaseRefusal),
+    /// The case changed between reading and appending; nothing was appended.
+    #[error("the case changed meanwhile; read it again and retry")]
+    CaseChanged,
     /// No such route.
     #[error("there is nothing here")]
     NotFound,
@@ -120,11 +139,49 @@ impl OriginError {
             Self::Record(e) => (StatusCode::UNPROCESSABLE_ENTITY, e.code()),
             Self::RecordConflict => (StatusCode::CONFLICT, "record_conflict"),
             Self::RecordNotFound => (StatusCode::NOT_FOUND, "record_not_found"),
+            Self::Staff(_) => (StatusCode::BAD_REQUEST, "invalid_staff"),
+            Self::BadQueue => (StatusCode::BAD_REQUEST, "invalid_queue"),
+            Self::QueueNotYours => (StatusCode::FORBIDDEN, "queue_not_yours"),
+            Self::CaseNotFound => (StatusCode::NOT_FOUND, "case_not_found"),
+            Self::CaseRefused(refusal) => (refusal_status(refusal), refusal.code()),
+            Self::CaseChanged => (StatusCode::CONFLICT, "case_changed"),
             Self::NotFound => (StatusCode::NOT_FOUND, "not_found"),
             Self::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
             Self::Archive(_) => (StatusCode::SERVICE_UNAVAILABLE, "archive_unavailable"),
             Self::Gateway(_) => (StatusCode::SERVICE_UNAVAILABLE, "sms_gateway_unavailable"),
             Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal_error"),
+        }
+    }
+}
+
+/// A case refusal's status: who may not act (403), what the case's state does not allow now
+/// (409), what the command itself gets wrong (422).
+fn refusal_status(refusal: &CaseRefusal) -> StatusCode {
+    match refusal {
+        CaseRefusal::ReadOnly
+        | CaseRefusal::OwnSale
+        | CaseRefusal::NotYourWork
+        | CaseRefusal::SecondPersonRequired => StatusCode::FORBIDDEN,
+        CaseRefusal::Closed
+        | CaseRefusal::AwaitingApproval
+        | CaseRefusal::OutsideCallHours
+        | CaseRefusal::NoCallAttemptsLeft
+        | CaseRefusal::NothingProposed
+        | CaseRefusal::ReceiptMissing => StatusCode::CONFLICT,
+        CaseRefusal::ResolutionDoesNotFit | CaseRefusal::BadInput(_) => {
+            StatusCode::UNPROCESSABLE_ENTITY
+        }
+    }
+}
+
+impl From<crate::casework::work::WorkError> for OriginError {
+    fn from(e: crate::casework::work::WorkError) -> Self {
+        use crate::casework::work::WorkError;
+        match e {
+            WorkError::NotFound => Self::CaseNotFound,
+            WorkError::Refused(refusal) => Self::CaseRefused(refusal),
+            WorkError::Changed => Self::CaseChanged,
+            WorkError::Store(e) => Self::Archive(e),
         }
     }
 }

@@ -11,6 +11,7 @@ use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Path, Request};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap};
+use huifang_core::casework::{Actor, Role};
 use huifang_core::signing::{SignedRequest, HEADER_KEY_ID, HEADER_SIGNATURE, HEADER_TIMESTAMP};
 use huifang_core::{PolicyNumber, RevisitId};
 use serde::de::DeserializeOwned;
@@ -40,6 +41,75 @@ impl FromRequestParts<AppState> for RecordReader {
         }
         Ok(Self)
     }
+}
+
+/// Who is acting, as the case rules need them ([`Actor`]).
+///
+/// A stand-in for staff login: the caller is the insurer's back office holding the admin token, and
+/// says which member of staff acts in `X-Huifang-Staff` (their id), `X-Huifang-Role` (`call_agent`,
+/// `branch_handler`, `reviewer`, `supervisor`, `auditor`, `admin`) and, for staff who also sell,
+/// `X-Huifang-Seller-Code`. The staff console's session will yield the same `Staff` from its
+/// cookie; the handlers do not change.
+pub struct Staff(pub Actor);
+
+/// The headers [`Staff`] reads.
+pub const HEADER_STAFF: &str = "x-huifang-staff";
+/// See [`Staff`].
+pub const HEADER_ROLE: &str = "x-huifang-role";
+/// See [`Staff`].
+pub const HEADER_SELLER_CODE: &str = "x-huifang-seller-code";
+
+impl FromRequestParts<AppState> for Staff {
+    type Rejection = OriginError;
+
+    async fn from_request_parts(parts: &mut Parts, app: &AppState) -> Result<Self, OriginError> {
+        check_admin(&app.settings, &parts.headers)?;
+        let header = |name: &str| {
+            parts
+                .headers
+                .get(name)
+                .map(|v| v.to_str().map(str::trim).map_err(|_| ()))
+        };
+        let staff_id = match header(HEADER_STAFF) {
+            Some(Ok(id)) if is_staff_id(id) => id.to_string(),
+            _ => return Err(OriginError::Staff(
+                "X-Huifang-Staff must name the member of staff: 1 to 64 letters, digits, '.', '_', '-' or '@' (not 'system')",
+            )),
+        };
+        let role = match header(HEADER_ROLE) {
+            Some(Ok(role)) => parse_role(role),
+            _ => None,
+        }
+        .ok_or(OriginError::Staff(
+            "X-Huifang-Role must be call_agent, branch_handler, reviewer, supervisor, auditor or admin",
+        ))?;
+        let seller_code =
+            match header(HEADER_SELLER_CODE) {
+                None => None,
+                Some(Ok(code)) if is_staff_id(code) => Some(code.to_string()),
+                Some(_) => return Err(OriginError::Staff(
+                    "X-Huifang-Seller-Code must be 1 to 64 letters, digits, '.', '_', '-' or '@'",
+                )),
+            };
+        Ok(Self(Actor {
+            staff_id,
+            role,
+            seller_code,
+        }))
+    }
+}
+
+/// A staff id or seller code: short, plain, and never the system's own name.
+fn is_staff_id(text: &str) -> bool {
+    (1..=64).contains(&text.len())
+        && text != crate::casework::log::SYSTEM
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-' | b'@'))
+}
+
+fn parse_role(text: &str) -> Option<Role> {
+    serde_json::from_value(serde_json::Value::String(text.to_string())).ok()
 }
 
 /// Checks the request's bearer token against the configured admin token.
@@ -78,6 +148,19 @@ impl FromRequestParts<AppState> for RevisitIdPath {
     async fn from_request_parts(parts: &mut Parts, app: &AppState) -> Result<Self, OriginError> {
         let text = path_text(parts, app).await?;
         let id = RevisitId::parse(&text).map_err(|_| OriginError::RecordNotFound)?;
+        Ok(Self(id))
+    }
+}
+
+/// The case id in the path. An id that cannot be a case's has no case: not found.
+pub struct CaseIdPath(pub crate::casework::CaseId);
+
+impl FromRequestParts<AppState> for CaseIdPath {
+    type Rejection = OriginError;
+
+    async fn from_request_parts(parts: &mut Parts, app: &AppState) -> Result<Self, OriginError> {
+        let text = path_text(parts, app).await?;
+        let id = crate::casework::CaseId::parse(&text).ok_or(OriginError::CaseNotFound)?;
         Ok(Self(id))
     }
 }

@@ -5,6 +5,7 @@
 
 pub mod admin;
 pub mod app;
+pub mod cases;
 pub mod error;
 pub mod extract;
 pub mod gateway;

@@ -5,6 +5,7 @@
 
 use crate::archive::calendar::retention_until;
 use crate::archive::{Archived, NewRecord, RecordQuery, RecordSummary, StoredRecord};
+use crate::casework::open::openings;
 use crate::server::error::OriginError;
 use crate::server::extract::{page_limit, Admin, JsonBody, RecordReader, RevisitIdPath};
 use crate::server::state::{blocking, AppState};
@@ -34,8 +35,12 @@ pub async fn receive(
         );
         return Err(e.into());
     }
-    let entry = NewRecord::of(&sealed, app.now())
-        .map_err(|e| OriginError::Internal(format!("canonical JSON: {e}")))?;
+    let now = app.now();
+    // R11, R12: the cases the record opens, stored with it (once, however often it is delivered).
+    let cases = openings(&sealed.record, now, &app.calendar);
+    let entry = NewRecord::of(&sealed, now)
+        .map_err(|e| OriginError::Internal(format!("canonical JSON: {e}")))?
+        .opening(cases);
     let archive = Arc::clone(&app.archive);
     let archived = blocking(move || archive.archive_record(&entry)).await??;
     let duplicate = match archived {

@@ -1,10 +1,12 @@
-//! What every handler shares: the archive, the SMS gateway, the settings read at startup, and the
-//! clock.
+//! What every handler shares: the archive, the case log, the SMS gateway, the settings read at
+//! startup, the holiday calendar, and the clock.
 
 use crate::archive::Archive;
+use crate::casework::CaseStore;
 use crate::clock::{system_clock, Clock};
 use crate::server::gateway::SmsGateway;
 use crate::server::settings::ApiSettings;
+use huifang_core::working_days::WorkingCalendar;
 use std::sync::Arc;
 
 /// What every handler shares.
@@ -12,25 +14,33 @@ use std::sync::Arc;
 pub struct AppState {
     /// The e-archive.
     pub archive: Arc<dyn Archive>,
+    /// The case log (in the archive's store).
+    pub cases: Arc<dyn CaseStore>,
     /// Where `POST /sms` hands messages.
     pub gateway: Arc<dyn SmsGateway>,
     /// The settings read once at startup: trusted keys, dev mode, admin token.
     pub settings: Arc<ApiSettings>,
+    /// The working-day calendar (R12's 15 working days).
+    pub calendar: Arc<WorkingCalendar>,
     /// The time source.
     pub clock: Clock,
 }
 
 impl AppState {
-    /// State over `archive` and `gateway` with `settings` and the wall clock.
-    pub fn new(
-        archive: Arc<dyn Archive>,
+    /// State over `store` (the archive and its case log) and `gateway`, with `settings`, the
+    /// holiday `calendar` and the wall clock.
+    pub fn new<S: Archive + CaseStore + 'static>(
+        store: Arc<S>,
         gateway: Arc<dyn SmsGateway>,
         settings: ApiSettings,
+        calendar: WorkingCalendar,
     ) -> Self {
         Self {
             gateway,
-            archive,
+            cases: Arc::clone(&store) as Arc<dyn CaseStore>,
+            archive: store,
             settings: Arc::new(settings),
+            calendar: Arc::new(calendar),
             clock: system_clock,
         }
     }

@@ -11,6 +11,7 @@ pub use huifang_core::fixtures::finished_session;
 pub use huifang_core::record::{Record, SealedRecord};
 pub use huifang_core::session::AnswerKind;
 pub use huifang_core::signing::{EdgeKey, TrustedKeys};
+use huifang_core::working_days::WorkingCalendar;
 pub use huifang_core::{RevisitId, Timestamp};
 use origin::archive::sqlite::SqliteArchive;
 use origin::archive::Archive;
@@ -58,6 +59,11 @@ pub fn origin_with(sms_outbox: bool) -> TestOrigin {
 }
 
 pub fn origin_configured(sms_outbox: bool, admin: Option<&str>) -> TestOrigin {
+    origin_at(sms_outbox, admin, clock)
+}
+
+/// An origin whose clock reads `clock`.
+pub fn origin_at(sms_outbox: bool, admin: Option<&str>, clock: fn() -> Timestamp) -> TestOrigin {
     static NEXT: AtomicUsize = AtomicUsize::new(0);
     let dir = std::env::temp_dir().join(format!(
         "huifang-origin-api-{}-{}",
@@ -72,9 +78,10 @@ pub fn origin_configured(sms_outbox: bool, admin: Option<&str>) -> TestOrigin {
         dev_mode: sms_outbox,
         admin_token: admin.map(|t| AdminToken::parse(t).unwrap()),
     };
-    let archive: Arc<dyn Archive> = Arc::new(archive);
-    let gateway = Arc::new(Outbox::new(Arc::clone(&archive)));
-    let state = AppState::new(archive, gateway, settings).with_clock(clock);
+    let archive = Arc::new(archive);
+    let gateway = Arc::new(Outbox::new(Arc::clone(&archive) as Arc<dyn Archive>));
+    let calendar = WorkingCalendar::shipped().unwrap();
+    let state = AppState::new(archive, gateway, settings, calendar).with_clock(clock);
     TestOrigin {
         router: app(state),
         dir,

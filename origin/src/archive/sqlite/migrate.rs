@@ -31,7 +31,7 @@ struct Migration {
 /// A step of a migration done in code, inside its transaction; returns how many rows it moved.
 type CodeStep = fn(&Transaction<'_>) -> Result<u64, ArchiveError>;
 
-const MIGRATIONS: [Migration; 2] = [
+const MIGRATIONS: [Migration; 3] = [
     Migration {
         version: 1,
         file: "0001_archive.sql",
@@ -43,6 +43,12 @@ const MIGRATIONS: [Migration; 2] = [
         file: "0002_chain.sql",
         sql: include_str!("../../../migrations/sqlite/0002_chain.sql"),
         code: Some(("chain_records", chain_records)),
+    },
+    Migration {
+        version: 3,
+        file: "0003_cases.sql",
+        sql: include_str!("../../../migrations/sqlite/0003_cases.sql"),
+        code: None,
     },
 ];
 

@@ -2,6 +2,7 @@
 //! of [`Archive`] and the only place in the crate that speaks SQL. The schema is the numbered
 //! migrations under `origin/migrations/sqlite/` ([`migrate`]).
 
+mod cases;
 mod convert;
 mod migrate;
 mod read;
@@ -13,6 +14,8 @@ use crate::archive::{
     Archive, ArchiveError, Archived, ArchivedRow, NewRecord, NewSms, PolicyTermination,
     RecordQuery, RecordSummary, RowCursor, RowFilter, StoredRecord, StoredSms, Termination,
 };
+use crate::casework::{Appended, CaseId, CaseLogRow, CaseStore, LoggedEntry};
+use huifang_core::casework::Entry;
 use huifang_core::{Phone, RevisitId, Timestamp};
 use rusqlite::Connection;
 use std::path::Path;
@@ -107,6 +110,26 @@ impl Archive for SqliteArchive {
 
     fn head(&self) -> Result<Option<(u64, String)>, ArchiveError> {
         read::head(&self.conn())
+    }
+}
+
+/// The case log lives in the archive's file, so that a record and the cases it opens are stored in
+/// one transaction.
+impl CaseStore for SqliteArchive {
+    fn case_log(&self, id: &CaseId) -> Result<Vec<LoggedEntry>, ArchiveError> {
+        cases::case_log(&self.conn(), id)
+    }
+
+    fn open_case_logs(&self) -> Result<Vec<(CaseId, Vec<LoggedEntry>)>, ArchiveError> {
+        cases::open_case_logs(&self.conn())
+    }
+
+    fn append(&self, id: &CaseId, after: u64, entries: &[Entry]) -> Result<Appended, ArchiveError> {
+        cases::append(&mut self.conn(), id, after, entries)
+    }
+
+    fn case_log_rows(&self, after_seq: u64, limit: u32) -> Result<Vec<CaseLogRow>, ArchiveError> {
+        cases::case_log_rows(&self.conn(), after_seq, limit)
     }
 }
 

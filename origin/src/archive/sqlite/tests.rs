@@ -44,6 +44,7 @@ fn record(hash: &str) -> NewRecord {
             answered_at: None,
         }],
         phone_task: None,
+        cases: Vec::new(),
     }
 }
 
@@ -231,7 +232,7 @@ fn a_first_layout_archive_is_chained_on_open_and_keeps_everything() {
     // Migrated, it has the schema of a fresh archive, object for object (but for problem_cases,
     // which this test wrote in its own words).
     let fresh = Connection::open_in_memory().unwrap();
-    fresh.execute_batch(LAYOUT_2).unwrap();
+    latest_layout(&fresh);
     let own_words = |schema: Vec<(String, String, String, Option<String>)>| {
         schema
             .into_iter()
@@ -371,11 +372,18 @@ fn schema_of(conn: &Connection) -> Vec<(String, String, String, Option<String>)>
 /// The SQL the origin ran on a fresh archive before its migrations were numbered.
 const LAYOUT_2: &str = include_str!("testdata/layout_2.sql");
 
+/// Layout 2 and the case log (layout 3): what every migration up to now makes of an empty file.
+fn latest_layout(conn: &Connection) {
+    conn.execute_batch(LAYOUT_2).unwrap();
+    conn.execute_batch(include_str!("../../../migrations/sqlite/0003_cases.sql"))
+        .unwrap();
+}
+
 #[test]
-fn a_fresh_archive_has_exactly_the_schema_the_unnumbered_code_made() {
+fn a_fresh_archive_has_exactly_the_schema_the_unnumbered_code_made_and_the_case_log() {
     let (dir, path) = temp_path("fresh-schema");
     let before = Connection::open_in_memory().unwrap();
-    before.execute_batch(LAYOUT_2).unwrap();
+    latest_layout(&before);
     let archive = SqliteArchive::open(&path).unwrap();
     let conn = archive.conn();
     assert_eq!(schema_of(&conn), schema_of(&before));

@@ -2,8 +2,12 @@
 //! Nothing here updates or deletes (R4); the chain link is the domain's ([`next_link`]).
 
 use crate::archive::chain::next_link;
+use crate::archive::sqlite::cases::insert_entries;
 use crate::archive::sqlite::convert::{from_sql_int, to_sql_int};
 use crate::archive::{ArchiveError, Archived, NewRecord, NewSms, PolicyTermination, Termination};
+use crate::casework::log::SYSTEM;
+use crate::casework::CaseId;
+use huifang_core::casework::{CaseEvent, Entry};
 use huifang_core::Timestamp;
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
@@ -92,6 +96,15 @@ pub(super) fn archive_record(
                 received_at
             ],
         )?;
+    }
+    // R11, R12: the cases the record opens, with it or not at all.
+    for (number, opening) in (1..).zip(&r.cases) {
+        let opened = Entry {
+            at: r.received_at,
+            by: SYSTEM.to_string(),
+            event: CaseEvent::Opened(opening.clone()),
+        };
+        insert_entries(&tx, &CaseId::of(&r.revisit_id, number), 1, &[opened])?;
     }
     if let Some(task) = &r.phone_task {
         tx.execute(
