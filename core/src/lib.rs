@@ -4,6 +4,7 @@
 //! between the outside world and it. Clocks and random values are passed in; nothing here does I/O.
 //! Requirement ids (R1–R15) refer to `DOMAIN.md`.
 
+pub mod custody;
 pub mod domain;
 #[cfg(any(test, feature = "test-support"))]
 pub mod fixtures;

@@ -467,9 +467,9 @@ impl RevisitSession {
         if !was_finished && next.stage.is_finished() {
             self.seal_and_queue(&next, now).await?;
         }
-        match outcome? {
-            Effect::Nothing | Effect::Forward => {}
-            Effect::SendSms { to, text } => {
+        for effect in outcome? {
+            let Effect::SendSms { to, text } = effect;
+            {
                 if let Err(refusal) = self.take_send_slots(to.as_str(), &sender.ip_key).await {
                     self.undeliverable_code(&next).await?;
                     return Err(refusal);

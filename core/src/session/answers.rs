@@ -12,7 +12,7 @@ impl Session {
         answer: AnswerKind,
         comment: Option<String>,
         now: Timestamp,
-    ) -> Result<Effect, Refusal> {
+    ) -> Result<Vec<Effect>, Refusal> {
         if self.stage != Stage::Verified {
             return Err(Refusal::NotVerified);
         }
@@ -56,6 +56,6 @@ impl Session {
                 answer,
             },
         );
-        Ok(Effect::Nothing)
+        Ok(Vec::new())
     }
 }

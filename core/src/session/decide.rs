@@ -9,7 +9,7 @@ use crate::time::Timestamp;
 use crate::trace::TraceEvent;
 
 impl Session {
-    pub(super) fn decide(&mut self, event: Event, now: Timestamp) -> Result<Effect, Refusal> {
+    pub(super) fn decide(&mut self, event: Event, now: Timestamp) -> Result<Vec<Effect>, Refusal> {
         if self.stage.is_finished() {
             return Err(match self.stage {
                 Stage::Expired => Refusal::Expired,
@@ -21,7 +21,7 @@ impl Session {
             // R1: the link dies at the cooling-off end, whatever the event.
             self.finish(Stage::Expired, now);
             return match event {
-                Event::Expire => Ok(Effect::Forward),
+                Event::Expire => Ok(Vec::new()),
                 _ => Err(Refusal::Expired),
             };
         }
@@ -40,7 +40,7 @@ impl Session {
                         self.choose_language(lang, now);
                     }
                 }
-                Ok(Effect::Nothing)
+                Ok(Vec::new())
             }
             Event::ChooseLanguage { lang } => {
                 if self.stage == Stage::Issued {
@@ -49,11 +49,11 @@ impl Session {
                 if lang != self.lang {
                     self.choose_language(lang, now);
                 }
-                Ok(Effect::Nothing)
+                Ok(Vec::new())
             }
             Event::Cancel => {
                 self.finish(Stage::Cancelled, now);
-                Ok(Effect::Forward)
+                Ok(Vec::new())
             }
             Event::ReissueLink { link_digest } => {
                 self.revisit.link_digest = link_digest;
@@ -63,7 +63,7 @@ impl Session {
                 self.signature = None;
                 self.stage = Stage::Issued;
                 self.record(now, TraceEvent::LinkReissued);
-                Ok(Effect::Nothing)
+                Ok(Vec::new())
             }
             Event::IssueCode { code, salt } => {
                 match self.stage {
@@ -92,10 +92,10 @@ impl Session {
                 self.code = Some(PendingCode::new(&code, salt, now));
                 self.stage = Stage::CodeSent;
                 self.record(now, TraceEvent::CodeSent);
-                Ok(Effect::SendSms {
+                Ok(vec![Effect::SendSms {
                     to: self.revisit.phone.clone(),
                     text: code_sms_text(&code),
-                })
+                }])
             }
             Event::CodeUndelivered { sent_at } => {
                 if self.code.as_ref().is_some_and(|c| c.sent_at == sent_at) {
@@ -106,7 +106,7 @@ impl Session {
                     }
                     self.record(now, TraceEvent::CodeUndelivered);
                 }
-                Ok(Effect::Nothing)
+                Ok(Vec::new())
             }
             Event::SubmitCode { code } => self.submit_code(&code, now),
             Event::Sign { submission } => {
@@ -125,7 +125,7 @@ impl Session {
                 let png_sha256 = signature.png_sha256.clone();
                 self.signature = Some(signature);
                 self.record(now, TraceEvent::Signed { png_sha256 });
-                Ok(Effect::Nothing)
+                Ok(Vec::new())
             }
             Event::SubmitIdNumber { digest } => self.submit_id_number(&digest, now),
             Event::Answer {
@@ -145,7 +145,7 @@ impl Session {
                     return Err(Refusal::SignatureRequired);
                 }
                 self.finish(Stage::Completed, now);
-                Ok(Effect::Forward)
+                Ok(Vec::new())
             }
             Event::SwitchToPhone { reason } => {
                 let reason = reason
@@ -159,7 +159,7 @@ impl Session {
                 }
                 self.switch_reason = reason;
                 self.finish(Stage::SwitchedToPhone, now);
-                Ok(Effect::Forward)
+                Ok(Vec::new())
             }
         }
     }

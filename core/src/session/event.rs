@@ -61,15 +61,11 @@ pub enum Event {
     },
 }
 
-/// What the caller must do after an accepted event.
+/// What the caller must do after an accepted event; a step returns them as a list (most steps,
+/// none). Sealing and delivering a finished session's record is the custody's
+/// (`crate::custody`), which sees every step that finishes the session, refused ones included.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Effect {
-    Nothing,
     /// Send this text to this phone through the insurer's SMS gateway.
-    SendSms {
-        to: Phone,
-        text: String,
-    },
-    /// The session is finished: seal its record and forward it to the origin.
-    Forward,
+    SendSms { to: Phone, text: String },
 }

@@ -97,7 +97,7 @@ impl Session {
         &mut self,
         code: &OtpCode,
         now: Timestamp,
-    ) -> Result<Effect, Refusal> {
+    ) -> Result<Vec<Effect>, Refusal> {
         match self.stage {
             Stage::Verified => return Err(Refusal::AlreadyVerified),
             Stage::CodeSent => {}
@@ -128,14 +128,14 @@ impl Session {
         self.code = None;
         self.record(now, TraceEvent::CodeVerified);
         self.pass(IdentityStep::SmsCode);
-        Ok(Effect::Nothing)
+        Ok(Vec::new())
     }
 
     pub(super) fn submit_id_number(
         &mut self,
         digest: &str,
         now: Timestamp,
-    ) -> Result<Effect, Refusal> {
+    ) -> Result<Vec<Effect>, Refusal> {
         match self.stage {
             Stage::Issued => return Err(Refusal::NotOpened),
             Stage::Verified => return Err(Refusal::AlreadyVerified),
@@ -156,7 +156,7 @@ impl Session {
         }
         self.record(now, TraceEvent::IdNumberVerified);
         self.pass(IdentityStep::IdNumber);
-        Ok(Effect::Nothing)
+        Ok(Vec::new())
     }
 }
 

@@ -73,7 +73,7 @@ pub struct Session {
 }
 
 /// The result of one step: the next state, and either what to do next or why the event was refused.
-pub type Step = (Session, Result<Effect, Refusal>);
+pub type Step = (Session, Result<Vec<Effect>, Refusal>);
 
 impl Session {
     pub fn new(revisit: Revisit) -> Self {

@@ -118,9 +118,9 @@ fn a_code_needs_an_opened_link() {
 #[test]
 fn issuing_a_code_sends_it_and_keeps_only_its_hash() {
     let (s, _) = ok(new_session(), open(), at(1));
-    let (s, effect) = ok(s, issue(CODE), at(2));
-    match effect {
-        Effect::SendSms { to, text } => {
+    let (s, effects) = ok(s, issue(CODE), at(2));
+    match effects.as_slice() {
+        [Effect::SendSms { to, text }] => {
             assert_eq!(to.as_str(), "13812345678");
             assert!(text.contains(CODE));
         }

@@ -15,10 +15,10 @@ pub(crate) fn new_session() -> Session {
     Session::new(sample_revisit(id()))
 }
 
-fn ok(s: Session, e: Event, now: Timestamp) -> (Session, Effect) {
+fn ok(s: Session, e: Event, now: Timestamp) -> (Session, Vec<Effect>) {
     let (s, r) = s.apply(e.clone(), now);
     match r {
-        Ok(effect) => (s, effect),
+        Ok(effects) => (s, effects),
         Err(refusal) => panic!("{e:?} refused: {refusal}"),
     }
 }
@@ -26,7 +26,7 @@ fn ok(s: Session, e: Event, now: Timestamp) -> (Session, Effect) {
 fn refused(s: Session, e: Event, now: Timestamp) -> (Session, Refusal) {
     let (s, r) = s.apply(e.clone(), now);
     match r {
-        Ok(effect) => panic!("{e:?} accepted with {effect:?}"),
+        Ok(effects) => panic!("{e:?} accepted with {effects:?}"),
         Err(refusal) => (s, refusal),
     }
 }
@@ -116,8 +116,9 @@ fn the_first_open_binds_the_link_to_its_device() {
 
 #[test]
 fn the_insurer_can_cancel_and_the_link_dies() {
-    let (s, effect) = ok(verified_session(), Event::Cancel, at(50));
-    assert_eq!(effect, Effect::Forward);
+    let (s, effects) = ok(verified_session(), Event::Cancel, at(50));
+    // Finished: the custody seals and forwards the record (`custody::tests`).
+    assert_eq!(effects, []);
     assert_eq!(s.stage, Stage::Cancelled);
     let (_, r) = refused(s, yes(0), at(51));
     assert_eq!(r, Refusal::Finished);
@@ -199,8 +200,8 @@ fn the_switch_to_phone_is_open_from_every_unfinished_stage() {
         let e = Event::SwitchToPhone {
             reason: Some("想电话确认".into()),
         };
-        let (s, effect) = ok(s, e, at(100));
-        assert_eq!(effect, Effect::Forward);
+        let (s, effects) = ok(s, e, at(100));
+        assert_eq!(effects, []);
         assert_eq!(s.stage, Stage::SwitchedToPhone);
         assert_eq!(s.switch_reason.as_deref(), Some("想电话确认"));
     }
@@ -230,7 +231,7 @@ fn the_expiry_alarm_expires_only_when_due() {
     let end = s.revisit.cooling_off_ends_at;
     let (s, r) = refused(s, Event::Expire, at(5));
     assert_eq!(r, Refusal::NotDue);
-    let (s, effect) = ok(s, Event::Expire, end);
-    assert_eq!(effect, Effect::Forward);
+    let (s, effects) = ok(s, Event::Expire, end);
+    assert_eq!(effects, []);
     assert_eq!(s.stage, Stage::Expired);
 }
