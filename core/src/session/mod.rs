@@ -130,6 +130,27 @@ impl Session {
         }
     }
 
+    /// Whether a browser that presents no device may open the link as a new device (R10): only
+    /// while the link is bound to none (the caller draws the new device's secret); once bound, it
+    /// is in use by another browser.
+    pub fn admits_new_device(&self) -> Result<(), Refusal> {
+        match self.device_digest {
+            None => Ok(()),
+            Some(_) => Err(Refusal::LinkInUse),
+        }
+    }
+
+    /// Whether the phone switch (R7) is done already: `true` once switched, `false` while it can
+    /// still be made; otherwise the revisit has ended another way.
+    pub fn switched_to_phone(&self) -> Result<bool, Refusal> {
+        match self.stage {
+            Stage::SwitchedToPhone => Ok(true),
+            Stage::Expired => Err(Refusal::Expired),
+            s if s.is_finished() => Err(Refusal::Finished),
+            _ => Ok(false),
+        }
+    }
+
     fn choose_language(&mut self, lang: Lang, now: Timestamp) {
         self.lang = lang;
         self.record(now, TraceEvent::LanguageChosen { lang });

@@ -235,3 +235,38 @@ fn the_expiry_alarm_expires_only_when_due() {
     assert_eq!(effects, []);
     assert_eq!(s.stage, Stage::Expired);
 }
+
+#[test]
+fn a_new_device_only_for_a_browser_without_one_on_an_unbound_link() {
+    // R10
+    assert_eq!(new_session().admits_new_device(), Ok(()));
+    let (bound, _) = ok(new_session(), open(), at(1));
+    assert_eq!(bound.admits_new_device(), Err(Refusal::LinkInUse));
+    let (reissued, _) = ok(
+        bound,
+        Event::ReissueLink {
+            link_digest: "44".repeat(32),
+        },
+        at(2),
+    );
+    assert_eq!(reissued.admits_new_device(), Ok(()));
+}
+
+#[test]
+fn the_phone_switch_is_done_once_and_not_after_another_end() {
+    // R7
+    assert_eq!(verified_session().switched_to_phone(), Ok(false));
+    let switch = Event::SwitchToPhone { reason: None };
+    let (switched, _) = ok(verified_session(), switch, at(40));
+    assert_eq!(switched.switched_to_phone(), Ok(true));
+    assert_eq!(
+        completed_session().switched_to_phone(),
+        Err(Refusal::Finished)
+    );
+    let (cancelled, _) = ok(new_session(), Event::Cancel, at(2));
+    assert_eq!(cancelled.switched_to_phone(), Err(Refusal::Finished));
+    let late = verified_session();
+    let end = late.revisit.cooling_off_ends_at;
+    let (expired, _) = ok(late, Event::Expire, end);
+    assert_eq!(expired.switched_to_phone(), Err(Refusal::Expired));
+}

@@ -1,0 +1,217 @@
+//! The one call between the worker and a revisit's Durable Object: who calls, what they ask and the
+//! body, answered by one typed reply that the worker turns into HTTP. The object is reachable only
+//! through its stub; the worker has checked the request's credentials' shape, size and media type.
+
+use crate::config::REVISITS_BINDING;
+use crate::error::{error_response, EdgeError};
+use crate::http::json;
+use huifang_core::script::Lang;
+use huifang_core::session::{ClientInfo, Revisit};
+use huifang_core::wire::{ApiError, RevisitStatus, SessionView};
+use huifang_core::RevisitId;
+use serde::{Deserialize, Serialize};
+use worker::wasm_bindgen::JsValue;
+use worker::{Env, Method, Request, RequestInit, Response};
+
+/// The device cookie's name: one per revisit, so two revisits on one phone do not collide.
+pub fn device_cookie_name(id: &RevisitId) -> String {
+    format!("hf_dev_{id}")
+}
+
+/// Who is calling from the policyholder's side, as the worker saw it: digests only, never the
+/// clear secrets (R6).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Caller {
+    /// Digest of the link token's secret.
+    pub link_digest: String,
+    /// Digest of the device cookie's secret, if the browser sent one.
+    pub device: Option<String>,
+    /// Keyed hash of the client's IP address, naming its send throttle.
+    pub ip_key: String,
+    /// Whether the request came over HTTPS (the device cookie is `Secure` then).
+    pub https: bool,
+    /// The client's network and user agent, for the trace (R10).
+    pub client: ClientInfo,
+    /// The browser's preferred language among ours (`Accept-Language`), for the first open.
+    pub lang: Option<Lang>,
+}
+
+/// What the policyholder asks for; the body, where there is one, is read by the object after the
+/// link and the device are checked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Action {
+    /// `GET /session`: open the link (the first open binds it to this browser, R10).
+    Open,
+    /// `POST /session/code`
+    SendCode,
+    /// `POST /session/verify` with `SubmitCode`
+    SubmitCode,
+    /// `POST /session/id-number` with `SubmitIdNumber`
+    SubmitIdNumber,
+    /// `POST /session/items/{index}` with `AnswerItem`
+    Answer { index: usize },
+    /// `POST /session/signature` with a `SignatureSubmission`
+    Sign,
+    /// `POST /session/complete`
+    Complete,
+    /// `POST /session/language` with `ChooseLanguage`
+    ChooseLanguage,
+    /// `POST /session/switch` with `SwitchToPhone`
+    SwitchToPhone,
+    /// The fallback page's form (R7): open, then switch to phone, in one go.
+    FallbackSwitch,
+}
+
+impl Action {
+    /// The action of a policyholder route (`/session…`, without `/v1`).
+    pub fn of_route(method: &Method, path: &str) -> Result<Self, EdgeError> {
+        let post = *method == Method::Post;
+        let action = match path {
+            "/session" if *method == Method::Get => Self::Open,
+            "/session/code" if post => Self::SendCode,
+            "/session/verify" if post => Self::SubmitCode,
+            "/session/id-number" if post => Self::SubmitIdNumber,
+            "/session/signature" if post => Self::Sign,
+            "/session/complete" if post => Self::Complete,
+            "/session/language" if post => Self::ChooseLanguage,
+            "/session/switch" if post => Self::SwitchToPhone,
+            "/session/code" | "/session/verify" | "/session/id-number" | "/session/signature"
+            | "/session/complete" | "/session/switch" | "/session/language" => {
+                return Err(EdgeError::MethodNotAllowed)
+            }
+            p if post && p.starts_with("/session/items/") => {
+                let index = p["/session/items/".len()..]
+                    .parse::<usize>()
+                    .map_err(|_| EdgeError::NotFound)?;
+                Self::Answer { index }
+            }
+            _ => return Err(EdgeError::NotFound),
+        };
+        Ok(action)
+    }
+}
+
+/// One call to a revisit's object.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub enum Call {
+    /// The insurer created the revisit (already parsed and hashed by the worker).
+    Create(Revisit),
+    /// The insurer asks for the status.
+    Status,
+    /// The insurer asks for the raw storage (tests only, `STORAGE_INSPECTION`).
+    Storage,
+    /// The insurer cancels the revisit.
+    Cancel,
+    /// The insurer issues a new link (the digest of its secret).
+    Reissue { link_digest: String },
+    /// The policyholder's browser.
+    Policyholder {
+        caller: Caller,
+        action: Action,
+        body: String,
+    },
+}
+
+/// A device cookie the object made for a browser's first open.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceCookie {
+    pub name: String,
+    pub secret: String,
+    pub max_age_secs: u64,
+    pub secure: bool,
+}
+
+impl DeviceCookie {
+    /// The `Set-Cookie` line for `path`: HttpOnly, SameSite=Strict, Secure over HTTPS (R10).
+    pub fn header(&self, path: &str) -> String {
+        let secure = if self.secure { "; Secure" } else { "" };
+        format!(
+            "{}={}; Path={path}; Max-Age={}; HttpOnly; SameSite=Strict{secure}",
+            self.name, self.secret, self.max_age_secs
+        )
+    }
+}
+
+/// The object's one answer to a call.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub enum Reply {
+    Created,
+    Status(RevisitStatus),
+    Storage(serde_json::Map<String, serde_json::Value>),
+    /// The session as the policyholder may see it, and the device cookie of a first open.
+    Session {
+        view: Box<SessionView>,
+        new_device: Option<DeviceCookie>,
+    },
+    /// The fallback switch happened now, or had already happened for this browser.
+    Switched {
+        already: bool,
+        new_device: Option<DeviceCookie>,
+    },
+    /// Refused, with the HTTP status and body the API answers.
+    Refused {
+        status: u16,
+        error: ApiError,
+    },
+}
+
+impl Reply {
+    /// The refusal for `e`. Server faults are logged (without personal data).
+    pub fn refused(e: EdgeError) -> Self {
+        e.log();
+        Self::Refused {
+            status: e.status(),
+            error: e.body(),
+        }
+    }
+
+    /// The API's HTTP answer. A device cookie is scoped to the JSON API (`/v1/session`).
+    pub fn into_response(self) -> Result<Response, EdgeError> {
+        match self {
+            Self::Created => Ok(Response::empty()?.with_status(201)),
+            Self::Status(status) => json(200, &status),
+            Self::Storage(dump) => json(200, &dump),
+            Self::Session { view, new_device } => {
+                let mut resp = json(200, &view)?;
+                if let Some(cookie) = new_device {
+                    resp.headers_mut()
+                        .set("set-cookie", &cookie.header("/v1/session"))?;
+                }
+                Ok(resp)
+            }
+            Self::Refused { status, error } => Ok(error_response(status, &error)),
+            Self::Switched { .. } => Err(EdgeError::Internal(
+                "a fallback switch answered an API call".into(),
+            )),
+        }
+    }
+}
+
+/// Sends `call` to the object of revisit `id` and reads its reply.
+pub async fn call(env: &Env, id: &RevisitId, call: &Call) -> Result<Reply, EdgeError> {
+    call_object(env, id.as_str(), call).await
+}
+
+/// Sends `call` to the object named `name` (a revisit's id, or the benchmark's probe).
+pub async fn call_object(env: &Env, name: &str, call: &Call) -> Result<Reply, EdgeError> {
+    let internal = |e: serde_json::Error| EdgeError::Internal(format!("revisit call: {e}"));
+    let body = serde_json::to_string(call).map_err(internal)?;
+    let mut init = RequestInit::new();
+    init.with_method(Method::Post)
+        .with_body(Some(JsValue::from_str(&body)));
+    // Stub fetches need an absolute URL; the host is never resolved.
+    let req = Request::new_with_init("https://revisit/call", &init)?;
+    let stub = env
+        .durable_object(REVISITS_BINDING)?
+        .id_from_name(name)?
+        .get_stub()?;
+    let mut resp = stub.fetch_with_request(req).await?;
+    let text = resp.text().await?;
+    if resp.status_code() != 200 {
+        return Err(EdgeError::Internal(format!(
+            "revisit object answered {}",
+            resp.status_code()
+        )));
+    }
+    serde_json::from_str(&text).map_err(internal)
+}
