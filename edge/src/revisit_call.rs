@@ -36,12 +36,21 @@ pub struct Caller {
     pub lang: Option<Lang>,
 }
 
-/// What the policyholder asks for; the body, where there is one, is read by the object after the
-/// link and the device are checked.
+/// What the policyholder asks for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Action {
     /// `GET /session`: open the link (the first open binds it to this browser, R10).
     Open,
+    /// The fallback page's form (R7): open, then switch to phone, in one go.
+    FallbackSwitch,
+    /// One session event; its body, where there is one, is read by the object after the link and
+    /// the device are checked.
+    Step(StepAction),
+}
+
+/// The policyholder's routes that are one session event each.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum StepAction {
     /// `POST /session/code`
     SendCode,
     /// `POST /session/verify` with `SubmitCode`
@@ -58,23 +67,23 @@ pub enum Action {
     ChooseLanguage,
     /// `POST /session/switch` with `SwitchToPhone`
     SwitchToPhone,
-    /// The fallback page's form (R7): open, then switch to phone, in one go.
-    FallbackSwitch,
 }
 
 impl Action {
     /// The action of a policyholder route (`/session…`, without `/v1`).
     pub fn of_route(method: &Method, path: &str) -> Result<Self, EdgeError> {
+        if path == "/session" && *method == Method::Get {
+            return Ok(Self::Open);
+        }
         let post = *method == Method::Post;
-        let action = match path {
-            "/session" if *method == Method::Get => Self::Open,
-            "/session/code" if post => Self::SendCode,
-            "/session/verify" if post => Self::SubmitCode,
-            "/session/id-number" if post => Self::SubmitIdNumber,
-            "/session/signature" if post => Self::Sign,
-            "/session/complete" if post => Self::Complete,
-            "/session/language" if post => Self::ChooseLanguage,
-            "/session/switch" if post => Self::SwitchToPhone,
+        let step = match path {
+            "/session/code" if post => StepAction::SendCode,
+            "/session/verify" if post => StepAction::SubmitCode,
+            "/session/id-number" if post => StepAction::SubmitIdNumber,
+            "/session/signature" if post => StepAction::Sign,
+            "/session/complete" if post => StepAction::Complete,
+            "/session/language" if post => StepAction::ChooseLanguage,
+            "/session/switch" if post => StepAction::SwitchToPhone,
             "/session/code" | "/session/verify" | "/session/id-number" | "/session/signature"
             | "/session/complete" | "/session/switch" | "/session/language" => {
                 return Err(EdgeError::MethodNotAllowed)
@@ -83,11 +92,11 @@ impl Action {
                 let index = p["/session/items/".len()..]
                     .parse::<usize>()
                     .map_err(|_| EdgeError::NotFound)?;
-                Self::Answer { index }
+                StepAction::Answer { index }
             }
             _ => return Err(EdgeError::NotFound),
         };
-        Ok(action)
+        Ok(Self::Step(step))
     }
 }
 
@@ -214,4 +223,63 @@ pub async fn call_object(env: &Env, name: &str, call: &Call) -> Result<Reply, Ed
         )));
     }
     serde_json::from_str(&text).map_err(internal)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_policyholder_route_is_one_action() {
+        let route = |m: Method, p: &str| Action::of_route(&m, p).map_err(|e| e.status());
+        assert_eq!(route(Method::Get, "/session"), Ok(Action::Open));
+        let steps = [
+            ("/session/code", StepAction::SendCode),
+            ("/session/verify", StepAction::SubmitCode),
+            ("/session/id-number", StepAction::SubmitIdNumber),
+            ("/session/items/3", StepAction::Answer { index: 3 }),
+            ("/session/signature", StepAction::Sign),
+            ("/session/complete", StepAction::Complete),
+            ("/session/language", StepAction::ChooseLanguage),
+            ("/session/switch", StepAction::SwitchToPhone),
+        ];
+        for (path, step) in steps {
+            assert_eq!(route(Method::Post, path), Ok(Action::Step(step)), "{path}");
+        }
+        assert_eq!(route(Method::Get, "/session/code"), Err(405));
+        assert_eq!(route(Method::Put, "/session/verify"), Err(405));
+        assert_eq!(route(Method::Delete, "/session"), Err(404));
+        assert_eq!(route(Method::Get, "/session/items/0"), Err(404));
+        assert_eq!(route(Method::Post, "/session/items/first"), Err(404));
+        assert_eq!(route(Method::Post, "/session/other"), Err(404));
+    }
+
+    #[test]
+    fn a_call_and_a_reply_cross_as_json_unchanged() {
+        let call = Call::Policyholder {
+            caller: Caller {
+                link_digest: "ab".repeat(32),
+                device: Some("cd".repeat(32)),
+                ip_key: "ef".repeat(32),
+                https: true,
+                client: ClientInfo::new("203.0.113.7", "Phone/1.0"),
+                lang: Some(Lang::En),
+            },
+            action: Action::Step(StepAction::Answer { index: 2 }),
+            body: r#"{"answer":"yes"}"#.into(),
+        };
+        let back: Call = serde_json::from_str(&serde_json::to_string(&call).unwrap()).unwrap();
+        assert_eq!(format!("{back:?}"), format!("{call:?}"));
+        let reply = Reply::Switched {
+            already: false,
+            new_device: Some(DeviceCookie {
+                name: "hf_dev_x".into(),
+                secret: "s".into(),
+                max_age_secs: 9,
+                secure: true,
+            }),
+        };
+        let back: Reply = serde_json::from_str(&serde_json::to_string(&reply).unwrap()).unwrap();
+        assert_eq!(format!("{back:?}"), format!("{reply:?}"));
+    }
 }

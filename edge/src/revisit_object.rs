@@ -12,7 +12,9 @@ use crate::config;
 use crate::error::EdgeError;
 use crate::http::{now, parse_json, random_bytes};
 use crate::origin_client;
-use crate::revisit_call::{device_cookie_name, Action, Call, Caller, DeviceCookie, Reply};
+use crate::revisit_call::{
+    device_cookie_name, Action, Call, Caller, DeviceCookie, Reply, StepAction,
+};
 use crate::send_throttle;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
@@ -239,17 +241,17 @@ impl RevisitSession {
     ) -> Answer {
         let custody = self.load().await?;
         let session = custody.session_for_link(&caller.link_digest)?;
-        match action {
+        let step = match action {
             Action::Open => {
                 let (custody, new_device) = self.open(custody, &caller, now).await?;
                 return Ok(view(&custody, now, new_device));
             }
             Action::FallbackSwitch => return self.fallback_switch(custody, &caller, now).await,
-            _ => {}
-        }
+            Action::Step(step) => step,
+        };
         // R10: every other request must come from the device the link is bound to.
         session.check_device(caller.device.as_deref())?;
-        let event = self.event(action, body)?;
+        let event = self.event(step, body)?;
         let input = Input::Step {
             event,
             client: Some(caller.client),
@@ -260,20 +262,20 @@ impl RevisitSession {
 
     /// The session event of a policyholder action, its body parsed (after the link and device are
     /// checked, so a stranger learns nothing from the body's errors).
-    fn event(&self, action: Action, body: &str) -> std::result::Result<Event, EdgeError> {
+    fn event(&self, step: StepAction, body: &str) -> std::result::Result<Event, EdgeError> {
         let body = body.as_bytes();
-        Ok(match action {
-            Action::SendCode => Event::IssueCode {
+        Ok(match step {
+            StepAction::SendCode => Event::IssueCode {
                 code: OtpCode::from_random(u64::from_le_bytes(random_bytes()?)),
                 salt: random_bytes()?,
             },
-            Action::SubmitCode => {
+            StepAction::SubmitCode => {
                 let SubmitCode { code } = parse_json(body)?;
                 Event::SubmitCode {
                     code: OtpCode::parse(&code)?,
                 }
             }
-            Action::SubmitIdNumber => {
+            StepAction::SubmitIdNumber => {
                 let SubmitIdNumber { id_number } = parse_json(body)?;
                 // GB 11643 is checked before any comparison; a typo is not a wrong try.
                 let id_number = IdNumber::parse(&id_number)?;
@@ -282,7 +284,7 @@ impl RevisitSession {
                     digest: keyed_digest(key.as_bytes(), id_number.as_str()),
                 }
             }
-            Action::Answer { index } => {
+            StepAction::Answer { index } => {
                 let AnswerItem { answer, comment } = parse_json(body)?;
                 Event::Answer {
                     index,
@@ -290,20 +292,17 @@ impl RevisitSession {
                     comment,
                 }
             }
-            Action::Sign => Event::Sign {
+            StepAction::Sign => Event::Sign {
                 submission: parse_json(body)?,
             },
-            Action::Complete => Event::Complete,
-            Action::ChooseLanguage => {
+            StepAction::Complete => Event::Complete,
+            StepAction::ChooseLanguage => {
                 let ChooseLanguage { lang } = parse_json(body)?;
                 Event::ChooseLanguage { lang }
             }
-            Action::SwitchToPhone => {
+            StepAction::SwitchToPhone => {
                 let SwitchToPhone { reason } = parse_json(body)?;
                 Event::SwitchToPhone { reason }
-            }
-            Action::Open | Action::FallbackSwitch => {
-                return Err(EdgeError::Internal(format!("{action:?} is not one event")))
             }
         })
     }
