@@ -196,6 +196,17 @@ impl Reply {
     }
 }
 
+/// JSON between the worker, the object and its storage that does not parse: a fault of ours. The
+/// log names where and what kind, never the text (serde's message can quote a personal field).
+pub fn unreadable(what: &str, e: &serde_json::Error) -> EdgeError {
+    EdgeError::Internal(format!(
+        "{what} unreadable: {:?} error at line {} column {}",
+        e.classify(),
+        e.line(),
+        e.column()
+    ))
+}
+
 /// Sends `call` to the object of revisit `id` and reads its reply.
 pub async fn call(env: &Env, id: &RevisitId, call: &Call) -> Result<Reply, EdgeError> {
     call_object(env, id.as_str(), call).await
@@ -203,8 +214,7 @@ pub async fn call(env: &Env, id: &RevisitId, call: &Call) -> Result<Reply, EdgeE
 
 /// Sends `call` to the object named `name` (a revisit's id, or the benchmark's probe).
 pub async fn call_object(env: &Env, name: &str, call: &Call) -> Result<Reply, EdgeError> {
-    let internal = |e: serde_json::Error| EdgeError::Internal(format!("revisit call: {e}"));
-    let body = serde_json::to_string(call).map_err(internal)?;
+    let body = serde_json::to_string(call).map_err(|e| unreadable("call", &e))?;
     let mut init = RequestInit::new();
     init.with_method(Method::Post)
         .with_body(Some(JsValue::from_str(&body)));
@@ -222,7 +232,7 @@ pub async fn call_object(env: &Env, name: &str, call: &Call) -> Result<Reply, Ed
             resp.status_code()
         )));
     }
-    serde_json::from_str(&text).map_err(internal)
+    serde_json::from_str(&text).map_err(|e| unreadable("reply", &e))
 }
 
 #[cfg(test)]

@@ -13,7 +13,7 @@ use crate::error::EdgeError;
 use crate::http::{now, parse_json, random_bytes};
 use crate::origin_client;
 use crate::revisit_call::{
-    device_cookie_name, Action, Call, Caller, DeviceCookie, Reply, StepAction,
+    device_cookie_name, unreadable, Action, Call, Caller, DeviceCookie, Reply, StepAction,
 };
 use crate::send_throttle;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -65,9 +65,14 @@ impl DurableObject for RevisitSession {
     }
 
     async fn fetch(&self, mut req: Request) -> Result<Response> {
-        let reply = match req.json::<Call>().await {
-            Ok(call) => self.answer(call).await.unwrap_or_else(Reply::refused),
-            Err(e) => Reply::refused(EdgeError::Internal(format!("unreadable call: {e}"))),
+        let call = req
+            .text()
+            .await
+            .map(|text| serde_json::from_str::<Call>(&text));
+        let reply = match call {
+            Ok(Ok(call)) => self.answer(call).await.unwrap_or_else(Reply::refused),
+            Ok(Err(e)) => Reply::refused(unreadable("call", &e)),
+            Err(e) => Reply::refused(e.into()),
         };
         Response::from_json(&reply)
     }
@@ -100,7 +105,7 @@ fn part<T: DeserializeOwned>(
         .as_string()
         .map(|text| serde_json::from_str(&text))
         .transpose()
-        .map_err(|e| EdgeError::Internal(format!("stored {key} unreadable: {e}")))
+        .map_err(|e| unreadable(key, &e))
 }
 
 impl RevisitSession {

@@ -17,11 +17,12 @@ mod revisit;
 #[cfg(test)]
 pub(crate) mod tests;
 
+pub use crate::script::AnswerKind;
 pub use crate::trace::{ClientInfo, TraceEntry, TraceEvent};
 pub use event::{Effect, Event};
 pub use identity::{code_sms_text, PendingCode};
 pub use refusal::Refusal;
-pub use revisit::{AgentDevice, Answer, AnswerKind, Revisit, Stage};
+pub use revisit::{AgentDevice, Answer, Revisit, Stage};
 
 use crate::script::{IdentityStep, Lang};
 use crate::signature::Signature;

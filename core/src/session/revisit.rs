@@ -2,7 +2,7 @@
 //! and the answers given.
 
 use crate::domain::{PersonName, Phone, PolicyNumber, RevisitId};
-use crate::script::{Lang, Script};
+use crate::script::{AnswerKind, Lang, Script};
 use crate::time::Timestamp;
 use serde::{Deserialize, Serialize};
 
@@ -54,15 +54,6 @@ impl Stage {
             Stage::Completed | Stage::SwitchedToPhone | Stage::Expired | Stage::Cancelled
         )
     }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum AnswerKind {
-    /// 是，我确认
-    Yes,
-    /// 否 / 我有疑问 — a problem case (R12), not a failure of the revisit.
-    No,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
