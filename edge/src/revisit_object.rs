@@ -174,6 +174,7 @@ impl RevisitSession {
         let mut effects = VecDeque::from(first.effects);
         let mut sms_failed = None;
         while let Some(effect) = effects.pop_front() {
+            let awaited_outside = matches!(effect, Effect::SendSms { .. } | Effect::Deliver);
             let answer = match effect {
                 Effect::StoreSession => {
                     self.store(KEY_SESSION, custody.session()).await?;
@@ -224,7 +225,12 @@ impl RevisitSession {
                 Effect::Deliver => Some(self.deliver(&custody, &retry).await),
             };
             if let Some(input) = answer {
-                // An answer comes after I/O: it happens at its own time.
+                // While the SMS gateway or the origin was awaited, another call may have changed
+                // the storage (input gates open during outside I/O): apply the answer to what is
+                // stored now, at its own time.
+                if awaited_outside {
+                    custody = self.load().await?;
+                }
                 let next = custody.update(input, now(), &retry);
                 custody = next.custody;
                 effects.extend(next.effects);
