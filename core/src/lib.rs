@@ -5,6 +5,7 @@
 //! Requirement ids (R1–R15) are defined in `docs/REQUIREMENTS.md`.
 
 pub mod casework;
+pub mod custody;
 pub mod domain;
 pub mod error_code;
 #[cfg(any(test, feature = "test-support"))]

@@ -140,6 +140,17 @@ pub enum AnswerStyle {
     Confirm,
 }
 
+/// The answer given to an item (re-exported as `session::AnswerKind`; here so that the trace and
+/// the session can both name it without importing each other).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AnswerKind {
+    /// 是，我确认
+    Yes,
+    /// 否 / 我有疑问 — a problem case (R12), not a failure of the revisit.
+    No,
+}
+
 fn yes() -> bool {
     true
 }

@@ -4,7 +4,7 @@
 //! entry is detected by `Trace::verify`, with the index where the chain breaks.
 
 use crate::script::canonical_sha256;
-use crate::session::AnswerKind;
+use crate::script::AnswerKind;
 use crate::time::Timestamp;
 use serde::{Deserialize, Serialize};
 

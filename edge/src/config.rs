@@ -2,6 +2,7 @@
 //! (locally `.dev.vars`). A missing secret is a deployment fault, reported without its value.
 
 use crate::error::EdgeError;
+use huifang_core::custody::RetryPolicy;
 use huifang_core::signing::EdgeKey;
 use worker::Env;
 
@@ -39,6 +40,16 @@ pub fn edge_key(env: &Env) -> Result<EdgeKey, EdgeError> {
     let kid = required(env, "EDGE_KEY_ID")?;
     let seed = required(env, "EDGE_SIGNING_KEY")?;
     EdgeKey::from_seed_hex(&kid, &seed).map_err(|_| EdgeError::Misconfigured("EDGE_SIGNING_KEY"))
+}
+
+/// How deliveries to the origin are retried: `FORWARD_RETRY_BASE_MS` doubling up to
+/// `FORWARD_RETRY_MAX_MS` (defaults: one second, ten minutes).
+pub fn retry_policy(env: &Env) -> RetryPolicy {
+    let default = RetryPolicy::default();
+    RetryPolicy {
+        base_ms: number(env, "FORWARD_RETRY_BASE_MS", default.base_ms),
+        max_ms: number(env, "FORWARD_RETRY_MAX_MS", default.max_ms),
+    }
 }
 
 /// Base URL of the insurer's origin, without a trailing slash.

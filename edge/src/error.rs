@@ -132,27 +132,36 @@ impl EdgeError {
 
     /// The response for this error. Server faults are logged (without personal data).
     pub fn into_response(self) -> Response {
-        match &self {
+        self.log();
+        error_response(self.status(), &self.body())
+    }
+
+    /// Logs a server fault (an internal error or a missing setting); refusals are not logged.
+    pub fn log(&self) {
+        match self {
             Self::Internal(detail) => console_error!("internal error: {detail}"),
             Self::Misconfigured(name) => {
                 console_error!("misconfigured: {name} is missing or invalid")
             }
             _ => {}
         }
-        let body = self.body();
-        let status = self.status();
-        let headers = Headers::new();
-        // Setting a valid ASCII header cannot fail.
-        let _ = headers.set("cache-control", "no-store");
-        if let Some(secs) = body.retry_after_secs {
-            let _ = headers.set("retry-after", &secs.to_string());
-        }
-        let builder = Response::builder()
-            .with_status(status)
-            .with_headers(headers);
-        // Serialising `ApiError` cannot fail; an empty body with the right status is the fallback.
-        builder
-            .from_json(&body)
-            .unwrap_or_else(|_| Response::builder().with_status(status).empty())
     }
+}
+
+/// An error's HTTP answer: the status, `ApiError` as JSON, never cached, with `Retry-After` where
+/// trying again later can succeed.
+pub fn error_response(status: u16, body: &ApiError) -> Response {
+    let headers = Headers::new();
+    // Setting a valid ASCII header cannot fail.
+    let _ = headers.set("cache-control", "no-store");
+    if let Some(secs) = body.retry_after_secs {
+        let _ = headers.set("retry-after", &secs.to_string());
+    }
+    let builder = Response::builder()
+        .with_status(status)
+        .with_headers(headers);
+    // Serialising `ApiError` cannot fail; an empty body with the right status is the fallback.
+    builder
+        .from_json(body)
+        .unwrap_or_else(|_| Response::builder().with_status(status).empty())
 }

@@ -1,22 +1,18 @@
 //! The revisit link `/r/<token>` for every browser. `GET` serves the app shell from the static
 //! assets; `POST` is the phone switch of the fallback page (R7), a plain `<form>` that works without
-//! JavaScript or WebAssembly: the worker opens the session and switches it to phone exactly as the
-//! JSON API would (same Durable Object calls), then answers with a small server-rendered page.
+//! JavaScript or WebAssembly: one call to the revisit's Durable Object opens the session exactly as
+//! the JSON API would and switches it to phone; the worker answers with a small server-rendered page.
 
 use crate::error::{self, EdgeError};
 use crate::http::header;
 use crate::policyholder;
-use crate::revisit_object;
+use crate::revisit_call::{self, Action, Call, Reply};
 use huifang_core::html::escape;
 use huifang_core::script::Lang;
-use huifang_core::session::Stage;
-use huifang_core::signing::secret_digest;
-use huifang_core::wire::ApiError;
 use huifang_core::words::{self, FallbackPage, PageWords};
 use huifang_core::{CodeClass, ErrorCode, LinkToken};
-use serde::Deserialize;
 use worker::url::form_urlencoded;
-use worker::{console_error, Env, Headers, Method, Request, Response};
+use worker::{console_error, Env, Headers, Request, Response};
 
 /// The static-assets binding (`[assets] binding` in wrangler.toml).
 const ASSETS_BINDING: &str = "ASSETS";
@@ -124,71 +120,42 @@ async fn switch(
     }
     parse_form(&body)?;
 
-    let mut caller = policyholder::caller(req, env, token).map_err(Problem::from)?;
-    // Open first, exactly as the app's first `GET /v1/session`: it binds the link to this browser
-    // (R10) or refuses a browser other than the bound one.
-    let opened = revisit_object::call(env, token, &caller, Method::Get, "/session", Vec::new())
+    // One call: the object opens the link exactly as the app's first `GET /v1/session` would
+    // (binding it to this browser, R10, or refusing a browser other than the bound one), then
+    // switches to phone.
+    let caller = policyholder::caller(req, env, token).map_err(Problem::from)?;
+    let call = Call::Policyholder {
+        caller,
+        action: Action::FallbackSwitch,
+        body: String::new(),
+    };
+    let reply = revisit_call::call(env, token.revisit_id(), &call)
         .await
         .map_err(Problem::from)?;
-    let (status, set_cookie, body) = read(opened).await?;
-    if status != 200 {
-        return Err(refusal(status, &body));
-    }
-    if let Some(cookie) = set_cookie {
-        let secret = cookie_value(&cookie).ok_or_else(|| Problem::internal("odd device cookie"))?;
-        caller.device = Some(secret_digest(secret));
-        // The object's cookie covers the JSON API; a copy on `/r` lets this form see it again.
-        cookies.push(with_path(&cookie, "/r"));
-        cookies.push(cookie);
-    }
-    #[derive(Deserialize)]
-    struct View {
-        stage: Stage,
-    }
-    let view: View = serde_json::from_slice(&body)
-        .map_err(|e| Problem::internal(&format!("session view unreadable: {e}")))?;
-    match view.stage {
-        Stage::SwitchedToPhone => return Ok(Done::AlreadySwitched),
-        Stage::Expired => return Err(Problem::new(ErrorCode::LinkExpired)),
-        s if s.is_finished() => return Err(Problem::new(ErrorCode::RevisitFinished)),
-        _ => {}
-    }
-    let switched = revisit_object::call(
-        env,
-        token,
-        &caller,
-        Method::Post,
-        "/session/switch",
-        Vec::new(),
-    )
-    .await
-    .map_err(Problem::from)?;
-    let (status, _, body) = read(switched).await?;
-    if status == 200 {
-        Ok(Done::Switched)
-    } else {
-        Err(refusal(status, &body))
-    }
-}
-
-/// Status, `Set-Cookie` and body of an answer from the revisit's object.
-async fn read(mut resp: Response) -> Result<(u16, Option<String>, Vec<u8>), Problem> {
-    let set_cookie = resp.headers().get("set-cookie").ok().flatten();
-    let body = resp
-        .bytes()
-        .await
-        .map_err(|e| Problem::internal(&e.to_string()))?;
-    Ok((resp.status_code(), set_cookie, body))
-}
-
-/// The object's refusal, kept with its stable code.
-fn refusal(status: u16, body: &[u8]) -> Problem {
-    match serde_json::from_slice::<ApiError>(body) {
-        Ok(err) => Problem {
+    match reply {
+        Reply::Switched {
+            already,
+            new_device,
+        } => {
+            if let Some(device) = new_device {
+                // The cookie covers the JSON API; a copy on `/r` lets this form see it again.
+                cookies.push(device.header("/r"));
+                cookies.push(device.header("/v1/session"));
+            }
+            Ok(if already {
+                Done::AlreadySwitched
+            } else {
+                Done::Switched
+            })
+        }
+        Reply::Refused { status, error } => Err(Problem {
             status,
-            code: err.code,
-        },
-        Err(_) => Problem::internal(&format!("the session answered {status} without a code")),
+            code: error.code,
+        }),
+        // Named, not printed: a reply may carry the session's (masked) personal data.
+        Reply::Created | Reply::Status(_) | Reply::Storage(_) | Reply::Session { .. } => Err(
+            Problem::internal("the fallback switch had an answer of another call"),
+        ),
     }
 }
 
@@ -205,28 +172,6 @@ fn parse_form(body: &[u8]) -> Result<(), Problem> {
         Some(SWITCH_ACTION) => Ok(()),
         _ => Err(Problem::new(ErrorCode::BadForm)),
     }
-}
-
-/// The value in a `Set-Cookie` line (`name=value; attributes`).
-fn cookie_value(set_cookie: &str) -> Option<&str> {
-    let pair = set_cookie.split(';').next()?;
-    let (_, value) = pair.split_once('=')?;
-    Some(value.trim()).filter(|v| !v.is_empty())
-}
-
-/// The same `Set-Cookie` line with its `Path` replaced.
-fn with_path(set_cookie: &str, path: &str) -> String {
-    set_cookie
-        .split(';')
-        .map(|part| {
-            if part.trim().to_ascii_lowercase().starts_with("path=") {
-                format!(" Path={path}")
-            } else {
-                part.to_string()
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(";")
 }
 
 /// The fallback pages are in Chinese: the language of the link's SMS, for browsers where the app,
@@ -354,14 +299,26 @@ mod tests {
     }
 
     #[test]
-    fn the_device_cookie_is_read_and_copied_to_the_link_path() {
-        let set = "hf_dev_abc=s3cr3t; Path=/v1/session; Max-Age=60; HttpOnly; SameSite=Strict";
-        assert_eq!(cookie_value(set), Some("s3cr3t"));
-        assert_eq!(cookie_value("hf_dev_abc=; Path=/"), None);
+    fn the_device_cookie_is_read_and_written_for_the_link_path() {
+        let device = crate::revisit_call::DeviceCookie {
+            name: "hf_dev_abc".into(),
+            secret: "s3cr3t".into(),
+            max_age_secs: 60,
+            secure: false,
+        };
         assert_eq!(
-            with_path(set, "/r"),
+            device.header("/v1/session"),
+            "hf_dev_abc=s3cr3t; Path=/v1/session; Max-Age=60; HttpOnly; SameSite=Strict"
+        );
+        assert_eq!(
+            device.header("/r"),
             "hf_dev_abc=s3cr3t; Path=/r; Max-Age=60; HttpOnly; SameSite=Strict"
         );
+        let secure = crate::revisit_call::DeviceCookie {
+            secure: true,
+            ..device
+        };
+        assert!(secure.header("/r").ends_with("; SameSite=Strict; Secure"));
         assert_eq!(
             cookie("a=1; hf_dev_abc=s3cr3t ; b=2", "hf_dev_abc").as_deref(),
             Some("s3cr3t")

@@ -4,7 +4,7 @@
 use crate::config;
 use crate::error::EdgeError;
 use crate::http::{header, json, now, parse_json, random_bytes, read_body, MAX_INSURER_BODY};
-use crate::revisit_object;
+use crate::revisit_call::{self, Call, Reply};
 use huifang_core::signing::{
     verify_insurer_request, SignedRequest, HEADER_SIGNATURE, HEADER_TIMESTAMP,
 };
@@ -62,7 +62,10 @@ pub async fn create_revisit(mut req: Request, env: &Env) -> Result<Response, Edg
         now,
     )?;
     let expires_at = revisit.cooling_off_ends_at.to_rfc3339();
-    revisit_object::create(env, &revisit).await?;
+    match revisit_call::call(env, &id, &Call::Create(revisit)).await? {
+        Reply::Created => {}
+        other => return other.into_response(),
+    }
     let link = format!("{}/r/{}", link_base(&req, env)?, token.as_string());
     json(
         201,
@@ -78,10 +81,17 @@ fn revisit_id(raw: &str) -> Result<RevisitId, EdgeError> {
     RevisitId::parse(raw).map_err(|_| EdgeError::NotFound)
 }
 
+/// Sends an (already authenticated) insurer call to revisit `id`'s object; answers with its reply.
+async fn call(env: &Env, id: &str, call: &Call) -> Result<Response, EdgeError> {
+    revisit_call::call(env, &revisit_id(id)?, call)
+        .await?
+        .into_response()
+}
+
 /// `GET /v1/revisits/{id}`: the stage, progress and delivery of one revisit.
 pub async fn status(mut req: Request, env: &Env, id: &str) -> Result<Response, EdgeError> {
     authenticated(&mut req, env, now()).await?;
-    revisit_object::insurer_call(env, &revisit_id(id)?, Method::Get, "/insurer/status", None).await
+    call(env, id, &Call::Status).await
 }
 
 /// `GET /v1/revisits/{id}/storage`: the revisit object's raw storage, for tests that check what the
@@ -91,14 +101,14 @@ pub async fn storage(mut req: Request, env: &Env, id: &str) -> Result<Response, 
     if config::optional(env, "STORAGE_INSPECTION").as_deref() != Some("1") {
         return Err(EdgeError::NotFound);
     }
-    revisit_object::insurer_call(env, &revisit_id(id)?, Method::Get, "/insurer/storage", None).await
+    call(env, id, &Call::Storage).await
 }
 
 /// `POST /v1/revisits/{id}/cancel`: ends the revisit; its link dies at once and the record is
 /// forwarded with the outcome `cancelled`.
 pub async fn cancel(mut req: Request, env: &Env, id: &str) -> Result<Response, EdgeError> {
     authenticated(&mut req, env, now()).await?;
-    revisit_object::insurer_call(env, &revisit_id(id)?, Method::Post, "/insurer/cancel", None).await
+    call(env, id, &Call::Cancel).await
 }
 
 /// `POST /v1/revisits/{id}/reissue`: a new link; the old one dies at once, the device binding is
@@ -108,21 +118,13 @@ pub async fn reissue(mut req: Request, env: &Env, id: &str) -> Result<Response, 
     authenticated(&mut req, env, now).await?;
     let id = revisit_id(id)?;
     let token = new_link(&id)?;
-    let mut resp = revisit_object::insurer_call(
-        env,
-        &id,
-        Method::Post,
-        "/insurer/reissue",
-        Some(token.secret_digest()),
-    )
-    .await?;
-    if resp.status_code() != 200 {
-        return Ok(resp);
-    }
-    let status: huifang_core::wire::RevisitStatus = resp
-        .json()
-        .await
-        .map_err(|e| EdgeError::Internal(format!("reissue answer: {e}")))?;
+    let reissue = Call::Reissue {
+        link_digest: token.secret_digest(),
+    };
+    let status = match revisit_call::call(env, &id, &reissue).await? {
+        Reply::Status(status) => status,
+        other => return other.into_response(),
+    };
     let link = format!("{}/r/{}", link_base(&req, env)?, token.as_string());
     json(
         200,

@@ -18,6 +18,7 @@ mod http;
 mod insurer;
 mod origin_client;
 mod policyholder;
+mod revisit_call;
 mod revisit_object;
 mod send_throttle;
 

@@ -6,16 +6,12 @@
 use crate::config;
 use crate::error::EdgeError;
 use crate::http::{header, read_body, MAX_POLICYHOLDER_BODY, MAX_SIGNATURE_BODY};
-use crate::revisit_object::{self, Caller};
+use crate::revisit_call::{self, device_cookie_name, Action, Call, Caller};
 use huifang_core::script::Lang;
+use huifang_core::session::ClientInfo;
 use huifang_core::signing::{keyed_digest, secret_digest};
-use huifang_core::{LinkToken, RevisitId};
+use huifang_core::LinkToken;
 use worker::{Env, Request, Response};
-
-/// The device cookie's name: one per revisit, so two revisits on one phone do not collide.
-pub fn device_cookie_name(id: &RevisitId) -> String {
-    format!("hf_dev_{id}")
-}
 
 fn link_token(req: &Request) -> Result<LinkToken, EdgeError> {
     let auth = header(req, "authorization").ok_or(EdgeError::LinkMissing)?;
@@ -32,20 +28,22 @@ pub fn cookie(cookie_header: &str, name: &str) -> Option<String> {
         .map(|(_, v)| v.trim().to_string())
 }
 
-/// Who is calling, as the revisit's object needs it: the device cookie's digest, the keyed IP hash,
-/// the scheme, the client's IP and user agent, and its preferred language.
+/// Who is calling, as the revisit's object needs it: the link's digest, the device cookie's
+/// digest, the keyed IP hash, the scheme, the client's network and user agent, and its preferred
+/// language.
 pub fn caller(req: &Request, env: &Env, token: &LinkToken) -> Result<Caller, EdgeError> {
     let key = config::required(env, "ID_HASH_KEY")?;
     let ip = header(req, "cf-connecting-ip").unwrap_or_default();
+    let user_agent = header(req, "user-agent").unwrap_or_default();
     let cookies = header(req, "cookie").unwrap_or_default();
     Ok(Caller {
+        link_digest: token.secret_digest(),
         device: cookie(&cookies, &device_cookie_name(token.revisit_id()))
             .map(|s| secret_digest(&s)),
         ip_key: keyed_digest(key.as_bytes(), &format!("ip:{}", ip.trim())),
         https: req.url()?.scheme() == "https",
-        user_agent: header(req, "user-agent").unwrap_or_default(),
+        client: ClientInfo::new(&ip, &user_agent),
         lang: header(req, "accept-language").map(|l| Lang::from_accept_language(&l)),
-        ip,
     })
 }
 
@@ -57,8 +55,16 @@ pub async fn forward(mut req: Request, env: &Env) -> Result<Response, EdgeError>
         MAX_POLICYHOLDER_BODY
     };
     let body = read_body(&mut req, limit).await?;
+    let body = String::from_utf8(body).map_err(|_| EdgeError::BadJson("not UTF-8".into()))?;
     let caller = caller(&req, env, &token)?;
     let path = req.path();
-    let action = path.strip_prefix("/v1").unwrap_or(&path);
-    revisit_object::call(env, &token, &caller, req.method(), action, body).await
+    let action = Action::of_route(&req.method(), path.strip_prefix("/v1").unwrap_or(&path))?;
+    let call = Call::Policyholder {
+        caller,
+        action,
+        body,
+    };
+    revisit_call::call(env, token.revisit_id(), &call)
+        .await?
+        .into_response()
 }

@@ -1,180 +1,57 @@
-//! `RevisitSession`: the Durable Object that holds one live revisit. It is the only writer of its
-//! session, so every rule in `huifang_core::session` holds exactly, whatever the concurrency: each
-//! request loads, applies one event and stores before any other I/O (input gates make that atomic).
+//! `RevisitSession`: the Durable Object that holds one revisit's record in custody. It is the only
+//! writer of its storage, so every rule in `huifang_core::session` and `huifang_core::custody`
+//! holds exactly, whatever the concurrency: each call loads, applies one input and stores before
+//! any other I/O (input gates make that atomic). What to store, seal, deliver, erase and when to
+//! wake is decided by `Custody::update`; the object only loads, applies, stores and runs effects.
 //!
-//! Storage keys: `session` (the live `Session`, JSON), `outbox` (the sealed record awaiting the
-//! origin's acknowledgement), `tombstone` (what is left after acknowledgement, R2).
-//! One alarm drives expiry at the cooling-off end (R1), delivery retries, and the final erase.
+//! Storage keys: `session` (the `Session`, JSON), `outbox` (the sealed record awaiting the origin's
+//! acknowledgement), `tombstone` (what is left after acknowledgement, R2). One alarm drives expiry
+//! at the cooling-off end (R1), delivery retries, and the final erase.
 
-use crate::config::{self, REVISITS_BINDING};
+use crate::config;
 use crate::error::EdgeError;
-use crate::http::{json, now, parse_json, random_bytes};
+use crate::http::{now, parse_json, random_bytes};
 use crate::origin_client;
-use crate::policyholder::device_cookie_name;
+use crate::revisit_call::{
+    device_cookie_name, unreadable, Action, Call, Caller, DeviceCookie, Reply, StepAction,
+};
 use crate::send_throttle;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use huifang_core::record::{Outcome, Record, SealedRecord};
-use huifang_core::script::Lang;
-use huifang_core::session::{ClientInfo, Effect, Event, Refusal, Revisit, Session};
+use huifang_core::custody::{Custody, CustodyError, Effect, Input, Outbox, Tombstone};
+use huifang_core::record::{Record, SealedRecord};
+use huifang_core::session::{Event, Refusal, Session};
 use huifang_core::signing::{keyed_digest, secret_digest};
 use huifang_core::throttle::{Limit, SENDS_PER_IP, SENDS_PER_PHONE};
 use huifang_core::time::{MINUTE_MS, SECOND_MS};
 use huifang_core::wire::{
-    AnswerItem, ChooseLanguage, RevisitStatus, SessionView, SmsRequest, SubmitCode, SubmitIdNumber,
-    SwitchToPhone,
+    AnswerItem, ChooseLanguage, SessionView, SmsRequest, SubmitCode, SubmitIdNumber, SwitchToPhone,
 };
-use huifang_core::{IdNumber, LinkToken, OtpCode, RevisitId, Timestamp};
-use serde::{de::DeserializeOwned, Deserialize, Serialize};
+use huifang_core::{IdNumber, OtpCode, Phone, Timestamp};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use std::collections::VecDeque;
 use std::time::Duration;
 use worker::wasm_bindgen::{self, JsValue};
 use worker::{
-    console_error, console_log, durable_object, DurableObject, Env, Headers, Method, Request,
-    RequestInit, Response, Result, State,
+    console_error, console_log, durable_object, js_sys, DurableObject, Env, Request, Response,
+    Result, State,
 };
 
 const KEY_SESSION: &str = "session";
 const KEY_OUTBOX: &str = "outbox";
 const KEY_TOMBSTONE: &str = "tombstone";
-/// Internal headers from the worker to the object (the object is not reachable from outside).
-const LINK_DIGEST_HEADER: &str = "x-link-digest";
-const DEVICE_DIGEST_HEADER: &str = "x-device-digest";
-const IP_KEY_HEADER: &str = "x-ip-key";
-const HTTPS_HEADER: &str = "x-https";
-const CLIENT_IP_HEADER: &str = "x-client-ip";
-const USER_AGENT_HEADER: &str = "x-client-user-agent";
-const LANG_HEADER: &str = "x-client-lang";
 
-/// Who is calling, as the worker saw it: digests only, never the clear values (R6).
-pub struct Caller {
-    /// Digest of the device cookie's secret, if the browser sent one.
-    pub device: Option<String>,
-    /// Keyed hash of the client's IP address, naming its send throttle.
-    pub ip_key: String,
-    /// Whether the request came over HTTPS (the device cookie is `Secure` then).
-    pub https: bool,
-    /// The client's IP address (the object keeps only its network) and user agent (R10).
-    pub ip: String,
-    pub user_agent: String,
-    /// The browser's preferred language among ours (`Accept-Language`), for the first open.
-    pub lang: Option<Lang>,
-}
-
-/// Who sent an event, as far as the object needs it: the IP throttle's key and the trace stamp.
-#[derive(Default)]
-struct Sender {
-    ip_key: String,
-    client: Option<ClientInfo>,
-}
-
-/// A sealed record waiting for the origin, and how many deliveries have failed.
-#[derive(Serialize, Deserialize)]
-struct Outbox {
-    sealed: SealedRecord,
-    attempts: u32,
-}
-
-/// How long a tombstone outlives the link, so that a late click still hears "ended", not "unknown".
-const TOMBSTONE_GRACE_MS: u64 = 30 * huifang_core::time::DAY_MS;
-
-/// What remains after the origin acknowledged the record: no personal field (R2, R6).
-#[derive(Serialize, Deserialize)]
-struct Tombstone {
-    revisit_id: RevisitId,
-    link_digest: String,
-    outcome: Outcome,
-    record_hash: String,
-    delivered_at: Timestamp,
-    link_expires_at: Timestamp,
-}
-
-// ---- called by the worker ----------------------------------------------------------------------
-
-fn stub(env: &Env, id: &RevisitId) -> std::result::Result<worker::Stub, EdgeError> {
-    Ok(env
-        .durable_object(REVISITS_BINDING)?
-        .id_from_name(id.as_str())?
-        .get_stub()?)
-}
-
-async fn send(
-    env: &Env,
-    id: &RevisitId,
-    method: Method,
-    path: &str,
-    headers: Headers,
-    body: Option<String>,
-) -> std::result::Result<Response, EdgeError> {
-    let mut init = RequestInit::new();
-    init.with_method(method).with_headers(headers);
-    if let Some(body) = body {
-        init.with_body(Some(JsValue::from_str(&body)));
-    }
-    // Stub fetches need an absolute URL; the host is never resolved.
-    let req = Request::new_with_init(&format!("https://revisit{path}"), &init)?;
-    Ok(stub(env, id)?.fetch_with_request(req).await?)
-}
-
-/// Creates the revisit's object. Fails with `Conflict` if it already exists.
-pub async fn create(env: &Env, revisit: &Revisit) -> std::result::Result<(), EdgeError> {
-    let body = serde_json::to_string(revisit).map_err(|e| EdgeError::Internal(e.to_string()))?;
-    let resp = send(
-        env,
-        &revisit.id,
-        Method::Post,
-        "/create",
-        Headers::new(),
-        Some(body),
-    )
-    .await?;
-    match resp.status_code() {
-        201 => Ok(()),
-        409 => Err(EdgeError::Conflict),
-        s => Err(EdgeError::Internal(format!("create answered {s}"))),
+impl From<CustodyError> for EdgeError {
+    fn from(e: CustodyError) -> Self {
+        match e {
+            CustodyError::Refused(refusal) => Self::Refused(refusal),
+            CustodyError::Exists => Self::Conflict,
+            CustodyError::Unknown => Self::NotFound,
+            CustodyError::UnknownLink => Self::LinkNotFound,
+        }
     }
 }
-
-/// Forwards a policyholder request (`/session…`) to the revisit's object.
-pub async fn call(
-    env: &Env,
-    token: &LinkToken,
-    caller: &Caller,
-    method: Method,
-    action: &str,
-    body: Vec<u8>,
-) -> std::result::Result<Response, EdgeError> {
-    let headers = Headers::new();
-    headers.set(LINK_DIGEST_HEADER, &token.secret_digest())?;
-    if let Some(device) = &caller.device {
-        headers.set(DEVICE_DIGEST_HEADER, device)?;
-    }
-    headers.set(IP_KEY_HEADER, &caller.ip_key)?;
-    headers.set(HTTPS_HEADER, if caller.https { "1" } else { "0" })?;
-    headers.set(CLIENT_IP_HEADER, &caller.ip)?;
-    headers.set(USER_AGENT_HEADER, &caller.user_agent)?;
-    if let Some(lang) = caller.lang {
-        headers.set(LANG_HEADER, lang.as_str())?;
-    }
-    let body = if body.is_empty() {
-        None
-    } else {
-        Some(String::from_utf8(body).map_err(|_| EdgeError::BadJson("not UTF-8".into()))?)
-    };
-    send(env, token.revisit_id(), method, action, headers, body).await
-}
-
-/// Forwards an (already authenticated) insurer request to the revisit's object.
-pub async fn insurer_call(
-    env: &Env,
-    id: &RevisitId,
-    method: Method,
-    action: &str,
-    body: Option<String>,
-) -> std::result::Result<Response, EdgeError> {
-    send(env, id, method, action, Headers::new(), body).await
-}
-
-// ---- the object --------------------------------------------------------------------------------
 
 #[durable_object]
 pub struct RevisitSession {
@@ -187,15 +64,25 @@ impl DurableObject for RevisitSession {
         Self { state, env }
     }
 
-    async fn fetch(&self, req: Request) -> Result<Response> {
-        Ok(self
-            .handle(req)
+    async fn fetch(&self, mut req: Request) -> Result<Response> {
+        let call = req
+            .text()
             .await
-            .unwrap_or_else(EdgeError::into_response))
+            .map(|text| serde_json::from_str::<Call>(&text));
+        let reply = match call {
+            Ok(Ok(call)) => self.answer(call).await.unwrap_or_else(Reply::refused),
+            Ok(Err(e)) => Reply::refused(unreadable("call", &e)),
+            Err(e) => Reply::refused(e.into()),
+        };
+        Response::from_json(&reply)
     }
 
     async fn alarm(&self) -> Result<Response> {
-        if let Err(e) = self.on_alarm().await {
+        let woken = async {
+            let custody = self.load().await?;
+            self.apply(custody, Input::Alarm, "", now()).await
+        };
+        if let Err(e) = woken.await {
             console_error!("alarm failed: {}; retrying in a minute", e.detail());
             self.state
                 .storage()
@@ -206,100 +93,201 @@ impl DurableObject for RevisitSession {
     }
 }
 
-/// What a request handler inside the object returns.
-type Reply = std::result::Result<Response, EdgeError>;
+type Answer = std::result::Result<Reply, EdgeError>;
+
+/// One stored part, parsed.
+fn part<T: DeserializeOwned>(
+    stored: &js_sys::Map,
+    key: &str,
+) -> std::result::Result<Option<T>, EdgeError> {
+    stored
+        .get(&JsValue::from_str(key))
+        .as_string()
+        .map(|text| serde_json::from_str(&text))
+        .transpose()
+        .map_err(|e| unreadable(key, &e))
+}
 
 impl RevisitSession {
-    async fn load<T: DeserializeOwned>(
-        &self,
-        key: &str,
-    ) -> std::result::Result<Option<T>, EdgeError> {
-        let text: Option<String> = self.state.storage().get(key).await?;
-        text.map(|t| serde_json::from_str(&t))
-            .transpose()
-            .map_err(|e| EdgeError::Internal(format!("stored {key} unreadable: {e}")))
+    /// The custody as stored, in one read.
+    async fn load(&self) -> std::result::Result<Custody, EdgeError> {
+        let stored = self
+            .state
+            .storage()
+            .get_multiple(vec![KEY_SESSION, KEY_OUTBOX, KEY_TOMBSTONE])
+            .await?;
+        Ok(Custody::from_parts(
+            part::<Session>(&stored, KEY_SESSION)?,
+            part::<Outbox>(&stored, KEY_OUTBOX)?,
+            part::<Tombstone>(&stored, KEY_TOMBSTONE)?,
+        ))
     }
 
     async fn store<T: Serialize>(
         &self,
         key: &str,
-        value: &T,
+        value: Option<&T>,
     ) -> std::result::Result<(), EdgeError> {
+        let value = value.ok_or_else(|| EdgeError::Internal(format!("no {key} to store")))?;
         let text = serde_json::to_string(value).map_err(|e| EdgeError::Internal(e.to_string()))?;
         self.state.storage().put(key, text).await?;
         Ok(())
     }
 
-    async fn alarm_at(&self, at: Timestamp, now: Timestamp) -> std::result::Result<(), EdgeError> {
-        let delay = at.since(now);
-        self.state
-            .storage()
-            .set_alarm(Duration::from_millis(delay))
-            .await?;
-        Ok(())
-    }
-
-    async fn handle(&self, mut req: Request) -> Reply {
+    async fn answer(&self, call: Call) -> Answer {
         let now = now();
-        let path = req.path();
-        match (req.method(), path.as_str()) {
-            (Method::Post, "/create") => {
-                let body = req.text().await.map_err(|_| EdgeError::BadBody)?;
-                self.create(&body, now).await
+        match call {
+            Call::Create(revisit) => {
+                let custody = self.load().await?;
+                self.apply(custody, Input::Create(revisit), "", now).await?;
+                Ok(Reply::Created)
             }
-            (Method::Get, "/insurer/status") => self.status().await,
-            (Method::Get, "/insurer/storage") => self.storage_dump().await,
-            (Method::Post, "/insurer/cancel") => self.insurer_event(Event::Cancel, now).await,
-            (Method::Post, "/insurer/reissue") => {
-                let link_digest = req.text().await.map_err(|_| EdgeError::BadBody)?;
+            Call::Status => Ok(Reply::Status(self.load().await?.status()?)),
+            Call::Storage => self.storage_dump().await,
+            Call::Cancel => self.insurer_event(Event::Cancel, now).await,
+            Call::Reissue { link_digest } => {
                 self.insurer_event(Event::ReissueLink { link_digest }, now)
                     .await
             }
-            _ => self.policyholder(req, path, now).await,
+            Call::Policyholder {
+                caller,
+                action,
+                body,
+            } => self.policyholder(caller, action, &body, now).await,
         }
     }
 
-    async fn policyholder(&self, mut req: Request, path: String, now: Timestamp) -> Reply {
-        let header = |name: &str| req.headers().get(name).ok().flatten();
-        let digest = header(LINK_DIGEST_HEADER).ok_or(EdgeError::LinkNotFound)?;
-        let device = header(DEVICE_DIGEST_HEADER);
-        let sender = Sender {
-            ip_key: header(IP_KEY_HEADER).unwrap_or_default(),
-            client: Some(ClientInfo::new(
-                &header(CLIENT_IP_HEADER).unwrap_or_default(),
-                &header(USER_AGENT_HEADER).unwrap_or_default(),
-            )),
-        };
-        let https = header(HTTPS_HEADER).as_deref() == Some("1");
-        // The worker sends the tag of the language it picked (`Lang::as_str`).
-        let lang = header(LANG_HEADER).and_then(|l| Lang::from_tag(&l));
-        // Read the body before loading the session: from the load to the store there must be no
-        // await but storage, or a concurrent request could apply its event to the same old state.
-        let body = req.text().await.map_err(|_| EdgeError::BadBody)?;
-        let Some(session) = self.load::<Session>(KEY_SESSION).await? else {
-            return Err(self.finished_link(&digest).await?);
-        };
-        if session.revisit.link_digest != digest {
-            return Err(EdgeError::LinkNotFound);
+    /// Applies one input and runs its effects in order, feeding the answers of `Seal`, `Deliver`
+    /// and a failed SMS back in; returns the final custody, or why the input was refused (after
+    /// storing what the refusal changed).
+    async fn apply(
+        &self,
+        custody: Custody,
+        input: Input,
+        ip_key: &str,
+        at: Timestamp,
+    ) -> std::result::Result<Custody, EdgeError> {
+        let retry = config::retry_policy(&self.env);
+        let first = custody.update(input, at, &retry);
+        let outcome = first.outcome;
+        let mut custody = first.custody;
+        let mut effects = VecDeque::from(first.effects);
+        let mut sms_failed = None;
+        while let Some(effect) = effects.pop_front() {
+            let awaited_outside = matches!(effect, Effect::SendSms { .. } | Effect::Deliver);
+            let answer = match effect {
+                Effect::StoreSession => {
+                    self.store(KEY_SESSION, custody.session()).await?;
+                    None
+                }
+                Effect::StoreOutbox => {
+                    self.store(KEY_OUTBOX, custody.outbox()).await?;
+                    None
+                }
+                Effect::StoreTombstone => {
+                    self.store(KEY_TOMBSTONE, custody.tombstone()).await?;
+                    None
+                }
+                Effect::EraseSession => {
+                    let storage = self.state.storage();
+                    storage
+                        .delete_multiple(vec![KEY_SESSION, KEY_OUTBOX])
+                        .await?;
+                    None
+                }
+                Effect::EraseAll => {
+                    self.state.storage().delete_all().await?;
+                    None
+                }
+                Effect::SetAlarm(wake) => {
+                    let delay = wake.since(now());
+                    self.state
+                        .storage()
+                        .set_alarm(Duration::from_millis(delay))
+                        .await?;
+                    None
+                }
+                Effect::SendSms { to, text, sent_at } => {
+                    match self.send_code(&custody, &to, text, ip_key).await {
+                        Ok(()) => None,
+                        Err(e) => {
+                            sms_failed = Some(e);
+                            // Free the resend slot so the person can retry at once.
+                            let event = Event::CodeUndelivered { sent_at };
+                            Some(Input::Step {
+                                event,
+                                client: None,
+                            })
+                        }
+                    }
+                }
+                Effect::Seal => Some(Input::Sealed(self.seal(&custody)?)),
+                Effect::Deliver => Some(self.deliver(&custody, &retry).await),
+            };
+            if let Some(input) = answer {
+                // While the SMS gateway or the origin was awaited, another call may have changed
+                // the storage (input gates open during outside I/O): apply the answer to what is
+                // stored now, at its own time.
+                if awaited_outside {
+                    custody = self.load().await?;
+                }
+                let next = custody.update(input, now(), &retry);
+                custody = next.custody;
+                effects.extend(next.effects);
+            }
         }
-        if req.method() == Method::Get && path == "/session" {
-            return self.open(session, device, lang, https, &sender, now).await;
+        outcome?;
+        match sms_failed {
+            Some(e) => Err(e),
+            None => Ok(custody),
         }
+    }
+
+    async fn policyholder(
+        &self,
+        caller: Caller,
+        action: Action,
+        body: &str,
+        now: Timestamp,
+    ) -> Answer {
+        let custody = self.load().await?;
+        let session = custody.session_for_link(&caller.link_digest)?;
+        let step = match action {
+            Action::Open => {
+                let (custody, new_device) = self.open(custody, &caller, now).await?;
+                return Ok(view(&custody, now, new_device));
+            }
+            Action::FallbackSwitch => return self.fallback_switch(custody, &caller, now).await,
+            Action::Step(step) => step,
+        };
         // R10: every other request must come from the device the link is bound to.
-        session.check_device(device.as_deref())?;
-        let event = match (req.method(), path.as_str()) {
-            (Method::Post, "/session/code") => Event::IssueCode {
+        session.check_device(caller.device.as_deref())?;
+        let event = self.event(step, body)?;
+        let input = Input::Step {
+            event,
+            client: Some(caller.client),
+        };
+        let custody = self.apply(custody, input, &caller.ip_key, now).await?;
+        Ok(view(&custody, now, None))
+    }
+
+    /// The session event of a policyholder action, its body parsed (after the link and device are
+    /// checked, so a stranger learns nothing from the body's errors).
+    fn event(&self, step: StepAction, body: &str) -> std::result::Result<Event, EdgeError> {
+        let body = body.as_bytes();
+        Ok(match step {
+            StepAction::SendCode => Event::IssueCode {
                 code: OtpCode::from_random(u64::from_le_bytes(random_bytes()?)),
                 salt: random_bytes()?,
             },
-            (Method::Post, "/session/verify") => {
-                let SubmitCode { code } = parse_json(body.as_bytes())?;
+            StepAction::SubmitCode => {
+                let SubmitCode { code } = parse_json(body)?;
                 Event::SubmitCode {
                     code: OtpCode::parse(&code)?,
                 }
             }
-            (Method::Post, "/session/id-number") => {
-                let SubmitIdNumber { id_number } = parse_json(body.as_bytes())?;
+            StepAction::SubmitIdNumber => {
+                let SubmitIdNumber { id_number } = parse_json(body)?;
                 // GB 11643 is checked before any comparison; a typo is not a wrong try.
                 let id_number = IdNumber::parse(&id_number)?;
                 let key = config::required(&self.env, "ID_HASH_KEY")?;
@@ -307,110 +295,113 @@ impl RevisitSession {
                     digest: keyed_digest(key.as_bytes(), id_number.as_str()),
                 }
             }
-            (Method::Post, p) if p.starts_with("/session/items/") => {
-                let index = p["/session/items/".len()..]
-                    .parse::<usize>()
-                    .map_err(|_| EdgeError::NotFound)?;
-                let AnswerItem { answer, comment } = parse_json(body.as_bytes())?;
+            StepAction::Answer { index } => {
+                let AnswerItem { answer, comment } = parse_json(body)?;
                 Event::Answer {
                     index,
                     answer,
                     comment,
                 }
             }
-            (Method::Post, "/session/signature") => Event::Sign {
-                submission: parse_json(body.as_bytes())?,
+            StepAction::Sign => Event::Sign {
+                submission: parse_json(body)?,
             },
-            (Method::Post, "/session/complete") => Event::Complete,
-            (Method::Post, "/session/language") => {
-                let ChooseLanguage { lang } = parse_json(body.as_bytes())?;
+            StepAction::Complete => Event::Complete,
+            StepAction::ChooseLanguage => {
+                let ChooseLanguage { lang } = parse_json(body)?;
                 Event::ChooseLanguage { lang }
             }
-            (Method::Post, "/session/switch") => {
-                let SwitchToPhone { reason } = parse_json(body.as_bytes())?;
+            StepAction::SwitchToPhone => {
+                let SwitchToPhone { reason } = parse_json(body)?;
                 Event::SwitchToPhone { reason }
             }
-            (
-                _,
-                "/session/code" | "/session/verify" | "/session/id-number" | "/session/signature"
-                | "/session/complete" | "/session/switch" | "/session/language",
-            ) => return Err(EdgeError::MethodNotAllowed),
-            _ => return Err(EdgeError::NotFound),
-        };
-        self.step(session, event, &sender, now).await
+        })
     }
 
-    /// `GET /session`: the first open binds the link to this browser with a fresh device secret in
-    /// an HttpOnly, SameSite=Strict cookie (Secure over HTTPS); any other browser is refused (R10).
+    /// Opens the link: the first open binds it to this browser with a fresh device secret (R10),
+    /// for an HttpOnly cookie; any other browser is refused. After the end, the bound device still
+    /// sees the end (until the record is erased).
     async fn open(
         &self,
-        session: Session,
-        device: Option<String>,
-        lang: Option<Lang>,
-        https: bool,
-        sender: &Sender,
+        custody: Custody,
+        caller: &Caller,
         now: Timestamp,
-    ) -> Reply {
+    ) -> std::result::Result<(Custody, Option<DeviceCookie>), EdgeError> {
+        let session = custody.session_for_link(&caller.link_digest)?;
         if session.stage.is_finished() {
-            // A reload after the end shows the end (to the bound device), until the record is erased.
-            session.check_device(device.as_deref())?;
-            return json(200, &SessionView::of(&session, now));
+            session.check_device(caller.device.as_deref())?;
+            return Ok((custody, None));
         }
-        let (device, new_secret) = match (device, &session.device_digest) {
-            (Some(d), _) => (d, None),
-            (None, None) => {
+        let (device, new_device) = match &caller.device {
+            Some(presented) => (presented.clone(), None),
+            None => {
+                session.admits_new_device()?;
                 let secret = URL_SAFE_NO_PAD.encode(random_bytes::<16>()?);
-                (secret_digest(&secret), Some(secret))
+                let cookie = DeviceCookie {
+                    name: device_cookie_name(&session.revisit.id),
+                    max_age_secs: session.revisit.cooling_off_ends_at.since(now) / SECOND_MS,
+                    secure: caller.https,
+                    secret,
+                };
+                (secret_digest(&cookie.secret), Some(cookie))
             }
-            (None, Some(_)) => return Err(Refusal::LinkInUse.into()),
         };
-        let expires = session.revisit.cooling_off_ends_at;
-        let name = device_cookie_name(&session.revisit.id);
-        let mut resp = self
-            .step(session, Event::Open { device, lang }, sender, now)
-            .await?;
-        if let Some(secret) = new_secret {
-            let max_age = expires.since(now) / SECOND_MS;
-            let secure = if https { "; Secure" } else { "" };
-            let cookie = format!(
-                "{name}={secret}; Path=/v1/session; Max-Age={max_age}; HttpOnly; SameSite=Strict{secure}"
-            );
-            resp.headers_mut().set("set-cookie", &cookie)?;
-        }
-        Ok(resp)
+        let event = Event::Open {
+            device,
+            lang: caller.lang,
+        };
+        let input = Input::Step {
+            event,
+            client: Some(caller.client.clone()),
+        };
+        let custody = self.apply(custody, input, &caller.ip_key, now).await?;
+        Ok((custody, new_device))
     }
 
-    /// The insurer's view of the revisit: live, or delivered and erased.
-    async fn status(&self) -> Reply {
-        if let Some(session) = self.load::<Session>(KEY_SESSION).await? {
-            let pending = self.load::<Outbox>(KEY_OUTBOX).await?;
-            let hash = pending.map(|o| o.sealed.seal.record_hash);
-            return json(200, &RevisitStatus::of(&session, hash));
+    /// The fallback page's form (R7): open exactly as the app's first open would, then switch to
+    /// phone; a browser that already switched hears so.
+    async fn fallback_switch(&self, custody: Custody, caller: &Caller, now: Timestamp) -> Answer {
+        let (custody, new_device) = self.open(custody, caller, now).await?;
+        let already = custody
+            .session()
+            .map(Session::switched_to_phone)
+            .transpose()?
+            .unwrap_or(false);
+        if already {
+            return Ok(Reply::Switched {
+                already,
+                new_device,
+            });
         }
-        match self.load::<Tombstone>(KEY_TOMBSTONE).await? {
-            Some(t) => json(
-                200,
-                &RevisitStatus {
-                    revisit_id: t.revisit_id,
-                    stage: t.outcome.stage(),
-                    expires_at: t.link_expires_at.to_rfc3339(),
-                    items_answered: None,
-                    item_count: None,
-                    delivered: true,
-                    record_hash: Some(t.record_hash),
-                },
-            ),
-            None => Err(EdgeError::NotFound),
-        }
+        let input = Input::Step {
+            event: Event::SwitchToPhone { reason: None },
+            client: Some(caller.client.clone()),
+        };
+        self.apply(custody, input, &caller.ip_key, now).await?;
+        Ok(Reply::Switched {
+            already: false,
+            new_device,
+        })
+    }
+
+    /// Cancel or re-issue: applied like any event; answers with the status.
+    async fn insurer_event(&self, event: Event, now: Timestamp) -> Answer {
+        let custody = self.load().await?;
+        let input = Input::Step {
+            event,
+            client: None,
+        };
+        let custody = self.apply(custody, input, "", now).await?;
+        Ok(Reply::Status(custody.status()?))
     }
 
     /// Every key and value in this object's storage, for tests that check what is kept (R2, R6).
     /// Reached only through the insurer API, and only where the var `STORAGE_INSPECTION` is `1`.
-    async fn storage_dump(&self) -> Reply {
+    async fn storage_dump(&self) -> Answer {
         let map = self.state.storage().list().await?;
         let mut dump = serde_json::Map::new();
         for entry in map.entries() {
-            let pair: worker::js_sys::Array = entry.map_err(worker::Error::from)?.into();
+            let pair: js_sys::Array = entry.map_err(worker::Error::from)?.into();
             let key = pair.get(0).as_string().unwrap_or_default();
             let value = pair
                 .get(1)
@@ -418,83 +409,22 @@ impl RevisitSession {
                 .unwrap_or_else(|| "<not text>".into());
             dump.insert(key, serde_json::Value::String(value));
         }
-        json(200, &dump)
+        Ok(Reply::Storage(dump))
     }
 
-    /// Cancel or re-issue: applied like any event; answers with the status.
-    async fn insurer_event(&self, event: Event, now: Timestamp) -> Reply {
-        let Some(session) = self.load::<Session>(KEY_SESSION).await? else {
-            return match self.load::<Tombstone>(KEY_TOMBSTONE).await? {
-                Some(_) => Err(Refusal::Finished.into()),
-                None => Err(EdgeError::NotFound),
-            };
-        };
-        self.step(session, event, &Sender::default(), now).await?;
-        self.status().await
-    }
-
-    /// A link whose session was delivered and erased: say it has ended, without any detail.
-    async fn finished_link(&self, digest: &str) -> std::result::Result<EdgeError, EdgeError> {
-        Ok(match self.load::<Tombstone>(KEY_TOMBSTONE).await? {
-            Some(t) if t.link_digest == digest => EdgeError::Refused(match t.outcome {
-                Outcome::Expired => Refusal::Expired,
-                _ => Refusal::Finished,
-            }),
-            _ => EdgeError::LinkNotFound,
-        })
-    }
-
-    async fn create(&self, body: &str, now: Timestamp) -> Reply {
-        let revisit: Revisit =
-            serde_json::from_str(body).map_err(|e| EdgeError::Internal(e.to_string()))?;
-        let exists = self.load::<Session>(KEY_SESSION).await?.is_some()
-            || self.load::<Tombstone>(KEY_TOMBSTONE).await?.is_some();
-        if exists {
-            return Err(EdgeError::Conflict);
-        }
-        let ends = revisit.cooling_off_ends_at;
-        self.store(KEY_SESSION, &Session::new(revisit)).await?;
-        // R1: wake at the cooling-off end to expire the link and forward what happened.
-        self.alarm_at(ends, now).await?;
-        Ok(Response::empty()?.with_status(201))
-    }
-
-    /// Applies one event; stores the result whatever the outcome; carries out the effect.
-    async fn step(&self, session: Session, event: Event, sender: &Sender, now: Timestamp) -> Reply {
-        let was_finished = session.stage.is_finished();
-        let (next, outcome) = session.apply_from(event, now, sender.client.clone());
-        self.store(KEY_SESSION, &next).await?;
-        if !was_finished && next.stage.is_finished() {
-            self.seal_and_queue(&next, now).await?;
-        }
-        match outcome? {
-            Effect::Nothing | Effect::Forward => {}
-            Effect::SendSms { to, text } => {
-                if let Err(refusal) = self.take_send_slots(to.as_str(), &sender.ip_key).await {
-                    self.undeliverable_code(&next).await?;
-                    return Err(refusal);
-                }
-                let sms = SmsRequest {
-                    revisit_id: next.revisit.id.clone(),
-                    phone: to.as_str().to_string(),
-                    text,
-                };
-                if let Err(e) = origin_client::send_sms(&self.env, &sms).await {
-                    self.undeliverable_code(&next).await?;
-                    return Err(e);
-                }
-            }
-        }
-        json(200, &SessionView::of(&next, now))
-    }
-
-    /// Counts the send against the phone number's and the client IP's daily caps (across all
-    /// sessions), each held by its own `SendThrottle` object.
-    async fn take_send_slots(
+    /// Counts the send against the phone number's and the client IP's caps (across all sessions,
+    /// each held by its own `SendThrottle` object), then hands the code to the SMS gateway.
+    async fn send_code(
         &self,
-        phone: &str,
+        custody: &Custody,
+        to: &Phone,
+        text: String,
         ip_key: &str,
     ) -> std::result::Result<(), EdgeError> {
+        let revisit_id = custody
+            .session()
+            .map(|s| s.revisit.id.clone())
+            .ok_or_else(|| EdgeError::Internal("an SMS without a session".into()))?;
         let key = config::required(&self.env, "ID_HASH_KEY")?;
         let ip_limit = Limit {
             limit: config::number(
@@ -512,34 +442,26 @@ impl RevisitSession {
         }
         let phone_name = format!(
             "phone:{}",
-            keyed_digest(key.as_bytes(), &format!("phone:{phone}"))
+            keyed_digest(key.as_bytes(), &format!("phone:{}", to.as_str()))
         );
         if let Err(retry_after_secs) =
             send_throttle::take(&self.env, &phone_name, SENDS_PER_PHONE).await?
         {
             return Err(Refusal::SmsDailyLimit { retry_after_secs }.into());
         }
-        Ok(())
-    }
-
-    /// The gateway refused the code just issued: free the resend slot so the person can retry now.
-    async fn undeliverable_code(&self, issued: &Session) -> std::result::Result<(), EdgeError> {
-        let Some(sent_at) = issued.code.as_ref().map(|c| c.sent_at) else {
-            return Ok(());
+        let sms = SmsRequest {
+            revisit_id,
+            phone: to.as_str().to_string(),
+            text,
         };
-        if let Some(current) = self.load::<Session>(KEY_SESSION).await? {
-            let (next, _) = current.apply(Event::CodeUndelivered { sent_at }, now());
-            self.store(KEY_SESSION, &next).await?;
-        }
-        Ok(())
+        origin_client::send_sms(&self.env, &sms).await
     }
 
-    /// Seals the finished session's record (R4) and queues it for the origin.
-    async fn seal_and_queue(
-        &self,
-        session: &Session,
-        now: Timestamp,
-    ) -> std::result::Result<(), EdgeError> {
+    /// Seals the finished session's record with the edge's key (R4).
+    fn seal(&self, custody: &Custody) -> std::result::Result<SealedRecord, EdgeError> {
+        let session = custody
+            .session()
+            .ok_or_else(|| EdgeError::Internal("a seal without a session".into()))?;
         let region = config::optional(&self.env, "REGION").unwrap_or_else(|| "local".into());
         let record =
             Record::of(session, &region).map_err(|e| EdgeError::Internal(e.to_string()))?;
@@ -550,94 +472,48 @@ impl RevisitSession {
             sealed.record.outcome,
             sealed.seal.record_hash
         );
-        self.store(
-            KEY_OUTBOX,
-            &Outbox {
-                sealed,
-                attempts: 0,
-            },
-        )
-        .await?;
-        self.alarm_at(now, now).await
+        Ok(sealed)
     }
 
-    async fn on_alarm(&self) -> std::result::Result<(), EdgeError> {
-        let now = now();
-        if let Some(outbox) = self.load::<Outbox>(KEY_OUTBOX).await? {
-            return self.deliver(outbox, now).await;
-        }
-        if let Some(session) = self.load::<Session>(KEY_SESSION).await? {
-            if session.stage.is_finished() {
-                return Ok(());
-            }
-            let ends = session.revisit.cooling_off_ends_at;
-            if now < ends {
-                return self.alarm_at(ends, now).await;
-            }
-            let (next, outcome) = session.apply(Event::Expire, now);
-            self.store(KEY_SESSION, &next).await?;
-            if outcome.is_ok() {
-                self.seal_and_queue(&next, now).await?;
-            }
-            return Ok(());
-        }
-        if let Some(t) = self.load::<Tombstone>(KEY_TOMBSTONE).await? {
-            let erase_at = t.link_expires_at.plus_millis(TOMBSTONE_GRACE_MS);
-            if now >= erase_at {
-                self.state.storage().delete_all().await?;
-            } else {
-                self.alarm_at(erase_at, now).await?;
-            }
-        }
-        Ok(())
-    }
-
-    /// Delivers the sealed record; on acknowledgement erases the session (R2), else retries with
-    /// capped exponential backoff. Nothing is ever dropped.
+    /// Delivers the sealed record; `Delivered` only with the origin's acknowledgement of it.
     async fn deliver(
         &self,
-        mut outbox: Outbox,
-        now: Timestamp,
-    ) -> std::result::Result<(), EdgeError> {
+        custody: &Custody,
+        retry: &huifang_core::custody::RetryPolicy,
+    ) -> Input {
+        let Some(outbox) = custody.outbox() else {
+            return Input::DeliveryFailed;
+        };
+        let revisit_id = &outbox.sealed.record.revisit_id;
         match origin_client::deliver_record(&self.env, &outbox.sealed).await {
             Ok(ack) => {
-                let record = &outbox.sealed.record;
-                let session: Option<Session> = self.load(KEY_SESSION).await?;
-                let link_digest = session.map(|s| s.revisit.link_digest).unwrap_or_default();
-                let tombstone = Tombstone {
-                    revisit_id: record.revisit_id.clone(),
-                    link_digest,
-                    outcome: record.outcome,
-                    record_hash: ack.record_hash,
-                    delivered_at: now,
-                    link_expires_at: record.cooling_off_ends_at,
-                };
-                self.store(KEY_TOMBSTONE, &tombstone).await?;
-                self.state.storage().delete(KEY_SESSION).await?;
-                self.state.storage().delete(KEY_OUTBOX).await?;
                 console_log!(
-                    "revisit {} delivered{}; personal data erased",
-                    tombstone.revisit_id,
+                    "revisit {revisit_id} delivered{}; personal data erased",
                     if ack.duplicate { " (duplicate)" } else { "" }
                 );
-                let erase_at = tombstone.link_expires_at.plus_millis(TOMBSTONE_GRACE_MS);
-                self.alarm_at(erase_at, now).await
+                Input::Delivered {
+                    record_hash: ack.record_hash,
+                }
             }
             Err(reason) => {
-                outbox.attempts += 1;
-                let base = config::number(&self.env, "FORWARD_RETRY_BASE_MS", SECOND_MS);
-                let cap = config::number(&self.env, "FORWARD_RETRY_MAX_MS", 10 * MINUTE_MS);
-                let delay = base
-                    .saturating_mul(1u64 << outbox.attempts.min(20))
-                    .min(cap);
+                let attempt = outbox.attempts.saturating_add(1);
                 console_error!(
-                    "delivery of revisit {} failed (attempt {}): {reason}; next try in {delay} ms",
-                    outbox.sealed.record.revisit_id,
-                    outbox.attempts
+                    "delivery of revisit {revisit_id} failed (attempt {attempt}): {reason}; next try in {} ms",
+                    retry.delay_ms(attempt)
                 );
-                self.store(KEY_OUTBOX, &outbox).await?;
-                self.alarm_at(now.plus_millis(delay), now).await
+                Input::DeliveryFailed
             }
         }
+    }
+}
+
+/// The policyholder's view of the held session.
+fn view(custody: &Custody, now: Timestamp, new_device: Option<DeviceCookie>) -> Reply {
+    match custody.session() {
+        Some(session) => Reply::Session {
+            view: Box::new(SessionView::of(session, now)),
+            new_device,
+        },
+        None => Reply::refused(EdgeError::Internal("no session to show".into())),
     }
 }

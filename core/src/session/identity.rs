@@ -1,0 +1,167 @@
+//! Identity (R8): the steps of the script in order, the SMS code kept only as a salted hash, the
+//! ID number compared by its keyed hash, and the daily lock after too many wrong tries.
+
+use super::{Effect, Refusal, Session, Stage, CODE_VALID_MS, WRONG_TRIES_PER_CODE};
+use crate::domain::OtpCode;
+use crate::script::IdentityStep;
+use crate::throttle::WRONG_CODES_PER_SESSION;
+use crate::time::Timestamp;
+use crate::trace::TraceEvent;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+/// A sent code, kept only as a salted hash.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingCode {
+    pub digest: String,
+    pub salt: String,
+    pub sent_at: Timestamp,
+    pub wrong_tries: u8,
+}
+
+impl PendingCode {
+    pub(super) fn new(code: &OtpCode, salt: [u8; 16], now: Timestamp) -> Self {
+        let salt = hex::encode(salt);
+        Self {
+            digest: code_digest(&salt, code),
+            salt,
+            sent_at: now,
+            wrong_tries: 0,
+        }
+    }
+
+    fn matches(&self, code: &OtpCode) -> bool {
+        // Both sides are hex digests of equal length; the comparison leaks nothing about the code.
+        code_digest(&self.salt, code) == self.digest
+    }
+}
+
+fn code_digest(salt_hex: &str, code: &OtpCode) -> String {
+    let mut h = Sha256::new();
+    h.update(salt_hex.as_bytes());
+    h.update(b":");
+    h.update(code.as_str().as_bytes());
+    hex::encode(h.finalize())
+}
+
+impl Session {
+    /// The next identity step before the items, if any is left. (The signature comes after the
+    /// items, whatever its place in the list.)
+    pub fn next_step(&self) -> Option<IdentityStep> {
+        self.revisit
+            .script
+            .identity
+            .iter()
+            .copied()
+            .filter(|s| *s != IdentityStep::Signature)
+            .find(|s| !self.passed.contains(s))
+    }
+
+    /// Whether the script asks for a handwritten signature before completion.
+    pub fn signature_required(&self) -> bool {
+        self.revisit
+            .script
+            .identity
+            .contains(&IdentityStep::Signature)
+    }
+
+    /// Marks a step passed; once every step is, the policyholder may answer the items.
+    fn pass(&mut self, step: IdentityStep) {
+        self.passed.push(step);
+        self.stage = match self.next_step() {
+            None => Stage::Verified,
+            Some(_) => Stage::Opened,
+        };
+    }
+
+    /// A wrong code or ID number: counts against the day; `Some` refusal when it locks the session.
+    fn count_wrong_try(&mut self, now: Timestamp) -> Option<Refusal> {
+        self.wrong_codes.record(WRONG_CODES_PER_SESSION, now);
+        let locked = self.locked_secs(now);
+        (locked > 0).then(|| {
+            // Too many wrong tries today: void any code; the page offers the phone switch (R7).
+            self.code = None;
+            self.record(now, TraceEvent::SessionLocked);
+            Refusal::SessionLocked {
+                retry_after_secs: locked,
+            }
+        })
+    }
+
+    /// Seconds until the session unlocks after too many wrong codes (0 if it is not locked).
+    pub fn locked_secs(&self, now: Timestamp) -> u64 {
+        self.wrong_codes.wait_secs(WRONG_CODES_PER_SESSION, now)
+    }
+
+    pub(super) fn submit_code(
+        &mut self,
+        code: &OtpCode,
+        now: Timestamp,
+    ) -> Result<Vec<Effect>, Refusal> {
+        match self.stage {
+            Stage::Verified => return Err(Refusal::AlreadyVerified),
+            Stage::CodeSent => {}
+            _ => return Err(Refusal::NoCodeSent),
+        }
+        let locked = self.locked_secs(now);
+        if locked > 0 {
+            return Err(Refusal::SessionLocked {
+                retry_after_secs: locked,
+            });
+        }
+        let Some(pending) = self.code.as_mut() else {
+            return Err(Refusal::NoCodeSent);
+        };
+        if now.since(pending.sent_at) > CODE_VALID_MS || pending.wrong_tries >= WRONG_TRIES_PER_CODE
+        {
+            return Err(Refusal::CodeExpired);
+        }
+        if !pending.matches(code) {
+            pending.wrong_tries += 1;
+            let tries_left = WRONG_TRIES_PER_CODE - pending.wrong_tries;
+            self.record(now, TraceEvent::CodeRejected { tries_left });
+            return Err(self
+                .count_wrong_try(now)
+                .unwrap_or(Refusal::WrongCode { tries_left }));
+        }
+        // A code is usable once: forget it the moment it succeeds.
+        self.code = None;
+        self.record(now, TraceEvent::CodeVerified);
+        self.pass(IdentityStep::SmsCode);
+        Ok(Vec::new())
+    }
+
+    pub(super) fn submit_id_number(
+        &mut self,
+        digest: &str,
+        now: Timestamp,
+    ) -> Result<Vec<Effect>, Refusal> {
+        match self.stage {
+            Stage::Issued => return Err(Refusal::NotOpened),
+            Stage::Verified => return Err(Refusal::AlreadyVerified),
+            _ => {}
+        }
+        if self.next_step() != Some(IdentityStep::IdNumber) {
+            return Err(Refusal::WrongStep);
+        }
+        let locked = self.locked_secs(now);
+        if locked > 0 {
+            return Err(Refusal::SessionLocked {
+                retry_after_secs: locked,
+            });
+        }
+        if digest != self.revisit.id_number_digest {
+            self.record(now, TraceEvent::IdNumberRejected);
+            return Err(self.count_wrong_try(now).unwrap_or(Refusal::WrongIdNumber));
+        }
+        self.record(now, TraceEvent::IdNumberVerified);
+        self.pass(IdentityStep::IdNumber);
+        Ok(Vec::new())
+    }
+}
+
+/// The SMS that carries a code. It says what the code is for and that staff never ask for it (R10).
+/// Always in Chinese: the phone's owner reads it, whatever language the page was read in.
+pub fn code_sms_text(code: &OtpCode) -> String {
+    (crate::words::edge(crate::script::Lang::ZhCn).code_sms)(code.as_str())
+}
