@@ -5,6 +5,8 @@ import { defineConfig, devices } from '@playwright/test';
 export default defineConfig({
   testDir: './tests',
   outputDir: '../.state/e2e-results',
+  // A `test.only` left in a spec would silently run one test and pass the whole suite: refused.
+  forbidOnly: true,
   timeout: 60_000,
   expect: { timeout: 10_000 },
   workers: 2,
