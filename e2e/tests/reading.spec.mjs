@@ -3,7 +3,7 @@
 // when shown. The countdown is calm (no live region). A "no" is a problem case and the revisit goes
 // on (R12); earlier items can be looked at again, read-only; a reload resumes where the edge says;
 // an answer whose response was lost is not counted twice; the language can be changed on the page.
-import { test, expect, longItem, readingScript } from './fixtures/revisit.mjs';
+import { test, expect, longItem, readingScript, RevisitPage } from './fixtures/revisit.mjs';
 
 import { loadScript } from '../lib/insurer.mjs';
 
@@ -171,6 +171,37 @@ test('the language can be changed on the page, and each item is recorded in the 
   expect(record.items.map((i) => i.lang)).toEqual(['en', ...Array(script.items.length - 1).fill('zh-CN')]);
   expect(record.items[0].title).toBe(script.items[0].text.en.title);
   expect(record.trace.filter((e) => e.event === 'language_chosen').map((e) => e.lang)).toEqual(expect.arrayContaining(['en', 'zh-CN']));
+});
+
+test('a language picked while the page is still loading is kept, and the edge hears of it', async ({ insurer, origin, page }) => {
+  const script = readingScript(1);
+  const created = await insurer.createRevisit({ script, readingSecs: null });
+  // The session's first load is held back until English has been picked (a slow network, or a
+  // loaded phone): the choice must survive the load's view, which is in the session's language.
+  let releaseLoad;
+  const held = new Promise((resolve) => { releaseLoad = resolve; });
+  let loads = 0;
+  await page.route('**/v1/session', async (route) => {
+    if (route.request().method() === 'GET' && loads++ === 0) await held;
+    await route.continue();
+  });
+  await page.goto(created.path);
+  await expect(page.locator('.page.loading')).toBeVisible();
+  await page.getByRole('button', { name: 'English' }).click();
+  releaseLoad();
+  const en = new RevisitPage(page, 'en');
+  await expect(page.getByRole('button', { name: en.w.sendCode })).toBeVisible();
+  await expect(page.locator('html')).toHaveAttribute('lang', 'en');
+  await expect(page.getByRole('button', { name: 'English' })).toHaveAttribute('aria-pressed', 'true');
+  // It stays English: nothing comes afterwards to put the page back in Chinese.
+  await page.waitForLoadState('networkidle');
+  await expect(page.locator('html')).toHaveAttribute('lang', 'en');
+  await en.verifyWithCode(origin, created.phone);
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText(script.items[0].text.en.title);
+  await page.unroute('**/v1/session');
+  await en.switchToPhone();
+  const record = (await origin.record(created.revisit_id)).sealed.record;
+  expect(record.trace.filter((e) => e.event === 'language_chosen').map((e) => e.lang)).toEqual(['en']);
 });
 
 test('large text is kept for the session and nothing scrolls sideways at 320 px', async ({ insurer, origin, revisit, page }) => {
