@@ -12,9 +12,11 @@ export default defineConfig({
   workers: 2,
   reporter: [['list']],
   projects: [
-    { name: 'revisit', testIgnore: /delivery\.spec/ },
+    { name: 'revisit', testIgnore: /(delivery|audit-cli)\.spec/ },
     // Takes the origin down and restarts the edge: runs alone, after everything else.
     { name: 'disruptive', testMatch: /delivery\.spec/, dependencies: ['revisit'] },
+    // The auditors' CLI on the archive every other spec has filled: last of all.
+    { name: 'audit', testMatch: /audit-cli\.spec/, dependencies: ['disruptive'] },
   ],
   use: {
     ...devices['Pixel 7'],
