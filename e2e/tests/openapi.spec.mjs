@@ -745,6 +745,8 @@ test('the revisit link: the app shell, and the fallback form that switches to ph
   const fromApp = (browser, body = 'action=switch_to_phone') =>
     browser.raw('POST', `/v1/session/phone-form/${back.token}`, { body, contentType: 'application/x-www-form-urlencoded' });
   expectAnswer('POST', '/v1/session/phone-form/{token}', await fromApp(new Browser(back.token)), 403, 'link_in_use');
+  // The plain form too: the link is bound to the browser that opened it (R10), whatever the path.
+  expectAnswer('POST', '/r/{token}', await form(new Browser(back.token), 'action=switch_to_phone'), 403, 'link_in_use');
   expectAnswer('POST', '/v1/session/phone-form/{token}', await fromApp(app, 'action=other'), 400, 'bad_form');
   const phoneForm = '/v1/session/phone-form/{token}';
   expectAnswer('POST', phoneForm, await app.raw('POST', `/v1/session/phone-form/${back.token}`, { body: 'action=switch_to_phone', contentType: 'text/plain' }), 415, 'unsupported_media_type');
