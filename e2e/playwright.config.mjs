@@ -5,14 +5,18 @@ import { defineConfig, devices } from '@playwright/test';
 export default defineConfig({
   testDir: './tests',
   outputDir: '../.state/e2e-results',
+  // A `test.only` left in a spec would silently run one test and pass the whole suite: refused.
+  forbidOnly: true,
   timeout: 60_000,
   expect: { timeout: 10_000 },
   workers: 2,
   reporter: [['list']],
   projects: [
-    { name: 'revisit', testIgnore: /delivery\.spec/ },
+    { name: 'revisit', testIgnore: /(delivery|audit-cli)\.spec/ },
     // Takes the origin down and restarts the edge: runs alone, after everything else.
     { name: 'disruptive', testMatch: /delivery\.spec/, dependencies: ['revisit'] },
+    // The auditors' CLI on the archive every other spec has filled: last of all.
+    { name: 'audit', testMatch: /audit-cli\.spec/, dependencies: ['disruptive'] },
   ],
   use: {
     ...devices['Pixel 7'],

@@ -156,6 +156,8 @@ pub struct LiveSession {
     pub lang: RwSignal<Lang>,
     /// A call is in flight: action buttons are disabled so nothing is sent twice.
     pub busy: RwSignal<bool>,
+    /// A language picked while a call was in flight, applied once it has returned.
+    wanted_lang: StoredValue<Option<Lang>>,
 }
 
 impl LiveSession {
@@ -178,6 +180,7 @@ impl LiveSession {
             notice: RwSignal::new(None),
             lang: RwSignal::new(lang),
             busy: RwSignal::new(false),
+            wanted_lang: StoredValue::new(None),
         };
         session.run(Request::Load);
         session
@@ -200,7 +203,14 @@ impl LiveSession {
 
     /// The policyholder picked a language. A live session is told, so that the items come in it
     /// and the record says which text was shown; on an ended or failed page it only changes here.
+    /// Picked while a call is in flight, it waits for that call: `run` would drop it, and while
+    /// the first load is out it would only change here, to be undone when the load's view (in
+    /// the session's language) arrives, and the edge would never hear of it.
     pub fn choose_language(self, lang: Lang) {
+        if self.busy.get_untracked() {
+            self.wanted_lang.set_value(Some(lang));
+            return;
+        }
         let live = self.halt.with_untracked(Option::is_none)
             && self.api.with_value(Option::is_some)
             && self
@@ -256,7 +266,20 @@ impl LiveSession {
             };
             self.busy.set(false);
             self.apply(react(&request, result));
+            self.language_wanted_meanwhile();
         });
+    }
+
+    /// Once no call is in flight (a resync may have sent another), the language picked during
+    /// the last one, if the page is not in it already.
+    fn language_wanted_meanwhile(self) {
+        if self.busy.get_untracked() {
+            return;
+        }
+        let wanted = self.wanted_lang.try_update_value(Option::take).flatten();
+        if let Some(lang) = wanted.filter(|lang| *lang != self.lang.get_untracked()) {
+            self.choose_language(lang);
+        }
     }
 
     fn apply(self, outcome: Outcome) {

@@ -7,6 +7,20 @@ import { loadScript } from '../lib/insurer.mjs';
 
 const ORIGIN_URL = process.env.ORIGIN_URL ?? 'http://127.0.0.1:8788';
 const ITEMS = loadScript('scripts/default.json').items;
+
+/**
+ * Runs `check` on each of `list` (page elements or what they should show) and fails unless it
+ * checked exactly `expected` of them, at least one: a loop over nothing proves nothing.
+ */
+async function checkEach(list, expected, what, check) {
+  expect(expected, `${what}: something to check`).toBeGreaterThan(0);
+  let checked = 0;
+  for (const [i, entry] of list.entries()) {
+    await check(entry, i);
+    checked += 1;
+  }
+  expect(checked, `${what}: how many were checked`).toBe(expected);
+}
 // The timeline shows the client network the page came from: the loopback one here.
 test.use({ ownClient: false });
 
@@ -37,9 +51,10 @@ async function expectVerifiedReport(page, loaded, { created, outcome, name }) {
   // R3: every item's exact title, in order.
   const items = page.getByTestId('item');
   await expect(items).toHaveCount(ITEMS.length);
-  for (const [i, item] of ITEMS.entries()) {
-    await expect(items.nth(i).getByRole('heading', { level: 3 })).toHaveText(`第 ${i + 1} 项　${item.text['zh-CN'].title}`);
-  }
+  const headings = await items.getByRole('heading', { level: 3 }).all();
+  await checkEach(headings, ITEMS.length, 'item headings', async (heading, i) => {
+    await expect(heading).toHaveText(`第 ${i + 1} 项　${ITEMS[i].text['zh-CN'].title}`);
+  });
   await expect(page.getByTestId('seq')).toHaveText(/^第 \d+ 号$/);
   await expect(page.getByTestId('retention')).toContainText('合同尚未报告终止');
   // Self-contained: the document is the only thing the page loaded.
@@ -61,11 +76,11 @@ test('the report of a completed revisit shows every item confirmed and verifies'
 
   const loaded = await openReport(page, created.revisit_id);
   await expect(page.getByTestId('identity')).toContainText('短信验证码（发送至投保人手机）：已通过');
-  for (const answer of await page.getByTestId('item').locator('.answer').allTextContents()) {
-    expect(answer).toBe('是，我确认');
-  }
+  const answers = await page.getByTestId('item').locator('.answer').allTextContents();
+  await checkEach(answers, ITEMS.length, 'answers', (answer) => expect(answer).toBe('是，我确认'));
   await expect(page.getByTestId('record-hash')).toHaveText(stored.sealed.seal.record_hash);
   // The timeline: every trace event, the policyholder's with their network.
+  expect(stored.sealed.record.trace.length, 'trace events').toBeGreaterThan(0);
   await expect(page.getByTestId('timeline').locator('tbody tr')).toHaveCount(stored.sealed.record.trace.length);
   await expect(page.getByTestId('timeline')).toContainText('127.0.0.0/24');
   await expectVerifiedReport(page, loaded, { created, outcome: '已完成电子化回访', name: 'completed' });
@@ -112,7 +127,7 @@ test('the report of a switched revisit shows the reason and what was left unansw
   const loaded = await openReport(page, created.revisit_id);
   await expect(page.locator('dl.facts').first()).toContainText(reason);
   const answers = await page.getByTestId('item').locator('.answer').allTextContents();
-  expect(answers).toEqual(['是，我确认', ...Array(ITEMS.length - 1).fill('未回答')]);
+  await checkEach(answers, ITEMS.length, 'answers', (answer, i) => expect(answer).toBe(i === 0 ? '是，我确认' : '未回答'));
   await expect(page.getByTestId('timeline')).toContainText('投保人选择改为电话回访');
   await expectVerifiedReport(page, loaded, { created, outcome: '已转为电话回访', name: 'switched' });
 });

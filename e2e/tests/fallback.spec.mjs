@@ -265,14 +265,19 @@ test.describe('a browser that runs the app', () => {
     const build = cached.names[0].slice('huifang-shell-'.length);
     expect(cached.paths).toEqual(['/', ...['/app.css', '/app.js', '/app_bg.wasm', '/boot.js', '/start.js'].map((p) => `${p}?v=${build}`)].sort());
 
-    // A second visit starts from the phone: the app's files come from the service worker.
-    const fromNetwork = [];
-    page.on('requestfinished', async (r) => {
-      const res = await r.response();
-      if (res && !res.fromServiceWorker()) fromNetwork.push(new URL(r.url()).pathname);
+    // A second visit starts from the phone: the app's files come from the service worker. Each
+    // response is noted as it arrives (a listener that awaited inside could still be running when
+    // the check below reads the list), and the check waits until every file of the shell has
+    // answered, so a file still on its way cannot be missed.
+    const answered = [];
+    page.on('response', (res) => {
+      const path = new URL(res.url()).pathname;
+      if (/\.(js|wasm|css)$/.test(path)) answered.push({ path, from: res.fromServiceWorker() ? 'service worker' : 'network' });
     });
     await page.reload();
     await expect(page.getByRole('button', { name: '改为电话回访' })).toBeVisible();
-    expect(fromNetwork.filter((p) => /\.(js|wasm|css)$/.test(p))).toEqual([]);
+    const files = ['/app.css', '/app.js', '/app_bg.wasm', '/boot.js', '/start.js'];
+    await expect.poll(() => files.filter((f) => !answered.some((a) => a.path === f)), { message: 'files of the shell not yet answered' }).toEqual([]);
+    expect(answered.filter((a) => a.from !== 'service worker'), 'files fetched from the network').toEqual([]);
   });
 });

@@ -50,25 +50,42 @@ for (const [profile, lang, large] of RUNS) {
       await expect(page.locator('html')).toHaveAttribute('lang', lang);
       if (large) await revisit.largeText();
       await revisit.expectNoSidewaysScroll();
+      await revisit.watchGates();
       await revisit.verifyWithCode(origin, created.phone);
 
+      let scrolledAt;
       for (let n = 1; n <= total; n++) {
         await revisit.expectItem(n, total);
         await expect(page.getByRole('heading', { level: 1 })).toHaveText(script.items[n - 1].text[lang].title);
-        // Nothing is pre-selected: no answer button starts enabled, nothing is checked (R9).
-        await expect(revisit.yes()).toBeDisabled();
+        // Nothing is pre-selected: nothing is checked (R9); that no answer started enabled is
+        // read from the page's own record below.
         await expect(page.locator('main :checked, main [aria-pressed="true"]')).toHaveCount(0);
         await revisit.expectNoSidewaysScroll();
         if (n - 1 === longAt) {
           // Long enough to scroll: its end is not in view, so neither time nor patience unlocks it.
           await expect(page.getByTestId('read-hint')).toHaveText(w.readToEnd);
-          await revisit.scrollBodyToEnd();
-          await expect(page.getByTestId('read-hint')).toHaveText(w.keepReading);
           await expect(revisit.yes()).toBeDisabled();
+          scrolledAt = await revisit.scrollBodyToEnd();
           await revisit.answer('no', lang === 'en' ? 'I have not received the contract' : '还没有收到合同');
         } else {
           await revisit.answer('yes');
         }
+      }
+      // What each item's answers went through, on the page's clock: locked when shown, and
+      // unlocked no sooner than the item's minimum (less the page's own render time); the long
+      // one only once scrolled to its end, counting down what was left of its time.
+      const gates = await revisit.gates(total);
+      expect(gates.length).toBe(total);
+      for (const [i, gate] of gates.entries()) {
+        expect(gate.lockedWhenShown, `item ${i + 1} locked when shown`).toBe(true);
+        const minMs = script.items[i].min_read_secs * 1000;
+        expect(gate.unlockedAt - gate.shownAt, `item ${i + 1} held for its minimum`).toBeGreaterThanOrEqual(minMs - 500);
+      }
+      const long = gates[longAt];
+      expect(long.hints[0].text).toBe(w.readToEnd);
+      expect(long.unlockedAt).toBeGreaterThanOrEqual(scrolledAt);
+      if (scrolledAt - long.shownAt < script.items[longAt].min_read_secs * 1000 - 1000) {
+        expect(long.hints.slice(1).map((h) => h.text)).toContainEqual(expect.stringMatching(w.keepReading));
       }
       await expect(page.getByRole('heading', { name: w.review })).toBeVisible();
       await revisit.expectNoSidewaysScroll();

@@ -4,9 +4,11 @@
 // types are: no unknown field, no missing one), every error code is in the operation's list, and
 // the documented headers (Retry-After, Set-Cookie) are there. The requests sent to succeed are
 // checked against the documented request bodies too. The first tests show the checker refuses what
-// the document does not allow; the last, that every documented operation was exercised.
+// the document does not allow; the last, that every documented operation was exercised, and every
+// documented status too, or is listed with the reason it is not (NOT_EXERCISED, RACES).
 import { test, expect } from '@playwright/test';
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Ajv2020 from 'ajv/dist/2020.js';
@@ -209,6 +211,31 @@ async function answerOf(res) {
   let body = text;
   try { body = JSON.parse(text); } catch { /* not JSON */ }
   return { status: res.status, body, headers: res.headers };
+}
+
+/**
+ * Any request with any body, GET included (fetch refuses a body on GET; the edge reads one on every
+ * route, and documents the refusals): `{ status, body, headers }`, the body parsed when JSON.
+ */
+function withBody(method, path, body, headers) {
+  return new Promise((resolve, reject) => {
+    const url = new URL(path, EDGE_URL);
+    const req = httpRequest({
+      method, host: url.hostname, port: url.port, path: url.pathname,
+      headers: { ...headers, 'content-length': Buffer.byteLength(body) },
+    }, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        let parsed = text;
+        try { parsed = JSON.parse(text); } catch { /* not JSON */ }
+        resolve({ status: res.statusCode, body: parsed, headers: res.headers });
+      });
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
 }
 
 /** A signed insurer request (the README's recipe, via e2e/lib/insurer.mjs); the whole response. */
@@ -632,7 +659,14 @@ test('the refusals every route shares, on every route: link, device, media type,
   for (const [m, template, path] of routes) {
     expectAnswer(m, template, await nobody.raw(m, path, { headers: { authorization: '' } }), 401, 'link_missing');
     expectAnswer(m, template, await unknown.raw(m, path), 404, 'link_not_found');
-    if (m === 'GET') continue; // fetch sends no body with GET
+    if (m === 'GET') {
+      // A body on a GET is read and refused like any other (and does not open the link).
+      const bearer = { authorization: `Bearer ${me.token}`, 'cf-connecting-ip': me.ip };
+      expectAnswer(m, template, await withBody(m, path, huge, { ...bearer, 'content-type': 'application/json' }), 413, 'payload_too_large');
+      expectAnswer(m, template, await withBody(m, path, 'a=1', { ...bearer, 'content-type': 'text/plain' }), 415, 'unsupported_media_type');
+      expectAnswer(m, template, await withBody(m, path, Buffer.from([0x7b, 0xff, 0xfe, 0x7d]), { ...bearer, 'content-type': 'application/json' }), 400, 'bad_json');
+      continue;
+    }
     expectAnswer(m, template, await me.raw(m, path, { body: huge }), 413, 'payload_too_large');
     expectAnswer(m, template, await me.raw(m, path, { body: 'a=1', contentType: 'text/plain' }), 415, 'unsupported_media_type');
   }
@@ -668,10 +702,13 @@ test('the refusals every route shares, on every route: link, device, media type,
   for (const [m, template, path] of insurerRoutes) {
     expectAnswer(m, template, await insurer(m, path, undefined, { key: 'wrong' }), 401, 'signature_mismatch');
     expectAnswer(m, template, await insurer(m, path, undefined, { timestamp: 'soon' }), 401, 'bad_timestamp');
-    if (m === 'POST') {
-      expectAnswer(m, template, await insurer(m, path, 'x'.repeat(600 * 1024)), 413, 'payload_too_large');
-      expectAnswer(m, template, await insurer(m, path, 'cancel please', { contentType: 'text/plain' }), 415, 'unsupported_media_type');
-    }
+    const signed = (body, contentType) => {
+      const ts = Math.floor(Date.now() / 1000);
+      return { 'x-huifang-timestamp': String(ts), 'x-huifang-signature': signature(secret(), m, path, ts, body), 'content-type': contentType };
+    };
+    const big = 'x'.repeat(600 * 1024);
+    expectAnswer(m, template, await withBody(m, path, big, signed(big, 'application/json')), 413, 'payload_too_large');
+    expectAnswer(m, template, await withBody(m, path, 'cancel please', signed('cancel please', 'text/plain')), 415, 'unsupported_media_type');
   }
 });
 
@@ -708,7 +745,13 @@ test('the revisit link: the app shell, and the fallback form that switches to ph
   const fromApp = (browser, body = 'action=switch_to_phone') =>
     browser.raw('POST', `/v1/session/phone-form/${back.token}`, { body, contentType: 'application/x-www-form-urlencoded' });
   expectAnswer('POST', '/v1/session/phone-form/{token}', await fromApp(new Browser(back.token)), 403, 'link_in_use');
+  // The plain form too: the link is bound to the browser that opened it (R10), whatever the path.
+  expectAnswer('POST', '/r/{token}', await form(new Browser(back.token), 'action=switch_to_phone'), 403, 'link_in_use');
   expectAnswer('POST', '/v1/session/phone-form/{token}', await fromApp(app, 'action=other'), 400, 'bad_form');
+  const phoneForm = '/v1/session/phone-form/{token}';
+  expectAnswer('POST', phoneForm, await app.raw('POST', `/v1/session/phone-form/${back.token}`, { body: 'action=switch_to_phone', contentType: 'text/plain' }), 415, 'unsupported_media_type');
+  expectAnswer('POST', phoneForm, await fromApp(app, 'action=switch_to_phone&x=' + 'y'.repeat(2000)), 413, 'payload_too_large');
+  expectAnswer('POST', phoneForm, await new Browser('A'.repeat(38)).raw('POST', `/v1/session/phone-form/${'A'.repeat(38)}`, { body: 'action=switch_to_phone', contentType: 'application/x-www-form-urlencoded' }), 404, 'link_not_found');
   expectAnswer('POST', '/v1/session/phone-form/{token}', await fromApp(app), 200);
   const backStatus = expectAnswer('GET', '/v1/revisits/{id}', await insurer('GET', `/v1/revisits/${back.revisit_id}`), 200);
   expect(backStatus.body.stage).toBe('switched_to_phone');
@@ -722,23 +765,67 @@ test('the revisit link: the app shell, and the fallback form that switches to ph
   const view = conforms('GET', '/v1/session', await late.raw('GET', '/v1/session'));
   expect([409, 410]).toContain(page.status);
   expect([409, 410]).toContain(view.status);
+  const viaScripts = () => late.raw('POST', `/v1/session/phone-form/${c.token}`, { body: 'action=switch_to_phone', contentType: 'application/x-www-form-urlencoded' });
+  expect([409, 410]).toContain(conforms('POST', phoneForm, await viaScripts()).status);
   await untilDelivered(c.revisit_id);
   expectAnswer('POST', '/r/{token}', await form(late, 'action=switch_to_phone'), 410, 'revisit_finished');
+  expectAnswer('POST', phoneForm, await viaScripts(), 410, 'revisit_finished');
 });
 
 // ---- coverage ------------------------------------------------------------------------------------
 
-test('every documented operation was exercised against the real edge', async () => {
+/**
+ * Documented (operation, status) pairs this file does not exercise, each with the reason; `*`
+ * stands for any method or path. The coverage test fails if one of them is exercised after all
+ * (it then comes off this list), and if a documented pair is neither exercised nor listed here.
+ */
+const NOT_EXERCISED = [
+  ['* * 500', 'a fault of the edge or its configuration (internal, misconfigured): nothing a client sends may cause one'],
+  ['POST /v1/revisits 409', 'the random revisit id collided with an existing one: no request can cause it'],
+  ['GET /v1/revisits/{id} 400', 'bad_body: the body broke off while being read, which a client that sends it whole cannot cause, and one that breaks it hears no answer'],
+  ['GET /v1/revisits/{id}/storage 400', 'bad_body, as above'],
+  ['POST /v1/revisits/{id}/cancel 400', 'bad_body, as above'],
+  ['POST /v1/revisits/{id}/reissue 400', 'bad_body, as above'],
+  ['POST /v1/session/code 423', 'locked by the 10th wrong code of the day, which takes two codes sent at least 60 s apart: security.spec.mjs drives it (1,000 wrong codes) and checks the status and code'],
+  ['POST /v1/session/verify 423', 'locked by wrong codes, as above'],
+  ['POST /v1/session/code 503', 'the SMS hook (the origin) is down: the shared stack keeps it up while this file runs'],
+  ['GET /v1/bench/do-read 200', 'benchmark only: answers only where the var BENCH_PROBE is 1 (`make bench`), never in the test stack (404, exercised)'],
+];
+
+/**
+ * Pairs reached only in a race the test cannot steer, exercised in some runs and not in others:
+ * `[pair, the other outcome of the race (exercised for sure, later), why]`.
+ */
+const RACES = [
+  ['POST /r/{token} 409', 'POST /r/{token} 410', 'a cancelled, never-opened revisit is not_opened until its record reaches the origin, revisit_finished after; the delivery takes milliseconds'],
+  ['GET /v1/session 409', 'GET /v1/session 410', 'the same race'],
+  ['POST /v1/session/phone-form/{token} 409', 'POST /v1/session/phone-form/{token} 410', 'the same race'],
+];
+
+/** Whether `pair` ("METHOD template status") fits `pattern`, where `*` is any part. */
+const fits = (pattern, pair) => {
+  const parts = pair.split(' ');
+  return pattern.split(' ').every((p, i) => p === '*' || p === parts[i]);
+};
+
+test('every documented operation was exercised against the real edge, and every documented status or its reason', async () => {
   const seen = new Set(existsSync(SEEN_FILE) ? readFileSync(SEEN_FILE, 'utf8').split('\n').filter(Boolean) : []);
   const exercised = new Set([...seen].map((s) => s.split(' ').slice(0, 2).join(' ')));
   expect(api.operations().filter((op) => !exercised.has(op)), 'documented operations never called').toEqual([]);
   const documented = [];
-  for (const [template, item] of Object.entries(api.doc.paths)) {
-    for (const m of ['get', 'post']) {
-      for (const status of Object.keys(item[m]?.responses ?? {})) documented.push(`${m.toUpperCase()} ${template} ${status}`);
-    }
+  for (const op of api.operations()) {
+    const [method, template] = op.split(' ');
+    for (const status of Object.keys(api.doc.paths[template][method.toLowerCase()].responses ?? {})) documented.push(`${op} ${status}`);
   }
-  const unseen = documented.filter((d) => !seen.has(d));
-  test.info().annotations.push({ type: 'documented statuses not exercised', description: unseen.join(', ') });
-  console.log(`[openapi] exercised ${documented.length - unseen.length} of ${documented.length} documented (operation, status) pairs; not exercised: ${unseen.join(', ')}`);
+  const racing = new Set(RACES.map(([pair]) => pair));
+  const allowance = (pair) => NOT_EXERCISED.find(([pattern]) => fits(pattern, pair));
+  const unseen = documented.filter((d) => !seen.has(d) && !racing.has(d));
+  console.log(`[openapi] exercised ${documented.length - unseen.length} of ${documented.length} documented (operation, status) pairs; not exercised, each with its reason in NOT_EXERCISED: ${unseen.join(', ')}`);
+  expect.soft(unseen.filter((d) => !allowance(d)), 'documented statuses neither exercised nor in NOT_EXERCISED').toEqual([]);
+  expect.soft(documented.filter((d) => seen.has(d) && allowance(d)), 'in NOT_EXERCISED, yet exercised: take them off the list').toEqual([]);
+  expect.soft(NOT_EXERCISED.filter(([pattern]) => !documented.some((d) => fits(pattern, d))), 'allowances for nothing documented').toEqual([]);
+  for (const [pair, other] of RACES) {
+    expect(documented, 'a race over a documented status').toContain(pair);
+    expect(seen.has(other), `${other}, the race's other outcome, was exercised`).toBe(true);
+  }
 });

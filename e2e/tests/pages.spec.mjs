@@ -6,7 +6,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import AxeBuilder from '@axe-core/playwright';
 import { devices } from '@playwright/test';
-import { test, expect, longItem, WORDS } from './fixtures/revisit.mjs';
+import { test, expect, longItem, WORDS, UNLOCK_WAIT } from './fixtures/revisit.mjs';
 import { loadScript } from '../lib/insurer.mjs';
 
 // The tests are independent: let the suite's two workers share them.
@@ -89,7 +89,7 @@ for (const { lang, large } of MODES) {
       await revisit.scrollBodyToEnd();
       await expect(page.getByTestId('read-hint')).toHaveText(w.keepReading);
       await look(page, revisit, tag, '06-item-reading');
-      await expect(revisit.no()).toBeEnabled({ timeout: 12_000 });
+      await expect(revisit.no()).toBeEnabled({ timeout: UNLOCK_WAIT });
       await page.getByLabel(w.comment).fill(lang === 'en' ? 'I have not received the product brochure yet.' : '产品说明书还没有收到。');
       await look(page, revisit, tag, '07-item-ready');
       await revisit.no().click();

@@ -3,7 +3,7 @@
 // when shown. The countdown is calm (no live region). A "no" is a problem case and the revisit goes
 // on (R12); earlier items can be looked at again, read-only; a reload resumes where the edge says;
 // an answer whose response was lost is not counted twice; the language can be changed on the page.
-import { test, expect, longItem, readingScript } from './fixtures/revisit.mjs';
+import { test, expect, longItem, readingScript, RevisitPage, UNLOCK_WAIT } from './fixtures/revisit.mjs';
 
 import { loadScript } from '../lib/insurer.mjs';
 
@@ -13,20 +13,20 @@ test.describe.configure({ mode: 'parallel' });
 // them back (the cached shell has its own tests in fallback.spec.mjs).
 test.use({ serviceWorkers: 'block' });
 
+const COUNTDOWN = /^请继续阅读（还需 \d+ 秒）$/;
+const READ_TO_END = '请在上方方框内向下滑动，读完本项后再回答。';
+
 test('confirm waits for the end of the text and for the minimum time', async ({ insurer, origin, revisit, page }) => {
   const base = loadScript('scripts/default.json');
   const short = { ...base.items[0], min_read_secs: 3 };
   const script = { ...base, items: [short, longItem('long-quick', 1), longItem('long-slow', 4)] };
   const created = await insurer.createRevisit({ script, readingSecs: null });
   await revisit.open(created.path);
+  await revisit.watchGates();
   await revisit.verifyWithCode(origin, created.phone);
   const hint = page.getByTestId('read-hint');
 
   // 1. A short text needs no scrolling: only the time holds it, and the hint counts down.
-  const shownAt = Date.now();
-  await expect(revisit.yes()).toBeDisabled();
-  await expect(revisit.no()).toBeDisabled();
-  await expect(hint).toHaveText(/请继续阅读（还需 [1-3] 秒）/);
   // The countdown changes every second: it must not be (or be inside) a live region.
   const live = await hint.evaluate((el) => {
     for (let n = el; n; n = n.parentElement) {
@@ -35,10 +35,17 @@ test('confirm waits for the end of the text and for the minimum time', async ({ 
     return false;
   });
   expect(live).toBe(false);
-  await expect(revisit.yes()).toHaveAttribute('aria-describedby', 'read-hint');
-  await expect(revisit.yes()).toBeEnabled({ timeout: 6_000 });
-  expect(Date.now() - shownAt).toBeGreaterThanOrEqual(2_500);
+  await expect(revisit.yes()).toBeEnabled({ timeout: UNLOCK_WAIT });
+  const [first] = await revisit.gates(1);
+  // Both answers were locked when the item appeared, pointing at the hint, which counted down.
+  expect(first.lockedWhenShown).toBe(true);
+  expect(first.describedBy).toBe('read-hint');
+  const countdown = (gate) => gate.hints.map((h) => h.text).filter((t) => COUNTDOWN.test(t));
+  expect(countdown(first)[0]).toMatch(/还需 [1-3] 秒/);
+  // Not unlocked before its 3 s on the page's clock (less the page's own render time).
+  expect(first.unlockedAt - first.shownAt).toBeGreaterThanOrEqual(2_500);
   await expect(hint).toBeHidden();
+  await expect(revisit.yes()).not.toHaveAttribute('aria-describedby', /./);
   await expect(page.getByRole('status')).toHaveText('已阅读完毕，请选择您的回答。');
   // Nothing pre-selected: both answers are plain buttons, neither pressed or checked.
   await expect(page.locator('main :checked, main [aria-pressed="true"]')).toHaveCount(0);
@@ -46,23 +53,32 @@ test('confirm waits for the end of the text and for the minimum time', async ({ 
 
   // 2. A long text: its minimum time passes, but it stays locked until scrolled to the end.
   await revisit.expectItem(2, 3);
-  await expect(hint).toHaveText('请在上方方框内向下滑动，读完本项后再回答。');
+  await expect(hint).toHaveText(READ_TO_END);
   await page.waitForTimeout(1_500);
   await expect(revisit.yes()).toBeDisabled();
   await revisit.scrollBodyToEnd();
-  await expect(revisit.yes()).toBeEnabled();
+  await expect(revisit.yes()).toBeEnabled({ timeout: UNLOCK_WAIT });
   await revisit.yes().click();
 
   // 3. A long text scrolled at once: the time still holds it. It starts at its top, whatever the
   // box of the item before was scrolled to.
   await revisit.expectItem(3, 3);
-  await expect(hint).toHaveText('请在上方方框内向下滑动，读完本项后再回答。');
+  await expect(hint).toHaveText(READ_TO_END);
   expect(await revisit.body().evaluate((el) => el.scrollTop)).toBe(0);
-  await revisit.scrollBodyToEnd();
-  await expect(hint).toHaveText(/请继续阅读（还需 [1-4] 秒）/);
-  await expect(revisit.no()).toBeDisabled();
+  const scrolledAt = await revisit.scrollBodyToEnd();
   await page.getByLabel('补充说明（可选）').fill('犹豫期的规定我还不太清楚');
-  await expect(revisit.no()).toBeEnabled({ timeout: 7_000 });
+  await expect(revisit.no()).toBeEnabled({ timeout: UNLOCK_WAIT });
+  const [, second, third] = await revisit.gates(3);
+  expect(second.lockedWhenShown).toBe(true);
+  expect(second.hints[0].text).toBe(READ_TO_END);
+  expect(third.lockedWhenShown).toBe(true);
+  expect(third.hints[0].text).toBe(READ_TO_END);
+  // Unlocked only after the scroll, and no sooner than its 4 s (less the page's render time).
+  expect(third.unlockedAt).toBeGreaterThanOrEqual(scrolledAt);
+  expect(third.unlockedAt - third.shownAt).toBeGreaterThanOrEqual(3_500);
+  // The time left when its end came into view was shown as a countdown (on a machine slow
+  // enough to take the whole 4 s to scroll, none was left to show).
+  if (scrolledAt - third.shownAt < 3_000) expect(countdown(third)).not.toEqual([]);
   await revisit.no().click();
 
   // A "no" does not stop the revisit: the review shows it with its comment, then it is submitted.
@@ -85,20 +101,30 @@ test('confirm waits for the end of the text and for the minimum time', async ({ 
 test('time with the page hidden behind another app does not count as reading', async ({ insurer, origin, revisit, page }) => {
   const created = await insurer.createRevisit({ readingSecs: 3 });
   await revisit.open(created.path);
+  // The page goes behind another app the moment the first item appears, for longer than the
+  // item's 3 s, then comes back.
+  await revisit.watchGates({ hideOnShow: true });
   await revisit.verifyWithCode(origin, created.phone);
-  const setHidden = (hidden) => page.evaluate((h) => {
-    Object.defineProperty(document, 'hidden', { value: h, configurable: true });
-    Object.defineProperty(document, 'visibilityState', { value: h ? 'hidden' : 'visible', configurable: true });
+  const [hidden] = await revisit.gates(1);
+  await page.waitForTimeout(4_000);
+  const shownAgainAt = await page.evaluate(() => {
+    Object.defineProperty(document, 'hidden', { value: false, configurable: true });
+    Object.defineProperty(document, 'visibilityState', { value: 'visible', configurable: true });
     // As browsers fire it: at the document, bubbling to the window.
     document.dispatchEvent(new Event('visibilitychange', { bubbles: true }));
-  }, hidden);
-  await setHidden(true);
-  await page.waitForTimeout(4_000);
-  await setHidden(false);
-  // Four seconds went by, but none of them on screen: the item still needs its time.
-  await expect(page.getByTestId('read-hint')).toHaveText(/请继续阅读（还需 [23] 秒）/);
-  await expect(revisit.yes()).toBeDisabled();
-  await expect(revisit.yes()).toBeEnabled({ timeout: 5_000 });
+    return performance.now();
+  });
+  // Four seconds went by, but none of them on screen: the item still needs its time, and says so.
+  await expect(revisit.yes()).toBeEnabled({ timeout: UNLOCK_WAIT });
+  const [item] = await revisit.gates(1);
+  expect(item.lockedWhenShown).toBe(true);
+  const countingAfter = item.hints.filter((h) => h.at >= shownAgainAt && COUNTDOWN.test(h.text));
+  expect(countingAfter.length, `the countdown went on once shown again: ${JSON.stringify(item.hints)}`).toBeGreaterThan(0);
+  expect(shownAgainAt - hidden.hiddenAt, 'hidden for longer than the reading time').toBeGreaterThan(3_000);
+  expect(item.unlockedAt, 'still locked when shown again').toBeGreaterThan(shownAgainAt);
+  // Its 3 s counted on screen only: before it was hidden, and after it came back.
+  const onScreen = (hidden.hiddenAt - item.shownAt) + (item.unlockedAt - shownAgainAt);
+  expect(onScreen).toBeGreaterThanOrEqual(2_500);
 });
 
 test('a reload resumes at the same item, earlier answers can be looked at, and a lost response is not counted twice', async ({ insurer, origin, revisit, page }) => {
@@ -171,6 +197,37 @@ test('the language can be changed on the page, and each item is recorded in the 
   expect(record.items.map((i) => i.lang)).toEqual(['en', ...Array(script.items.length - 1).fill('zh-CN')]);
   expect(record.items[0].title).toBe(script.items[0].text.en.title);
   expect(record.trace.filter((e) => e.event === 'language_chosen').map((e) => e.lang)).toEqual(expect.arrayContaining(['en', 'zh-CN']));
+});
+
+test('a language picked while the page is still loading is kept, and the edge hears of it', async ({ insurer, origin, page }) => {
+  const script = readingScript(1);
+  const created = await insurer.createRevisit({ script, readingSecs: null });
+  // The session's first load is held back until English has been picked (a slow network, or a
+  // loaded phone): the choice must survive the load's view, which is in the session's language.
+  let releaseLoad;
+  const held = new Promise((resolve) => { releaseLoad = resolve; });
+  let loads = 0;
+  await page.route('**/v1/session', async (route) => {
+    if (route.request().method() === 'GET' && loads++ === 0) await held;
+    await route.continue();
+  });
+  await page.goto(created.path);
+  await expect(page.locator('.page.loading')).toBeVisible();
+  await page.getByRole('button', { name: 'English' }).click();
+  releaseLoad();
+  const en = new RevisitPage(page, 'en');
+  await expect(page.getByRole('button', { name: en.w.sendCode })).toBeVisible();
+  await expect(page.locator('html')).toHaveAttribute('lang', 'en');
+  await expect(page.getByRole('button', { name: 'English' })).toHaveAttribute('aria-pressed', 'true');
+  // It stays English: nothing comes afterwards to put the page back in Chinese.
+  await page.waitForLoadState('networkidle');
+  await expect(page.locator('html')).toHaveAttribute('lang', 'en');
+  await en.verifyWithCode(origin, created.phone);
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText(script.items[0].text.en.title);
+  await page.unroute('**/v1/session');
+  await en.switchToPhone();
+  const record = (await origin.record(created.revisit_id)).sealed.record;
+  expect(record.trace.filter((e) => e.event === 'language_chosen').map((e) => e.lang)).toEqual(['en']);
 });
 
 test('large text is kept for the session and nothing scrolls sideways at 320 px', async ({ insurer, origin, revisit, page }) => {
