@@ -51,7 +51,7 @@ pub enum ClientError {
 }
 
 /// An error and its causes, `outer: inner: …`: hyper's own messages alone are too terse to act on
-/// (`client error (Connect)`).
+/// (`client error (Connect)`); a refused certificate says what to do about it.
 fn with_causes(e: &dyn std::error::Error) -> String {
     let mut text = e.to_string();
     let mut source = e.source();
@@ -59,6 +59,12 @@ fn with_causes(e: &dyn std::error::Error) -> String {
         text.push_str(": ");
         text.push_str(&cause.to_string());
         source = cause.source();
+    }
+    if text.contains("invalid peer certificate") {
+        text.push_str(
+            " (an edge under the insurer's own CA: pass its bundle with --ca-file or \
+             HUIFANG_EDGE_CA_FILE)",
+        );
     }
     text
 }

@@ -1,0 +1,171 @@
+//! `huifang-origin revisit create` over HTTPS: a local edge served with TLS under a certificate
+//! made here (rcgen), trusted through `--ca-file`; the same edge refused without it (the system's
+//! roots do not know it). The edge checks the request's signature as the real one does.
+
+// Test helpers are plain functions, which clippy's `allow-unwrap-in-tests` does not cover; a failed
+// unwrap here is a failed test.
+#![allow(clippy::unwrap_used)]
+
+use http_body_util::{BodyExt, Full};
+use huifang_core::signing::{insurer_signature, HEADER_SIGNATURE, HEADER_TIMESTAMP};
+use hyper::body::{Bytes, Incoming};
+use hyper::{Request, Response};
+use hyper_util::rt::TokioIo;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+use std::path::{Path, PathBuf};
+use std::process::Output;
+use std::sync::{Arc, Mutex};
+
+const SECRET: &str = "https-test-secret";
+
+/// What the edge saw: method, path, and whether the signature was the insurer's.
+type Seen = Arc<Mutex<Vec<(String, String, bool)>>>;
+
+/// A stand-in for the edge's insurer API on 127.0.0.1 over TLS; returns its port, the
+/// certificate's PEM and what it sees.
+async fn tls_edge() -> (u16, String, Seen) {
+    let certified = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_string()]).unwrap();
+    let cert = CertificateDer::from(certified.cert.der().to_vec());
+    let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(
+        certified.signing_key.serialize_der(),
+    ));
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(vec![cert], key)
+        .unwrap();
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let seen: Seen = Arc::default();
+    let log = seen.clone();
+    tokio::spawn(async move {
+        while let Ok((tcp, _)) = listener.accept().await {
+            let (acceptor, log) = (acceptor.clone(), log.clone());
+            tokio::spawn(async move {
+                // A client that refuses the certificate ends the handshake here.
+                let Ok(tls) = acceptor.accept(tcp).await else {
+                    return;
+                };
+                let service = hyper::service::service_fn(move |req| answer(req, log.clone()));
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(TokioIo::new(tls), service)
+                    .await;
+            });
+        }
+    });
+    (port, certified.cert.pem(), seen)
+}
+
+/// Answers a create as the edge does, after checking the insurer's signature.
+async fn answer(req: Request<Incoming>, seen: Seen) -> Result<Response<Full<Bytes>>, hyper::Error> {
+    let (parts, body) = req.into_parts();
+    let body = body.collect().await?.to_bytes();
+    let header = |name: &str| {
+        parts
+            .headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string()
+    };
+    let ts: u64 = header(HEADER_TIMESTAMP).parse().unwrap_or(0);
+    let path = parts.uri.path().to_string();
+    let signed = header(HEADER_SIGNATURE)
+        == insurer_signature(SECRET.as_bytes(), parts.method.as_str(), &path, ts, &body);
+    seen.lock()
+        .unwrap()
+        .push((parts.method.to_string(), path, signed));
+    let (status, body) = if signed {
+        (
+            201,
+            r#"{"revisit_id":"Q2xGk9m0aR7sT1uV","link":"https://edge.test/r/x","expires_at":"2027-01-15T00:00:00Z"}"#,
+        )
+    } else {
+        (
+            401,
+            r#"{"code":"signature_mismatch","message":"bad signature"}"#,
+        )
+    };
+    Ok(Response::builder()
+        .status(status)
+        .header("content-type", "application/json")
+        .body(Full::new(Bytes::from_static(body.as_bytes())))
+        .unwrap())
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("huifang-https-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Runs `revisit create` against `edge` from another thread, while the edge serves on this one.
+async fn create(dir: &Path, edge: String, ca_file: Option<PathBuf>) -> Output {
+    let (body, vars) = (dir.join("revisit.json"), dir.join("insurer.vars"));
+    std::fs::write(&body, r#"{"policy_number":"P20260001"}"#).unwrap();
+    std::fs::write(&vars, format!("INSURER_API_SECRET=\"{SECRET}\"\n")).unwrap();
+    tokio::task::spawn_blocking(move || {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_huifang-origin"));
+        cmd.args(["revisit", "create"])
+            .arg(&body)
+            .args(["--edge", &edge, "--secret-file"])
+            .arg(&vars)
+            .env_remove("HUIFANG_EDGE_CA_FILE");
+        if let Some(ca) = ca_file {
+            cmd.arg("--ca-file").arg(ca);
+        }
+        cmd.output().unwrap()
+    })
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn revisit_create_reaches_an_https_edge_trusted_through_a_ca_file() {
+    let (port, pem, seen) = tls_edge().await;
+    let dir = temp_dir("trusted");
+    let ca = dir.join("edge-ca.pem");
+    std::fs::write(&ca, pem).unwrap();
+    let out = create(&dir, format!("https://127.0.0.1:{port}"), Some(ca)).await;
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert_eq!(out.status.code(), Some(0), "{stdout}{stderr}");
+    assert!(
+        stdout.contains(r#""revisit_id":"Q2xGk9m0aR7sT1uV""#),
+        "{stdout}"
+    );
+    assert_eq!(
+        *seen.lock().unwrap(),
+        [("POST".to_string(), "/v1/revisits".to_string(), true)]
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[tokio::test]
+async fn an_https_edge_with_an_unknown_certificate_is_refused() {
+    let (port, _, seen) = tls_edge().await;
+    let dir = temp_dir("untrusted");
+    // The system's roots (or none, on a bare machine): either way not this certificate.
+    let out = create(&dir, format!("https://127.0.0.1:{port}"), None).await;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("invalid peer certificate")
+            && stderr.contains("pass its bundle with --ca-file"),
+        "{stderr}"
+    );
+    assert!(seen.lock().unwrap().is_empty(), "nothing reached the edge");
+    // A bundle that is not PEM is a usage error, said before anything is sent.
+    let junk = dir.join("junk.pem");
+    std::fs::write(&junk, "not a certificate").unwrap();
+    let out = create(&dir, format!("https://127.0.0.1:{port}"), Some(junk)).await;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--ca-file"));
+    let _ = std::fs::remove_dir_all(dir);
+}
