@@ -233,7 +233,7 @@ mod tests {
             panic!("verify-archive parses");
         };
         assert_eq!(o.db, PathBuf::from("a.db"));
-        assert_eq!((o.threads, o.json, o.quiet), (4, true, false));
+        assert_eq!((o.threads, o.json, o.progress.quiet), (4, true, false));
         assert_eq!(o.keys.entries, std::slice::from_ref(&keys));
         assert_eq!(
             parse(&["verify-archive", "--db", "a", "--edge-keys", "x=1"]).unwrap_err(),

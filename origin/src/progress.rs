@@ -5,6 +5,14 @@
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 use std::io::IsTerminal;
 
+/// `--quiet`, which every long command takes.
+#[derive(Clone, Copy, Debug, Default, clap::Args)]
+pub struct Quiet {
+    /// No progress bar (it is shown only when stderr is a terminal).
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
 /// Whether progress would be seen: stderr is a terminal and `--quiet` was not given.
 pub fn visible(quiet: bool) -> bool {
     !quiet && std::io::stderr().is_terminal()

@@ -8,6 +8,7 @@ use crate::archive::chain::{ChainBreak, ChainWalk, Link};
 use crate::archive::sqlite::SqliteArchive;
 use crate::archive::{Archive, ArchiveError, ArchivedRow, RowCursor, RowFilter};
 use crate::args::{default_threads, edge_keys, EdgeKeys};
+use crate::progress::Quiet;
 use huifang_core::record::{RecordError, SealedRecord};
 use huifang_core::signing::TrustedKeys;
 use indicatif::ProgressBar;
@@ -241,9 +242,8 @@ pub struct VerifyOptions {
     /// Print one JSON object instead of lines (for scripts and `make bench`).
     #[arg(long)]
     pub json: bool,
-    /// No progress bar (it is shown only when stderr is a terminal).
-    #[arg(long, short)]
-    pub quiet: bool,
+    #[command(flatten)]
+    pub progress: Quiet,
 }
 
 /// `verify-archive`'s examples, shown after its `--help`.
@@ -277,8 +277,12 @@ pub fn cli(options: &VerifyOptions) -> ExitCode {
     let report = match SqliteArchive::open_existing(&options.db).and_then(|archive| {
         // The head's seq is the number of records in an intact archive.
         let total = archive.head()?.map_or(0, |(seq, _)| seq);
-        let progress =
-            crate::progress::bar("verify-archive", "records", Some(total), options.quiet);
+        let progress = crate::progress::bar(
+            "verify-archive",
+            "records",
+            Some(total),
+            options.progress.quiet,
+        );
         let report =
             verify_archive_showing(&archive, &options.keys.trusted, options.threads, &progress);
         progress.finish_and_clear();

@@ -4,6 +4,7 @@
 //! by the edge, is reported by line with the field and the reason, and the good rows still go.
 
 use crate::insurer::client::{secret_from, EdgeUrl, InsurerClient, Transport};
+use crate::progress::Quiet;
 use huifang_core::domain::PersonName;
 use huifang_core::script::ProductKind;
 use huifang_core::wire::{CreateRevisit, Policyholder, RevisitCreated};
@@ -532,9 +533,8 @@ pub struct BatchArgs {
     #[arg(long, value_name = "N", default_value_t = DEFAULT_CONCURRENCY,
           value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=64))]
     pub concurrency: usize,
-    /// No progress bar (it is shown only when stderr is a terminal).
-    #[arg(long, short)]
-    pub quiet: bool,
+    #[command(flatten)]
+    pub progress: Quiet,
 }
 
 /// `batch`'s examples, shown after its `--help`.
@@ -582,7 +582,12 @@ pub async fn cli(args: BatchArgs) -> ExitCode {
             let _ = writeln!(e, "{p}");
         }
     }
-    let progress = crate::progress::bar("batch", "rows", Some(rows.len() as u64), args.quiet);
+    let progress = crate::progress::bar(
+        "batch",
+        "rows",
+        Some(rows.len() as u64),
+        args.progress.quiet,
+    );
     let out: Arc<Mutex<dyn Write + Send>> = Arc::new(Mutex::new(std::io::stdout()));
     let err: Arc<Mutex<dyn Write + Send>> = Arc::new(Mutex::new(std::io::stderr()));
     let client = (secret.as_slice(), &transport);

@@ -8,6 +8,7 @@ use crate::args::{edge_keys, EdgeKeys};
 use crate::audit::export::format::{
     ExportFilter, ExportHeader, ExportRecord, ExportTrailer, EXPORT_FORMAT, EXPORT_VERSION,
 };
+use crate::progress::Quiet;
 use huifang_core::record::RecordError;
 use huifang_core::signing::TrustedKeys;
 use huifang_core::Timestamp;
@@ -442,9 +443,8 @@ pub struct VerifyExportArgs {
     /// them the seals are checked with the keys in the export's own header, with a WARNING.
     #[arg(long, value_name = "KEYS", value_parser = edge_keys)]
     pub edge_keys: Option<EdgeKeys>,
-    /// No progress bar (it is shown only when stderr is a terminal).
-    #[arg(long, short)]
-    pub quiet: bool,
+    #[command(flatten)]
+    pub progress: Quiet,
 }
 
 /// `verify-export`'s examples, shown after its `--help`.
@@ -478,10 +478,10 @@ pub fn verify_cli(args: &VerifyExportArgs) -> ExitCode {
     let file = args.file.display().to_string();
     let own_keys = args.edge_keys.as_ref().map(|k| &k.trusted);
     // Counting reads the file once more: only worth it when the bar is seen.
-    let total = crate::progress::visible(args.quiet)
+    let total = crate::progress::visible(args.progress.quiet)
         .then(|| count_records(&args.file))
         .flatten();
-    let progress = crate::progress::bar("verify-export", "records", total, args.quiet);
+    let progress = crate::progress::bar("verify-export", "records", total, args.progress.quiet);
     let report =
         std::fs::File::open(&args.file).and_then(|f| verify_export(f, own_keys, &progress));
     progress.finish_and_clear();

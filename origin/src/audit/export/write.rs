@@ -8,6 +8,7 @@ use crate::audit::export::format::{
     json_line, ChainHead, ExportFilter, ExportHeader, ExportTrailer, EXPORT_FORMAT, EXPORT_VERSION,
 };
 use crate::clock::system_clock;
+use crate::progress::Quiet;
 use huifang_core::{PolicyNumber, Timestamp};
 use indicatif::ProgressBar;
 use sha2::{Digest, Sha256};
@@ -251,9 +252,8 @@ pub struct ExportArgs {
     /// Records received before this RFC 3339 time.
     #[arg(long, value_name = "T", value_parser = timestamp)]
     pub to: Option<Timestamp>,
-    /// No progress bar (it is shown only when stderr is a terminal).
-    #[arg(long, short)]
-    pub quiet: bool,
+    #[command(flatten)]
+    pub progress: Quiet,
 }
 
 /// `export`'s examples, shown after its `--help`.
@@ -281,7 +281,7 @@ impl ExportArgs {
             from: self.from,
             to: self.to,
         };
-        Ok((options, self.quiet))
+        Ok((options, self.progress.quiet))
     }
 }
 
