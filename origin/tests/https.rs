@@ -1,6 +1,6 @@
-//! `huifang-origin revisit create` over HTTPS: a local edge served with TLS under a certificate
-//! made here (rcgen), trusted through `--ca-file`; the same edge refused without it (the system's
-//! roots do not know it). The edge checks the request's signature as the real one does.
+//! `huifang-origin revisit create` and `batch` over HTTPS: a local edge served with TLS under a
+//! certificate made here (rcgen), trusted through `--ca-file`; the same edge refused without it (the
+//! system's roots do not know it). The edge checks the request's signature as the real one does.
 
 // Test helpers are plain functions, which clippy's `allow-unwrap-in-tests` does not cover; a failed
 // unwrap here is a failed test.
@@ -81,7 +81,7 @@ async fn answer(req: Request<Incoming>, seen: Seen) -> Result<Response<Full<Byte
     let (status, body) = if signed {
         (
             201,
-            r#"{"revisit_id":"Q2xGk9m0aR7sT1uV","link":"https://edge.test/r/x","expires_at":"2027-01-15T00:00:00Z"}"#,
+            r#"{"revisit_id":"probeprobeprobe0","link":"https://edge.test/r/x","expires_at":"2027-01-15T00:00:00Z"}"#,
         )
     } else {
         (
@@ -137,7 +137,7 @@ async fn revisit_create_reaches_an_https_edge_trusted_through_a_ca_file() {
     );
     assert_eq!(out.status.code(), Some(0), "{stdout}{stderr}");
     assert!(
-        stdout.contains(r#""revisit_id":"Q2xGk9m0aR7sT1uV""#),
+        stdout.contains(r#""revisit_id":"probeprobeprobe0""#),
         "{stdout}"
     );
     assert_eq!(
@@ -167,5 +167,86 @@ async fn an_https_edge_with_an_unknown_certificate_is_refused() {
     let out = create(&dir, format!("https://127.0.0.1:{port}"), Some(junk)).await;
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--ca-file"));
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[tokio::test]
+async fn batch_sends_a_spreadsheets_csv_to_an_https_edge() {
+    let (port, pem, seen) = tls_edge().await;
+    let dir = temp_dir("batch");
+    let ca = dir.join("edge-ca.pem");
+    std::fs::write(&ca, pem).unwrap();
+    let ends = huifang_core::Timestamp(
+        u64::try_from(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_millis(),
+        )
+        .unwrap(),
+    )
+    .plus_millis(10 * 86_400_000)
+    .to_rfc3339();
+    let row = |policy: &str, phone: &str| {
+        format!("{policy},\"安心, 终身寿险\",participating,张三,{phone},11010519491231002X,{ends},beijing")
+    };
+    let csv = dir.join("policies.csv");
+    std::fs::write(
+        &csv,
+        format!(
+            "\u{feff}policy_number,product,product_kinds,policyholder_name,phone,id_number,cooling_off_ends_at,region\r\n{}\r\n{}\r\n{}\r\n{}\r\n",
+            row("P20260001", "13812345678"),
+            row("P20260002", "13812345679"),
+            row("P20260003", "23812345678"),
+            row("P20260004", "13812345670"),
+        ),
+    )
+    .unwrap();
+    let vars = dir.join("insurer.vars");
+    std::fs::write(&vars, format!("INSURER_API_SECRET=\"{SECRET}\"\n")).unwrap();
+    let edge = format!("beijing=https://127.0.0.1:{port}");
+    let out = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_huifang-origin"))
+            .args(["batch", "--edge", &edge, "--concurrency", "2", "--csv"])
+            .arg(&csv)
+            .arg("--secret-file")
+            .arg(&vars)
+            .arg("--ca-file")
+            .arg(&ca)
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert_eq!(out.status.code(), Some(1), "{stdout}{stderr}");
+    let mut created: Vec<&str> = stdout.lines().collect();
+    created.sort_unstable();
+    assert_eq!(
+        created,
+        [
+            "P20260001\tbeijing\thttps://edge.test/r/x",
+            "P20260002\tbeijing\thttps://edge.test/r/x",
+            "P20260004\tbeijing\thttps://edge.test/r/x"
+        ],
+        "{stderr}"
+    );
+    assert!(stderr.contains("line 4: phone: "), "{stderr}");
+    assert!(
+        stderr
+            .lines()
+            .last()
+            .unwrap()
+            .starts_with("batch: 4 rows, 3 created, 1 bad (1 refused here, 0 by the edge)"),
+        "{stderr}"
+    );
+    let seen = seen.lock().unwrap();
+    assert_eq!(seen.len(), 3);
+    assert!(seen
+        .iter()
+        .all(|(m, p, signed)| m == "POST" && p == "/v1/revisits" && *signed));
     let _ = std::fs::remove_dir_all(dir);
 }

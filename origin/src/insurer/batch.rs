@@ -427,25 +427,31 @@ pub struct Summary {
     pub refused_by_edge: usize,
 }
 
+/// Where a batch's results go: a created revisit's line on `out`, a refusal's on `err`, and a step
+/// of `progress` for every row sent (the bar is set aside while a line is written).
+#[derive(Clone)]
+pub struct Outputs {
+    pub out: Arc<Mutex<dyn Write + Send>>,
+    pub err: Arc<Mutex<dyn Write + Send>>,
+    pub progress: ProgressBar,
+}
+
 /// Creates a revisit for every row, at most `concurrency` requests in flight; prints
 /// `policy\tregion\tlink` on `out` for each created one and `line N: edge: …` on `err` for each
 /// refusal, as they come. A request is never retried: a create is not idempotent.
 pub async fn send_all(
     rows: Vec<Row>,
     edges: &Edges,
-    client: (&[u8], &Transport),
+    (secret, transport): (&[u8], &Transport),
     concurrency: usize,
-    out: Arc<Mutex<dyn Write + Send>>,
-    err: Arc<Mutex<dyn Write + Send>>,
-    progress: &ProgressBar,
+    outputs: &Outputs,
 ) -> (usize, usize) {
-    let (secret, transport) = client;
     let queue = Arc::new(Mutex::new(rows.into_iter().collect::<VecDeque<_>>()));
     let mut workers = tokio::task::JoinSet::new();
     for _ in 0..concurrency.max(1) {
-        let (queue, out, err) = (queue.clone(), out.clone(), err.clone());
+        let queue = queue.clone();
+        let Outputs { out, err, progress } = outputs.clone();
         let (edges, secret, transport) = (edges.clone(), secret.to_vec(), transport.clone());
-        let progress = progress.clone();
         workers.spawn(async move {
             let mut clients: HashMap<String, InsurerClient> = HashMap::new();
             let (mut created, mut refused) = (0, 0);
@@ -582,26 +588,19 @@ pub async fn cli(args: BatchArgs) -> ExitCode {
             let _ = writeln!(e, "{p}");
         }
     }
-    let progress = crate::progress::bar(
-        "batch",
-        "rows",
-        Some(rows.len() as u64),
-        args.progress.quiet,
-    );
-    let out: Arc<Mutex<dyn Write + Send>> = Arc::new(Mutex::new(std::io::stdout()));
-    let err: Arc<Mutex<dyn Write + Send>> = Arc::new(Mutex::new(std::io::stderr()));
+    let outputs = Outputs {
+        out: Arc::new(Mutex::new(std::io::stdout())),
+        err: Arc::new(Mutex::new(std::io::stderr())),
+        progress: crate::progress::bar(
+            "batch",
+            "rows",
+            Some(rows.len() as u64),
+            args.progress.quiet,
+        ),
+    };
     let client = (secret.as_slice(), &transport);
-    let (created, refused) = send_all(
-        rows,
-        &args.edge,
-        client,
-        args.concurrency,
-        out,
-        err,
-        &progress,
-    )
-    .await;
-    progress.finish_and_clear();
+    let (created, refused) = send_all(rows, &args.edge, client, args.concurrency, &outputs).await;
+    outputs.progress.finish_and_clear();
     summary.created = created;
     summary.refused_by_edge = refused;
     eprintln!(

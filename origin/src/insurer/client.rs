@@ -124,11 +124,11 @@ impl Transport {
             Some(path) => bundle_roots(path)?,
             None => system_roots()?,
         };
-        Ok(Self::with_roots(roots))
+        Self::with_roots(roots)
     }
 
     /// For edges reached over plain HTTP only: no root is loaded.
-    pub fn plain() -> Self {
+    pub fn plain() -> Result<Self, ClientError> {
         Self::with_roots(rustls::RootCertStore::empty())
     }
 
@@ -140,30 +140,25 @@ impl Transport {
         if ca_file.is_some() || edges.any(EdgeUrl::is_https) {
             Self::new(ca_file)
         } else {
-            Ok(Self::plain())
+            Self::plain()
         }
     }
 
-    fn with_roots(roots: rustls::RootCertStore) -> Self {
+    fn with_roots(roots: rustls::RootCertStore) -> Result<Self, ClientError> {
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let tls = rustls::ClientConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()
-            .map(|b| b.with_root_certificates(roots).with_no_client_auth());
-        // The ring provider supports the default versions; were it ever not to, HTTPS would fail
-        // at the handshake with rustls' own reason rather than here.
-        let tls = tls.unwrap_or_else(|_| {
-            rustls::ClientConfig::builder()
-                .with_root_certificates(rustls::RootCertStore::empty())
-                .with_no_client_auth()
-        });
+            .map_err(|e| ClientError::Trust(format!("TLS: {e}")))?
+            .with_root_certificates(roots)
+            .with_no_client_auth();
         let connector = hyper_rustls::HttpsConnectorBuilder::new()
             .with_tls_config(tls)
             .https_or_http()
             .enable_http1()
             .build();
-        Self {
+        Ok(Self {
             client: Client::builder(TokioExecutor::new()).build(connector),
-        }
+        })
     }
 }
 
