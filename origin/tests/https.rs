@@ -12,8 +12,8 @@ use hyper::body::{Bytes, Incoming};
 use hyper::{Request, Response};
 use hyper_util::rt::TokioIo;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
-use std::process::Output;
 use std::sync::{Arc, Mutex};
 
 const SECRET: &str = "https-test-secret";
@@ -96,133 +96,148 @@ async fn answer(req: Request<Incoming>, seen: Seen) -> Result<Response<Full<Byte
         .unwrap())
 }
 
-fn temp_dir(name: &str) -> PathBuf {
+/// A TLS edge, and a fresh directory holding its certificate as a CA bundle and the insurer's
+/// secret file.
+struct Setup {
+    port: u16,
+    dir: PathBuf,
+    ca: PathBuf,
+    vars: PathBuf,
+    seen: Seen,
+}
+
+impl Drop for Setup {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+async fn setup(name: &str) -> Setup {
+    let (port, pem, seen) = tls_edge().await;
     let dir = std::env::temp_dir().join(format!("huifang-https-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-/// Runs `revisit create` against `edge` from another thread, while the edge serves on this one.
-async fn create(dir: &Path, edge: String, ca_file: Option<PathBuf>) -> Output {
-    let (body, vars) = (dir.join("revisit.json"), dir.join("insurer.vars"));
-    std::fs::write(&body, r#"{"policy_number":"P20260001"}"#).unwrap();
-    std::fs::write(&vars, format!("INSURER_API_SECRET=\"{SECRET}\"\n")).unwrap();
-    tokio::task::spawn_blocking(move || {
-        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_huifang-origin"));
-        cmd.args(["revisit", "create"])
-            .arg(&body)
-            .args(["--edge", &edge, "--secret-file"])
-            .arg(&vars)
-            .env_remove("HUIFANG_EDGE_CA_FILE");
-        if let Some(ca) = ca_file {
-            cmd.arg("--ca-file").arg(ca);
-        }
-        cmd.output().unwrap()
-    })
-    .await
-    .unwrap()
-}
-
-#[tokio::test]
-async fn revisit_create_reaches_an_https_edge_trusted_through_a_ca_file() {
-    let (port, pem, seen) = tls_edge().await;
-    let dir = temp_dir("trusted");
-    let ca = dir.join("edge-ca.pem");
+    let (ca, vars) = (dir.join("edge-ca.pem"), dir.join("insurer.vars"));
     std::fs::write(&ca, pem).unwrap();
-    let out = create(&dir, format!("https://127.0.0.1:{port}"), Some(ca)).await;
-    let (stdout, stderr) = (
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr),
-    );
-    assert_eq!(out.status.code(), Some(0), "{stdout}{stderr}");
-    assert!(
-        stdout.contains(r#""revisit_id":"probeprobeprobe0""#),
-        "{stdout}"
-    );
-    assert_eq!(
-        *seen.lock().unwrap(),
-        [("POST".to_string(), "/v1/revisits".to_string(), true)]
-    );
-    let _ = std::fs::remove_dir_all(dir);
-}
-
-#[tokio::test]
-async fn an_https_edge_with_an_unknown_certificate_is_refused() {
-    let (port, _, seen) = tls_edge().await;
-    let dir = temp_dir("untrusted");
-    // The system's roots (or none, on a bare machine): either way not this certificate.
-    let out = create(&dir, format!("https://127.0.0.1:{port}"), None).await;
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{stderr}");
-    assert!(
-        stderr.contains("invalid peer certificate")
-            && stderr.contains("pass its bundle with --ca-file"),
-        "{stderr}"
-    );
-    assert!(seen.lock().unwrap().is_empty(), "nothing reached the edge");
-    // A bundle that is not PEM is a usage error, said before anything is sent.
-    let junk = dir.join("junk.pem");
-    std::fs::write(&junk, "not a certificate").unwrap();
-    let out = create(&dir, format!("https://127.0.0.1:{port}"), Some(junk)).await;
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("--ca-file"));
-    let _ = std::fs::remove_dir_all(dir);
-}
-
-#[tokio::test]
-async fn batch_sends_a_spreadsheets_csv_to_an_https_edge() {
-    let (port, pem, seen) = tls_edge().await;
-    let dir = temp_dir("batch");
-    let ca = dir.join("edge-ca.pem");
-    std::fs::write(&ca, pem).unwrap();
-    let ends = huifang_core::Timestamp(
-        u64::try_from(
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .unwrap()
-                .as_millis(),
-        )
-        .unwrap(),
-    )
-    .plus_millis(10 * 86_400_000)
-    .to_rfc3339();
-    let row = |policy: &str, phone: &str| {
-        format!("{policy},\"安心, 终身寿险\",participating,张三,{phone},11010519491231002X,{ends},beijing")
-    };
-    let csv = dir.join("policies.csv");
-    std::fs::write(
-        &csv,
-        format!(
-            "\u{feff}policy_number,product,product_kinds,policyholder_name,phone,id_number,cooling_off_ends_at,region\r\n{}\r\n{}\r\n{}\r\n{}\r\n",
-            row("P20260001", "13812345678"),
-            row("P20260002", "13812345679"),
-            row("P20260003", "23812345678"),
-            row("P20260004", "13812345670"),
-        ),
-    )
-    .unwrap();
-    let vars = dir.join("insurer.vars");
     std::fs::write(&vars, format!("INSURER_API_SECRET=\"{SECRET}\"\n")).unwrap();
-    let edge = format!("beijing=https://127.0.0.1:{port}");
+    Setup {
+        port,
+        dir,
+        ca,
+        vars,
+        seen,
+    }
+}
+
+/// Runs the binary from another thread, while the edge serves on this one; its exit code,
+/// stdout and stderr.
+async fn run(args: Vec<OsString>) -> (Option<i32>, String, String) {
     let out = tokio::task::spawn_blocking(move || {
         std::process::Command::new(env!("CARGO_BIN_EXE_huifang-origin"))
-            .args(["batch", "--edge", &edge, "--concurrency", "2", "--csv"])
-            .arg(&csv)
-            .arg("--secret-file")
-            .arg(&vars)
-            .arg("--ca-file")
-            .arg(&ca)
+            .args(args)
+            .env_remove("HUIFANG_EDGE_CA_FILE")
             .output()
             .unwrap()
     })
     .await
     .unwrap();
-    let (stdout, stderr) = (
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr),
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// `revisit create` of a small body at the setup's edge, with `ca_file` if given.
+async fn create(at: &Setup, ca_file: Option<&Path>) -> (Option<i32>, String, String) {
+    let body = at.dir.join("revisit.json");
+    std::fs::write(&body, r#"{"policy_number":"P20260001"}"#).unwrap();
+    let edge = format!("https://127.0.0.1:{}", at.port);
+    let mut args: Vec<OsString> = vec!["revisit".into(), "create".into(), body.into()];
+    args.extend([
+        "--edge".into(),
+        edge.into(),
+        "--secret-file".into(),
+        at.vars.clone().into(),
+    ]);
+    if let Some(ca) = ca_file {
+        args.extend(["--ca-file".into(), ca.into()]);
+    }
+    run(args).await
+}
+
+#[tokio::test]
+async fn revisit_create_reaches_an_https_edge_trusted_through_a_ca_file() {
+    let at = setup("trusted").await;
+    let (code, stdout, stderr) = create(&at, Some(&at.ca)).await;
+    assert_eq!(code, Some(0), "{stdout}{stderr}");
+    assert!(
+        stdout.contains(r#""revisit_id":"probeprobeprobe0""#),
+        "{stdout}"
     );
-    assert_eq!(out.status.code(), Some(1), "{stdout}{stderr}");
+    assert_eq!(
+        *at.seen.lock().unwrap(),
+        [("POST".to_string(), "/v1/revisits".to_string(), true)]
+    );
+}
+
+#[tokio::test]
+async fn an_https_edge_with_an_unknown_certificate_is_refused() {
+    let at = setup("untrusted").await;
+    // The system's roots (or none, on a bare machine): either way not this certificate.
+    let (code, _, stderr) = create(&at, None).await;
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(
+        stderr.contains("invalid peer certificate")
+            && stderr.contains("pass its bundle with --ca-file"),
+        "{stderr}"
+    );
+    assert!(
+        at.seen.lock().unwrap().is_empty(),
+        "nothing reached the edge"
+    );
+    // A bundle that is not PEM is a usage error, said before anything is sent.
+    let junk = at.dir.join("junk.pem");
+    std::fs::write(&junk, "not a certificate").unwrap();
+    let (code, _, stderr) = create(&at, Some(&junk)).await;
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("--ca-file"), "{stderr}");
+}
+
+#[tokio::test]
+async fn batch_sends_a_spreadsheets_csv_to_an_https_edge() {
+    let at = setup("batch").await;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis();
+    let ends = huifang_core::Timestamp(u64::try_from(now).unwrap())
+        .plus_millis(10 * 86_400_000)
+        .to_rfc3339();
+    let row = |policy: &str, phone: &str| {
+        format!("{policy},\"安心, 终身寿险\",participating,张三,{phone},11010519491231002X,{ends},beijing")
+    };
+    let csv = at.dir.join("policies.csv");
+    let header =
+        "policy_number,product,product_kinds,policyholder_name,phone,id_number,cooling_off_ends_at,region";
+    let rows = [
+        row("P20260001", "13812345678"),
+        row("P20260002", "13812345679"),
+        row("P20260003", "23812345678"),
+        row("P20260004", "13812345670"),
+    ];
+    std::fs::write(
+        &csv,
+        format!("\u{feff}{header}\r\n{}\r\n", rows.join("\r\n")),
+    )
+    .unwrap();
+    let edge = format!("beijing=https://127.0.0.1:{}", at.port);
+    let args = ["batch", "--concurrency", "2", "--edge", &edge, "--csv"].map(OsString::from);
+    let mut args = args.to_vec();
+    args.extend([csv.into(), "--secret-file".into(), at.vars.clone().into()]);
+    args.extend(["--ca-file".into(), at.ca.clone().into()]);
+    let (code, stdout, stderr) = run(args).await;
+    assert_eq!(code, Some(1), "{stdout}{stderr}");
     let mut created: Vec<&str> = stdout.lines().collect();
     created.sort_unstable();
     assert_eq!(
@@ -235,18 +250,14 @@ async fn batch_sends_a_spreadsheets_csv_to_an_https_edge() {
         "{stderr}"
     );
     assert!(stderr.contains("line 4: phone: "), "{stderr}");
+    let summary = stderr.lines().last().unwrap();
     assert!(
-        stderr
-            .lines()
-            .last()
-            .unwrap()
-            .starts_with("batch: 4 rows, 3 created, 1 bad (1 refused here, 0 by the edge)"),
+        summary.starts_with("batch: 4 rows, 3 created, 1 bad (1 refused here, 0 by the edge)"),
         "{stderr}"
     );
-    let seen = seen.lock().unwrap();
+    let seen = at.seen.lock().unwrap();
     assert_eq!(seen.len(), 3);
     assert!(seen
         .iter()
         .all(|(m, p, signed)| m == "POST" && p == "/v1/revisits" && *signed));
-    let _ = std::fs::remove_dir_all(dir);
 }
