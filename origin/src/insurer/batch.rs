@@ -523,8 +523,9 @@ pub struct BatchArgs {
     /// region=URL[,region=URL…].
     #[arg(long, value_name = "URL|REGION=URL,…", value_parser = Edges::parse)]
     pub edge: Edges,
-    /// The policies, one per row. Header: policy_number,product,product_kinds,policyholder_name,
-    /// phone,id_number,cooling_off_ends_at,region (product_kinds `;`-separated, may be empty).
+    /// The policies, one per row, under the header policy_number, product, product_kinds,
+    /// policyholder_name, phone, id_number, cooling_off_ends_at, region (in this order;
+    /// product_kinds `;`-separated, may be empty).
     #[arg(long, value_name = "FILE")]
     pub csv: PathBuf,
     /// A dotenv file with INSURER_API_SECRET [default: the INSURER_API_SECRET variable, else
