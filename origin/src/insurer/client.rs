@@ -151,11 +151,15 @@ impl Transport {
             .map_err(|e| ClientError::Trust(format!("TLS: {e}")))?
             .with_root_certificates(roots)
             .with_no_client_auth();
+        // Small signed requests on kept-alive connections: no Nagle delay between them.
+        let mut tcp = HttpConnector::new();
+        tcp.set_nodelay(true);
+        tcp.enforce_http(false);
         let connector = hyper_rustls::HttpsConnectorBuilder::new()
             .with_tls_config(tls)
             .https_or_http()
             .enable_http1()
-            .build();
+            .wrap_connector(tcp);
         Ok(Self {
             client: Client::builder(TokioExecutor::new()).build(connector),
         })
