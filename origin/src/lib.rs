@@ -12,15 +12,19 @@
 //! - [`audit`]: the auditors' tools (verify-archive, export, verify-export) and the evidence report;
 //! - [`insurer`]: the insurer's side of the edge's API (the signing client, batch, scripts);
 //! - [`dev`]: local development and measurement (dev secrets, the SMS outbox, bench);
-//! - [`serve`]: where they meet for `huifang-origin serve`.
+//! - [`serve`]: where they meet for `huifang-origin serve`;
+//! - [`cli`]: the command line (clap), with [`args`] (values several commands share) and
+//!   [`progress`] (the bars of the long commands).
 
 pub mod archive;
+pub mod args;
 pub mod audit;
 pub mod casework;
+pub mod cli;
 pub mod clock;
 pub mod dev;
-pub mod flags;
 pub mod insurer;
+pub mod progress;
 pub mod serve;
 pub mod server;
 

@@ -8,10 +8,12 @@
 use crate::archive::chain::{ChainBreak, ChainWalk, Link};
 use crate::archive::sqlite::SqliteArchive;
 use crate::archive::{Archive, ArchiveError, ArchivedRow, RowCursor, RowFilter};
+use crate::args::{default_threads, edge_keys, EdgeKeys};
 use crate::casework::verify::verify_case_log;
-use crate::flags::{default_threads, FlagError, Flags};
+use crate::progress::Quiet;
 use huifang_core::record::{RecordError, SealedRecord};
 use huifang_core::signing::TrustedKeys;
+use indicatif::ProgressBar;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
@@ -158,6 +160,16 @@ pub fn verify_archive(
     keys: &TrustedKeys,
     threads: usize,
 ) -> Result<Report, ArchiveError> {
+    verify_archive_showing(archive, keys, threads, &ProgressBar::hidden())
+}
+
+/// [`verify_archive`], advancing `progress` by the records of each page as it is checked.
+pub fn verify_archive_showing(
+    archive: &dyn Archive,
+    keys: &TrustedKeys,
+    threads: usize,
+    progress: &ProgressBar,
+) -> Result<Report, ArchiveError> {
     let started = Instant::now();
     let threads = threads.max(1);
     let mut records = 0u64;
@@ -195,6 +207,7 @@ pub fn verify_archive(
         let mut page: Vec<Failure> = found.into_iter().flatten().chain(breaks).collect();
         page.sort_by_key(|f| (f.seq, f.rowid));
         failures.extend(page);
+        progress.inc(rows.len() as u64);
     }
     let first_chain_break = failures
         .iter()
@@ -211,44 +224,39 @@ pub fn verify_archive(
 }
 
 /// `verify-archive`'s options.
-#[derive(Debug)]
+#[derive(Debug, clap::Args)]
 pub struct VerifyOptions {
-    /// The archive file.
+    /// The archive's SQLite file.
+    #[arg(long, env = "HUIFANG_ORIGIN_DB", value_name = "FILE")]
     pub db: PathBuf,
-    /// The edge keys to verify seals against.
-    pub keys: TrustedKeys,
-    /// Worker threads.
+    /// The edge public keys to verify seals against, kid=hex[,kid2=hex].
+    #[arg(
+        long = "edge-keys",
+        env = "HUIFANG_EDGE_PUBLIC_KEYS",
+        value_name = "KEYS",
+        value_parser = edge_keys
+    )]
+    pub keys: EdgeKeys,
+    /// Worker threads verifying seals (default: the machine's cores).
+    #[arg(long, value_name = "N", default_value_t = default_threads(),
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
     pub threads: usize,
-    /// Print one JSON object instead of lines.
+    /// Print one JSON object instead of lines (for scripts and `make bench`).
+    #[arg(long)]
     pub json: bool,
+    #[command(flatten)]
+    pub progress: Quiet,
 }
 
-impl VerifyOptions {
-    /// Parses the arguments after the subcommand; `env` supplies `HUIFANG_EDGE_PUBLIC_KEYS` and
-    /// `HUIFANG_ORIGIN_DB` when the flags are absent.
-    pub fn from_args(
-        args: &[String],
-        env: impl Fn(&str) -> Option<String>,
-    ) -> Result<Self, FlagError> {
-        let flags = Flags::parse(args, &["--db", "--edge-keys", "--threads"], &["--json"])?;
-        let db = flags.required_or_env("--db", "HUIFANG_ORIGIN_DB", &env)?;
-        let keys = flags.required_or_env("--edge-keys", "HUIFANG_EDGE_PUBLIC_KEYS", &env)?;
-        let keys = TrustedKeys::parse(&keys)
-            .ok()
-            .filter(|k| !k.is_empty())
-            .ok_or_else(|| FlagError::Invalid {
-                flag: "--edge-keys",
-                reason: "must be kid=hex[,kid2=hex] with 32-byte Ed25519 public keys".into(),
-            })?;
-        Ok(Self {
-            db: PathBuf::from(db),
-            keys,
-            threads: usize::try_from(flags.count("--threads", default_threads())?)
-                .unwrap_or(usize::MAX),
-            json: flags.switch("--json"),
-        })
-    }
-}
+/// `verify-archive`'s examples, shown after its `--help`.
+pub const EXAMPLES: &str = "\
+Examples:
+  huifang-origin verify-archive --db origin.sqlite3 --edge-keys edge-1=<hex>,edge-2=<hex>
+  HUIFANG_ORIGIN_DB=origin.sqlite3 HUIFANG_EDGE_PUBLIC_KEYS=edge-1=<hex> \\
+    huifang-origin verify-archive --json --threads 8
+
+Exit: 0 every record verifies, 1 a failure was found (one FAIL line each), 2 bad usage,
+3 the archive cannot be read.";
 
 /// `{"records", "failed", "elapsed_ms", "records_per_sec", "failures", …, "case_entries",
 /// "case_failures", …}` for `--json`.
@@ -272,21 +280,20 @@ struct JsonReport<'a> {
 
 /// Runs `verify-archive`: exit 0 when every record verifies, 1 when any fails (one line each),
 /// 2 on bad usage, 3 when the archive cannot be read.
-pub fn cli(args: &[String]) -> ExitCode {
-    let options = match VerifyOptions::from_args(args, |name| std::env::var(name).ok()) {
-        Ok(o) => o,
-        Err(FlagError::Help) => {
-            println!("usage: huifang-origin verify-archive --db FILE --edge-keys kid=hex[,kid=hex] [--threads N] [--json]");
-            return ExitCode::SUCCESS;
-        }
-        Err(e) => {
-            eprintln!("huifang-origin verify-archive: {e}");
-            return ExitCode::from(2);
-        }
-    };
+pub fn cli(options: &VerifyOptions) -> ExitCode {
     let reports = SqliteArchive::open_existing(&options.db).and_then(|archive| {
-        let records = verify_archive(&archive, &options.keys, options.threads)?;
-        Ok((records, verify_case_log(&archive)?))
+        // The head's seq is the number of records in an intact archive.
+        let total = archive.head()?.map_or(0, |(seq, _)| seq);
+        let progress = crate::progress::bar(
+            "verify-archive",
+            "records",
+            Some(total),
+            options.progress.quiet,
+        );
+        let records =
+            verify_archive_showing(&archive, &options.keys.trusted, options.threads, &progress);
+        progress.finish_and_clear();
+        Ok((records?, verify_case_log(&archive)?))
     });
     let (report, cases) = match reports {
         Ok(r) => r,
@@ -585,15 +592,20 @@ mod tests {
         let cases = crate::casework::open::openings(&sealed.record, T0, &calendar);
         let entry = NewRecord::of(&sealed, T0).unwrap().opening(cases);
         archive.archive_record(&entry).unwrap();
-        let args: Vec<String> = [
+        use clap::Parser;
+        let cli_line = crate::cli::Cli::try_parse_from([
+            "huifang-origin",
+            "verify-archive",
+            "--quiet",
             "--db",
             &path.to_string_lossy(),
             "--edge-keys",
             &format!("edge-1={}", edge.public_key_hex()),
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+        ])
+        .unwrap();
+        let crate::cli::Command::VerifyArchive(args) = cli_line.command else {
+            panic!("parsed as another command")
+        };
         assert_eq!(cli(&args), ExitCode::SUCCESS);
         let conn = Connection::open(&path).unwrap();
         conn.execute_batch("DROP TRIGGER case_log_no_update;")
@@ -615,37 +627,5 @@ mod tests {
         let path = std::env::temp_dir().join("huifang-origin-verify-missing/none.sqlite3");
         assert!(SqliteArchive::open_existing(&path).is_err());
         assert!(!path.exists());
-    }
-
-    #[test]
-    fn options_come_from_flags_or_the_environment() {
-        let edge = key("edge-1", "2a");
-        let keys = format!("edge-1={}", edge.public_key_hex());
-        let args: Vec<String> = ["--db", "a.db", "--threads", "4", "--json"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
-        let env_keys = keys.clone();
-        let o = VerifyOptions::from_args(&args, move |n| {
-            (n == "HUIFANG_EDGE_PUBLIC_KEYS").then(|| env_keys.clone())
-        })
-        .unwrap();
-        assert_eq!(o.db, PathBuf::from("a.db"));
-        assert_eq!(o.threads, 4);
-        assert!(o.json);
-        assert_eq!(
-            VerifyOptions::from_args(&args, |_| None).unwrap_err(),
-            FlagError::Required("--edge-keys")
-        );
-        let bad = vec![
-            "--db".into(),
-            "a".into(),
-            "--edge-keys".into(),
-            "x=1".into(),
-        ];
-        assert!(matches!(
-            VerifyOptions::from_args(&bad, |_| None).unwrap_err(),
-            FlagError::Invalid { .. }
-        ));
     }
 }

@@ -6,8 +6,8 @@
 
 use crate::archive::sqlite::SqliteArchive;
 use crate::archive::{Archive, Archived, NewRecord};
+use crate::args::default_threads;
 use crate::clock::system_clock;
-use crate::flags::{default_threads, FlagError, Flags};
 use huifang_core::fixtures::finished_session;
 use huifang_core::record::{ItemBody, Record, RecordItem, SealedRecord};
 use huifang_core::script::{Lang, Script};
@@ -98,31 +98,30 @@ pub fn sealed_record(
 }
 
 /// `bench-ingest`'s options.
-#[derive(Debug)]
+#[derive(Debug, clap::Args)]
 pub struct IngestOptions {
     /// The archive to fill (created if needed).
+    #[arg(long, value_name = "FILE")]
     pub db: PathBuf,
     /// How many records.
+    #[arg(long, value_name = "N", default_value_t = 10_000,
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
     pub records: usize,
     /// Worker threads (each parses and verifies; the archive takes one writer at a time).
+    #[arg(long, value_name = "N", default_value_t = default_threads(),
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
     pub threads: usize,
     /// Print one JSON object instead of lines.
+    #[arg(long)]
     pub json: bool,
 }
 
-impl IngestOptions {
-    /// Parses the arguments after the subcommand.
-    pub fn from_args(args: &[String]) -> Result<Self, FlagError> {
-        let flags = Flags::parse(args, &["--db", "--records", "--threads"], &["--json"])?;
-        let as_usize = |n: u64| usize::try_from(n).unwrap_or(usize::MAX);
-        Ok(Self {
-            db: PathBuf::from(flags.required("--db")?),
-            records: as_usize(flags.count("--records", 10_000)?),
-            threads: as_usize(flags.count("--threads", default_threads())?),
-            json: flags.switch("--json"),
-        })
-    }
-}
+/// `bench-ingest`'s examples, shown after its `--help`.
+pub const EXAMPLES: &str = "\
+Examples:
+  huifang-origin bench-ingest --db /tmp/bench.sqlite3 --records 5000 --json
+
+Exit: 0 measured, 1 a record failed, 2 bad usage.";
 
 /// What a run measured.
 #[derive(Debug, serde::Serialize)]
@@ -242,21 +241,8 @@ pub fn ingest(options: &IngestOptions) -> Result<IngestReport, BenchError> {
 }
 
 /// Runs `bench-ingest`: exit 0 on success, 1 when a record failed, 2 on bad usage.
-pub fn cli(args: &[String]) -> ExitCode {
-    let options = match IngestOptions::from_args(args) {
-        Ok(o) => o,
-        Err(FlagError::Help) => {
-            println!(
-                "usage: huifang-origin bench-ingest --db FILE [--records N] [--threads N] [--json]"
-            );
-            return ExitCode::SUCCESS;
-        }
-        Err(e) => {
-            eprintln!("huifang-origin bench-ingest: {e}");
-            return ExitCode::from(2);
-        }
-    };
-    match ingest(&options) {
+pub fn cli(options: &IngestOptions) -> ExitCode {
+    match ingest(options) {
         Ok(report) if options.json => match serde_json::to_string(&report) {
             Ok(line) => {
                 println!("{line}");

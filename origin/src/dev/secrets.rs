@@ -175,14 +175,15 @@ pub fn public_key(path: &Path) -> Result<String, DevSecretsError> {
 }
 
 /// `huifang-origin dev-secrets PATH`: creates or completes the file; says what it added.
-pub fn ensure_cli(path: &str) -> ExitCode {
-    match ensure(Path::new(path)) {
+pub fn ensure_cli(path: &Path) -> ExitCode {
+    let shown = path.display();
+    match ensure(path) {
         Ok(added) if added.is_empty() => {
-            println!("{path}: every key is already set; nothing changed");
+            println!("{shown}: every key is already set; nothing changed");
             ExitCode::SUCCESS
         }
         Ok(added) => {
-            println!("{path}: added {}", added.join(", "));
+            println!("{shown}: added {}", added.join(", "));
             ExitCode::SUCCESS
         }
         Err(e) => {
@@ -193,8 +194,8 @@ pub fn ensure_cli(path: &str) -> ExitCode {
 }
 
 /// `huifang-origin public-key PATH`: prints the edge public key as `kid=hex`.
-pub fn public_key_cli(path: &str) -> ExitCode {
-    match public_key(Path::new(path)) {
+pub fn public_key_cli(path: &Path) -> ExitCode {
+    match public_key(path) {
         Ok(line) => {
             println!("{line}");
             ExitCode::SUCCESS

@@ -3,13 +3,16 @@
 //! (signed, a bounded number in flight) and prints its link; each bad row, whether refused here or
 //! by the edge, is reported by line with the field and the reason, and the good rows still go.
 
-use crate::insurer::client::{secret_from, EdgeUrl, InsurerClient};
+use crate::insurer::client::{secret_from, EdgeUrl, InsurerClient, Transport};
+use crate::progress::Quiet;
 use huifang_core::domain::PersonName;
 use huifang_core::script::ProductKind;
 use huifang_core::wire::{CreateRevisit, Policyholder, RevisitCreated};
 use huifang_core::{IdNumber, Phone, PolicyNumber, RevisitId, Timestamp};
+use indicatif::ProgressBar;
 use std::collections::{HashMap, VecDeque};
 use std::io::Write;
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
@@ -110,6 +113,14 @@ impl Edges {
         }
     }
 
+    /// Every edge named.
+    pub fn urls(&self) -> Vec<&EdgeUrl> {
+        match self {
+            Self::All(edge) => vec![edge],
+            Self::ByRegion(list) => list.iter().map(|(_, e)| e).collect(),
+        }
+    }
+
     fn names(&self) -> String {
         match self {
             Self::All(_) => String::new(),
@@ -129,74 +140,121 @@ fn named(entry: &str) -> Option<(&str, &str)> {
         .filter(|(region, _)| !region.is_empty() && !region.contains([':', '/']))
 }
 
-/// Splits one CSV line (RFC 4180 quoting: `"a, b"`, `""` for a quote; no line breaks in fields).
-pub fn split_fields(line: &str) -> Result<Vec<String>, &'static str> {
-    let mut fields = Vec::new();
-    let mut current = String::new();
-    let mut quoted = false;
-    let mut was_quoted = false;
-    let mut chars = line.chars().peekable();
-    while let Some(c) = chars.next() {
-        match (quoted, c) {
-            (true, '"') if chars.peek() == Some(&'"') => {
-                current.push('"');
-                chars.next();
-            }
-            (true, '"') => quoted = false,
-            (true, c) => current.push(c),
-            (false, ',') => {
-                fields.push(std::mem::take(&mut current));
-                was_quoted = false;
-            }
-            (false, '"') if current.trim().is_empty() && !was_quoted => {
-                current.clear();
-                quoted = true;
-                was_quoted = true;
-            }
-            (false, '"') => return Err("a quote inside a field that is not quoted"),
-            (false, _) if was_quoted && !c.is_whitespace() => {
-                return Err("text after a closing quote")
-            }
-            (false, c) => current.push(c),
+/// Why a record's raw text is not RFC 4180, which the csv crate reads leniently: a quote inside an
+/// unquoted field, text after a closing quote, or a quoted field never closed. Each field of
+/// `fields` (as read) must appear in `raw` (the record's text) either as is or quoted, with `""`
+/// for each quote, and the fields separated by commas.
+fn strict_quoting(raw: &str, fields: &csv::StringRecord) -> Result<(), &'static str> {
+    let mut rest = raw;
+    for (i, value) in fields.iter().enumerate() {
+        if i > 0 {
+            rest = rest.strip_prefix(',').ok_or("text after a closing quote")?;
         }
+        let quoted = format!("\"{}\"", value.replace('"', "\"\""));
+        rest = if let Some(after) = rest.strip_prefix(quoted.as_str()) {
+            after
+        } else if !rest.starts_with('"') {
+            match rest.strip_prefix(value) {
+                Some(after) if !value.contains('"') => after,
+                _ => return Err("a quote inside a field that is not quoted"),
+            }
+        } else if rest.matches('"').count() % 2 == 1 {
+            return Err("a quoted field is not closed before the end of the file");
+        } else {
+            return Err("text after a closing quote");
+        };
     }
-    if quoted {
-        return Err("a quoted field is not closed on its line");
+    if rest.is_empty() {
+        Ok(())
+    } else {
+        Err("text after a closing quote")
     }
-    fields.push(current);
-    Ok(fields)
 }
 
-/// Every row of `text`, checked: the good ones ready to send, one problem per bad field. `Err` when
-/// the header is not [`COLUMNS`].
+/// One record of the file as the csv crate read it.
+struct CsvRecord {
+    /// The line it starts on, from 1.
+    line: usize,
+    /// Its text, without the line end.
+    raw: String,
+    /// Its fields, or why its quoting is not RFC 4180.
+    fields: Result<Vec<String>, &'static str>,
+}
+
+/// Every record of `text` (the csv crate skips empty lines).
+fn csv_records(text: &str) -> Vec<CsvRecord> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let as_usize = |n: u64| usize::try_from(n).unwrap_or(usize::MAX);
+    let mut records = Vec::new();
+    let mut record = csv::StringRecord::new();
+    loop {
+        let start = reader.position().clone();
+        match reader.read_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {
+                let end = as_usize(reader.position().byte()).min(text.len());
+                let from = as_usize(start.byte()).min(end);
+                let with_blanks = text.get(from..end).unwrap_or_default();
+                // The record starts after any empty lines the reader skipped on its way to it.
+                let raw = with_blanks.trim_start_matches(['\r', '\n']);
+                let skipped = &with_blanks[..with_blanks.len() - raw.len()];
+                let raw = raw.trim_end_matches(['\r', '\n']);
+                records.push(CsvRecord {
+                    line: as_usize(start.line()) + skipped.matches('\n').count(),
+                    raw: raw.to_string(),
+                    fields: strict_quoting(raw, &record)
+                        .map(|()| record.iter().map(str::to_string).collect()),
+                });
+            }
+            // Only invalid UTF-8 fails here, and the text is a `str`: stop rather than loop.
+            Err(_) => break,
+        }
+    }
+    records
+}
+
+/// Every row of `text` (RFC 4180: quoted fields may hold commas, quotes and line breaks; CRLF or LF;
+/// a UTF-8 BOM is skipped), checked: the good ones ready to send, one problem per bad field, each
+/// at the line its row starts on. `Err` when the header is not [`COLUMNS`].
 pub fn parse_csv(
     text: &str,
     edges: &Edges,
     now: Timestamp,
 ) -> Result<(Vec<Row>, Vec<Problem>), Problem> {
-    let mut lines = text.strip_prefix('\u{feff}').unwrap_or(text).lines();
-    let header = lines.next().unwrap_or_default();
-    let got: Vec<String> = split_fields(header)
-        .unwrap_or_default()
-        .iter()
-        .map(|h| h.trim().to_string())
-        .collect();
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut records = csv_records(text).into_iter();
+    let (header_raw, header) = match records.next() {
+        Some(r) => (r.raw, r.fields.unwrap_or_default()),
+        None => (String::new(), Vec::new()),
+    };
+    let got: Vec<&str> = header.iter().map(|h| h.trim()).collect();
     if got != COLUMNS {
         return Err(problem(
             1,
             "header",
-            format!("must be {} (got {header:?})", COLUMNS.join(",")),
+            format!("must be {} (got {header_raw:?})", COLUMNS.join(",")),
         ));
     }
     let mut rows = Vec::new();
     let mut problems = Vec::new();
     let mut seen: HashMap<String, usize> = HashMap::new();
-    for (index, line) in lines.enumerate() {
-        let n = index + 2;
-        if line.trim().is_empty() {
-            continue;
-        }
-        match parse_row(n, line, edges, now, &seen) {
+    for CsvRecord {
+        line: n, fields, ..
+    } in records
+    {
+        let fields = match fields {
+            // A line of blanks is no row (the csv crate skips empty lines itself).
+            Ok(f) if f.len() == 1 && f[0].trim().is_empty() => continue,
+            Ok(f) => f,
+            Err(why) => {
+                problems.push(problem(n, "row", why));
+                continue;
+            }
+        };
+        match parse_row(n, &fields, edges, now, &seen) {
             Ok(row) => {
                 seen.insert(row.request.policy_number.clone(), n);
                 rows.push(row);
@@ -209,12 +267,11 @@ pub fn parse_csv(
 
 fn parse_row(
     n: usize,
-    line: &str,
+    fields: &[String],
     edges: &Edges,
     now: Timestamp,
     seen: &HashMap<String, usize>,
 ) -> Result<Row, Vec<Problem>> {
-    let fields = split_fields(line).map_err(|why| vec![problem(n, "row", why)])?;
     if fields.len() != COLUMNS.len() {
         return Err(vec![problem(
             n,
@@ -370,22 +427,31 @@ pub struct Summary {
     pub refused_by_edge: usize,
 }
 
+/// Where a batch's results go: a created revisit's line on `out`, a refusal's on `err`, and a step
+/// of `progress` for every row sent (the bar is set aside while a line is written).
+#[derive(Clone)]
+pub struct Outputs {
+    pub out: Arc<Mutex<dyn Write + Send>>,
+    pub err: Arc<Mutex<dyn Write + Send>>,
+    pub progress: ProgressBar,
+}
+
 /// Creates a revisit for every row, at most `concurrency` requests in flight; prints
 /// `policy\tregion\tlink` on `out` for each created one and `line N: edge: …` on `err` for each
 /// refusal, as they come. A request is never retried: a create is not idempotent.
 pub async fn send_all(
     rows: Vec<Row>,
     edges: &Edges,
-    secret: &[u8],
+    (secret, transport): (&[u8], &Transport),
     concurrency: usize,
-    out: Arc<Mutex<dyn Write + Send>>,
-    err: Arc<Mutex<dyn Write + Send>>,
+    outputs: &Outputs,
 ) -> (usize, usize) {
     let queue = Arc::new(Mutex::new(rows.into_iter().collect::<VecDeque<_>>()));
     let mut workers = tokio::task::JoinSet::new();
     for _ in 0..concurrency.max(1) {
-        let (queue, out, err) = (queue.clone(), out.clone(), err.clone());
-        let (edges, secret) = (edges.clone(), secret.to_vec());
+        let queue = queue.clone();
+        let Outputs { out, err, progress } = outputs.clone();
+        let (edges, secret, transport) = (edges.clone(), secret.to_vec(), transport.clone());
         workers.spawn(async move {
             let mut clients: HashMap<String, InsurerClient> = HashMap::new();
             let (mut created, mut refused) = (0, 0);
@@ -395,9 +461,13 @@ pub async fn send_all(
                 };
                 let client = clients
                     .entry(edge.to_string())
-                    .or_insert_with(|| InsurerClient::new(edge.clone(), secret.clone()));
+                    .or_insert_with(|| {
+                        InsurerClient::new(edge.clone(), secret.clone(), transport.clone())
+                    });
                 let body = serde_json::to_vec(&row.request).unwrap_or_default();
-                let line = match client.create(&body).await {
+                let answer = client.create(&body).await;
+                progress.inc(1);
+                let line = match answer {
                     Ok(a) if a.is_success() => match serde_json::from_str::<RevisitCreated>(&a.body)
                     {
                         Ok(c) => {
@@ -407,7 +477,7 @@ pub async fn send_all(
                                 row.request.policy_number, row.region, c.link
                             );
                             if let Ok(mut o) = out.lock() {
-                                let _ = writeln!(o, "{line}");
+                                progress.suspend(|| writeln!(o, "{line}")).ok();
                             }
                             continue;
                         }
@@ -426,7 +496,7 @@ pub async fn send_all(
                 };
                 refused += 1;
                 if let Ok(mut e) = err.lock() {
-                    let _ = writeln!(e, "{line}");
+                    progress.suspend(|| writeln!(e, "{line}")).ok();
                 }
             }
             (created, refused)
@@ -446,57 +516,64 @@ fn next_row(queue: &Mutex<VecDeque<Row>>) -> Option<Row> {
     queue.lock().ok()?.pop_front()
 }
 
-const USAGE: &str = "\
-usage: huifang-origin batch --edge URL|region=URL[,region=URL…] --csv FILE [--secret-file PATH] [--concurrency N]
-  Creates a revisit for each row of FILE (header: policy_number,product,product_kinds,
-  policyholder_name,phone,id_number,cooling_off_ends_at,region; product_kinds `;`-separated, may be
-  empty) at its region's edge, at most N (default 8) requests in flight. Prints policy, region and
-  link (tab-separated) of each created revisit on stdout, `line N: field: reason` for each bad row on
-  stderr, then a summary; exit 1 if any row was bad, 2 if nothing could be read.";
+/// `batch`'s flags.
+#[derive(Debug, clap::Args)]
+pub struct BatchArgs {
+    /// The edge of every region, https://host[:port], or one per region:
+    /// region=URL[,region=URL…].
+    #[arg(long, value_name = "URL|REGION=URL,…", value_parser = Edges::parse)]
+    pub edge: Edges,
+    /// The policies, one per row, under the header policy_number, product, product_kinds,
+    /// policyholder_name, phone, id_number, cooling_off_ends_at, region (in this order;
+    /// product_kinds `;`-separated, may be empty).
+    #[arg(long, value_name = "FILE")]
+    pub csv: PathBuf,
+    /// A dotenv file with INSURER_API_SECRET [default: the INSURER_API_SECRET variable, else
+    /// .dev.vars].
+    #[arg(long, value_name = "PATH")]
+    pub secret_file: Option<PathBuf>,
+    /// Trust only the CA certificates of this PEM bundle for https edges [default: the system's
+    /// roots].
+    #[arg(long, env = "HUIFANG_EDGE_CA_FILE", value_name = "PEM")]
+    pub ca_file: Option<PathBuf>,
+    /// Requests in flight at once, 1 to 64.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_CONCURRENCY,
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=64))]
+    pub concurrency: usize,
+    #[command(flatten)]
+    pub progress: Quiet,
+}
+
+/// `batch`'s examples, shown after its `--help`.
+pub const EXAMPLES: &str = "\
+Examples:
+  huifang-origin batch --edge http://127.0.0.1:8787 --csv policies.csv --secret-file .dev.vars
+  huifang-origin batch --csv policies.csv --concurrency 16 \\
+    --edge beijing=https://revisit-bj.example-insurer.cn,shanghai=https://revisit-sh.example-insurer.cn
+
+Prints policy, region and link (tab-separated) of each created revisit on stdout, `line N: field:
+reason` for each bad row on stderr, then a summary.
+Exit: 0 every row created, 1 a row was bad (refused here or by the edge), 2 bad usage or nothing
+could be read.";
 
 /// `huifang-origin batch …`.
-pub async fn cli(args: &[String]) -> ExitCode {
-    let mut edge = None;
-    let mut csv = None;
-    let mut secret_file = None;
-    let mut concurrency = DEFAULT_CONCURRENCY;
-    let mut it = args.iter();
-    while let Some(arg) = it.next() {
-        if arg == "--help" || arg == "-h" {
-            println!("{USAGE}");
-            return ExitCode::SUCCESS;
-        }
-        let Some(value) = it.next() else {
-            return usage(&format!("{arg} needs a value"));
-        };
-        match arg.as_str() {
-            "--edge" => edge = Some(value.clone()),
-            "--csv" => csv = Some(value.clone()),
-            "--secret-file" => secret_file = Some(value.clone()),
-            "--concurrency" => match value.parse() {
-                Ok(n) if (1..=64).contains(&n) => concurrency = n,
-                _ => return usage("--concurrency must be 1 to 64"),
-            },
-            other => return usage(&format!("unknown option {other}")),
-        }
-    }
-    let (Some(edge), Some(csv)) = (edge, csv) else {
-        return usage("--edge and --csv are required");
-    };
-    let edges = match Edges::parse(&edge) {
-        Ok(e) => e,
-        Err(e) => return usage(&e),
-    };
-    let secret = match secret_from(secret_file.as_deref()) {
+pub async fn cli(args: BatchArgs) -> ExitCode {
+    let csv = args.csv.display().to_string();
+    let secret = match secret_from(args.secret_file.as_deref()) {
         Ok(s) => s,
         Err(e) => return fatal(&e.to_string()),
     };
-    let text = match std::fs::read_to_string(&csv) {
+    let transport =
+        match Transport::for_edges(args.edge.urls().into_iter(), args.ca_file.as_deref()) {
+            Ok(t) => t,
+            Err(e) => return fatal(&e.to_string()),
+        };
+    let text = match std::fs::read_to_string(&args.csv) {
         Ok(t) => t,
         Err(e) => return fatal(&format!("{csv}: {e}")),
     };
     let started = Instant::now();
-    let (rows, problems) = match parse_csv(&text, &edges, crate::clock::system_clock()) {
+    let (rows, problems) = match parse_csv(&text, &args.edge, crate::clock::system_clock()) {
         Ok(parsed) => parsed,
         Err(p) => return fatal(&format!("{csv}: {p}")),
     };
@@ -512,9 +589,19 @@ pub async fn cli(args: &[String]) -> ExitCode {
             let _ = writeln!(e, "{p}");
         }
     }
-    let out: Arc<Mutex<dyn Write + Send>> = Arc::new(Mutex::new(std::io::stdout()));
-    let err: Arc<Mutex<dyn Write + Send>> = Arc::new(Mutex::new(std::io::stderr()));
-    let (created, refused) = send_all(rows, &edges, &secret, concurrency, out, err).await;
+    let outputs = Outputs {
+        out: Arc::new(Mutex::new(std::io::stdout())),
+        err: Arc::new(Mutex::new(std::io::stderr())),
+        progress: crate::progress::bar(
+            "batch",
+            "rows",
+            Some(rows.len() as u64),
+            args.progress.quiet,
+        ),
+    };
+    let client = (secret.as_slice(), &transport);
+    let (created, refused) = send_all(rows, &args.edge, client, args.concurrency, &outputs).await;
+    outputs.progress.finish_and_clear();
     summary.created = created;
     summary.refused_by_edge = refused;
     eprintln!(
@@ -525,18 +612,13 @@ pub async fn cli(args: &[String]) -> ExitCode {
         summary.refused_here,
         summary.refused_by_edge,
         started.elapsed().as_secs_f64(),
-        concurrency
+        args.concurrency
     );
     if summary.refused_here + summary.refused_by_edge == 0 {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
     }
-}
-
-fn usage(message: &str) -> ExitCode {
-    eprintln!("huifang-origin batch: {message}\n{USAGE}");
-    ExitCode::from(2)
 }
 
 fn fatal(message: &str) -> ExitCode {
@@ -628,16 +710,64 @@ mod tests {
 
     #[test]
     fn quoted_fields_may_hold_commas_and_quotes() {
+        let fields = |text: &str| csv_records(text).remove(0).fields;
         assert_eq!(
-            split_fields(r#"a,"b, c","say ""hi""",,"#).unwrap(),
+            fields(r#"a,"b, c","say ""hi""",,"#).unwrap(),
             ["a", "b, c", "say \"hi\"", "", ""]
         );
-        assert!(split_fields(r#""open"#).is_err());
-        assert!(split_fields(r#""a"b"#).is_err());
+        assert_eq!(
+            fields(r#""open"#),
+            Err("a quoted field is not closed before the end of the file")
+        );
+        assert_eq!(fields(r#""a"b"#), Err("text after a closing quote"));
+        assert_eq!(
+            fields(r#"a"b,c"#),
+            Err("a quote inside a field that is not quoted")
+        );
         let quoted = GOOD.replace("鑫享人生年金保险", "\"鑫享人生, 年金保险\"");
         let (rows, problems) = parse(&[&quoted]);
         assert_eq!(problems, []);
         assert_eq!(rows[0].request.product, "鑫享人生, 年金保险");
+    }
+
+    /// What spreadsheets write: a BOM, CRLF line ends, quoted fields holding commas, quotes and a
+    /// line break. Rows are numbered by the line they start on, so a row after a field with a line
+    /// break is reported at its own line, and bad rows give the same errors as in a plain file.
+    #[test]
+    fn a_spreadsheet_export_reads_with_the_same_errors() {
+        let multi_line = GOOD
+            .replace(
+                "鑫享人生年金保险",
+                "\"鑫享人生年金保险\r\n(2026 版, \"\"A\"\" 款)\"",
+            )
+            .replace("P20260001", "P20260003");
+        let bad_phone = GOOD
+            .replace("13812345678", "23812345678")
+            .replace("P20260001", "P20260004");
+        let stray_quote = GOOD
+            .replace("张三", "张\"三")
+            .replace("P20260001", "P20260005");
+        let text = format!(
+            "\u{feff}{HEADER}\r\n{GOOD}\r\n{multi_line}\r\n\r\n{bad_phone}\r\n{stray_quote}\r\n"
+        );
+        let (rows, problems) = parse_csv(&text, &edges(), NOW).unwrap();
+        assert_eq!(rows.len(), 2, "{problems:?}");
+        assert_eq!((rows[0].line, rows[1].line), (2, 3));
+        assert_eq!(
+            rows[1].request.product,
+            "鑫享人生年金保险\r\n(2026 版, \"A\" 款)"
+        );
+        assert_eq!(rows[1].request.policyholder.phone, "13812345678");
+        let got: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        assert_eq!(got.len(), 2, "{got:?}");
+        assert!(
+            got[0].starts_with("line 6: phone: the phone number must be"),
+            "{got:?}"
+        );
+        assert_eq!(
+            got[1],
+            "line 7: row: a quote inside a field that is not quoted"
+        );
     }
 
     #[test]
@@ -656,6 +786,8 @@ mod tests {
         assert!(two.for_region("guangdong").is_none());
         assert!(Edges::parse("http://a:1,http://b:2").is_err());
         assert!(Edges::parse("beijing=http://a:1,beijing=http://b:2").is_err());
-        assert!(Edges::parse("beijing=https://revisit-bj.example-insurer.cn").is_err());
+        let https = Edges::parse("beijing=https://revisit-bj.example-insurer.cn").unwrap();
+        assert!(https.urls().iter().all(|u| u.is_https()));
+        assert!(Edges::parse("beijing=ftp://revisit-bj.example-insurer.cn").is_err());
     }
 }

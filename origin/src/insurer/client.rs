@@ -1,10 +1,10 @@
 //! A client of the edge's insurer API, as the insurer's own systems call it: every request signed
 //! with the shared secret (`v1=` HMAC-SHA256, see `huifang_core::signing` and the README's
-//! "Signing"), sent over HTTP/1.1 on one kept-alive connection. `huifang-origin revisit …` and
-//! `huifang-origin batch` use it.
+//! "Signing"), sent over HTTP/1.1 or HTTPS on pooled, kept-alive connections (hyper-util's client
+//! over rustls). `huifang-origin revisit …` and `huifang-origin batch` use it.
 //!
-//! It speaks plain HTTP: enough for a local edge, or an edge reached through the insurer's
-//! TLS-terminating egress proxy. It carries no TLS stack of its own, to keep the origin lean.
+//! HTTPS trusts the system's root certificates, or only those of a CA bundle the operator gives
+//! (`--ca-file`, e.g. the insurer's own CA in front of a private edge).
 
 use crate::dev::secrets::{parse_dotenv, INSURER_API_SECRET};
 use http_body_util::{BodyExt, Full};
@@ -12,11 +12,16 @@ use huifang_core::signing::{
     insurer_signature, string_to_sign, HEADER_SIGNATURE, HEADER_TIMESTAMP,
 };
 use hyper::body::Bytes;
-use hyper::client::conn::http1::SendRequest;
-use hyper_util::rt::TokioIo;
+use hyper_rustls::HttpsConnector;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::TokioExecutor;
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::CertificateDer;
 use sha2::{Digest, Sha256};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// How long one request may take, connection included.
@@ -31,12 +36,12 @@ pub enum ClientError {
     /// The secret could not be read.
     #[error("{0}")]
     Secret(String),
-    /// No connection to the edge.
-    #[error("cannot connect to {0}: {1}")]
-    Connect(String, std::io::Error),
-    /// The HTTP exchange failed.
+    /// The CA bundle could not be read, or the system's roots could not be loaded.
     #[error("{0}")]
-    Http(#[from] hyper::Error),
+    Trust(String),
+    /// The exchange failed: no connection, a TLS refusal, or a broken answer (the causes, joined).
+    #[error("{0}")]
+    Exchange(String),
     /// A request that could not be built (a bad path).
     #[error("request: {0}")]
     Request(#[from] hyper::http::Error),
@@ -45,45 +50,57 @@ pub enum ClientError {
     Timeout,
 }
 
-/// Where the edge is: `http://host[:port]`.
+/// An error and its causes, `outer: inner: …`: hyper's own messages alone are too terse to act on
+/// (`client error (Connect)`); a refused certificate says what to do about it.
+fn with_causes(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    if text.contains("invalid peer certificate") {
+        text.push_str(
+            " (an edge under the insurer's own CA: pass its bundle with --ca-file or \
+             HUIFANG_EDGE_CA_FILE)",
+        );
+    }
+    text
+}
+
+/// Where the edge is: `http://host[:port]` or `https://host[:port]`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct EdgeUrl {
-    /// `host:port` to connect to.
-    addr: String,
-    /// The `Host` header.
-    host: String,
-    /// The URL as given, without a trailing slash (links and messages).
+    /// The URL as given, without a trailing slash (requests, links and messages).
     text: String,
 }
 
 impl EdgeUrl {
-    /// Parses `http://host[:port]` (a trailing slash is allowed; a path is not: the edge signs
+    /// Parses `http(s)://host[:port]` (a trailing slash is allowed; a path is not: the edge signs
     /// paths from its root).
     pub fn parse(url: &str) -> Result<Self, ClientError> {
         let text = url.trim().trim_end_matches('/').to_string();
         let bad = |why| ClientError::BadUrl(url.to_string(), why);
-        if text.starts_with("https://") {
-            return Err(bad("https needs TLS, which this sample client does not carry: call the edge through a TLS-terminating proxy, or use the curl recipe in the README"));
-        }
         let rest = text
-            .strip_prefix("http://")
-            .ok_or_else(|| bad("must start with http://"))?;
+            .strip_prefix("https://")
+            .or_else(|| text.strip_prefix("http://"))
+            .ok_or_else(|| bad("must start with https:// or http://"))?;
         if rest.is_empty() || rest.contains(['/', '?', '#', '@']) {
-            return Err(bad("must be http://host[:port] with no path"));
+            return Err(bad("must be https://host[:port] with no path"));
         }
-        let addr = if rest
-            .rsplit_once(':')
-            .is_some_and(|(_, p)| p.parse::<u16>().is_ok())
-        {
-            rest.to_string()
-        } else {
-            format!("{rest}:80")
-        };
-        Ok(Self {
-            addr,
-            host: rest.to_string(),
-            text,
-        })
+        let uri: hyper::Uri = text
+            .parse()
+            .map_err(|_| bad("must be https://host[:port] with no path"))?;
+        if uri.host().is_none_or(str::is_empty) {
+            return Err(bad("has no host"));
+        }
+        Ok(Self { text })
+    }
+
+    /// Whether the edge is reached over TLS.
+    pub fn is_https(&self) -> bool {
+        self.text.starts_with("https://")
     }
 }
 
@@ -91,6 +108,95 @@ impl std::fmt::Display for EdgeUrl {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.text)
     }
+}
+
+/// The connections to the edges: one pool, HTTP or HTTPS, shared by every [`InsurerClient`] (cheap
+/// to clone).
+#[derive(Clone)]
+pub struct Transport {
+    client: Client<HttpsConnector<HttpConnector>, Full<Bytes>>,
+}
+
+impl Transport {
+    /// Trusts `ca_file`'s certificates (PEM) if given, else the system's roots.
+    pub fn new(ca_file: Option<&Path>) -> Result<Self, ClientError> {
+        let roots = match ca_file {
+            Some(path) => bundle_roots(path)?,
+            None => system_roots()?,
+        };
+        Self::with_roots(roots)
+    }
+
+    /// For edges reached over plain HTTP only: no root is loaded.
+    pub fn plain() -> Result<Self, ClientError> {
+        Self::with_roots(rustls::RootCertStore::empty())
+    }
+
+    /// What `edges` need: TLS roots when any is reached over HTTPS.
+    pub fn for_edges<'a>(
+        mut edges: impl Iterator<Item = &'a EdgeUrl>,
+        ca_file: Option<&Path>,
+    ) -> Result<Self, ClientError> {
+        if ca_file.is_some() || edges.any(EdgeUrl::is_https) {
+            Self::new(ca_file)
+        } else {
+            Self::plain()
+        }
+    }
+
+    fn with_roots(roots: rustls::RootCertStore) -> Result<Self, ClientError> {
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let tls = rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .map_err(|e| ClientError::Trust(format!("TLS: {e}")))?
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+        // Small signed requests on kept-alive connections: no Nagle delay between them.
+        let mut tcp = HttpConnector::new();
+        tcp.set_nodelay(true);
+        tcp.enforce_http(false);
+        let connector = hyper_rustls::HttpsConnectorBuilder::new()
+            .with_tls_config(tls)
+            .https_or_http()
+            .enable_http1()
+            .wrap_connector(tcp);
+        Ok(Self {
+            client: Client::builder(TokioExecutor::new()).build(connector),
+        })
+    }
+}
+
+/// The system's root certificates (rustls-native-certs: the OS store, `SSL_CERT_FILE` and
+/// `SSL_CERT_DIR`).
+fn system_roots() -> Result<rustls::RootCertStore, ClientError> {
+    let found = rustls_native_certs::load_native_certs();
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add_parsable_certificates(found.certs);
+    if roots.is_empty() {
+        let why = found
+            .errors
+            .first()
+            .map_or_else(|| "none found".to_string(), ToString::to_string);
+        return Err(ClientError::Trust(format!(
+            "no system root certificates ({why}): pass the edge's CA bundle with --ca-file"
+        )));
+    }
+    Ok(roots)
+}
+
+/// Every certificate of a PEM bundle, as the only roots trusted.
+fn bundle_roots(path: &Path) -> Result<rustls::RootCertStore, ClientError> {
+    let bad = |why: String| ClientError::Trust(format!("--ca-file {}: {why}", path.display()));
+    let certs = CertificateDer::pem_file_iter(path)
+        .map_err(|e| bad(e.to_string()))?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| bad(e.to_string()))?;
+    let mut roots = rustls::RootCertStore::empty();
+    let (added, _) = roots.add_parsable_certificates(certs);
+    if added == 0 {
+        return Err(bad("no usable PEM certificate in it".into()));
+    }
+    Ok(roots)
 }
 
 /// Everything a signature is made of, for the README's worked example and for debugging a refusal.
@@ -129,9 +235,9 @@ pub fn read_secret(path: &Path) -> Result<Vec<u8>, ClientError> {
 
 /// The secret from `--secret-file`, else the `INSURER_API_SECRET` environment variable, else
 /// `.dev.vars` in the current directory.
-pub fn secret_from(file: Option<&str>) -> Result<Vec<u8>, ClientError> {
+pub fn secret_from(file: Option<&Path>) -> Result<Vec<u8>, ClientError> {
     match file {
-        Some(f) => read_secret(Path::new(f)),
+        Some(f) => read_secret(f),
         None => match std::env::var(INSURER_API_SECRET) {
             Ok(s) if !s.is_empty() => Ok(s.into_bytes()),
             _ => read_secret(Path::new(".dev.vars")),
@@ -172,19 +278,19 @@ impl Answer {
     }
 }
 
-/// A signing client bound to one edge; keeps one connection open between calls.
+/// A signing client bound to one edge, over a shared [`Transport`].
 pub struct InsurerClient {
     edge: EdgeUrl,
     secret: Vec<u8>,
-    conn: Option<SendRequest<Full<Bytes>>>,
+    transport: Transport,
 }
 
 impl InsurerClient {
-    pub fn new(edge: EdgeUrl, secret: Vec<u8>) -> Self {
+    pub fn new(edge: EdgeUrl, secret: Vec<u8>, transport: Transport) -> Self {
         Self {
             edge,
             secret,
-            conn: None,
+            transport,
         }
     }
 
@@ -193,149 +299,146 @@ impl InsurerClient {
     }
 
     /// `POST /v1/revisits` with `body` (JSON, sent as given).
-    pub async fn create(&mut self, body: &[u8]) -> Result<Answer, ClientError> {
+    pub async fn create(&self, body: &[u8]) -> Result<Answer, ClientError> {
         self.send("POST", "/v1/revisits", body).await
     }
 
     /// `GET /v1/revisits/{id}`.
-    pub async fn status(&mut self, id: &str) -> Result<Answer, ClientError> {
+    pub async fn status(&self, id: &str) -> Result<Answer, ClientError> {
         self.send("GET", &format!("/v1/revisits/{id}"), b"").await
     }
 
     /// `POST /v1/revisits/{id}/cancel`.
-    pub async fn cancel(&mut self, id: &str) -> Result<Answer, ClientError> {
+    pub async fn cancel(&self, id: &str) -> Result<Answer, ClientError> {
         self.send("POST", &format!("/v1/revisits/{id}/cancel"), b"")
             .await
     }
 
     /// `POST /v1/revisits/{id}/reissue`.
-    pub async fn reissue(&mut self, id: &str) -> Result<Answer, ClientError> {
+    pub async fn reissue(&self, id: &str) -> Result<Answer, ClientError> {
         self.send("POST", &format!("/v1/revisits/{id}/reissue"), b"")
             .await
     }
 
-    /// Signs and sends one request. A request is never sent twice: a create is not idempotent.
-    pub async fn send(
-        &mut self,
-        method: &str,
-        path: &str,
-        body: &[u8],
-    ) -> Result<Answer, ClientError> {
+    /// Signs and sends one request. A request is never sent twice: a create is not idempotent
+    /// (the pool only retries a request that never left, on a connection found closed).
+    pub async fn send(&self, method: &str, path: &str, body: &[u8]) -> Result<Answer, ClientError> {
         tokio::time::timeout(REQUEST_TIMEOUT, self.exchange(method, path, body))
             .await
-            .map_err(|_| {
-                self.conn = None;
-                ClientError::Timeout
-            })?
+            .map_err(|_| ClientError::Timeout)?
     }
 
-    async fn exchange(
-        &mut self,
-        method: &str,
-        path: &str,
-        body: &[u8],
-    ) -> Result<Answer, ClientError> {
+    async fn exchange(&self, method: &str, path: &str, body: &[u8]) -> Result<Answer, ClientError> {
         let ts = crate::clock::system_clock().seconds();
         let signed = sign(&self.secret, method, path, ts, body);
         let request = hyper::Request::builder()
             .method(method)
-            .uri(path)
-            .header(hyper::header::HOST, &self.edge.host)
+            .uri(format!("{}{path}", self.edge))
             .header(hyper::header::CONTENT_TYPE, "application/json")
             .header(HEADER_TIMESTAMP, ts.to_string())
             .header(HEADER_SIGNATURE, signed.signature)
             .body(Full::new(Bytes::copy_from_slice(body)))?;
-        let conn = self.ready_connection().await?;
-        let response = match conn.send_request(request).await {
-            Ok(r) => r,
-            Err(e) => {
-                self.conn = None;
-                return Err(e.into());
-            }
-        };
+        let response = self
+            .transport
+            .client
+            .request(request)
+            .await
+            .map_err(|e| ClientError::Exchange(with_causes(&e)))?;
         let status = response.status().as_u16();
-        let bytes = response.into_body().collect().await?.to_bytes();
+        let bytes = response
+            .into_body()
+            .collect()
+            .await
+            .map_err(|e| ClientError::Exchange(with_causes(&e)))?
+            .to_bytes();
         Ok(Answer {
             status,
             body: String::from_utf8_lossy(&bytes).into_owned(),
         })
     }
-
-    /// The open connection if it can take a request, else a new one (nothing has been sent on
-    /// a connection found closed here, so opening another is safe).
-    async fn ready_connection(&mut self) -> Result<&mut SendRequest<Full<Bytes>>, ClientError> {
-        if let Some(mut conn) = self.conn.take() {
-            if conn.ready().await.is_ok() {
-                return Ok(self.conn.insert(conn));
-            }
-        }
-        let stream = tokio::net::TcpStream::connect(&self.edge.addr)
-            .await
-            .map_err(|e| ClientError::Connect(self.edge.addr.clone(), e))?;
-        stream.set_nodelay(true).ok();
-        let (sender, connection) =
-            hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
-        tokio::spawn(async move {
-            // Ends when the edge closes the connection or the client drops its sender.
-            let _ = connection.await;
-        });
-        Ok(self.conn.insert(sender))
-    }
 }
 
-const USAGE: &str = "\
-usage:
-  huifang-origin revisit create FILE|-  [--edge URL] [--secret-file PATH]   body: the JSON of POST /v1/revisits
-  huifang-origin revisit status ID      [--edge URL] [--secret-file PATH]
-  huifang-origin revisit cancel ID      [--edge URL] [--secret-file PATH]
-  huifang-origin revisit reissue ID     [--edge URL] [--secret-file PATH]
-      --edge         the edge, http://host[:port] (HUIFANG_EDGE_URL; default http://127.0.0.1:8787)
-      --secret-file  a dotenv file with INSURER_API_SECRET (default: the INSURER_API_SECRET
-                     environment variable, else .dev.vars)
-  Prints the edge's answer (JSON) on stdout; exit 0 on 2xx, 1 otherwise.";
+/// Where the edge is and how to sign and trust it: the flags `revisit` and its calls share.
+#[derive(Debug, clap::Args)]
+pub struct EdgeArgs {
+    /// The edge, https://host[:port] (or http:// for a local one).
+    #[arg(
+        long,
+        global = true,
+        env = "HUIFANG_EDGE_URL",
+        value_name = "URL",
+        default_value = "http://127.0.0.1:8787"
+    )]
+    pub edge: String,
+    /// A dotenv file with INSURER_API_SECRET [default: the INSURER_API_SECRET variable, else
+    /// .dev.vars].
+    #[arg(long, global = true, value_name = "PATH")]
+    pub secret_file: Option<PathBuf>,
+    /// Trust only the CA certificates of this PEM bundle for an https edge [default: the
+    /// system's roots].
+    #[arg(long, global = true, env = "HUIFANG_EDGE_CA_FILE", value_name = "PEM")]
+    pub ca_file: Option<PathBuf>,
+}
+
+/// `huifang-origin revisit …`: one signed call.
+#[derive(Debug, clap::Args)]
+pub struct RevisitArgs {
+    #[command(subcommand)]
+    pub call: RevisitCall,
+    #[command(flatten)]
+    pub edge: EdgeArgs,
+}
+
+/// The calls of the insurer API.
+#[derive(Debug, clap::Subcommand)]
+pub enum RevisitCall {
+    /// POST /v1/revisits: create a revisit from FILE's JSON (`-` reads stdin), sent byte for byte.
+    Create {
+        /// The request body, or `-` for stdin.
+        #[arg(value_name = "FILE")]
+        body: String,
+    },
+    /// GET /v1/revisits/ID: the revisit's stage and progress.
+    Status {
+        /// The revisit id.
+        id: String,
+    },
+    /// POST /v1/revisits/ID/cancel: end the revisit at once.
+    Cancel {
+        /// The revisit id.
+        id: String,
+    },
+    /// POST /v1/revisits/ID/reissue: a new link; the old one dies at once.
+    Reissue {
+        /// The revisit id.
+        id: String,
+    },
+}
+
+/// `revisit`'s examples, shown after its `--help`.
+pub const EXAMPLES: &str = "\
+Examples:
+  huifang-origin revisit create revisit.json --edge http://127.0.0.1:8787 --secret-file .dev.vars
+  cat revisit.json | huifang-origin revisit create - --edge https://revisit-bj.example-insurer.cn
+  huifang-origin revisit status Q2xGk9m0aR7sT1uV --ca-file /etc/pki/insurer-ca.pem
+
+Prints the edge's answer (JSON) on stdout.
+Exit: 0 on 2xx, 1 a refusal or no answer, 2 bad usage or unreadable input.";
 
 /// `huifang-origin revisit …`: one signed call to the insurer API.
-pub async fn cli(args: &[String]) -> ExitCode {
-    let mut edge =
-        std::env::var("HUIFANG_EDGE_URL").unwrap_or_else(|_| "http://127.0.0.1:8787".into());
-    let mut secret_file = None;
-    let mut positional = Vec::new();
-    let mut it = args.iter();
-    while let Some(arg) = it.next() {
-        match arg.as_str() {
-            "--edge" | "--secret-file" => {
-                let Some(value) = it.next() else {
-                    return usage(&format!("{arg} needs a value"));
-                };
-                if arg == "--edge" {
-                    edge = value.clone();
-                } else {
-                    secret_file = Some(value.clone());
-                }
-            }
-            "--help" | "-h" => {
-                println!("{USAGE}");
-                return ExitCode::SUCCESS;
-            }
-            a if a.starts_with("--") => return usage(&format!("unknown option {a}")),
-            _ => positional.push(arg.clone()),
-        }
-    }
-    let [command, target] = positional.as_slice() else {
-        return usage("a command and its argument are needed");
-    };
-    let client = EdgeUrl::parse(&edge).and_then(|edge| {
-        Ok(InsurerClient::new(
-            edge,
-            secret_from(secret_file.as_deref())?,
-        ))
+pub async fn cli(args: RevisitArgs) -> ExitCode {
+    let edge = &args.edge;
+    let client = EdgeUrl::parse(&edge.edge).and_then(|url| {
+        let secret = secret_from(edge.secret_file.as_deref())?;
+        let transport = Transport::for_edges(std::iter::once(&url), edge.ca_file.as_deref())?;
+        Ok(InsurerClient::new(url, secret, transport))
     });
-    let mut client = match client {
+    let client = match client {
         Ok(c) => c,
         Err(e) => return fail(&e.to_string(), 2),
     };
-    let answer = match command.as_str() {
-        "create" => {
+    let answer = match &args.call {
+        RevisitCall::Create { body: target } => {
             let body = if target == "-" {
                 let mut buf = Vec::new();
                 std::io::Read::read_to_end(&mut std::io::stdin(), &mut buf).map(|_| buf)
@@ -347,10 +450,9 @@ pub async fn cli(args: &[String]) -> ExitCode {
                 Err(e) => return fail(&format!("{target}: {e}"), 2),
             }
         }
-        "status" => client.status(target).await,
-        "cancel" => client.cancel(target).await,
-        "reissue" => client.reissue(target).await,
-        other => return usage(&format!("unknown command {other}")),
+        RevisitCall::Status { id } => client.status(id).await,
+        RevisitCall::Cancel { id } => client.cancel(id).await,
+        RevisitCall::Reissue { id } => client.reissue(id).await,
     };
     match answer {
         Ok(a) if a.is_success() => {
@@ -365,11 +467,6 @@ pub async fn cli(args: &[String]) -> ExitCode {
     }
 }
 
-fn usage(message: &str) -> ExitCode {
-    eprintln!("huifang-origin revisit: {message}\n{USAGE}");
-    ExitCode::from(2)
-}
-
 fn fail(message: &str, code: u8) -> ExitCode {
     eprintln!("huifang-origin: {message}");
     ExitCode::from(code)
@@ -380,24 +477,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn edge_urls_are_plain_http_hosts() {
+    fn edge_urls_are_http_or_https_hosts() {
         let e = EdgeUrl::parse("http://127.0.0.1:8787/").unwrap();
-        assert_eq!(
-            (e.addr.as_str(), e.host.as_str()),
-            ("127.0.0.1:8787", "127.0.0.1:8787")
-        );
         assert_eq!(e.to_string(), "http://127.0.0.1:8787");
-        let e = EdgeUrl::parse("http://edge.internal").unwrap();
-        assert_eq!(
-            (e.addr.as_str(), e.host.as_str()),
-            ("edge.internal:80", "edge.internal")
-        );
+        assert!(!e.is_https());
+        let e = EdgeUrl::parse("https://revisit-bj.example-insurer.cn").unwrap();
+        assert!(e.is_https());
         for bad in [
-            "https://revisit-bj.example-insurer.cn",
             "ftp://x",
             "http://x/v1",
             "http://",
+            "https://",
             "x:1",
+            "http://a b",
         ] {
             assert!(EdgeUrl::parse(bad).is_err(), "{bad}");
         }

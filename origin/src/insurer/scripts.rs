@@ -2,13 +2,31 @@
 //! the edge will check them, before the insurer sends them.
 
 use huifang_core::script::Script;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
+/// `validate-script`'s arguments.
+#[derive(Debug, clap::Args)]
+pub struct ValidateScriptArgs {
+    /// The script files (JSON, as scripts/default.json).
+    #[arg(value_name = "FILE", required = true)]
+    pub files: Vec<PathBuf>,
+}
+
+/// `validate-script`'s examples, shown after its `--help`.
+pub const EXAMPLES: &str = "\
+Examples:
+  huifang-origin validate-script scripts/*.json
+
+Prints one line per file (`FILE: ok: …` on stdout, `FILE: invalid: …` on stderr).
+Exit: 0 every script is valid, 1 one is invalid or unreadable, 2 bad usage.";
+
 /// Checks each file; one line per file, exit 1 if any is invalid.
-pub fn cli(files: &[String]) -> ExitCode {
+pub fn cli(args: &ValidateScriptArgs) -> ExitCode {
     let mut bad = 0;
-    for file in files {
-        let checked = std::fs::read_to_string(file)
+    for path in &args.files {
+        let file = path.display();
+        let checked = std::fs::read_to_string(path)
             .map_err(|e| e.to_string())
             .and_then(|json| Script::from_json(&json));
         match checked {

@@ -1,7 +1,8 @@
 //! The origin's typed settings, read once at startup (`huifang-origin serve`): each from its flag,
-//! else its environment variable, else a default. [`Settings`] is handed to `serve`, which passes
+//! else its environment variable, else a default (clap reads both, [`ServeArgs`]). [`Settings`] is handed to `serve`, which passes
 //! its [`ApiSettings`] down to every handler; nothing reads the environment after this.
 
+use crate::args::edge_keys;
 use crate::server::admin::{AdminToken, MIN_ADMIN_TOKEN_CHARS};
 use huifang_core::signing::TrustedKeys;
 use std::path::PathBuf;
@@ -35,107 +36,89 @@ pub struct ApiSettings {
     pub admin_token: Option<AdminToken>,
 }
 
-/// Why the options were refused.
+/// `serve`'s flags, each with its environment variable: a flag wins over its variable, which wins
+/// over the default. [`Settings::from_args`] checks what clap cannot and builds the [`Settings`].
+#[derive(Clone, Debug, clap::Args)]
+pub struct ServeArgs {
+    /// The address to listen on, host:port.
+    #[arg(long, env = "HUIFANG_ORIGIN_LISTEN", value_name = "ADDR", default_value = DEFAULT_LISTEN)]
+    pub listen: String,
+    /// The archive's SQLite file (created if missing).
+    #[arg(long, env = "HUIFANG_ORIGIN_DB", value_name = "FILE", default_value = DEFAULT_DB)]
+    pub db: PathBuf,
+    /// The edge public keys to trust, kid=hex[,kid2=hex] (several while the edge's key rotates).
+    #[arg(
+        long,
+        env = "HUIFANG_EDGE_PUBLIC_KEYS",
+        value_name = "KEYS",
+        value_parser = |list: &str| edge_keys(list).map(|k| k.trusted)
+    )]
+    pub edge_keys: TrustedKeys,
+    /// The bearer token of the insurer's calls (record list, terminations, reports), at least 32
+    /// characters; without it they are off. Prefer the variable: flags show in `ps`.
+    #[arg(
+        long,
+        env = "HUIFANG_ORIGIN_ADMIN_TOKEN",
+        value_name = "TOKEN",
+        hide_env_values = true
+    )]
+    pub admin_token: Option<String>,
+    /// Dev mode, for local and test use only: serve GET /sms/outbox and open the evidence reports
+    /// without the token (the variable takes 1 or 0).
+    #[arg(
+        long,
+        env = "HUIFANG_SMS_OUTBOX",
+        value_parser = outbox_switch,
+        action = clap::ArgAction::SetTrue
+    )]
+    pub sms_outbox: bool,
+}
+
+/// `HUIFANG_SMS_OUTBOX`: `1`/`true` on, `0`/`false` or empty off, anything else refused.
+fn outbox_switch(value: &str) -> Result<bool, String> {
+    match value.trim() {
+        "" | "0" | "false" => Ok(false),
+        "1" | "true" => Ok(true),
+        _ => Err("HUIFANG_SMS_OUTBOX must be 1 or 0".into()),
+    }
+}
+
+/// `serve`'s examples, shown after its `--help`.
+pub const EXAMPLES: &str = "\
+Examples:
+  huifang-origin serve --edge-keys \"$(huifang-origin public-key .dev.vars)\" --sms-outbox
+  HUIFANG_EDGE_PUBLIC_KEYS=edge-1=<hex>,edge-2=<hex> HUIFANG_ORIGIN_ADMIN_TOKEN=$(openssl rand -hex 16) \\
+    huifang-origin serve --listen 0.0.0.0:8788 --db /var/lib/huifang/origin.sqlite3";
+
+/// Why the options were refused (what clap does not check itself).
 #[derive(Debug, PartialEq, Eq, thiserror::Error)]
 pub enum ConfigError {
-    /// `--help` was asked for.
-    #[error("help requested")]
-    Help,
-    /// A flag this command does not know.
-    #[error("unknown option {0}")]
-    UnknownOption(String),
-    /// A flag that takes a value was last.
-    #[error("{0} needs a value")]
-    MissingValue(&'static str),
     /// An empty listen address.
     #[error("--listen / HUIFANG_ORIGIN_LISTEN must be host:port")]
     Listen,
-    /// No trusted edge keys.
-    #[error(
-        "no edge public keys: set --edge-keys or HUIFANG_EDGE_PUBLIC_KEYS to kid=hex[,kid2=hex]"
-    )]
-    NoEdgeKeys,
-    /// Edge keys that do not parse.
-    #[error("--edge-keys / HUIFANG_EDGE_PUBLIC_KEYS must be kid=hex[,kid2=hex] with 32-byte Ed25519 public keys")]
-    BadEdgeKeys,
-    /// A `HUIFANG_SMS_OUTBOX` value that is neither on nor off.
-    #[error("HUIFANG_SMS_OUTBOX must be 1 or 0")]
-    BadOutboxFlag,
     /// An admin token too short to be a secret.
     #[error("--admin-token / HUIFANG_ORIGIN_ADMIN_TOKEN must be at least {MIN_ADMIN_TOKEN_CHARS} printable characters (e.g. openssl rand -hex 16)")]
     WeakAdminToken,
 }
 
-const VALUE_FLAGS: [(&str, &str); 4] = [
-    ("--listen", "HUIFANG_ORIGIN_LISTEN"),
-    ("--db", "HUIFANG_ORIGIN_DB"),
-    ("--edge-keys", "HUIFANG_EDGE_PUBLIC_KEYS"),
-    ("--admin-token", "HUIFANG_ORIGIN_ADMIN_TOKEN"),
-];
-
 impl Settings {
-    /// Parses `serve`'s arguments (after the subcommand), looking up unset options with `env`.
-    pub fn from_args(
-        args: &[String],
-        env: impl Fn(&str) -> Option<String>,
-    ) -> Result<Self, ConfigError> {
-        let mut values: [Option<String>; 4] = Default::default();
-        let mut sms_outbox = false;
-        let mut args = args.iter();
-        while let Some(arg) = args.next() {
-            if arg == "--help" || arg == "-h" {
-                return Err(ConfigError::Help);
-            }
-            if arg == "--sms-outbox" {
-                sms_outbox = true;
-                continue;
-            }
-            let (flag, inline) = match arg.split_once('=') {
-                Some((flag, value)) => (flag, Some(value.to_string())),
-                None => (arg.as_str(), None),
-            };
-            let Some(slot) = VALUE_FLAGS.iter().position(|(f, _)| *f == flag) else {
-                return Err(ConfigError::UnknownOption(arg.clone()));
-            };
-            let value = match inline {
-                Some(v) => v,
-                None => args
-                    .next()
-                    .cloned()
-                    .ok_or(ConfigError::MissingValue(VALUE_FLAGS[slot].0))?,
-            };
-            values[slot] = Some(value);
-        }
-        let [listen, db, keys, admin_token] = values;
-        let pick = |given: Option<String>, slot: usize| given.or_else(|| env(VALUE_FLAGS[slot].1));
-
-        let listen = pick(listen, 0).unwrap_or_else(|| DEFAULT_LISTEN.to_string());
-        if listen.trim().is_empty() {
+    /// The settings from `serve`'s parsed flags and variables.
+    pub fn from_args(args: ServeArgs) -> Result<Self, ConfigError> {
+        let listen = args.listen.trim().to_string();
+        if listen.is_empty() {
             return Err(ConfigError::Listen);
         }
-        let db = PathBuf::from(pick(db, 1).unwrap_or_else(|| DEFAULT_DB.to_string()));
-        let keys = pick(keys, 2).unwrap_or_default();
-        let edge_keys = TrustedKeys::parse(&keys).map_err(|_| ConfigError::BadEdgeKeys)?;
-        if edge_keys.is_empty() {
-            return Err(ConfigError::NoEdgeKeys);
-        }
-        if !sms_outbox {
-            sms_outbox = match env("HUIFANG_SMS_OUTBOX").as_deref().map(str::trim) {
-                None | Some("" | "0" | "false") => false,
-                Some("1" | "true") => true,
-                Some(_) => return Err(ConfigError::BadOutboxFlag),
-            };
-        }
-        let admin_token = pick(admin_token, 3)
+        let admin_token = args
+            .admin_token
             .filter(|t| !t.trim().is_empty())
             .map(|t| AdminToken::parse(&t).map_err(|_| ConfigError::WeakAdminToken))
             .transpose()?;
         Ok(Self {
-            listen: listen.trim().to_string(),
-            db,
+            listen,
+            db: args.db,
             api: ApiSettings {
-                edge_keys,
-                dev_mode: sms_outbox,
+                edge_keys: args.edge_keys,
+                dev_mode: args.sms_outbox,
                 admin_token,
             },
         })
@@ -145,93 +128,76 @@ impl Settings {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use clap::Parser;
     use huifang_core::signing::EdgeKey;
+
+    /// `serve`'s flags alone; the environment is the binary's test (origin/tests/cli.rs).
+    #[derive(Parser)]
+    struct Serve {
+        #[command(flatten)]
+        args: ServeArgs,
+    }
 
     fn key_list() -> String {
         let key = EdgeKey::from_seed_hex("dev-1", &"11".repeat(32)).unwrap();
         format!("dev-1={}", key.public_key_hex())
     }
 
-    fn args(list: &[&str]) -> Vec<String> {
-        list.iter().map(|s| s.to_string()).collect()
+    fn settings(flags: &[&str]) -> Result<Settings, String> {
+        let argv = std::iter::once("serve").chain(flags.iter().copied());
+        let args = Serve::try_parse_from(argv).map_err(|e| e.kind().to_string())?;
+        Settings::from_args(args.args).map_err(|e| e.to_string())
     }
 
     #[test]
-    fn flags_win_over_env_which_wins_over_defaults() {
+    fn flags_win_over_defaults() {
         let keys = key_list();
-        let env = |name: &str| match name {
-            "HUIFANG_EDGE_PUBLIC_KEYS" => Some(keys.clone()),
-            "HUIFANG_ORIGIN_DB" => Some("/tmp/env.sqlite3".to_string()),
-            "HUIFANG_ORIGIN_LISTEN" => Some("0.0.0.0:1".to_string()),
-            _ => None,
-        };
-        let c = Settings::from_args(&args(&["--listen=127.0.0.1:9"]), env).unwrap();
+        let c = settings(&["--edge-keys", &keys, "--listen=127.0.0.1:9"]).unwrap();
         assert_eq!(c.listen, "127.0.0.1:9");
-        assert_eq!(c.db, PathBuf::from("/tmp/env.sqlite3"));
+        assert_eq!(c.db, PathBuf::from(DEFAULT_DB));
         assert!(!c.api.dev_mode);
+        assert_eq!(c.api.admin_token, None);
 
-        let only_keys = |name: &str| (name == "HUIFANG_EDGE_PUBLIC_KEYS").then(|| keys.clone());
-        let c = Settings::from_args(&args(&["--db", "x.db", "--sms-outbox"]), only_keys).unwrap();
+        let c = settings(&["--edge-keys", &keys, "--db", "x.db", "--sms-outbox"]).unwrap();
         assert_eq!(c.listen, DEFAULT_LISTEN);
         assert_eq!(c.db, PathBuf::from("x.db"));
         assert!(c.api.dev_mode);
     }
 
     #[test]
-    fn the_admin_token_comes_from_the_flag_or_the_environment_and_must_be_long() {
+    fn the_admin_token_must_be_long() {
         let keys = key_list();
         let token = "t".repeat(32);
-        let env = |name: &str| match name {
-            "HUIFANG_EDGE_PUBLIC_KEYS" => Some(keys.clone()),
-            "HUIFANG_ORIGIN_ADMIN_TOKEN" => Some(token.clone()),
-            _ => None,
-        };
-        let c = Settings::from_args(&[], env).unwrap();
+        let c = settings(&["--edge-keys", &keys, "--admin-token", &token]).unwrap();
         assert!(c.api.admin_token.unwrap().matches(&token));
-        let only_keys = |name: &str| (name == "HUIFANG_EDGE_PUBLIC_KEYS").then(|| keys.clone());
         assert_eq!(
-            Settings::from_args(&[], only_keys).unwrap().api.admin_token,
-            None
+            settings(&["--edge-keys", &keys, "--admin-token", "short"]).unwrap_err(),
+            ConfigError::WeakAdminToken.to_string()
         );
         assert_eq!(
-            Settings::from_args(&args(&["--admin-token", "short"]), only_keys).unwrap_err(),
-            ConfigError::WeakAdminToken
+            settings(&["--edge-keys", &keys, "--listen", " "]).unwrap_err(),
+            ConfigError::Listen.to_string()
         );
-    }
-
-    #[test]
-    fn the_outbox_can_be_enabled_from_the_environment() {
-        let keys = key_list();
-        let env = |name: &str| match name {
-            "HUIFANG_EDGE_PUBLIC_KEYS" => Some(keys.clone()),
-            "HUIFANG_SMS_OUTBOX" => Some("1".to_string()),
-            _ => None,
-        };
-        assert!(Settings::from_args(&[], env).unwrap().api.dev_mode);
     }
 
     #[test]
     fn missing_or_bad_keys_and_unknown_flags_are_refused() {
-        let none = |_: &str| None;
-        assert_eq!(
-            Settings::from_args(&[], none).unwrap_err(),
-            ConfigError::NoEdgeKeys
-        );
-        assert_eq!(
-            Settings::from_args(&args(&["--edge-keys", "dev-1=abcd"]), none).unwrap_err(),
-            ConfigError::BadEdgeKeys
-        );
-        assert_eq!(
-            Settings::from_args(&args(&["--edge-keys"]), none).unwrap_err(),
-            ConfigError::MissingValue("--edge-keys")
-        );
-        assert_eq!(
-            Settings::from_args(&args(&["--port", "1"]), none).unwrap_err(),
-            ConfigError::UnknownOption("--port".into())
-        );
-        assert_eq!(
-            Settings::from_args(&args(&["--help"]), none).unwrap_err(),
-            ConfigError::Help
-        );
+        let refused = |flags: &[&str]| settings(flags).unwrap_err();
+        let missing = clap::error::ErrorKind::MissingRequiredArgument.to_string();
+        let invalid = clap::error::ErrorKind::ValueValidation.to_string();
+        let unknown = clap::error::ErrorKind::UnknownArgument.to_string();
+        let no_value = clap::error::ErrorKind::InvalidValue.to_string();
+        assert_eq!(refused(&[]), missing);
+        assert_eq!(refused(&["--edge-keys", "dev-1=abcd"]), invalid);
+        assert_eq!(refused(&["--edge-keys"]), no_value);
+        assert_eq!(refused(&["--port", "1"]), unknown);
+    }
+
+    #[test]
+    fn the_outbox_variable_is_1_or_0() {
+        assert_eq!(outbox_switch("1"), Ok(true));
+        assert_eq!(outbox_switch(""), Ok(false));
+        assert_eq!(outbox_switch("0"), Ok(false));
+        assert!(outbox_switch("maybe").is_err());
     }
 }

@@ -15,6 +15,7 @@ use huifang_core::signing::TrustedKeys;
 use huifang_core::signing::{EdgeKey, SignatureError};
 use huifang_core::PolicyNumber;
 use huifang_core::RevisitId;
+use indicatif::ProgressBar;
 use proptest::prelude::*;
 use sha2::{Digest, Sha256};
 use std::path::PathBuf;
@@ -75,12 +76,19 @@ fn options(policy: Option<&str>, from: Option<u64>, to: Option<u64>) -> ExportOp
 
 fn export(archive: &SqliteArchive, options: &ExportOptions) -> Vec<u8> {
     let mut out = Vec::new();
-    export_to(archive, options, T0.plus_millis(3_600_000), &mut out).unwrap();
+    export_to(
+        archive,
+        options,
+        T0.plus_millis(3_600_000),
+        &mut out,
+        &ProgressBar::hidden(),
+    )
+    .unwrap();
     out
 }
 
 fn verify(bytes: &[u8]) -> ExportReport {
-    verify_export(bytes, None).unwrap()
+    verify_export(bytes, None, &ProgressBar::hidden()).unwrap()
 }
 
 fn lines(bytes: &[u8]) -> Vec<String> {
@@ -243,7 +251,12 @@ fn a_record_sealed_by_an_unknown_key_is_named() {
         key_entry(&key("edge-0", "01"))
     ))
     .unwrap();
-    assert_eq!(verify_export(&bytes[..], Some(&both)).unwrap().failures, []);
+    assert_eq!(
+        verify_export(&bytes[..], Some(&both), &ProgressBar::hidden())
+            .unwrap()
+            .failures,
+        []
+    );
     let _ = std::fs::remove_dir_all(dir);
 }
 

@@ -4,16 +4,18 @@
 //! archive's head ([`Verifier::finish`]).
 
 use crate::archive::chain::{ChainBreak, ChainWalk, Gaps, Link, GENESIS};
+use crate::args::{edge_keys, EdgeKeys};
 use crate::audit::export::format::{
     ExportFilter, ExportHeader, ExportRecord, ExportTrailer, EXPORT_FORMAT, EXPORT_VERSION,
 };
-use crate::flags::{FlagError, Flags};
+use crate::progress::Quiet;
 use huifang_core::record::RecordError;
 use huifang_core::signing::TrustedKeys;
 use huifang_core::Timestamp;
+use indicatif::ProgressBar;
 use sha2::{Digest, Sha256};
 use std::io::{BufRead, BufReader, Read};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 /// Why a line of an export does not verify.
@@ -365,10 +367,12 @@ impl ExportReport {
     }
 }
 
-/// Verifies an export read from `input`. `own_keys` replaces the header's keys.
+/// Verifies an export read from `input`, advancing `progress` by each record line. `own_keys`
+/// replaces the header's keys.
 pub fn verify_export<R: Read>(
     input: R,
     own_keys: Option<&TrustedKeys>,
+    progress: &ProgressBar,
 ) -> std::io::Result<ExportReport> {
     let mut reader = BufReader::new(input);
     // The trailer's digest covers every byte before it.
@@ -410,6 +414,7 @@ pub fn verify_export<R: Read>(
             Line::Record(record) => {
                 hash.update(&line);
                 verifier.check_record(number, &record);
+                progress.inc(1);
             }
             Line::Unreadable(reason) => {
                 hash.update(&line);
@@ -427,55 +432,60 @@ fn strip_newline(line: &[u8]) -> &[u8] {
     line.strip_suffix(b"\n").unwrap_or(line)
 }
 
+/// `verify-export`'s arguments. No environment fallback for the keys, on purpose: an auditor
+/// passes the keys they obtained themselves.
+#[derive(Debug, clap::Args)]
+pub struct VerifyExportArgs {
+    /// The export file (JSON Lines, as `huifang-origin export` wrote it).
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// The edge public keys the auditor obtained from the insurer, kid=hex[,kid2=hex]. Without
+    /// them the seals are checked with the keys in the export's own header, with a WARNING.
+    #[arg(long, value_name = "KEYS", value_parser = edge_keys)]
+    pub edge_keys: Option<EdgeKeys>,
+    #[command(flatten)]
+    pub progress: Quiet,
+}
+
+/// `verify-export`'s examples, shown after its `--help`.
+pub const EXAMPLES: &str = "\
+Examples:
+  huifang-origin verify-export 2027-q1.jsonl --edge-keys edge-1=<hex>,edge-2=<hex>
+
+Exit: 0 everything verifies, 1 a failure was found (one FAIL line each), 2 bad usage,
+3 the file cannot be read.";
+
+/// The record lines of an export (every line but the header and the trailer), counted ahead so that
+/// the progress bar has a total; `None` when the file cannot be read (the verification says why).
+fn count_records(path: &Path) -> Option<u64> {
+    let mut reader = BufReader::with_capacity(1 << 16, std::fs::File::open(path).ok()?);
+    let mut lines = 0u64;
+    loop {
+        let buf = reader.fill_buf().ok()?;
+        if buf.is_empty() {
+            break;
+        }
+        lines += buf.iter().filter(|b| **b == b'\n').count() as u64;
+        let used = buf.len();
+        reader.consume(used);
+    }
+    Some(lines.saturating_sub(2))
+}
+
 /// Runs `verify-export FILE [--edge-keys kid=hex,…]`: exit 0 when everything verifies, 1 on any
-/// failure (one line each), 2 on bad usage, 3 when the file cannot be read.
-pub fn verify_cli(args: &[String]) -> ExitCode {
-    let usage = "usage: huifang-origin verify-export FILE [--edge-keys kid=hex[,kid=hex]]";
-    let (files, flag_args): (Vec<&String>, Vec<&String>) = {
-        let mut files = Vec::new();
-        let mut flags = Vec::new();
-        let mut it = args.iter();
-        while let Some(a) = it.next() {
-            if a.starts_with("--") || a == "-h" {
-                flags.push(a);
-                if a == "--edge-keys" {
-                    if let Some(v) = it.next() {
-                        flags.push(v);
-                    }
-                }
-            } else {
-                files.push(a);
-            }
-        }
-        (files, flags)
-    };
-    let flag_args: Vec<String> = flag_args.into_iter().cloned().collect();
-    let flags = match Flags::parse(&flag_args, &["--edge-keys"], &[]) {
-        Ok(f) => f,
-        Err(FlagError::Help) => {
-            println!("{usage}");
-            return ExitCode::SUCCESS;
-        }
-        Err(e) => {
-            eprintln!("huifang-origin verify-export: {e}\n{usage}");
-            return ExitCode::from(2);
-        }
-    };
-    let [file] = files.as_slice() else {
-        eprintln!("{usage}");
-        return ExitCode::from(2);
-    };
-    let own_keys = match flags.value("--edge-keys").map(TrustedKeys::parse) {
-        None => None,
-        Some(Ok(k)) if !k.is_empty() => Some(k),
-        Some(_) => {
-            eprintln!("huifang-origin verify-export: --edge-keys must be kid=hex[,kid2=hex] with 32-byte Ed25519 public keys");
-            return ExitCode::from(2);
-        }
-    };
-    let report = match std::fs::File::open(Path::new(file.as_str()))
-        .and_then(|f| verify_export(f, own_keys.as_ref()))
-    {
+/// failure (one line each), 3 when the file cannot be read.
+pub fn verify_cli(args: &VerifyExportArgs) -> ExitCode {
+    let file = args.file.display().to_string();
+    let own_keys = args.edge_keys.as_ref().map(|k| &k.trusted);
+    // Counting reads the file once more: only worth it when the bar is seen.
+    let total = crate::progress::visible(args.progress.quiet)
+        .then(|| count_records(&args.file))
+        .flatten();
+    let progress = crate::progress::bar("verify-export", "records", total, args.progress.quiet);
+    let report =
+        std::fs::File::open(&args.file).and_then(|f| verify_export(f, own_keys, &progress));
+    progress.finish_and_clear();
+    let report = match report {
         Ok(r) => r,
         Err(e) => {
             eprintln!("huifang-origin verify-export: {file}: {e}");
@@ -485,7 +495,7 @@ pub fn verify_cli(args: &[String]) -> ExitCode {
     for failure in &report.failures {
         println!("FAIL {failure}");
     }
-    print_summary(file, &report);
+    print_summary(&file, &report);
     if report.failures.is_empty() {
         ExitCode::SUCCESS
     } else {

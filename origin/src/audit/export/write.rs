@@ -3,13 +3,14 @@
 
 use crate::archive::sqlite::SqliteArchive;
 use crate::archive::{Archive, ArchiveError, ArchivedRow, RowCursor, RowFilter};
+use crate::args::{edge_keys, policy_number, timestamp, EdgeKeys};
 use crate::audit::export::format::{
     json_line, ChainHead, ExportFilter, ExportHeader, ExportTrailer, EXPORT_FORMAT, EXPORT_VERSION,
 };
 use crate::clock::system_clock;
-use crate::flags::{FlagError, Flags};
-use huifang_core::signing::TrustedKeys;
+use crate::progress::Quiet;
 use huifang_core::{PolicyNumber, Timestamp};
+use indicatif::ProgressBar;
 use sha2::{Digest, Sha256};
 use std::io::Write;
 use std::path::PathBuf;
@@ -101,12 +102,13 @@ fn record_line(row: &ArchivedRow) -> Result<String, ExportError> {
     ))
 }
 
-/// Writes the export of `archive` to `out`, made at `now`.
+/// Writes the export of `archive` to `out`, made at `now`, advancing `progress` by each page.
 pub fn export_to<W: Write>(
     archive: &dyn Archive,
     options: &ExportOptions,
     now: Timestamp,
     out: W,
+    progress: &ProgressBar,
 ) -> Result<Exported, ExportError> {
     let write_error = |source| ExportError::Write {
         path: options.out.display().to_string(),
@@ -181,6 +183,7 @@ pub fn export_to<W: Write>(
                     .map_or((row.seq, row.seq), |(f, _)| (f, row.seq)),
             );
         }
+        progress.inc(rows.len() as u64);
     }
     let trailer = ExportTrailer {
         end: EXPORT_FORMAT.into(),
@@ -201,6 +204,7 @@ pub fn export_file(
     archive: &dyn Archive,
     options: &ExportOptions,
     now: Timestamp,
+    progress: &ProgressBar,
 ) -> Result<Exported, ExportError> {
     let write_error = |source| ExportError::Write {
         path: options.out.display().to_string(),
@@ -211,7 +215,7 @@ pub fn export_file(
         .create_new(true)
         .open(&options.out)
         .map_err(write_error)?;
-    let written = export_to(archive, options, now, &file).and_then(|e| {
+    let written = export_to(archive, options, now, &file, progress).and_then(|e| {
         file.sync_all().map_err(write_error)?;
         Ok(e)
     });
@@ -222,89 +226,83 @@ pub fn export_file(
     written
 }
 
-fn key_entries(list: &str) -> Result<Vec<String>, FlagError> {
-    let invalid = || FlagError::Invalid {
-        flag: "--edge-keys",
-        reason: "must be kid=hex[,kid2=hex] with 32-byte Ed25519 public keys".into(),
-    };
-    let keys = TrustedKeys::parse(list).map_err(|_| invalid())?;
-    if keys.is_empty() {
-        return Err(invalid());
-    }
-    Ok(list
-        .split(',')
-        .map(str::trim)
-        .filter(|e| !e.is_empty())
-        .map(|e| e.replace(' ', ""))
-        .collect())
+/// `export`'s flags.
+#[derive(Debug, clap::Args)]
+pub struct ExportArgs {
+    /// The archive's SQLite file.
+    #[arg(long, env = "HUIFANG_ORIGIN_DB", value_name = "FILE")]
+    pub db: PathBuf,
+    /// The export file to create (never overwritten).
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+    /// The edge public keys the archive trusts, kid=hex[,kid2=hex], written in the header.
+    #[arg(
+        long,
+        env = "HUIFANG_EDGE_PUBLIC_KEYS",
+        value_name = "KEYS",
+        value_parser = edge_keys
+    )]
+    pub edge_keys: EdgeKeys,
+    /// Only this policy's records (a sparse export).
+    #[arg(long = "policy", value_name = "P", value_parser = policy_number)]
+    pub policy_number: Option<PolicyNumber>,
+    /// Records received at or after this RFC 3339 time.
+    #[arg(long, value_name = "T", value_parser = timestamp)]
+    pub from: Option<Timestamp>,
+    /// Records received before this RFC 3339 time.
+    #[arg(long, value_name = "T", value_parser = timestamp)]
+    pub to: Option<Timestamp>,
+    #[command(flatten)]
+    pub progress: Quiet,
 }
 
-fn time_flag(flags: &Flags, flag: &'static str) -> Result<Option<Timestamp>, FlagError> {
-    flags
-        .value(flag)
-        .map(|t| {
-            Timestamp::parse_rfc3339(t.trim()).map_err(|_| FlagError::Invalid {
-                flag,
-                reason: format!("{t:?} is not an RFC 3339 date-time"),
-            })
-        })
-        .transpose()
-}
+/// `export`'s examples, shown after its `--help`.
+pub const EXAMPLES: &str = "\
+Examples:
+  huifang-origin export --db origin.sqlite3 --out 2027-q1.jsonl --edge-keys edge-1=<hex> \\
+    --from 2027-01-01T00:00:00+08:00 --to 2027-04-01T00:00:00+08:00
+  huifang-origin export --db origin.sqlite3 --out P20260001.jsonl --edge-keys edge-1=<hex> --policy P20260001
 
-impl ExportOptions {
-    /// Parses `export`'s arguments; `env` supplies `HUIFANG_ORIGIN_DB` and
-    /// `HUIFANG_EDGE_PUBLIC_KEYS` when the flags are absent.
-    pub fn from_args(
-        args: &[String],
-        env: impl Fn(&str) -> Option<String>,
-    ) -> Result<Self, FlagError> {
-        let flags = Flags::parse(
-            args,
-            &["--db", "--out", "--edge-keys", "--policy", "--from", "--to"],
-            &[],
-        )?;
-        let db = flags.required_or_env("--db", "HUIFANG_ORIGIN_DB", &env)?;
-        let keys = flags.required_or_env("--edge-keys", "HUIFANG_EDGE_PUBLIC_KEYS", &env)?;
-        let policy_number = flags
-            .value("--policy")
-            .map(|p| {
-                PolicyNumber::parse(p).map_err(|e| FlagError::Invalid {
-                    flag: "--policy",
-                    reason: e.to_string(),
-                })
-            })
-            .transpose()?;
-        let (from, to) = (time_flag(&flags, "--from")?, time_flag(&flags, "--to")?);
-        if let (Some(from), Some(to)) = (from, to) {
+Exit: 0 written, 2 bad usage, 3 the archive or the file failed.";
+
+impl ExportArgs {
+    /// The export's options, or why the flags do not go together.
+    pub fn options(self) -> Result<(ExportOptions, bool), String> {
+        if let (Some(from), Some(to)) = (self.from, self.to) {
             if to < from {
-                return Err(FlagError::Invalid {
-                    flag: "--to",
-                    reason: "is earlier than --from".into(),
-                });
+                return Err("--to is earlier than --from".into());
             }
         }
-        Ok(Self {
-            db: PathBuf::from(db),
-            out: PathBuf::from(flags.required("--out")?),
-            edge_keys: key_entries(&keys)?,
-            policy_number,
-            from,
-            to,
-        })
+        let options = ExportOptions {
+            db: self.db,
+            out: self.out,
+            edge_keys: self.edge_keys.entries,
+            policy_number: self.policy_number,
+            from: self.from,
+            to: self.to,
+        };
+        Ok((options, self.progress.quiet))
     }
+}
+
+/// How many records an export will hold, where the archive says so without reading them: the
+/// whole archive or a contiguous run of it (a policy's records are not counted ahead).
+fn expected_records(archive: &dyn Archive, options: &ExportOptions) -> Option<u64> {
+    if options.policy_number.is_some() {
+        return None;
+    }
+    let range = if options.from.is_some() || options.to.is_some() {
+        archive.seq_range_received(options.from, options.to).ok()?
+    } else {
+        archive.head().ok()?.map(|(seq, _)| (1, seq))
+    };
+    Some(range.map_or(0, |(first, last)| last + 1 - first))
 }
 
 /// Runs `export`: 0 when written, 2 on bad usage, 3 when the archive or the file failed.
-pub fn export_cli(args: &[String]) -> ExitCode {
-    let options = match ExportOptions::from_args(args, |name| std::env::var(name).ok()) {
+pub fn export_cli(args: ExportArgs) -> ExitCode {
+    let (options, quiet) = match args.options() {
         Ok(o) => o,
-        Err(FlagError::Help) => {
-            println!(
-                "usage: huifang-origin export --db FILE --out FILE --edge-keys kid=hex[,kid=hex] \
-                 [--policy P] [--from RFC3339] [--to RFC3339]"
-            );
-            return ExitCode::SUCCESS;
-        }
         Err(e) => {
             eprintln!("huifang-origin export: {e}");
             return ExitCode::from(2);
@@ -312,7 +310,13 @@ pub fn export_cli(args: &[String]) -> ExitCode {
     };
     let result = SqliteArchive::open_existing(&options.db)
         .map_err(ExportError::from)
-        .and_then(|archive| export_file(&archive, &options, system_clock()));
+        .and_then(|archive| {
+            let total = expected_records(&archive, &options);
+            let progress = crate::progress::bar("export", "records", total, quiet);
+            let done = export_file(&archive, &options, system_clock(), &progress);
+            progress.finish_and_clear();
+            done
+        });
     match result {
         Ok(done) => {
             for (seq, kid) in &done.unknown_keys {
