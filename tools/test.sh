@@ -21,7 +21,7 @@ e2e() {
   [ $rc -eq 0 ] || echo "[e2e] stack logs: $STACK_DIR"
   return $rc
 }
-trap stop_stack EXIT
+stop_stack_on_exit
 
 step "setup" tools/setup.sh
 step "build" tools/build.sh
@@ -31,6 +31,7 @@ step "cargo fmt --check" cargo fmt --all -- --check
 step "clippy (host)" cargo clippy -q --workspace --all-targets -- -D warnings
 step "clippy (wasm32: app, edge)" cargo clippy -q --target wasm32-unknown-unknown -p app -p edge -- -D warnings
 step "cargo test" cargo test -q --workspace
+step "make run stops cleanly" tools/run-stop-test.sh
 if [[ " ${failures[*]} " == *" build "* ]]; then
   failed=$((failed + 1)); failures+=("playwright e2e (skipped: build failed)")
 else

@@ -13,7 +13,9 @@ const secret = () => readDevVars('.dev.vars').INSURER_API_SECRET;
 
 const randomPhone = () => '137' + String(Math.floor(Math.random() * 1e8)).padStart(8, '0');
 // A client address from the IPv6 documentation range, fresh per call: only ever a header value here.
-const clientIp = () => `2001:db8::${Math.floor(Math.random() * 0xffff).toString(16)}:${Math.floor(Math.random() * 0xffff).toString(16)}`;
+const hex16 = () => Math.floor(Math.random() * 0xffff).toString(16);
+// A client of its own: its own IPv6 /64 (the per-IP send cap counts an IPv6 client by its /64).
+const clientIp = () => `2001:db8:${hex16()}:${hex16()}::${hex16()}:${hex16()}`;
 
 async function createRevisit(overrides = {}) {
   const { policyholder = {}, ...rest } = overrides;
@@ -119,6 +121,21 @@ test('one client address can ask for at most 20 codes an hour across sessions', 
   await Promise.all(clients.map((c) => c.open()));
   const sends = await Promise.all(clients.map((c) => c.sendCode()));
   expect(tally(sends)).toEqual({ '200': 20, '429 rate_limited': 1 });
+});
+
+test('one IPv6 /64 is one client for the send cap, however many addresses it uses (issue 12)', async () => {
+  const revisits = await Promise.all(Array.from({ length: 24 }, () => createRevisit()));
+  // 24 addresses, all different, all in one /64: as a phone (or a script) rotating its interface id.
+  const prefix = `2001:db8:${hex16()}:${hex16()}`;
+  const clients = revisits.map((r, i) => new PolicyholderClient(EDGE_URL, r.token, { ip: `${prefix}::${(i + 1).toString(16)}:${hex16()}` }));
+  await Promise.all(clients.map((c) => c.open()));
+  const sends = await Promise.all(clients.map((c) => c.sendCode()));
+  expect(tally(sends)).toEqual({ '200': 20, '429 rate_limited': 4 });
+  // Another /64 is another client, and is not held back by the first one's cap.
+  const [other] = await Promise.all([createRevisit()]);
+  const elsewhere = new PolicyholderClient(EDGE_URL, other.token, { ip: clientIp() });
+  await elsewhere.open();
+  expect(tally([await elsewhere.sendCode()])).toEqual({ '200': 1 });
 });
 
 test('a second browser on the same link is refused and learns nothing about the policy', async ({ browser }) => {

@@ -10,6 +10,7 @@ use crate::revisit_call::{self, device_cookie_name, Action, Call, Caller};
 use huifang_core::script::Lang;
 use huifang_core::session::ClientInfo;
 use huifang_core::signing::{keyed_digest, secret_digest};
+use huifang_core::throttle::send_cap_client;
 use huifang_core::LinkToken;
 use worker::{Env, Request, Response};
 
@@ -40,7 +41,8 @@ pub fn caller(req: &Request, env: &Env, token: &LinkToken) -> Result<Caller, Edg
         link_digest: token.secret_digest(),
         device: cookie(&cookies, &device_cookie_name(token.revisit_id()))
             .map(|s| secret_digest(&s)),
-        ip_key: keyed_digest(key.as_bytes(), &format!("ip:{}", ip.trim())),
+        // The per-IP send cap counts an IPv6 client by its /64, an IPv4 one by its address.
+        ip_key: keyed_digest(key.as_bytes(), &format!("ip:{}", send_cap_client(&ip))),
         https: req.url()?.scheme() == "https",
         client: ClientInfo::new(&ip, &user_agent),
         lang: header(req, "accept-language").map(|l| Lang::from_accept_language(&l)),
