@@ -119,7 +119,7 @@ async function serveCheck(label, out, state, settings) {
     ID_HASH_KEY: randomBytes(16).toString("hex"),
   };
   const bin = [join(ROOT, "node_modules/@cloudflare/workerd-linux-64/bin/workerd"), join(ROOT, "node_modules/workerd/bin/workerd")].find(existsSync);
-  const child = spawn(bin, ["serve", "--experimental", `--socket-addr=http=127.0.0.1:${port}`, CONFIG_FILE], {
+  const child = spawn(bin, ["serve", `--socket-addr=http=127.0.0.1:${port}`, CONFIG_FILE], {
     cwd: out,
     env: { PATH: process.env.PATH, ...secrets },
     stdio: ["ignore", "pipe", "pipe"],

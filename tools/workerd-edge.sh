@@ -38,4 +38,4 @@ if [ -f .dev.vars ]; then
   set +a
 fi
 cd "$bundle"
-exec "$workerd" serve --experimental "${serve[@]}" edge.capnp
+exec "$workerd" serve "${serve[@]}" edge.capnp

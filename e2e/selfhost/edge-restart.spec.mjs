@@ -2,7 +2,7 @@
 // reboot) and nothing is lost. The revisit's Durable Object keeps the session on disk (workerd's
 // localDisk, or wrangler dev's persisted state), so after the restart the same browser resumes
 // where it stopped, finishes, and the sealed record reaches the origin exactly once. Runs on either
-// runtime of tools/stack.sh; restarts the edge, so it runs alone (e2e/restart.config.mjs).
+// runtime of tools/stack.sh; restarts the edge, so it runs alone (e2e/selfhost.config.mjs).
 import { test, expect } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
 import { insurerPost, insurerRequest, readDevVars, revisitRequest, loadScript } from '../lib/insurer.mjs';
