@@ -4,32 +4,8 @@
 # name the fault. Part of `make test`, after the build.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-root=$(pwd)
-scratch=$(mktemp -d "${TMPDIR:-/tmp}/huifang-workerd-XXXXXX")
-trap 'rm -rf "$scratch"' EXIT
-ln -s "$root/edge" "$root/app" "$root/node_modules" "$scratch/"
-failed=0 cases=0
-
-fresh() { cp "$root/wrangler.toml" "$scratch/"; }
-
-# expect NAME STATUS PATTERN [check args…]: runs the check on the scratch copy; wants STATUS and a
-# line matching PATTERN.
-expect() {
-  local name=$1 want=$2 pattern=$3 out rc
-  shift 3
-  cases=$((cases + 1))
-  out=$(node tools/check-workerd.mjs --config "$scratch/wrangler.toml" "$@" 2>&1)
-  rc=$?
-  if [ "$rc" -eq "$want" ] && grep -qE -- "$pattern" <<<"$out"; then
-    echo "ok   $name: exit $rc, $(grep -m1 -E -- "$pattern" <<<"$out")"
-  else
-    echo "FAIL $name: wanted exit $want and a line matching /$pattern/, got exit $rc:"
-    sed 's/^/     /' <<<"$out"
-    failed=$((failed + 1))
-  fi
-}
-
-edit() { perl -0pi -e "$1" "$scratch/wrangler.toml"; }
+CHECK=(node tools/check-workerd.mjs)
+source tools/fault-cases.sh
 
 fresh
 expect "the shipped configuration" 0 '^check-workerd: every configuration passes'
@@ -55,5 +31,4 @@ expect "a worker not built" 1 '^FAIL local: generated edge.capnp: worker module 
 fresh; edit 's/^compatibility_date = "[^"]*"/compatibility_date = "2099-01-01"/m'
 expect "a configuration workerd refuses" 1 '^FAIL local: workerd serves it'
 
-echo "check-workerd-test: $((cases - failed)) of $cases cases as expected"
-[ "$failed" -eq 0 ]
+fault_cases_done check-workerd-test

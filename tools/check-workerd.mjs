@@ -16,6 +16,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { checklist } from "./checklist.mjs";
 import { CONFIG_FILE, SECRETS, readSettings, writeBundle } from "./workerd-config.mjs";
 import { insurerPost, loadScript, readDevVars, revisitRequest } from "../e2e/lib/insurer.mjs";
 
@@ -34,13 +35,7 @@ for (let i = 0; i < args.length; i++) {
 }
 configPath = resolve(configPath);
 
-let failures = 0;
-const ok = (what) => console.log(`ok   ${what}`);
-const fail = (what) => {
-  failures++;
-  console.log(`FAIL ${what}`);
-};
-const check = (cond, what, why) => (cond ? ok(what) : fail(`${what}: ${why}`));
+const { ok, fail, check, failures } = checklist();
 
 const scratch = mkdtempSync(join(tmpdir(), "huifang-workerd-check-"));
 const seenKeys = new Map();
@@ -53,8 +48,8 @@ try {
 } finally {
   rmSync(scratch, { recursive: true, force: true });
 }
-console.log(failures === 0 ? `check-workerd: every configuration passes (top level and ${regions.length} regions)` : `check-workerd: ${failures} check(s) failed`);
-process.exit(failures === 0 ? 0 : 1);
+console.log(failures() === 0 ? `check-workerd: every configuration passes (top level and ${regions.length} regions)` : `check-workerd: ${failures()} check(s) failed`);
+process.exit(failures() === 0 ? 0 : 1);
 
 async function checkOne(label, env) {
   const out = join(scratch, label);

@@ -56,6 +56,10 @@ start_stack() {
   for p in "$HUIFANG_EDGE_PORT" "$HUIFANG_ORIGIN_PORT"; do
     port_free "$p" || { echo "[stack] port $p is in use; set HUIFANG_EDGE_PORT/HUIFANG_ORIGIN_PORT" >&2; return 1; }
   done
+  case ${HUIFANG_EDGE_RUNTIME:-wrangler} in
+    wrangler | workerd) ;;
+    *) echo "[stack] HUIFANG_EDGE_RUNTIME is wrangler or workerd, not $HUIFANG_EDGE_RUNTIME" >&2; return 1 ;;
+  esac
   STACK_DIR="$(pwd)/$HUIFANG_STATE_DIR/run-$(date +%Y%m%d-%H%M%S)-$$"
   mkdir -p "$STACK_DIR"
   export STACK_DIR
