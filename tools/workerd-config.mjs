@@ -74,6 +74,10 @@ export function writeBundle(settings, out, { stateDir = "/var/lib/huifang-edge",
   const assetsDir = resolve(settings.configDir, assets.directory);
   const modules = workerModules(settings.main);
 
+  // The bundle replaces a previous bundle, never anything else.
+  if (existsSync(out) && readdirSync(out).length > 0 && !existsSync(join(out, CONFIG_FILE))) {
+    throw new Error(`${out} is neither empty nor a previous bundle (no ${CONFIG_FILE}); not overwriting it`);
+  }
   rmSync(out, { recursive: true, force: true });
   mkdirSync(join(out, "worker"), { recursive: true });
   for (const m of modules) {
