@@ -1,9 +1,12 @@
-# Starts and stops the local stack: the origin and the edge (workerd under `wrangler dev`).
-# Sourced by run.sh, test.sh and bench.sh. Configuration (environment variables):
+# Starts and stops the local stack: the origin and the edge (workerd under `wrangler dev`, or plain
+# `workerd serve` of the generated configuration). Sourced by run.sh, test.sh and bench.sh.
+# Configuration (environment variables):
 #   HUIFANG_EDGE_PORT    edge port            (default 8787)
 #   HUIFANG_ORIGIN_PORT  origin port          (default 8788)
 #   HUIFANG_STATE_DIR    where runs keep state (default .state); each start uses a fresh folder in it
 #   WRANGLER_DEV_ARGS    extra arguments for `wrangler dev` (e.g. --var NAME:VALUE)
+#   HUIFANG_EDGE_RUNTIME wrangler (default) or workerd: the self-hosted edge (tools/workerd-edge.sh,
+#                        which takes WRANGLER_DEV_ARGS' --var and --inspector-port too)
 #   HUIFANG_ORIGIN_BIN   the origin binary    (default target/debug/huifang-origin; `make bench` uses release)
 # Each part runs in its own process group, started by $STACK_DIR/<part>.sh and recorded in
 # $STACK_DIR/<part>.pid, so that tools/stack-ctl.sh can stop and restart one part (the delivery
@@ -53,6 +56,10 @@ start_stack() {
   for p in "$HUIFANG_EDGE_PORT" "$HUIFANG_ORIGIN_PORT"; do
     port_free "$p" || { echo "[stack] port $p is in use; set HUIFANG_EDGE_PORT/HUIFANG_ORIGIN_PORT" >&2; return 1; }
   done
+  case ${HUIFANG_EDGE_RUNTIME:-wrangler} in
+    wrangler | workerd) ;;
+    *) echo "[stack] HUIFANG_EDGE_RUNTIME is wrangler or workerd, not $HUIFANG_EDGE_RUNTIME" >&2; return 1 ;;
+  esac
   STACK_DIR="$(pwd)/$HUIFANG_STATE_DIR/run-$(date +%Y%m%d-%H%M%S)-$$"
   mkdir -p "$STACK_DIR"
   export STACK_DIR
@@ -63,12 +70,20 @@ cd "$(pwd)"
 exec "$HUIFANG_ORIGIN_BIN" serve --listen 127.0.0.1:$HUIFANG_ORIGIN_PORT \\
   --db "$STACK_DIR/origin.sqlite3" --edge-keys "$keys" --sms-outbox
 SH
-  cat >"$STACK_DIR/edge.sh" <<SH
+  if [ "${HUIFANG_EDGE_RUNTIME:-wrangler}" = workerd ]; then
+    cat >"$STACK_DIR/edge.sh" <<SH
+cd "$(pwd)"
+exec tools/workerd-edge.sh "$STACK_DIR/edge-bundle" "$STACK_DIR/edge" 127.0.0.1:$HUIFANG_EDGE_PORT \\
+  --var "ORIGIN_URL:$ORIGIN_URL" ${WRANGLER_DEV_ARGS:-}
+SH
+  else
+    cat >"$STACK_DIR/edge.sh" <<SH
 cd "$(pwd)"
 export CLOUDFLARE_CF_FETCH_ENABLED=false WRANGLER_SEND_METRICS=false WRANGLER_SEND_ERROR_REPORTS=false
 exec node_modules/.bin/wrangler dev --port $HUIFANG_EDGE_PORT --ip 127.0.0.1 \\
   --persist-to "$STACK_DIR/edge" --var "ORIGIN_URL:$ORIGIN_URL" ${WRANGLER_DEV_ARGS:-}
 SH
+  fi
   launch_part origin
   launch_part edge
   wait_for "$ORIGIN_URL/healthz" 30 origin "$STACK_DIR/origin.log" &&

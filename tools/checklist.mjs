@@ -1,0 +1,12 @@
+// The output of a configuration check (tools/check-workerd.mjs; check-regions.mjs has the same
+// inline): one line per check, `ok   …` or `FAIL …: why`, and the count of failures.
+export function checklist() {
+  let failures = 0;
+  const ok = (what) => console.log(`ok   ${what}`);
+  const fail = (what) => {
+    failures++;
+    console.log(`FAIL ${what}`);
+  };
+  const check = (cond, what, why) => (cond ? ok(what) : fail(`${what}: ${why}`));
+  return { ok, fail, check, failures: () => failures };
+}
