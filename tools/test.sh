@@ -10,13 +10,22 @@ step() {
   printf '\n== %s\n' "$name"
   if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); failures+=("$name"); fi
 }
-e2e() {
+e2e() { # runtime (wrangler or workerd), then spec files of the main suite to run (none: all of it)
+  local runtime=$1 rc
+  shift
   # Short delivery retries, so that the origin-down test sees deliveries resume within seconds.
   # Storage inspection lets the tests read what the edge keeps (never enabled outside tests).
-  WRANGLER_DEV_ARGS="--var FORWARD_RETRY_MAX_MS:2000 --var STORAGE_INSPECTION:1" start_stack ||
+  HUIFANG_EDGE_RUNTIME=$runtime WRANGLER_DEV_ARGS="--var FORWARD_RETRY_MAX_MS:2000 --var STORAGE_INSPECTION:1" start_stack ||
     { stop_stack; return 1; }
-  node_modules/.bin/playwright test -c e2e/playwright.config.mjs
-  local rc=$?
+  if [ $# -eq 0 ]; then
+    node_modules/.bin/playwright test -c e2e/playwright.config.mjs
+  else
+    node_modules/.bin/playwright test -c e2e/playwright.config.mjs --project=revisit "$@" &&
+      node_modules/.bin/playwright test -c e2e/playwright.config.mjs --project=disruptive --no-deps
+  fi
+  rc=$?
+  # The self-hosting specs (an edge restart mid-revisit; the client-address rule) run alone, last.
+  node_modules/.bin/playwright test -c e2e/selfhost.config.mjs || rc=1
   stop_stack
   [ $rc -eq 0 ] || echo "[e2e] stack logs: $STACK_DIR"
   return $rc
@@ -27,6 +36,8 @@ step "setup" tools/setup.sh
 step "build" tools/build.sh
 step "regions check" node tools/check-regions.mjs
 step "regions check fails on faults" tools/check-regions-test.sh
+step "workerd config check" node tools/check-workerd.mjs
+step "workerd config check fails on faults" tools/check-workerd-test.sh
 step "cargo fmt --check" cargo fmt --all -- --check
 step "clippy (host)" cargo clippy -q --workspace --all-targets -- -D warnings
 step "clippy (wasm32: app, edge)" cargo clippy -q --target wasm32-unknown-unknown -p app -p edge -- -D warnings
@@ -35,7 +46,8 @@ step "make run stops cleanly" tools/run-stop-test.sh
 if [[ " ${failures[*]} " == *" build "* ]]; then
   failed=$((failed + 1)); failures+=("playwright e2e (skipped: build failed)")
 else
-  step "playwright e2e" e2e
+  step "playwright e2e (wrangler dev)" e2e wrangler
+  step "playwright e2e (self-hosted workerd: core flows)" e2e workerd happy-path switch-to-phone fallback evidence security
 fi
 
 echo
