@@ -48,6 +48,7 @@ async fn main() -> ExitCode {
         ("revisit", rest) => insurer::client::cli(rest).await,
         ("batch", rest) => insurer::batch::cli(rest).await,
         ("verify-archive", rest) => audit::verify_archive::cli(rest),
+        ("staff", rest) => origin::console::staff_cli::staff_cli(rest),
         ("export", rest) => audit::export::export_cli(rest),
         ("verify-export", rest) => audit::export::verify_cli(rest),
         #[cfg(feature = "bench")]

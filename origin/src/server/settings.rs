@@ -20,6 +20,9 @@ pub struct Settings {
     pub db: PathBuf,
     /// What the handlers need.
     pub api: ApiSettings,
+    /// The origin is reached over HTTPS (`HUIFANG_ORIGIN_HTTPS=1`, e.g. behind a TLS proxy): the
+    /// staff console's session cookie is then `Secure`.
+    pub https: bool,
 }
 
 /// The settings every handler reads (through `AppState`).
@@ -61,6 +64,9 @@ pub enum ConfigError {
     /// A `HUIFANG_SMS_OUTBOX` value that is neither on nor off.
     #[error("HUIFANG_SMS_OUTBOX must be 1 or 0")]
     BadOutboxFlag,
+    /// A `HUIFANG_ORIGIN_HTTPS` value that is neither on nor off.
+    #[error("HUIFANG_ORIGIN_HTTPS must be 1 or 0")]
+    BadHttpsFlag,
     /// An admin token too short to be a secret.
     #[error("--admin-token / HUIFANG_ORIGIN_ADMIN_TOKEN must be at least {MIN_ADMIN_TOKEN_CHARS} printable characters (e.g. openssl rand -hex 16)")]
     WeakAdminToken,
@@ -130,7 +136,13 @@ impl Settings {
             .filter(|t| !t.trim().is_empty())
             .map(|t| AdminToken::parse(&t).map_err(|_| ConfigError::WeakAdminToken))
             .transpose()?;
+        let https = match env("HUIFANG_ORIGIN_HTTPS").as_deref().map(str::trim) {
+            None | Some("" | "0" | "false") => false,
+            Some("1" | "true") => true,
+            Some(_) => return Err(ConfigError::BadHttpsFlag),
+        };
         Ok(Self {
+            https,
             listen: listen.trim().to_string(),
             db,
             api: ApiSettings {
@@ -208,6 +220,25 @@ mod tests {
             _ => None,
         };
         assert!(Settings::from_args(&[], env).unwrap().api.dev_mode);
+    }
+
+    #[test]
+    fn https_is_read_from_the_environment() {
+        let keys = key_list();
+        let with = |value: &'static str| {
+            let keys = keys.clone();
+            move |name: &str| match name {
+                "HUIFANG_EDGE_PUBLIC_KEYS" => Some(keys.clone()),
+                "HUIFANG_ORIGIN_HTTPS" => Some(value.to_string()),
+                _ => None,
+            }
+        };
+        assert!(Settings::from_args(&[], with("1")).unwrap().https);
+        assert!(!Settings::from_args(&[], with("0")).unwrap().https);
+        assert_eq!(
+            Settings::from_args(&[], with("yes")).unwrap_err(),
+            ConfigError::BadHttpsFlag
+        );
     }
 
     #[test]

@@ -1,0 +1,740 @@
+//! A case in the console: its facts (personal data masked), what it found, its timeline from the
+//! log with who and when, the evidence report, and a form for each action the core's rules allow
+//! this member of staff now (`Case::decide` answers, so the page never offers what would be
+//! refused). The actions themselves: decided by the core, appended with who and when, and logged in
+//! the staff log; a refusal is shown as a message and changes nothing.
+
+use crate::casework::work::{self, due_of, is_overdue, working_days_left, CaseFile, WorkError};
+use crate::casework::CaseId;
+use crate::console::pages::{layout, SOON_WORKING_DAYS};
+use crate::console::session::StaffSession;
+use crate::console::{html, log_action, words, ConsoleError};
+use crate::server::error::refusal_status;
+use crate::server::state::{blocking, AppState};
+use axum::extract::rejection::FormRejection;
+use axum::extract::{Multipart, Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use huifang_core::casework::{
+    Actor, CallResult, Case, CaseKind, CaseRefusal, CaseState, Command, ReceiptChannel, Resolution,
+};
+use huifang_core::{RevisitId, Timestamp};
+use maud::{html as markup, Markup};
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+use std::sync::Arc;
+
+/// A message shown above the case.
+struct Notice {
+    error: bool,
+    text: String,
+}
+
+fn case_id(text: &str) -> Result<CaseId, ConsoleError> {
+    CaseId::parse(text).ok_or(ConsoleError::NotFound)
+}
+
+/// The case, swept, if `actor` may see it (a seller's own sale is not found).
+async fn load(app: &AppState, actor: &Actor, id: &CaseId) -> Result<CaseFile, ConsoleError> {
+    let store = Arc::clone(&app.cases);
+    let now = app.now();
+    let id = id.clone();
+    let file = blocking(move || work::load(&*store, &id, now))
+        .await?
+        .map_err(crate::server::error::OriginError::from)?;
+    if file.case.visible_to(actor) {
+        Ok(file)
+    } else {
+        Err(ConsoleError::NotFound)
+    }
+}
+
+/// The policyholder's name and phone as the record carries them: masked.
+async fn masked(app: &AppState, revisit_id: &RevisitId) -> Option<(String, String)> {
+    let archive = Arc::clone(&app.archive);
+    let id = revisit_id.clone();
+    let stored = blocking(move || archive.record(&id)).await.ok()?.ok()??;
+    let record = stored.sealed().ok()?.record;
+    Some((record.policyholder_masked, record.phone_masked))
+}
+
+/// What the rules let `actor` do on `case` now.
+struct Allowed {
+    assign_any: bool,
+    assign_self: bool,
+    log_call: bool,
+    mis_selling: bool,
+    receipt: bool,
+    resolutions: Vec<Resolution>,
+    approve: bool,
+    reject: bool,
+}
+
+impl Allowed {
+    fn of(case: &Case, actor: &Actor, now: Timestamp) -> Self {
+        // A command is offered when the rules accept it, or refuse only its placeholder input.
+        let ok = |command: Command| {
+            matches!(
+                case.decide(actor, command, now),
+                Ok(_) | Err(CaseRefusal::BadInput(_))
+            )
+        };
+        let note = || "-".to_string();
+        let candidates = match &case.opening.kind {
+            CaseKind::Problem { .. } => vec![
+                Resolution::ExplainedAndConfirmed,
+                Resolution::CancelledInCoolingOff,
+                Resolution::ContractCorrected,
+                Resolution::ReRevisited {
+                    revisit_id: case.opening.revisit_id.clone(),
+                },
+            ],
+            CaseKind::Fallback { .. } => {
+                let mut list = vec![Resolution::CompletedByPhone {
+                    recording_ref: note(),
+                }];
+                if let Some((channel, sha)) = case.receipts.last() {
+                    list.push(Resolution::CompletedByReceipt {
+                        channel: *channel,
+                        receipt_sha256: sha.clone(),
+                    });
+                }
+                list.push(Resolution::Unreachable { reasons: note() });
+                list
+            }
+        };
+        Self {
+            assign_any: actor.role == huifang_core::casework::Role::Supervisor
+                && ok(Command::Assign { to: "x".into() }),
+            assign_self: ok(Command::Assign {
+                to: actor.staff_id.clone(),
+            }) && case.assignee.as_deref() != Some(actor.staff_id.as_str()),
+            log_call: ok(Command::LogCall {
+                result: CallResult::NoAnswer,
+                note: note(),
+            }),
+            mis_selling: !case.mis_selling && ok(Command::MarkMisSelling { note: note() }),
+            receipt: ok(Command::AttachReceipt {
+                channel: ReceiptChannel::Letter,
+                sha256: "0".repeat(64),
+            }),
+            resolutions: candidates
+                .into_iter()
+                .filter(|r| {
+                    ok(Command::Resolve {
+                        resolution: r.clone(),
+                        note: note(),
+                    })
+                })
+                .collect(),
+            approve: ok(Command::Approve { note: note() }),
+            reject: ok(Command::Reject { note: note() }),
+        }
+    }
+
+    fn any(&self) -> bool {
+        self.assign_any
+            || self.assign_self
+            || self.log_call
+            || self.mis_selling
+            || self.receipt
+            || !self.resolutions.is_empty()
+            || self.approve
+            || self.reject
+    }
+}
+
+/// The name a resolution goes by in the form.
+fn resolution_key(r: &Resolution) -> &'static str {
+    match r {
+        Resolution::ExplainedAndConfirmed => "explained_and_confirmed",
+        Resolution::CancelledInCoolingOff => "cancelled_in_cooling_off",
+        Resolution::ContractCorrected => "contract_corrected",
+        Resolution::ReRevisited { .. } => "re_revisited",
+        Resolution::CompletedByPhone { .. } => "completed_by_phone",
+        Resolution::CompletedByReceipt { .. } => "completed_by_receipt",
+        Resolution::Unreachable { .. } => "unreachable",
+    }
+}
+
+/// What a resolution's form asks for besides the note, if anything.
+fn resolution_detail(r: &Resolution) -> Option<&'static str> {
+    match r {
+        Resolution::ReRevisited { .. } => Some("新回访编号"),
+        Resolution::CompletedByPhone { .. } => Some("通话录音编号"),
+        Resolution::Unreachable { .. } => Some("各方式失败的原因"),
+        _ => None,
+    }
+}
+
+fn hidden_csrf(session: &StaffSession) -> Markup {
+    markup! { input type="hidden" name="csrf" value=(session.0.csrf_token); }
+}
+
+fn action_forms(
+    file: &CaseFile,
+    session: &StaffSession,
+    allowed: &Allowed,
+    phone: Option<&str>,
+) -> Markup {
+    let post = format!("/console/cases/{}/actions", file.id);
+    let csrf = hidden_csrf(session);
+    markup! {
+        div.actions {
+            @if allowed.assign_self {
+                form.action method="post" action=(post) {
+                    h3 { "认领" } (csrf)
+                    input type="hidden" name="action" value="assign";
+                    input type="hidden" name="to" value=(session.0.account.staff_id);
+                    p.small.muted { "把此案件分派给自己。" }
+                    button type="submit" { "认领此案件" }
+                }
+            }
+            @if allowed.assign_any {
+                form.action method="post" action=(post) {
+                    h3 { "分派" } (csrf)
+                    input type="hidden" name="action" value="assign";
+                    label for="assign-to" { "工号" }
+                    input #assign-to type="text" name="to" required;
+                    button type="submit" { "分派" }
+                }
+            }
+            @if allowed.log_call {
+                form.action method="post" action={ "/console/cases/" (file.id) "/reveal" } {
+                    h3 { "查看完整号码" } (csrf)
+                    p.small.muted { "脱敏号码：" (phone.unwrap_or("—")) "。查看完整号码会记入工作日志。" }
+                    button type="submit" { "查看完整号码" }
+                }
+                form.action method="post" action=(post) {
+                    h3 { "记录通话" } (csrf)
+                    input type="hidden" name="action" value="log_call";
+                    label for="call-result" { "通话结果" }
+                    select #call-result name="result" {
+                        @for r in words::CALL_RESULTS {
+                            option value=(call_result_key(r)) { (words::call_result(r)) }
+                        }
+                    }
+                    label for="call-note" { "通话记录" }
+                    textarea #call-note name="note" maxlength="2000" required {}
+                    button type="submit" { "记录通话" }
+                }
+            }
+            @if allowed.mis_selling {
+                form.action method="post" action=(post) {
+                    h3 { "认定销售误导" } (csrf)
+                    input type="hidden" name="action" value="mark_mis_selling";
+                    label for="mis-note" { "发现的问题" }
+                    textarea #mis-note name="note" maxlength="2000" required {}
+                    p.small.muted { "认定后，结案方案须由第二人批准。" }
+                    button type="submit" { "认定销售误导" }
+                }
+            }
+            @if allowed.receipt {
+                form.action method="post" enctype="multipart/form-data"
+                    action={ "/console/cases/" (file.id) "/receipt" } {
+                    h3 { "上传签收回执" } (csrf)
+                    label for="receipt-channel" { "方式" }
+                    select #receipt-channel name="channel" {
+                        option value="letter" { "信函" }
+                        option value="visit" { "上门" }
+                    }
+                    label for="receipt-file" { "回执文件（扫描件）" }
+                    input #receipt-file type="file" name="file" required;
+                    p.small.muted { "文件保存在源站，日志只记录其 SHA-256。" }
+                    button type="submit" { "上传回执" }
+                }
+            }
+            @for (i, r) in allowed.resolutions.iter().enumerate() {
+                form.action method="post" action=(post) {
+                    h3 { "结案：" (words::resolution(r)) } (csrf)
+                    input type="hidden" name="action" value="resolve";
+                    input type="hidden" name="resolution" value=(resolution_key(r));
+                    @if let Resolution::CompletedByReceipt { receipt_sha256, .. } = r {
+                        input type="hidden" name="receipt" value=(receipt_sha256);
+                        p.small { "回执 SHA-256：" code { (receipt_sha256) } }
+                    }
+                    @if let Some(label) = resolution_detail(r) {
+                        label for={ "detail-" (i) } { (label) }
+                        input id={ "detail-" (i) } type="text" name="detail" required;
+                    }
+                    label for={ "resolve-note-" (i) } { "说明" }
+                    textarea id={ "resolve-note-" (i) } name="note" maxlength="2000" {}
+                    @if file.case.mis_selling { p.small.muted { "销售误导案件：提交后待第二人批准。" } }
+                    button type="submit" { "提交" }
+                }
+            }
+            @if allowed.approve {
+                form.action method="post" action=(post) {
+                    h3 { "批准结案方案" } (csrf)
+                    input type="hidden" name="action" value="approve";
+                    label for="approve-note" { "意见" }
+                    textarea #approve-note name="note" maxlength="2000" {}
+                    button type="submit" { "批准" }
+                }
+            }
+            @if allowed.reject {
+                form.action method="post" action=(post) {
+                    h3 { "驳回结案方案" } (csrf)
+                    input type="hidden" name="action" value="reject";
+                    label for="reject-note" { "驳回理由" }
+                    textarea #reject-note name="note" maxlength="2000" required {}
+                    button type="submit" { "驳回" }
+                }
+            }
+        }
+    }
+}
+
+fn call_result_key(result: CallResult) -> &'static str {
+    match result {
+        CallResult::Reached => "reached",
+        CallResult::NoAnswer => "no_answer",
+        CallResult::Busy => "busy",
+        CallResult::WrongNumber => "wrong_number",
+        CallResult::Declined => "declined",
+    }
+}
+
+/// The case page with `notice`, at `status`; reading it is logged.
+async fn render(
+    app: &AppState,
+    session: &StaffSession,
+    id: &CaseId,
+    notice: Option<Notice>,
+    status: StatusCode,
+) -> Result<Response, ConsoleError> {
+    let actor = session.0.account.actor();
+    let file = load(app, &actor, id).await?;
+    let case = &file.case;
+    let now = app.now();
+    let due = due_of(case, &app.calendar);
+    let left = working_days_left(due, now, &app.calendar);
+    let overdue = is_overdue(case, due, now);
+    let (name, phone) = masked(app, &case.opening.revisit_id).await.unzip();
+    let allowed = Allowed::of(case, &actor, now);
+    log_action(app, &actor.staff_id, "read_case", Some(id.as_str()), "ok").await?;
+    let o = &case.opening;
+    let body = markup! {
+        p { a href="/console/queue" { "← 返回我的队列" } }
+        h1 { "案件 " (file.id) }
+        @if let Some(n) = &notice {
+            p.notice.error[n.error].info[!n.error] role=[n.error.then_some("alert")] { (n.text) }
+        }
+        h2 { "概况" }
+        dl.facts {
+            dt { "类型" } dd { (words::kind(&o.kind)) }
+            dt { "状态" } dd { (words::state(case.state)) " · " (words::channel(case.channel)) }
+            dt { "保单号" } dd { (o.policy_number.as_str()) }
+            dt { "投保人" } dd { (name.as_deref().unwrap_or("—")) }
+            dt { "手机号（脱敏）" } dd { (phone.as_deref().unwrap_or("—")) }
+            dt { "发现时间" } dd { (words::beijing(o.discovered_at)) }
+            dt { "犹豫期结束" } dd { (words::beijing(o.cooling_off_ends_at)) }
+            dt { "到期时间" } dd {
+                (words::beijing(due.at))
+                @if !due.exact { " " span.muted.small { "（暂定：节假日表尚未覆盖）" } }
+                @if let Some(d) = left { "，剩余 " (d) " 个工作日" }
+                @if overdue { " " span.tag.overdue { "已逾期" } }
+                @else if left.is_some_and(|d| d <= SOON_WORKING_DAYS) && case.state != CaseState::Closed {
+                    " " span.tag.soon { "即将到期" }
+                }
+            }
+            dt { "经办人" } dd { (case.assignee.as_deref().unwrap_or("未分派")) }
+            @if case.is_fallback() {
+                dt { "通话尝试" } dd { (case.call_attempts) " 次，还可 " (case.call_attempts_left()) " 次" }
+            }
+            @if case.is_problem() {
+                dt { "销售误导" } dd { @if case.mis_selling { "已认定" } @else { "未认定" } }
+            }
+            @if let Some((r, _)) = &case.proposal {
+                dt { "待批准方案" } dd { (words::resolution(r)) "（提议人 " (case.proposed_by.as_deref().unwrap_or("—")) "）" }
+            }
+            @if let Some(r) = &case.resolution {
+                dt { "结案方式" } dd { (words::resolution(r)) }
+            }
+            dt { "证据报告" } dd {
+                a href={ "/console/records/" (o.revisit_id) "/report" } { "查看回访证据报告" }
+            }
+        }
+        @if let CaseKind::Problem { findings } = &o.kind {
+            h2 { "发现的问题" }
+            ul { @for f in findings { li { (words::finding(f)) } } }
+        }
+        h2 { "办理" }
+        @if allowed.any() {
+            (action_forms(&file, session, &allowed, phone.as_deref()))
+        } @else if matches!(actor.role, huifang_core::casework::Role::Auditor | huifang_core::casework::Role::Admin) {
+            p.muted { "您的角色只能查看，不能办理案件。" }
+        } @else {
+            p.muted { "按规则，您现在不能对此案件执行任何操作。" }
+        }
+        h2 #timeline { "处理记录" }
+        table {
+            caption.muted.small { "案件日志，按时间顺序（北京时间）" }
+            thead { tr {
+                th scope="col" { "序号" } th scope="col" { "时间" }
+                th scope="col" { "操作人" } th scope="col" { "事件" } th scope="col" { "详情" }
+            } }
+            tbody {
+                @for e in &file.entries {
+                    @let (what, detail) = words::event(&e.entry.event);
+                    tr {
+                        td { (e.case_seq) }
+                        td { (words::beijing(e.entry.at)) }
+                        td { @if e.entry.by == crate::casework::log::SYSTEM { "系统" } @else { (e.entry.by) } }
+                        td { (what) }
+                        td { (detail) }
+                    }
+                }
+            }
+        }
+    };
+    Ok(html(
+        status,
+        layout(&format!("案件 {}", file.id), Some(session), body),
+    ))
+}
+
+/// `GET /console/cases/{case_id}`.
+pub async fn show(
+    State(app): State<AppState>,
+    session: StaffSession,
+    Path(id): Path<String>,
+) -> Result<Response, ConsoleError> {
+    render(&app, &session, &case_id(&id)?, None, StatusCode::OK).await
+}
+
+/// An action form: `action` names the command; the other fields are what it needs.
+#[derive(Deserialize)]
+pub struct ActionForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    action: String,
+    #[serde(default)]
+    to: String,
+    #[serde(default)]
+    result: String,
+    #[serde(default)]
+    note: String,
+    #[serde(default)]
+    resolution: String,
+    #[serde(default)]
+    detail: String,
+    #[serde(default)]
+    receipt: String,
+}
+
+const LONGEST_TEXT: usize = 2_000;
+
+/// The command a form asks for, or what is wrong with it (in words for the member of staff).
+fn command_of(form: &ActionForm, case: &Case) -> Result<Command, &'static str> {
+    let note = form.note.trim().to_string();
+    if note.chars().count() > LONGEST_TEXT || form.detail.chars().count() > LONGEST_TEXT {
+        return Err("文字过长（最多 2000 字）。未做任何更改。");
+    }
+    let detail = form.detail.trim().to_string();
+    let required = |text: &str, what: &'static str| {
+        if text.is_empty() {
+            Err(what)
+        } else {
+            Ok(text.to_string())
+        }
+    };
+    Ok(match form.action.as_str() {
+        "assign" => Command::Assign {
+            to: required(form.to.trim(), "请填写要分派的工号。未做任何更改。")?,
+        },
+        "log_call" => Command::LogCall {
+            result: words::CALL_RESULTS
+                .into_iter()
+                .find(|r| call_result_key(*r) == form.result)
+                .ok_or("请选择通话结果。未做任何更改。")?,
+            note: required(&note, "请填写通话记录。未做任何更改。")?,
+        },
+        "mark_mis_selling" => Command::MarkMisSelling {
+            note: required(&note, "请描述发现的销售误导问题。未做任何更改。")?,
+        },
+        "approve" => Command::Approve { note },
+        "reject" => Command::Reject {
+            note: required(&note, "请填写驳回理由。未做任何更改。")?,
+        },
+        "resolve" => {
+            let resolution = match form.resolution.as_str() {
+                "explained_and_confirmed" => Resolution::ExplainedAndConfirmed,
+                "cancelled_in_cooling_off" => Resolution::CancelledInCoolingOff,
+                "contract_corrected" => Resolution::ContractCorrected,
+                "re_revisited" => Resolution::ReRevisited {
+                    revisit_id: RevisitId::parse(&detail)
+                        .map_err(|_| "新回访编号格式不正确。未做任何更改。")?,
+                },
+                "completed_by_phone" => Resolution::CompletedByPhone {
+                    recording_ref: required(&detail, "请填写通话录音编号。未做任何更改。")?,
+                },
+                "completed_by_receipt" => {
+                    let sha = form.receipt.trim().to_ascii_lowercase();
+                    let (channel, _) = case
+                        .receipts
+                        .iter()
+                        .find(|(_, h)| *h == sha)
+                        .ok_or("请先上传投保人签署的回执。未做任何更改。")?;
+                    Resolution::CompletedByReceipt {
+                        channel: *channel,
+                        receipt_sha256: sha,
+                    }
+                }
+                "unreachable" => Resolution::Unreachable {
+                    reasons: required(&detail, "请记录各种方式失败的原因。未做任何更改。")?,
+                },
+                _ => return Err("请选择结案方式。未做任何更改。"),
+            };
+            Command::Resolve { resolution, note }
+        }
+        _ => return Err("未知的操作。未做任何更改。"),
+    })
+}
+
+/// `actor`'s `command` on case `id`, logged; a redirect to the case when done, else the case page
+/// with the refusal.
+async fn run(
+    app: &AppState,
+    session: &StaffSession,
+    id: &CaseId,
+    action: &str,
+    command: Command,
+) -> Result<Response, ConsoleError> {
+    let actor = session.0.account.actor();
+    let store = Arc::clone(&app.cases);
+    let now = app.now();
+    let (case, who) = (id.clone(), actor.clone());
+    let result = blocking(move || work::act(&*store, &case, &who, command, now)).await?;
+    let logged = format!("case_action:{action}");
+    let (code, status) = match result {
+        Ok(_) => {
+            log_action(app, &actor.staff_id, &logged, Some(id.as_str()), "ok").await?;
+            return Ok(Redirect::to(&format!("/console/cases/{id}")).into_response());
+        }
+        Err(WorkError::NotFound) => return Err(ConsoleError::NotFound),
+        Err(WorkError::Store(e)) => return Err(ConsoleError::Store(e)),
+        Err(WorkError::Changed) => ("case_changed", StatusCode::CONFLICT),
+        Err(WorkError::Refused(r)) => (r.code(), refusal_status(&r)),
+    };
+    log_action(app, &actor.staff_id, &logged, Some(id.as_str()), code).await?;
+    let notice = Notice {
+        error: true,
+        text: words::refusal(code).to_string(),
+    };
+    render(app, session, id, Some(notice), status).await
+}
+
+/// `POST /console/cases/{case_id}/actions`: a form's command, decided by the core.
+pub async fn act(
+    State(app): State<AppState>,
+    session: StaffSession,
+    Path(id): Path<String>,
+    form: Result<Form<ActionForm>, FormRejection>,
+) -> Result<Response, ConsoleError> {
+    let Form(form) = form.map_err(|_| ConsoleError::BadRequest("the form cannot be read"))?;
+    session.check_csrf(&app, &form.csrf).await?;
+    let id = case_id(&id)?;
+    let file = load(&app, &session.0.account.actor(), &id).await?;
+    let action = match form.action.as_str() {
+        known @ ("assign" | "log_call" | "mark_mis_selling" | "approve" | "reject" | "resolve") => {
+            known
+        }
+        _ => "unknown",
+    };
+    match command_of(&form, &file.case) {
+        Ok(command) => run(&app, &session, &id, action, command).await,
+        Err(message) => {
+            let staff_id = &session.0.account.staff_id;
+            let logged = format!("case_action:{action}");
+            log_action(&app, staff_id, &logged, Some(id.as_str()), "bad_input").await?;
+            let notice = Notice {
+                error: true,
+                text: message.to_string(),
+            };
+            render(
+                &app,
+                &session,
+                &id,
+                Some(notice),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+    }
+}
+
+/// A form that carries only the CSRF token.
+#[derive(Deserialize)]
+pub struct RevealForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+/// `POST /console/cases/{case_id}/reveal`: asking for the full phone number for a call is itself
+/// logged. The origin holds only the masked number (the edge keeps the full one for its SMS and
+/// erases it with the session), so the answer says that the number cannot be shown here.
+pub async fn reveal(
+    State(app): State<AppState>,
+    session: StaffSession,
+    Path(id): Path<String>,
+    form: Result<Form<RevealForm>, FormRejection>,
+) -> Result<Response, ConsoleError> {
+    let Form(form) = form.map_err(|_| ConsoleError::BadRequest("the form cannot be read"))?;
+    session.check_csrf(&app, &form.csrf).await?;
+    let id = case_id(&id)?;
+    let actor = session.0.account.actor();
+    let file = load(&app, &actor, &id).await?;
+    let may_call = Allowed::of(&file.case, &actor, app.now()).log_call;
+    let outcome = if may_call { "not_available" } else { "refused" };
+    log_action(
+        &app,
+        &actor.staff_id,
+        "reveal_phone",
+        Some(id.as_str()),
+        outcome,
+    )
+    .await?;
+    let notice = if may_call {
+        Notice {
+            error: false,
+            text: "源站只保存了脱敏的手机号，无法在此显示完整号码。本次查看请求已记入工作日志；请在保险公司的保单系统中查询号码后拨打。".into(),
+        }
+    } else {
+        Notice {
+            error: true,
+            text: "您现在不能为此案件拨打电话，因此不能查看号码。本次请求已记入工作日志。".into(),
+        }
+    };
+    let status = if may_call {
+        StatusCode::OK
+    } else {
+        StatusCode::FORBIDDEN
+    };
+    render(&app, &session, &id, Some(notice), status).await
+}
+
+/// `POST /console/cases/{case_id}/receipt` (multipart: `csrf`, `channel`, `file`): the file is kept
+/// under the receipts directory by its SHA-256, and only the SHA-256 goes into the log.
+pub async fn receipt(
+    State(app): State<AppState>,
+    session: StaffSession,
+    Path(id): Path<String>,
+    multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
+) -> Result<Response, ConsoleError> {
+    let bad = |_| ConsoleError::BadRequest("the upload cannot be read");
+    let mut multipart = multipart.map_err(|_| ConsoleError::BadRequest("not an upload"))?;
+    let (mut csrf, mut channel, mut bytes) = (String::new(), String::new(), None);
+    while let Some(field) = multipart.next_field().await.map_err(bad)? {
+        match field.name() {
+            Some("csrf") => csrf = field.text().await.map_err(bad)?,
+            Some("channel") => channel = field.text().await.map_err(bad)?,
+            Some("file") => bytes = Some(field.bytes().await.map_err(bad)?),
+            _ => {}
+        }
+    }
+    session.check_csrf(&app, &csrf).await?;
+    let id = case_id(&id)?;
+    load(&app, &session.0.account.actor(), &id).await?;
+    let refuse = |text: &str| Notice {
+        error: true,
+        text: text.to_string(),
+    };
+    let channel = match channel.as_str() {
+        "letter" => ReceiptChannel::Letter,
+        "visit" => ReceiptChannel::Visit,
+        _ => {
+            let n = refuse("请选择回执方式（信函或上门）。未做任何更改。");
+            return render(
+                &app,
+                &session,
+                &id,
+                Some(n),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await;
+        }
+    };
+    let Some(bytes) = bytes.filter(|b| !b.is_empty()) else {
+        let n = refuse("请选择回执文件。未做任何更改。");
+        return render(
+            &app,
+            &session,
+            &id,
+            Some(n),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    };
+    let Some(dir) = app.console.receipts_dir.clone() else {
+        let n = refuse("源站未配置回执存储目录，无法上传。未做任何更改。");
+        return render(
+            &app,
+            &session,
+            &id,
+            Some(n),
+            StatusCode::SERVICE_UNAVAILABLE,
+        )
+        .await;
+    };
+    let sha256 = hex::encode(Sha256::digest(&bytes));
+    let path = dir.join(&sha256);
+    let created = blocking({
+        let path = path.clone();
+        move || store_receipt(&dir, &path, &bytes)
+    })
+    .await?
+    .map_err(|e| ConsoleError::Internal(format!("receipt: {e}")))?;
+    let response = run(
+        &app,
+        &session,
+        &id,
+        "attach_receipt",
+        Command::AttachReceipt { channel, sha256 },
+    )
+    .await?;
+    // A refused upload leaves nothing behind that it added.
+    if created && response.status() != StatusCode::SEE_OTHER {
+        let _ = std::fs::remove_file(&path);
+    }
+    Ok(response)
+}
+
+/// Writes the receipt at `path` (named by its hash) unless it is there; whether it was created.
+fn store_receipt(
+    dir: &std::path::Path,
+    path: &std::path::Path,
+    bytes: &[u8],
+) -> std::io::Result<bool> {
+    if path.is_file() {
+        return Ok(false);
+    }
+    std::fs::create_dir_all(dir)?;
+    let partial = path.with_extension("partial");
+    std::fs::write(&partial, bytes)?;
+    std::fs::rename(&partial, path)?;
+    Ok(true)
+}
+
+/// `GET /console/records/{revisit_id}/report`: the evidence report for a logged-in member of staff
+/// (the session cookie is scoped to `/console`). A seller does not see the report of their own
+/// sale: when the record's first case is not visible to them, there is nothing here.
+pub async fn report(
+    State(app): State<AppState>,
+    session: StaffSession,
+    Path(id): Path<String>,
+) -> Result<Response, ConsoleError> {
+    let revisit_id = RevisitId::parse(&id).map_err(|_| ConsoleError::NotFound)?;
+    let actor = session.0.account.actor();
+    match load(&app, &actor, &CaseId::of(&revisit_id, 1)).await {
+        Ok(_) => {}
+        // Staff who do not sell may read any record's report, with or without a case.
+        Err(ConsoleError::NotFound) if actor.seller_code.is_none() => {}
+        Err(e) => return Err(e),
+    }
+    let target = revisit_id.to_string();
+    log_action(&app, &actor.staff_id, "read_report", Some(&target), "ok").await?;
+    Ok(crate::server::report::page(&app, revisit_id).await?)
+}
