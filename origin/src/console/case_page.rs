@@ -7,7 +7,7 @@
 use crate::casework::work::{self, due_of, is_overdue, working_days_left, CaseFile, WorkError};
 use crate::casework::CaseId;
 use crate::console::pages::{layout, SOON_WORKING_DAYS};
-use crate::console::session::StaffSession;
+use crate::console::session::{StaffSession, TokenForm};
 use crate::console::{html, log_action, words, ConsoleError};
 use crate::server::error::refusal_status;
 use crate::server::state::{blocking, AppState};
@@ -50,13 +50,24 @@ async fn load(app: &AppState, actor: &Actor, id: &CaseId) -> Result<CaseFile, Co
     }
 }
 
-/// The policyholder's name and phone as the record carries them: masked.
-async fn masked(app: &AppState, revisit_id: &RevisitId) -> Option<(String, String)> {
+/// What the case page shows of its record: the policyholder's name and phone as the record
+/// carries them (masked), and the items' titles by id.
+struct FromRecord {
+    name: String,
+    phone: String,
+    titles: Vec<(String, String)>,
+}
+
+async fn from_record(app: &AppState, revisit_id: &RevisitId) -> Option<FromRecord> {
     let archive = Arc::clone(&app.archive);
     let id = revisit_id.clone();
     let stored = blocking(move || archive.record(&id)).await.ok()?.ok()??;
     let record = stored.sealed().ok()?.record;
-    Some((record.policyholder_masked, record.phone_masked))
+    Some(FromRecord {
+        name: record.policyholder_masked,
+        phone: record.phone_masked,
+        titles: record.items.into_iter().map(|i| (i.id, i.title)).collect(),
+    })
 }
 
 /// What the rules let `actor` do on `case` now.
@@ -311,7 +322,19 @@ async fn render(
     let due = due_of(case, &app.calendar);
     let left = working_days_left(due, now, &app.calendar);
     let overdue = is_overdue(case, due, now);
-    let (name, phone) = masked(app, &case.opening.revisit_id).await.unzip();
+    let record = from_record(app, &case.opening.revisit_id).await;
+    let (name, phone) = record
+        .as_ref()
+        .map(|r| (r.name.clone(), r.phone.clone()))
+        .unzip();
+    let title = |id: &str| {
+        record
+            .as_ref()?
+            .titles
+            .iter()
+            .find(|(item, _)| item == id)
+            .map(|(_, t)| t.clone())
+    };
     let allowed = Allowed::of(case, &actor, now);
     log_action(app, &actor.staff_id, "read_case", Some(id.as_str()), "ok").await?;
     let o = &case.opening;
@@ -324,16 +347,18 @@ async fn render(
         h2 { "概况" }
         dl.facts {
             dt { "类型" } dd { (words::kind(&o.kind)) }
-            dt { "状态" } dd { (words::state(case.state)) " · " (words::channel(case.channel)) }
+            dt { "状态" } dd { (words::state_and_channel(case.state, case.channel)) }
             dt { "保单号" } dd { (o.policy_number.as_str()) }
             dt { "投保人" } dd { (name.as_deref().unwrap_or("—")) }
             dt { "手机号（脱敏）" } dd { (phone.as_deref().unwrap_or("—")) }
             dt { "发现时间" } dd { (words::beijing(o.discovered_at)) }
             dt { "犹豫期结束" } dd { (words::beijing(o.cooling_off_ends_at)) }
             dt { "到期时间" } dd {
-                (words::beijing(due.at))
+                (words::due(due.at))
                 @if !due.exact { " " span.muted.small { "（暂定：节假日表尚未覆盖）" } }
-                @if let Some(d) = left { "，剩余 " (d) " 个工作日" }
+                @if let Some(d) = left.filter(|_| case.state != CaseState::Closed) {
+                    "，剩余 " (d) " 个工作日"
+                }
                 @if overdue { " " span.tag.overdue { "已逾期" } }
                 @else if left.is_some_and(|d| d <= SOON_WORKING_DAYS) && case.state != CaseState::Closed {
                     " " span.tag.soon { "即将到期" }
@@ -358,13 +383,15 @@ async fn render(
         }
         @if let CaseKind::Problem { findings } = &o.kind {
             h2 { "发现的问题" }
-            ul { @for f in findings { li { (words::finding(f)) } } }
+            ul { @for f in findings { li { (words::finding(f, title)) } } }
         }
         h2 { "办理" }
         @if allowed.any() {
             (action_forms(&file, session, &allowed, phone.as_deref()))
         } @else if matches!(actor.role, huifang_core::casework::Role::Auditor | huifang_core::casework::Role::Admin) {
             p.muted { "您的角色只能查看，不能办理案件。" }
+        } @else if case.state == CaseState::Closed {
+            p.muted { "案件已结案，不能再更改。" }
         } @else {
             p.muted { "按规则，您现在不能对此案件执行任何操作。" }
         }
@@ -566,13 +593,6 @@ pub async fn act(
     }
 }
 
-/// A form that carries only the CSRF token.
-#[derive(Deserialize)]
-pub struct RevealForm {
-    #[serde(default)]
-    csrf: String,
-}
-
 /// `POST /console/cases/{case_id}/reveal`: asking for the full phone number for a call is itself
 /// logged. The origin holds only the masked number (the edge keeps the full one for its SMS and
 /// erases it with the session), so the answer says that the number cannot be shown here.
@@ -580,7 +600,7 @@ pub async fn reveal(
     State(app): State<AppState>,
     session: StaffSession,
     Path(id): Path<String>,
-    form: Result<Form<RevealForm>, FormRejection>,
+    form: Result<Form<TokenForm>, FormRejection>,
 ) -> Result<Response, ConsoleError> {
     let Form(form) = form.map_err(|_| ConsoleError::BadRequest("the form cannot be read"))?;
     session.check_csrf(&app, &form.csrf).await?;

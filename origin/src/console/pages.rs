@@ -130,6 +130,7 @@ pub struct QueueRow {
     pub policy_number: String,
     pub state: &'static str,
     pub channel: &'static str,
+    pub state_and_channel: String,
     pub assignee: String,
     pub due: String,
     pub due_exact: bool,
@@ -149,8 +150,9 @@ impl QueueRow {
             policy_number: case.opening.policy_number.as_str().to_string(),
             state: words::state(case.state),
             channel: words::channel(case.channel),
+            state_and_channel: words::state_and_channel(case.state, case.channel),
             assignee: case.assignee.clone().unwrap_or_default(),
-            due: words::beijing(due.at),
+            due: words::due(due.at),
             due_exact: due.exact,
             working_days_left: working_days_left(due, now, &app.calendar),
             overdue: is_overdue(case, due, now),
@@ -232,7 +234,7 @@ pub async fn queue_page(
                             td { a href={ "/console/cases/" (row.case_id) } { (row.case_id) } }
                             td { (row.kind) }
                             td { (row.policy_number) }
-                            td { (row.state) " · " (row.channel) }
+                            td { (row.state_and_channel) }
                             td { @if row.assignee.is_empty() { span.muted { "未分派" } } @else { (row.assignee) } }
                             td { (row.due) @if !row.due_exact { " " span.muted.small { "（暂定）" } } }
                             td {

@@ -9,6 +9,7 @@ use crate::console::accounts::{
 };
 use crate::console::{html, log_action, pages, ConsoleError, CONSOLE};
 use crate::server::state::{blocking, AppState};
+use axum::extract::rejection::FormRejection;
 use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -142,8 +143,11 @@ fn decoy_hash() -> &'static str {
 pub async fn login(
     State(app): State<AppState>,
     headers: HeaderMap,
-    Form(form): Form<LoginForm>,
+    form: Result<Form<LoginForm>, FormRejection>,
 ) -> Result<Response, ConsoleError> {
+    let Ok(Form(form)) = form else {
+        return login_form(&app, StatusCode::BAD_REQUEST, Some("请填写工号和密码。"));
+    };
     let bound =
         cookie(&headers, LOGIN_COOKIE).is_some_and(|c| same(c.as_bytes(), form.csrf.as_bytes()));
     if !bound {
@@ -223,16 +227,20 @@ async fn start(app: &AppState, account: StaffAccount) -> Result<Response, Consol
 /// A form that carries only the CSRF token.
 #[derive(Deserialize)]
 pub struct TokenForm {
+    /// The session's CSRF token.
     #[serde(default)]
-    csrf: String,
+    pub csrf: String,
 }
 
 /// `POST /console/logout`.
 pub async fn logout(
     State(app): State<AppState>,
     session: StaffSession,
-    Form(form): Form<TokenForm>,
+    form: Result<Form<TokenForm>, FormRejection>,
 ) -> Result<Response, ConsoleError> {
+    let form = form.map(|Form(f)| f).unwrap_or(TokenForm {
+        csrf: String::new(),
+    });
     session.check_csrf(&app, &form.csrf).await?;
     let store = Arc::clone(&app.staff);
     let now = app.now();

@@ -15,6 +15,19 @@ pub fn beijing(t: Timestamp) -> String {
     text.get(..16).unwrap_or(&text).replacen('T', " ", 1)
 }
 
+/// A due time: a deadline at the end of a Beijing day reads as that day's end, not the next
+/// day's 00:00.
+pub fn due(t: Timestamp) -> String {
+    let local = t.plus_millis(BEIJING_OFFSET_MS).millis();
+    if local.is_multiple_of(huifang_core::time::DAY_MS) {
+        let day_before = Timestamp::from_millis(t.millis().saturating_sub(1));
+        let text = beijing(day_before);
+        format!("{} 当日结束", text.get(..10).unwrap_or(&text))
+    } else {
+        beijing(t)
+    }
+}
+
 pub fn role(role: Role) -> &'static str {
     match role {
         Role::CallAgent => "电话坐席",
@@ -49,7 +62,15 @@ pub fn channel(channel: Option<Channel>) -> &'static str {
     match channel {
         Some(Channel::CallCentre) => "呼叫中心",
         Some(Channel::Branch) => "分支机构",
-        None => "—",
+        None => "",
+    }
+}
+
+/// The state, and for a fallback task who works it now.
+pub fn state_and_channel(state: CaseState, channel: Option<Channel>) -> String {
+    match channel {
+        Some(_) => format!("{} · {}", self::state(state), self::channel(channel)),
+        None => self::state(state).to_string(),
     }
 }
 
@@ -98,13 +119,16 @@ fn route_reason(reason: RouteReason) -> &'static str {
     }
 }
 
-/// A finding in one line.
-pub fn finding(finding: &Finding) -> String {
+/// A finding in one line; `title` is the item's title as the record shows it, when known.
+pub fn finding(finding: &Finding, title: impl Fn(&str) -> Option<String>) -> String {
     match finding {
-        Finding::ItemDeclined { item_id, comment } => match comment {
-            Some(c) => format!("第 {item_id} 项回答“否/有疑问”：{c}"),
-            None => format!("第 {item_id} 项回答“否/有疑问”"),
-        },
+        Finding::ItemDeclined { item_id, comment } => {
+            let item = title(item_id).unwrap_or_else(|| item_id.clone());
+            match comment {
+                Some(c) => format!("「{item}」回答“否/有疑问”，投保人留言：{c}"),
+                None => format!("「{item}」回答“否/有疑问”"),
+            }
+        }
         Finding::Interference { flag } => format!(
             "疑似他人干预：{}",
             match flag {

@@ -4,6 +4,7 @@
 //! order, which is the order the checks are made in (authentication before the path, the path
 //! before the body).
 
+use crate::console::accounts::{is_staff_id, parse_role};
 use crate::server::error::OriginError;
 use crate::server::settings::ApiSettings;
 use crate::server::state::AppState;
@@ -11,7 +12,7 @@ use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Path, Request};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap};
-use huifang_core::casework::{Actor, Role};
+use huifang_core::casework::Actor;
 use huifang_core::signing::{SignedRequest, HEADER_KEY_ID, HEADER_SIGNATURE, HEADER_TIMESTAMP};
 use huifang_core::{PolicyNumber, RevisitId};
 use serde::de::DeserializeOwned;
@@ -97,19 +98,6 @@ impl FromRequestParts<AppState> for Staff {
             seller_code,
         }))
     }
-}
-
-/// A staff id or seller code: short, plain, and never the system's own name.
-fn is_staff_id(text: &str) -> bool {
-    (1..=64).contains(&text.len())
-        && text != crate::casework::log::SYSTEM
-        && text
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-' | b'@'))
-}
-
-fn parse_role(text: &str) -> Option<Role> {
-    serde_json::from_value(serde_json::Value::String(text.to_string())).ok()
 }
 
 /// Checks the request's bearer token against the configured admin token.
