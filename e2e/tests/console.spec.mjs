@@ -1,14 +1,19 @@
 // The staff console as staff use it (issue 13, item 6), in Chromium at a desktop size: a "no"
 // answered on the phone becomes a case in the reviewer's queue; the reviewer explains and closes it
-// through the case page's form; an auditor reads the case but is offered no action. axe-core finds
+// through the case page's form; an auditor reads the case but is offered no action; a mis-selling
+// case needs a second reviewer; a task switched to phone near the cooling-off end is the branch's
+// and a receipt upload closes it. axe-core finds
 // no violation on any console page, and the login, the queue and a case page are screenshotted to
 // .state/screenshots/console-*.png to be looked at.
 import { mkdirSync } from 'node:fs';
 import AxeBuilder from '@axe-core/playwright';
 import { test, expect } from './fixtures/revisit.mjs';
 import { ensureStaff, STAFF_PASSWORD } from '../lib/staff.mjs';
+import { insurerPost, readDevVars, revisitRequest, loadScript } from '../lib/insurer.mjs';
+import { PolicyholderClient } from '../lib/policyholder.mjs';
 
 const ORIGIN_URL = process.env.ORIGIN_URL ?? 'http://127.0.0.1:8788';
+const EDGE_URL = process.env.EDGE_URL ?? 'http://127.0.0.1:8787';
 const SHOTS = '.state/screenshots';
 mkdirSync(SHOTS, { recursive: true });
 const DESKTOP = { viewport: { width: 1280, height: 900 }, locale: 'zh-CN', isMobile: false, hasTouch: false };
@@ -115,3 +120,100 @@ test('a "no" answered on the phone becomes a reviewer\'s case, explained and clo
   await expect(auditor.page).toHaveURL(/\/console\/login$/);
   await auditor.context.close();
 });
+
+test('a mis-selling case cannot be closed by one person: a second reviewer approves', async ({ insurer, origin, browser }) => {
+  ensureStaff('e2e-reviewer', 'reviewer', { name: '王复核' });
+  ensureStaff('e2e-reviewer-2', 'reviewer', { name: '赵复核' });
+  const caseId = `${await finishedWithANo(insurer, origin)}.1`;
+
+  const first = await staffPage(browser);
+  await login(first.page, 'e2e-reviewer', false);
+  await first.page.goto(`${ORIGIN_URL}/console/cases/${caseId}`);
+  const mark = first.page.locator('form', { has: first.page.getByRole('heading', { name: '认定销售误导' }) });
+  await mark.getByLabel('发现的问题').fill('销售人员承诺保本高收益，与合同不符。');
+  await mark.getByRole('button', { name: '认定销售误导' }).click();
+  // Explained-and-confirmed no longer fits a mis-selling case: only corrections and cancellations.
+  await expect(first.page.getByRole('heading', { name: '结案：已解释，投保人确认' })).toHaveCount(0);
+  const correct = first.page.locator('form', { has: first.page.getByRole('heading', { name: '结案：已更正合同' }) });
+  await correct.getByLabel('说明').fill('已按投保人意愿更正合同条款。');
+  await correct.getByRole('button', { name: '提交' }).click();
+  await expect(first.page.getByText('待第二人审批').first()).toBeVisible();
+  // The proposer is offered no approval.
+  await expect(first.page.getByRole('button', { name: '批准' })).toHaveCount(0);
+  await noViolations(first.page, 'case awaiting approval');
+  await first.context.close();
+
+  const second = await staffPage(browser);
+  await login(second.page, 'e2e-reviewer-2', false);
+  await second.page.goto(`${ORIGIN_URL}/console/cases/${caseId}`);
+  const approve = second.page.locator('form', { has: second.page.getByRole('heading', { name: '批准结案方案' }) });
+  await approve.getByLabel('意见').fill('同意。');
+  await approve.getByRole('button', { name: '批准' }).click();
+  await expect(second.page.getByText('已结案').first()).toBeVisible();
+  await expect(second.page.getByRole('row').filter({ hasText: 'e2e-reviewer-2' })).toContainText('已更正合同');
+  expect([...first.offsite, ...second.offsite]).toEqual([]);
+  await second.context.close();
+});
+
+test('a revisit switched to phone near the cooling-off end is the branch\'s: a receipt upload closes it', async ({ browser }) => {
+  ensureStaff('e2e-branch', 'branch_handler', { name: '陈网点' });
+  // Two days of cooling-off left: the task is with the branch at once (3 days or fewer).
+  const request = revisitRequest(loadScript('scripts/default.json'), {
+    cooling_off_ends_at: new Date(Date.now() + 2 * 86400_000).toISOString(),
+  });
+  request.policyholder.phone = '134' + String(Math.floor(Math.random() * 1e8)).padStart(8, '0');
+  const created = await insurerPost(EDGE_URL, readDevVars('.dev.vars').INSURER_API_SECRET, '/v1/revisits', request);
+  expect(created.status).toBe(201);
+  const ph = new PolicyholderClient(EDGE_URL, new URL(created.body.link).pathname.split('/').pop());
+  expect((await ph.open()).status).toBe(200);
+  expect((await ph.switchToPhone('投保人希望电话回访')).status).toBe(200);
+  const caseId = `${created.body.revisit_id}.1`;
+  await expect.poll(async () => (await fetch(`${ORIGIN_URL}/records/${created.body.revisit_id}`)).status, { timeout: 20_000 }).toBe(200);
+
+  const branch = await staffPage(browser);
+  const page = branch.page;
+  await login(page, 'e2e-branch', false);
+  await expect(page.getByRole('heading', { name: '我的队列：分支机构任务（信函/上门）' })).toBeVisible();
+  const row = page.getByRole('row').filter({ has: page.getByRole('link', { name: caseId }) });
+  await expect(row.getByText('即将到期')).toBeVisible();
+  await row.getByRole('link', { name: caseId }).click();
+  await expect(page.getByText('转分支机构').first()).toBeVisible();
+
+  // Closing by receipt is not offered before a receipt is on file.
+  await expect(page.getByRole('heading', { name: /^结案：信函\/上门回访完成/ })).toHaveCount(0);
+  const upload = page.locator('form', { has: page.getByRole('heading', { name: '上传签收回执' }) });
+  await upload.getByLabel('方式').selectOption('visit');
+  await upload.getByLabel('回执文件（扫描件）').setInputFiles({ name: 'receipt.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.4 signed receipt') });
+  await upload.getByRole('button', { name: '上传回执' }).click();
+  await expect(page.getByRole('row').filter({ hasText: '上传回执' })).toContainText('上门，SHA-256');
+  await noViolations(page, 'branch task with a receipt');
+  const close = page.locator('form', { has: page.getByRole('heading', { name: /^结案：信函\/上门回访完成/ }) });
+  await close.getByLabel('说明').fill('上门回访，投保人签收。');
+  await close.getByRole('button', { name: '提交' }).click();
+  await expect(page.getByText('已结案').first()).toBeVisible();
+  expect(branch.offsite).toEqual([]);
+  await branch.context.close();
+});
+
+/** A revisit answered "no" on one item through the policyholder API, archived; its revisit id. */
+async function finishedWithANo(insurer, origin) {
+  const script = loadScript('scripts/default.json');
+  for (const item of script.items) item.min_read_secs = 1;
+  const request = revisitRequest(script);
+  request.policyholder.phone = '133' + String(Math.floor(Math.random() * 1e8)).padStart(8, '0');
+  const created = await insurerPost(EDGE_URL, insurer.secret, '/v1/revisits', request);
+  expect(created.status).toBe(201);
+  const ph = new PolicyholderClient(EDGE_URL, new URL(created.body.link).pathname.split('/').pop());
+  await ph.open();
+  await ph.sendCode();
+  const code = await origin.latestCode(request.policyholder.phone);
+  expect((await ph.verify(code)).status).toBe(200);
+  for (let i = 0; i < script.items.length; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const answer = i === 1 ? await ph.answer(i, 'no', '销售说保本') : await ph.answer(i);
+    expect(answer.status).toBe(200);
+  }
+  expect((await ph.complete()).status).toBe(200);
+  await origin.record(created.body.revisit_id);
+  return created.body.revisit_id;
+}

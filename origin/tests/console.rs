@@ -913,3 +913,90 @@ async fn no_link_token_or_sms_code_appears_in_any_console_page_export_or_log() {
             && target.as_deref() == Some(case.as_str())
             && outcome == "not_available"));
 }
+
+#[test]
+fn the_staff_log_is_append_only_whatever_code_runs_against_the_file() {
+    let c = console();
+    c.store
+        .log_staff_action(&origin::console::accounts::StaffLogEntry {
+            at: clock(),
+            staff_id: "rev-1".into(),
+            action: "login".into(),
+            target: None,
+            outcome: "ok".into(),
+        })
+        .unwrap();
+    let conn = rusqlite::Connection::open(c.dir.join("origin.sqlite3")).unwrap();
+    for sql in [
+        "UPDATE staff_log SET outcome = 'refused'",
+        "DELETE FROM staff_log",
+    ] {
+        let e = conn.execute(sql, []).unwrap_err();
+        assert!(e.to_string().contains("append-only"), "{e}");
+    }
+    assert_eq!(c.store.staff_log(10).unwrap().len(), 1);
+}
+
+#[test]
+fn staff_add_creates_an_account_with_the_password_from_the_environment_never_argv() {
+    let c = console();
+    let db = c.dir.join("origin.sqlite3");
+    let bin = env!("CARGO_BIN_EXE_huifang-origin");
+    let run = |args: &[&str], password: Option<&str>| {
+        let mut command = std::process::Command::new(bin);
+        command.arg("staff").args(args).arg("--db").arg(&db);
+        command.env_remove("HUIFANG_STAFF_PASSWORD");
+        if let Some(p) = password {
+            command.env("HUIFANG_STAFF_PASSWORD", p);
+        }
+        command.stdin(std::process::Stdio::null()).output().unwrap()
+    };
+    let out = run(
+        &["add", "--id", "first-admin", "--role", "admin"],
+        Some(PASSWORD),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let account = c.store.staff("first-admin").unwrap().unwrap();
+    assert_eq!(account.role, Role::Admin);
+    assert!(origin::console::accounts::password_matches(
+        PASSWORD,
+        &account.password_hash
+    ));
+    assert!(!account.password_hash.contains(PASSWORD));
+    // Again: refused, nothing changed.
+    let again = run(
+        &["add", "--id", "first-admin", "--role", "auditor"],
+        Some(PASSWORD),
+    );
+    assert_eq!(again.status.code(), Some(1));
+    assert_eq!(
+        c.store.staff("first-admin").unwrap().unwrap().role,
+        Role::Admin
+    );
+    // A password on the command line, a short one, or a role that does not exist: usage errors.
+    for (args, password) in [
+        (
+            vec![
+                "add",
+                "--id",
+                "x",
+                "--role",
+                "admin",
+                "--password",
+                PASSWORD,
+            ],
+            Some(PASSWORD),
+        ),
+        (vec!["add", "--id", "x", "--role", "admin"], Some("short")),
+        (vec!["add", "--id", "x", "--role", "boss"], Some(PASSWORD)),
+        (vec!["add", "--id", "x", "--role", "admin"], None),
+    ] {
+        let out = run(&args, password);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+    }
+    assert!(c.store.staff("x").unwrap().is_none());
+}
