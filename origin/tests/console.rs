@@ -774,6 +774,26 @@ async fn a_receipt_upload_stores_the_file_and_only_its_hash_goes_into_the_log() 
         boss.csrf,
         String::from_utf8(file.clone()).unwrap()
     );
+    // Bad uploads change nothing: no file, or no channel.
+    let before = c.log_len(&case);
+    for (channel, content) in [("letter", ""), ("fax", "scan")] {
+        let body = format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{}\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"channel\"\r\n\r\n{channel}\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"r.pdf\"\r\n\r\n{content}\r\n--{boundary}--\r\n",
+            boss.csrf
+        );
+        let request = Request::post(format!("/console/cases/{case}/receipt"))
+            .header(
+                "content-type",
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .header("cookie", &boss.cookie)
+            .body(Body::from(body))
+            .unwrap();
+        let reply = c.send(request).await;
+        assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{channel}");
+        assert!(reply.body.contains("未做任何更改"));
+    }
+    assert_eq!(c.log_len(&case), before);
     let request = Request::post(format!("/console/cases/{case}/receipt"))
         .header(
             "content-type",

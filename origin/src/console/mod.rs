@@ -9,11 +9,13 @@
 //! - [`accounts`]: accounts, sessions, the staff log's store, password hashing;
 //! - [`session`]: login, logout, throttling, the [`session::StaffSession`] extractor and CSRF;
 //! - [`pages`]: the layout, the queue page and its CSV export;
-//! - [`case_page`]: a case, its timeline and a form per allowed action; the actions themselves;
+//! - [`case_page`]: a case, its timeline and a form per allowed action, and its evidence report;
+//! - [`actions`]: the actions those forms post: decided by the core, logged, refusals shown;
 //! - [`words`]: the console's Chinese words for the core's types;
 //! - [`staff_cli`]: `huifang-origin staff add`, which creates the first user.
 
 pub mod accounts;
+pub mod actions;
 pub mod case_page;
 pub mod pages;
 pub mod session;
@@ -68,11 +70,11 @@ pub fn routes() -> Router<AppState> {
         .route("/console/queue", get(pages::queue_page))
         .route("/console/queue.csv", get(pages::queue_csv))
         .route("/console/cases/{case_id}", get(case_page::show))
-        .route("/console/cases/{case_id}/actions", post(case_page::act))
-        .route("/console/cases/{case_id}/reveal", post(case_page::reveal))
+        .route("/console/cases/{case_id}/actions", post(actions::act))
+        .route("/console/cases/{case_id}/reveal", post(actions::reveal))
         .route(
             "/console/cases/{case_id}/receipt",
-            post(case_page::receipt).layer(DefaultBodyLimit::max(MAX_RECEIPT_BODY)),
+            post(actions::receipt).layer(DefaultBodyLimit::max(MAX_RECEIPT_BODY)),
         )
         .route(
             "/console/records/{revisit_id}/report",
