@@ -158,17 +158,7 @@ test('a mis-selling case cannot be closed by one person: a second reviewer appro
 test('a revisit switched to phone near the cooling-off end is the branch\'s: a receipt upload closes it', async ({ browser }) => {
   ensureStaff('e2e-branch', 'branch_handler', { name: '陈网点' });
   // Two days of cooling-off left: the task is with the branch at once (3 days or fewer).
-  const request = revisitRequest(loadScript('scripts/default.json'), {
-    cooling_off_ends_at: new Date(Date.now() + 2 * 86400_000).toISOString(),
-  });
-  request.policyholder.phone = '134' + String(Math.floor(Math.random() * 1e8)).padStart(8, '0');
-  const created = await insurerPost(EDGE_URL, readDevVars('.dev.vars').INSURER_API_SECRET, '/v1/revisits', request);
-  expect(created.status).toBe(201);
-  const ph = new PolicyholderClient(EDGE_URL, new URL(created.body.link).pathname.split('/').pop());
-  expect((await ph.open()).status).toBe(200);
-  expect((await ph.switchToPhone('投保人希望电话回访')).status).toBe(200);
-  const caseId = `${created.body.revisit_id}.1`;
-  await expect.poll(async () => (await fetch(`${ORIGIN_URL}/records/${created.body.revisit_id}`)).status, { timeout: 20_000 }).toBe(200);
+  const { caseId } = await switchedToPhone(2);
 
   const branch = await staffPage(browser);
   const page = branch.page;
@@ -194,6 +184,56 @@ test('a revisit switched to phone near the cooling-off end is the branch\'s: a r
   expect(branch.offsite).toEqual([]);
   await branch.context.close();
 });
+
+test('a revisit switched to phone is a call-centre task: calls are logged, counted, and only in call hours', async ({ browser }) => {
+  ensureStaff('e2e-agent', 'call_agent', { name: '孙坐席' });
+  const { caseId } = await switchedToPhone(10);
+  const agent = await staffPage(browser);
+  const page = agent.page;
+  await login(page, 'e2e-agent', false);
+  await expect(page.getByRole('heading', { name: '我的队列：电话回访任务' })).toBeVisible();
+  await page.getByRole('link', { name: caseId }).click();
+  await expect(page.getByText('0 次，还可 6 次')).toBeVisible();
+
+  // The reveal is logged and says plainly that the origin holds no full number.
+  await page.getByRole('button', { name: '查看完整号码' }).click();
+  await expect(page.getByText('源站只保存了脱敏的手机号，无法在此显示完整号码。')).toBeVisible();
+
+  const hour = (new Date().getUTCHours() + 8) % 24;
+  const inCallHours = hour >= 9 && hour < 21;
+  for (let n = 1; n <= 3; n++) {
+    const call = page.locator('form', { has: page.getByRole('heading', { name: '记录通话' }) });
+    await call.getByLabel('通话结果').selectOption('no_answer');
+    await call.getByLabel('通话记录').fill(`第${n}次拨打，无人接听。`);
+    await call.getByRole('button', { name: '记录通话' }).click();
+    if (!inCallHours) {
+      // Outside 09:00–21:00 Beijing the rules refuse the call, and nothing is logged.
+      await expect(page.getByRole('alert')).toContainText('09:00 至 21:00');
+      await expect(page.getByText('0 次，还可 6 次')).toBeVisible();
+      break;
+    }
+    await expect(page.getByText(`${n} 次，还可 ${6 - n} 次`)).toBeVisible();
+  }
+  await noViolations(page, 'phone task');
+  await page.screenshot({ path: `${SHOTS}/console-phone-task.png`, fullPage: true });
+  expect(agent.offsite).toEqual([]);
+  await agent.context.close();
+});
+
+/** A revisit switched to phone by the policyholder with `days` of cooling-off left, archived. */
+async function switchedToPhone(days) {
+  const request = revisitRequest(loadScript('scripts/default.json'), {
+    cooling_off_ends_at: new Date(Date.now() + days * 86400_000).toISOString(),
+  });
+  request.policyholder.phone = '134' + String(Math.floor(Math.random() * 1e8)).padStart(8, '0');
+  const created = await insurerPost(EDGE_URL, readDevVars('.dev.vars').INSURER_API_SECRET, '/v1/revisits', request);
+  expect(created.status).toBe(201);
+  const ph = new PolicyholderClient(EDGE_URL, new URL(created.body.link).pathname.split('/').pop());
+  expect((await ph.open()).status).toBe(200);
+  expect((await ph.switchToPhone('投保人希望电话回访')).status).toBe(200);
+  await expect.poll(async () => (await fetch(`${ORIGIN_URL}/records/${created.body.revisit_id}`)).status, { timeout: 20_000 }).toBe(200);
+  return { caseId: `${created.body.revisit_id}.1` };
+}
 
 /** A revisit answered "no" on one item through the policyholder API, archived; its revisit id. */
 async function finishedWithANo(insurer, origin) {
