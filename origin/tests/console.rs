@@ -49,13 +49,17 @@ fn console() -> Console {
     console_at(clock)
 }
 
+fn console_at(clock: fn() -> Timestamp) -> Console {
+    console_with(clock, false)
+}
+
 /// Two days before the fixtures' cooling-off end (T0 + 15 days), 16:00 Beijing: a phone task is
 /// with the branch.
 fn two_days_before_cooling_off_ends() -> Timestamp {
     huifang_core::fixtures::T0.plus_millis(13 * huifang_core::time::DAY_MS)
 }
 
-fn console_at(clock: fn() -> Timestamp) -> Console {
+fn console_with(clock: fn() -> Timestamp, secure_cookie: bool) -> Console {
     static NEXT: AtomicUsize = AtomicUsize::new(0);
     let dir = std::env::temp_dir().join(format!(
         "huifang-console-{}-{}",
@@ -79,7 +83,7 @@ fn console_at(clock: fn() -> Timestamp) -> Console {
     )
     .with_clock(clock)
     .with_console(ConsoleSettings {
-        secure_cookie: false,
+        secure_cookie,
         receipts_dir: Some(dir.join("receipts")),
     });
     for (id, role, seller) in [
@@ -327,9 +331,35 @@ async fn a_good_login_opens_a_session_a_bad_one_is_refused_and_five_failures_thr
     assert!(actions.contains(&"nobody:login_failed".to_string()));
     assert!(actions.contains(&"rev-1:login_throttled".to_string()));
     assert!(actions.contains(&"rev-2:login".to_string()));
+    // A session lasts one shift.
+    let key = origin::console::accounts::session_key(&id);
+    let shift = origin::console::session::SESSION_MS;
+    assert!(c
+        .store
+        .session(&key, clock().plus_millis(shift - 1))
+        .unwrap()
+        .is_some());
+    assert!(c
+        .store
+        .session(&key, clock().plus_millis(shift))
+        .unwrap()
+        .is_none());
     // The store keeps the session only by its hash.
     let raw = std::fs::read(c.dir.join("origin.sqlite3")).unwrap();
     assert!(!String::from_utf8_lossy(&raw).contains(&id));
+}
+
+#[tokio::test]
+async fn over_https_the_session_cookie_is_secure() {
+    let c = console_with(clock, true);
+    let page = c.get("/console/login", None).await;
+    assert!(page
+        .set_cookie("huifang_login")
+        .unwrap()
+        .contains("; Secure"));
+    let good = c.try_login("rev-1", PASSWORD).await;
+    let cookie = good.set_cookie("huifang_staff").unwrap();
+    assert!(cookie.ends_with("; Secure"), "{cookie}");
 }
 
 #[tokio::test]
