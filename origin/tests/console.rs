@@ -532,6 +532,34 @@ async fn a_no_answer_becomes_a_case_in_the_reviewer_queue_and_a_reviewer_closes_
         )
         .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    // Too long for a form: refused before anything is read.
+    let long = "很".repeat(20_000);
+    let bad = c
+        .post(
+            &uri,
+            Some(&s.cookie),
+            &[
+                ("csrf", &s.csrf),
+                ("action", "mark_mis_selling"),
+                ("note", &long),
+            ],
+        )
+        .await;
+    assert!(bad.status.is_client_error(), "{}", bad.status);
+    let long = "a".repeat(2_001);
+    let bad = c
+        .post(
+            &uri,
+            Some(&s.cookie),
+            &[
+                ("csrf", &s.csrf),
+                ("action", "mark_mis_selling"),
+                ("note", &long),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.body.contains("文字过长"));
     assert_eq!(c.log_len(&case), before);
 
     let done = c
@@ -797,7 +825,8 @@ async fn a_receipt_upload_stores_the_file_and_only_its_hash_goes_into_the_log() 
     let sealed = Record::of(&s, "test").unwrap().seal(&edge_key());
     let case = c.archive(&sealed, None);
     let boss = c.login("boss").await;
-    let file = b"signed receipt scan".to_vec();
+    // Larger than a form may be (16 KiB): uploads have their own limit.
+    let file = format!("signed receipt scan {}", "x".repeat(64 * 1024)).into_bytes();
     let boundary = "XbOuNdArY";
     let body = format!(
         "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{}\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"channel\"\r\n\r\nletter\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"r.pdf\"\r\nContent-Type: application/pdf\r\n\r\n{}\r\n--{boundary}--\r\n",
