@@ -759,6 +759,37 @@ async fn the_auditor_reads_but_cannot_act_and_the_seller_never_sees_their_case()
 }
 
 #[tokio::test]
+async fn a_supervisor_assigns_a_case_only_to_staff_who_exist() {
+    let c = console();
+    let case = c.archive(&problem(11), None);
+    let boss = c.login("boss").await;
+    let uri = format!("/console/cases/{case}/actions");
+    let before = c.log_len(&case);
+    let r = c
+        .post(
+            &uri,
+            Some(&boss.cookie),
+            &[("csrf", &boss.csrf), ("action", "assign"), ("to", "ghost")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("没有这个工号"));
+    assert_eq!(c.log_len(&case), before);
+    let r = c
+        .post(
+            &uri,
+            Some(&boss.cookie),
+            &[("csrf", &boss.csrf), ("action", "assign"), ("to", "rev-2")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let page = c
+        .get(&format!("/console/cases/{case}"), Some(&boss.cookie))
+        .await;
+    assert!(page.body.contains("交由 rev-2"));
+}
+
+#[tokio::test]
 async fn the_queue_exports_as_csv_and_the_export_is_logged() {
     let c = console();
     let a = c.archive(&problem(7), None);

@@ -146,6 +146,13 @@ async fn run(
     .await
 }
 
+/// Whether `staff_id` names a member of staff (a case is assigned only to someone who exists).
+async fn staff_exists(app: &AppState, staff_id: &str) -> Result<bool, ConsoleError> {
+    let store = Arc::clone(&app.staff);
+    let id = staff_id.trim().to_string();
+    Ok(blocking(move || store.staff(&id)).await??.is_some())
+}
+
 /// The case a form posts to, once the form's CSRF token is checked, if the caller may see it.
 async fn posted_case(
     app: &AppState,
@@ -174,7 +181,13 @@ pub async fn act(
         }
         _ => "unknown",
     };
-    match command_of(&form, &file.case) {
+    let command = match command_of(&form, &file.case) {
+        Ok(Command::Assign { to }) if !staff_exists(&app, &to).await? => {
+            Err("没有这个工号的工作人员。未做任何更改。")
+        }
+        other => other,
+    };
+    match command {
         Ok(command) => run(&app, &session, &id, action, command).await,
         Err(message) => {
             let staff_id = &session.0.account.staff_id;
