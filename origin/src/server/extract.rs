@@ -46,11 +46,11 @@ impl FromRequestParts<AppState> for RecordReader {
 
 /// Who is acting, as the case rules need them ([`Actor`]).
 ///
-/// A stand-in for staff login: the caller is the insurer's back office holding the admin token, and
-/// says which member of staff acts in `X-Huifang-Staff` (their id), `X-Huifang-Role` (`call_agent`,
+/// The JSON API's caller is the insurer's back-office system holding the admin token, and says
+/// which member of staff acts in `X-Huifang-Staff` (their id), `X-Huifang-Role` (`call_agent`,
 /// `branch_handler`, `reviewer`, `supervisor`, `auditor`, `admin`) and, for staff who also sell,
-/// `X-Huifang-Seller-Code`. The staff console's session will yield the same `Staff` from its
-/// cookie; the handlers do not change.
+/// `X-Huifang-Seller-Code`. People log in to the staff console instead, whose session
+/// ([`crate::console::session::StaffSession`]) yields the same [`Actor`] from the staff table.
 pub struct Staff(pub Actor);
 
 /// The headers [`Staff`] reads.
