@@ -166,6 +166,8 @@ test('a revisit switched to phone near the cooling-off end is the branch\'s: a r
   await expect(page.getByRole('heading', { name: '我的队列：分支机构任务（信函/上门）' })).toBeVisible();
   const row = page.getByRole('row').filter({ has: page.getByRole('link', { name: caseId }) });
   await expect(row.getByText('即将到期')).toBeVisible();
+  await noViolations(page, 'branch queue');
+  await page.screenshot({ path: `${SHOTS}/console-queue-branch.png`, fullPage: true });
   await row.getByRole('link', { name: caseId }).click();
   await expect(page.getByText('转分支机构').first()).toBeVisible();
 
