@@ -59,6 +59,12 @@ pub enum Command {
     /// Verify an export offline: seals, traces, the chain, the trailer; one FAIL line per problem.
     #[command(after_help = verify::EXAMPLES)]
     VerifyExport(VerifyExportArgs),
+    /// The staff console's accounts (the first one included).
+    #[command(after_help = crate::console::staff_cli::EXAMPLES)]
+    Staff {
+        #[command(subcommand)]
+        command: crate::console::staff_cli::StaffCommand,
+    },
     /// Check revisit scripts (unique ids, both languages, sane reading times, known products).
     #[command(after_help = scripts::EXAMPLES)]
     ValidateScript(ValidateScriptArgs),

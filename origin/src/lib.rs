@@ -9,6 +9,8 @@
 //!   implementation with numbered migrations;
 //! - [`casework`]: the problem cases and fallback tasks records open (R11, R12), as a hash-chained,
 //!   append-only log beside the archive, worked as queues;
+//! - [`console`]: the staff console, server-rendered pages under `/console` (login, queues,
+//!   cases, actions, CSV export), with its own staff log;
 //! - [`audit`]: the auditors' tools (verify-archive, export, verify-export) and the evidence report;
 //! - [`insurer`]: the insurer's side of the edge's API (the signing client, batch, scripts);
 //! - [`dev`]: local development and measurement (dev secrets, the SMS outbox, bench);
@@ -22,6 +24,7 @@ pub mod audit;
 pub mod casework;
 pub mod cli;
 pub mod clock;
+pub mod console;
 pub mod dev;
 pub mod insurer;
 pub mod progress;

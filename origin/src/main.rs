@@ -29,6 +29,7 @@ async fn main() -> ExitCode {
         Command::DevSecrets { file } => dev::secrets::ensure_cli(&file),
         #[cfg(feature = "bench")]
         Command::BenchIngest(options) => dev::bench::cli(&options),
+        Command::Staff { command } => origin::console::staff_cli::staff_cli(command),
         Command::Completions { shell } => {
             origin::cli::completions(shell, &mut std::io::stdout());
             ExitCode::SUCCESS

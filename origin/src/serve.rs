@@ -4,6 +4,7 @@
 
 use crate::archive::sqlite::SqliteArchive;
 use crate::archive::{Archive, ArchiveError};
+use crate::console::ConsoleSettings;
 use crate::dev::outbox::Outbox;
 use crate::server::settings::Settings;
 use crate::server::{app, AppState};
@@ -37,7 +38,17 @@ pub enum ServeError {
 /// Opens the archive, binds the socket, prints `origin listening on http://ADDR` and serves until
 /// SIGINT or SIGTERM.
 pub async fn serve(settings: Settings) -> Result<(), ServeError> {
-    let Settings { listen, db, api } = settings;
+    let Settings {
+        listen,
+        db,
+        api,
+        https,
+    } = settings;
+    // Receipts uploaded in the console sit beside the archive, each named by its SHA-256.
+    let receipts_dir = db
+        .parent()
+        .unwrap_or(std::path::Path::new("."))
+        .join("receipts");
     let archive = SqliteArchive::open(&db).map_err(|source| ServeError::Archive {
         path: db.display().to_string(),
         source,
@@ -49,7 +60,10 @@ pub async fn serve(settings: Settings) -> Result<(), ServeError> {
     let calendar = WorkingCalendar::shipped().map_err(ServeError::Calendar)?;
     let archive = Arc::new(archive);
     let gateway = Arc::new(Outbox::new(Arc::clone(&archive) as Arc<dyn Archive>));
-    let state = AppState::new(archive, gateway, api, calendar);
+    let state = AppState::new(archive, gateway, api, calendar).with_console(ConsoleSettings {
+        secure_cookie: https,
+        receipts_dir: Some(receipts_dir),
+    });
     let listen_error = |source| ServeError::Listen {
         listen: listen.clone(),
         source,
@@ -67,6 +81,7 @@ pub async fn serve(settings: Settings) -> Result<(), ServeError> {
         eprintln!("origin: no admin token: GET /records and the termination reports are off");
     }
     println!("origin listening on http://{addr}");
+    println!("staff console on http://{addr}/console");
     axum::serve(listener, app(state))
         .with_graceful_shutdown(shutdown_signal())
         .await

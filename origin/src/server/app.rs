@@ -71,6 +71,7 @@ pub fn app(state: AppState) -> Router {
         router = router.route("/sms/outbox", get(sms::outbox));
     }
     router
+        .merge(crate::console::routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(map_response(protective_headers))

@@ -156,7 +156,7 @@ impl OriginError {
 
 /// A case refusal's status: who may not act (403), what the case's state does not allow now
 /// (409), what the command itself gets wrong (422).
-fn refusal_status(refusal: &CaseRefusal) -> StatusCode {
+pub(crate) fn refusal_status(refusal: &CaseRefusal) -> StatusCode {
     match refusal {
         CaseRefusal::ReadOnly
         | CaseRefusal::OwnSale

@@ -4,6 +4,7 @@
 //! order, which is the order the checks are made in (authentication before the path, the path
 //! before the body).
 
+use crate::console::accounts::{is_staff_id, parse_role};
 use crate::server::error::OriginError;
 use crate::server::settings::ApiSettings;
 use crate::server::state::AppState;
@@ -11,7 +12,7 @@ use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Path, Request};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap};
-use huifang_core::casework::{Actor, Role};
+use huifang_core::casework::Actor;
 use huifang_core::signing::{SignedRequest, HEADER_KEY_ID, HEADER_SIGNATURE, HEADER_TIMESTAMP};
 use huifang_core::{PolicyNumber, RevisitId};
 use serde::de::DeserializeOwned;
@@ -45,11 +46,11 @@ impl FromRequestParts<AppState> for RecordReader {
 
 /// Who is acting, as the case rules need them ([`Actor`]).
 ///
-/// A stand-in for staff login: the caller is the insurer's back office holding the admin token, and
-/// says which member of staff acts in `X-Huifang-Staff` (their id), `X-Huifang-Role` (`call_agent`,
+/// The JSON API's caller is the insurer's back-office system holding the admin token, and says
+/// which member of staff acts in `X-Huifang-Staff` (their id), `X-Huifang-Role` (`call_agent`,
 /// `branch_handler`, `reviewer`, `supervisor`, `auditor`, `admin`) and, for staff who also sell,
-/// `X-Huifang-Seller-Code`. The staff console's session will yield the same `Staff` from its
-/// cookie; the handlers do not change.
+/// `X-Huifang-Seller-Code`. People log in to the staff console instead, whose session
+/// ([`crate::console::session::StaffSession`]) yields the same [`Actor`] from the staff table.
 pub struct Staff(pub Actor);
 
 /// The headers [`Staff`] reads.
@@ -97,19 +98,6 @@ impl FromRequestParts<AppState> for Staff {
             seller_code,
         }))
     }
-}
-
-/// A staff id or seller code: short, plain, and never the system's own name.
-fn is_staff_id(text: &str) -> bool {
-    (1..=64).contains(&text.len())
-        && text != crate::casework::log::SYSTEM
-        && text
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-' | b'@'))
-}
-
-fn parse_role(text: &str) -> Option<Role> {
-    serde_json::from_value(serde_json::Value::String(text.to_string())).ok()
 }
 
 /// Checks the request's bearer token against the configured admin token.

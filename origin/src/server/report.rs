@@ -9,6 +9,7 @@ use crate::server::state::AppState;
 use axum::extract::State;
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
+use huifang_core::RevisitId;
 
 /// `GET /records/{revisit_id}/report`: the page, open in dev mode (`--sms-outbox`), otherwise for
 /// the admin token only.
@@ -17,7 +18,13 @@ pub async fn show(
     _reader: RecordReader,
     RevisitIdPath(revisit_id): RevisitIdPath,
 ) -> Result<Response, OriginError> {
-    let (stored, sealed) = load(&app, revisit_id).await?;
+    page(&app, revisit_id).await
+}
+
+/// The report of `revisit_id` as a page with its headers: served here and, to a logged-in member
+/// of staff, by the console (`/console/records/{revisit_id}/report`).
+pub async fn page(app: &AppState, revisit_id: RevisitId) -> Result<Response, OriginError> {
+    let (stored, sealed) = load(app, revisit_id).await?;
     let problems = verify_stored(&stored, &app.settings.edge_keys);
     if !problems.is_empty() {
         let codes: Vec<_> = problems.iter().map(|p| p.code).collect();

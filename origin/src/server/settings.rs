@@ -21,6 +21,9 @@ pub struct Settings {
     pub db: PathBuf,
     /// What the handlers need.
     pub api: ApiSettings,
+    /// The origin is reached over HTTPS (`--https`, `HUIFANG_ORIGIN_HTTPS=1`, e.g. behind a TLS
+    /// proxy): the staff console's session cookie is then `Secure`.
+    pub https: bool,
 }
 
 /// The settings every handler reads (through `AppState`).
@@ -68,18 +71,28 @@ pub struct ServeArgs {
     #[arg(
         long,
         env = "HUIFANG_SMS_OUTBOX",
-        value_parser = outbox_switch,
+        value_parser = on_off_switch,
         action = clap::ArgAction::SetTrue
     )]
     pub sms_outbox: bool,
+    /// The origin is reached over HTTPS (behind a TLS proxy): the staff console's session cookie
+    /// is then `Secure` (the variable takes 1 or 0).
+    #[arg(
+        long,
+        env = "HUIFANG_ORIGIN_HTTPS",
+        value_parser = on_off_switch,
+        action = clap::ArgAction::SetTrue
+    )]
+    pub https: bool,
 }
 
-/// `HUIFANG_SMS_OUTBOX`: `1`/`true` on, `0`/`false` or empty off, anything else refused.
-fn outbox_switch(value: &str) -> Result<bool, String> {
+/// A switch's variable (`HUIFANG_SMS_OUTBOX`, `HUIFANG_ORIGIN_HTTPS`): `1`/`true` on, `0`/`false`
+/// or empty off, anything else refused.
+fn on_off_switch(value: &str) -> Result<bool, String> {
     match value.trim() {
         "" | "0" | "false" => Ok(false),
         "1" | "true" => Ok(true),
-        _ => Err("HUIFANG_SMS_OUTBOX must be 1 or 0".into()),
+        _ => Err("must be 1 or 0".into()),
     }
 }
 
@@ -114,6 +127,7 @@ impl Settings {
             .map(|t| AdminToken::parse(&t).map_err(|_| ConfigError::WeakAdminToken))
             .transpose()?;
         Ok(Self {
+            https: args.https,
             listen,
             db: args.db,
             api: ApiSettings {
@@ -194,10 +208,19 @@ mod tests {
     }
 
     #[test]
+    fn https_is_a_switch() {
+        let keys = key_list();
+        let on = settings(&["--edge-keys", &keys, "--https"]).unwrap();
+        assert!(on.https);
+        let off = settings(&["--edge-keys", &keys]).unwrap();
+        assert!(!off.https);
+    }
+
+    #[test]
     fn the_outbox_variable_is_1_or_0() {
-        assert_eq!(outbox_switch("1"), Ok(true));
-        assert_eq!(outbox_switch(""), Ok(false));
-        assert_eq!(outbox_switch("0"), Ok(false));
-        assert!(outbox_switch("maybe").is_err());
+        assert_eq!(on_off_switch("1"), Ok(true));
+        assert_eq!(on_off_switch(""), Ok(false));
+        assert_eq!(on_off_switch("0"), Ok(false));
+        assert!(on_off_switch("maybe").is_err());
     }
 }

@@ -1,9 +1,11 @@
-//! What every handler shares: the archive, the case log, the SMS gateway, the settings read at
-//! startup, the holiday calendar, and the clock.
+//! What every handler shares: the archive, the case log, the staff store, the SMS gateway, the
+//! settings read at startup, the holiday calendar, and the clock.
 
 use crate::archive::Archive;
 use crate::casework::CaseStore;
 use crate::clock::{system_clock, Clock};
+use crate::console::accounts::StaffStore;
+use crate::console::ConsoleSettings;
 use crate::server::gateway::SmsGateway;
 use crate::server::settings::ApiSettings;
 use huifang_core::working_days::WorkingCalendar;
@@ -16,6 +18,10 @@ pub struct AppState {
     pub archive: Arc<dyn Archive>,
     /// The case log (in the archive's store).
     pub cases: Arc<dyn CaseStore>,
+    /// The staff console's accounts, sessions and staff log (in the archive's store).
+    pub staff: Arc<dyn StaffStore>,
+    /// The staff console's settings (secure cookies, where receipts are kept).
+    pub console: Arc<ConsoleSettings>,
     /// Where `POST /sms` hands messages.
     pub gateway: Arc<dyn SmsGateway>,
     /// The settings read once at startup: trusted keys, dev mode, admin token.
@@ -29,7 +35,7 @@ pub struct AppState {
 impl AppState {
     /// State over `store` (the archive and its case log) and `gateway`, with `settings`, the
     /// holiday `calendar` and the wall clock.
-    pub fn new<S: Archive + CaseStore + 'static>(
+    pub fn new<S: Archive + CaseStore + StaffStore + 'static>(
         store: Arc<S>,
         gateway: Arc<dyn SmsGateway>,
         settings: ApiSettings,
@@ -38,6 +44,8 @@ impl AppState {
         Self {
             gateway,
             cases: Arc::clone(&store) as Arc<dyn CaseStore>,
+            staff: Arc::clone(&store) as Arc<dyn StaffStore>,
+            console: Arc::new(ConsoleSettings::default()),
             archive: store,
             settings: Arc::new(settings),
             calendar: Arc::new(calendar),
@@ -48,6 +56,14 @@ impl AppState {
     /// The same state reading time from `clock`.
     pub fn with_clock(self, clock: Clock) -> Self {
         Self { clock, ..self }
+    }
+
+    /// The same state with the console's `settings`.
+    pub fn with_console(self, settings: ConsoleSettings) -> Self {
+        Self {
+            console: Arc::new(settings),
+            ..self
+        }
     }
 
     /// The current time.

@@ -31,7 +31,7 @@ struct Migration {
 /// A step of a migration done in code, inside its transaction; returns how many rows it moved.
 type CodeStep = fn(&Transaction<'_>) -> Result<u64, ArchiveError>;
 
-const MIGRATIONS: [Migration; 3] = [
+const MIGRATIONS: [Migration; 4] = [
     Migration {
         version: 1,
         file: "0001_archive.sql",
@@ -48,6 +48,12 @@ const MIGRATIONS: [Migration; 3] = [
         version: 3,
         file: "0003_cases.sql",
         sql: include_str!("../../../migrations/sqlite/0003_cases.sql"),
+        code: None,
+    },
+    Migration {
+        version: 4,
+        file: "0004_staff.sql",
+        sql: include_str!("../../../migrations/sqlite/0004_staff.sql"),
         code: None,
     },
 ];

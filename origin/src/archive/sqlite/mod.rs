@@ -6,6 +6,7 @@ mod cases;
 mod convert;
 mod migrate;
 mod read;
+mod staff;
 mod write;
 
 pub use migrate::SCHEMA_VERSION;
@@ -15,6 +16,7 @@ use crate::archive::{
     RecordQuery, RecordSummary, RowCursor, RowFilter, StoredRecord, StoredSms, Termination,
 };
 use crate::casework::{Appended, CaseId, CaseLogRow, CaseStore, LoggedEntry};
+use crate::console::accounts::{LiveSession, StaffAccount, StaffLogEntry, StaffStore};
 use huifang_core::casework::Entry;
 use huifang_core::{Phone, RevisitId, Timestamp};
 use rusqlite::Connection;
@@ -130,6 +132,64 @@ impl CaseStore for SqliteArchive {
 
     fn case_log_rows(&self, after_seq: u64, limit: u32) -> Result<Vec<CaseLogRow>, ArchiveError> {
         cases::case_log_rows(&self.conn(), after_seq, limit)
+    }
+}
+
+/// The console's staff, sessions and staff log live in the archive's file too: one file to back up.
+impl StaffStore for SqliteArchive {
+    fn add_staff(&self, account: &StaffAccount, now: Timestamp) -> Result<bool, ArchiveError> {
+        staff::add_staff(&self.conn(), account, now)
+    }
+
+    fn staff(&self, staff_id: &str) -> Result<Option<StaffAccount>, ArchiveError> {
+        staff::staff(&self.conn(), staff_id)
+    }
+
+    fn start_session(
+        &self,
+        id_sha256: &str,
+        staff_id: &str,
+        csrf_token: &str,
+        now: Timestamp,
+        expires_at: Timestamp,
+    ) -> Result<(), ArchiveError> {
+        staff::start_session(
+            &self.conn(),
+            id_sha256,
+            staff_id,
+            csrf_token,
+            now,
+            expires_at,
+        )
+    }
+
+    fn session(
+        &self,
+        id_sha256: &str,
+        now: Timestamp,
+    ) -> Result<Option<LiveSession>, ArchiveError> {
+        staff::session(&self.conn(), id_sha256, now)
+    }
+
+    fn end_session(&self, id_sha256: &str, now: Timestamp) -> Result<(), ArchiveError> {
+        staff::end_session(&self.conn(), id_sha256, now)
+    }
+
+    fn log_staff_action(&self, entry: &StaffLogEntry) -> Result<(), ArchiveError> {
+        staff::log_staff_action(&self.conn(), entry)
+    }
+
+    fn count_actions_since(
+        &self,
+        staff_id: &str,
+        action: &str,
+        since: Timestamp,
+    ) -> Result<u32, ArchiveError> {
+        staff::count_actions_since(&self.conn(), staff_id, action, since)
+    }
+
+    fn staff_log(&self, limit: u32) -> Result<Vec<StaffLogEntry>, ArchiveError> {
+        staff::staff_log(&self.conn(), limit)
     }
 }
 

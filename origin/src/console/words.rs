@@ -1,0 +1,188 @@
+//! The console's words: the core's types and refusal codes in Simplified Chinese, and times in
+//! Beijing time. One table per type, so that a new variant fails to compile here until named.
+
+use huifang_core::casework::{
+    CallResult, CaseEvent, CaseKind, CaseState, Channel, FallbackReason, Finding, ReceiptChannel,
+    Resolution, Role, RouteReason,
+};
+use huifang_core::record::FlagKind;
+use huifang_core::time::BEIJING_OFFSET_MS;
+use huifang_core::Timestamp;
+
+/// `YYYY-MM-DD HH:MM`, Beijing time.
+pub fn beijing(t: Timestamp) -> String {
+    let text = t.plus_millis(BEIJING_OFFSET_MS).to_rfc3339();
+    text.get(..16).unwrap_or(&text).replacen('T', " ", 1)
+}
+
+/// A due time: a deadline at the end of a Beijing day reads as that day's end, not the next
+/// day's 00:00.
+pub fn due(t: Timestamp) -> String {
+    let local = t.plus_millis(BEIJING_OFFSET_MS).millis();
+    if local.is_multiple_of(huifang_core::time::DAY_MS) {
+        let day_before = Timestamp::from_millis(t.millis().saturating_sub(1));
+        let text = beijing(day_before);
+        format!("{} 当日结束", text.get(..10).unwrap_or(&text))
+    } else {
+        beijing(t)
+    }
+}
+
+pub fn role(role: Role) -> &'static str {
+    match role {
+        Role::CallAgent => "电话坐席",
+        Role::BranchHandler => "分支机构经办人",
+        Role::Reviewer => "问题件复核员",
+        Role::Supervisor => "主管",
+        Role::Auditor => "审计（只读）",
+        Role::Admin => "管理员",
+    }
+}
+
+pub fn kind(kind: &CaseKind) -> &'static str {
+    match kind {
+        CaseKind::Problem { .. } => "问题件",
+        CaseKind::Fallback { reason } => match reason {
+            FallbackReason::Expired => "补救任务（链接过期）",
+            FallbackReason::SwitchedToPhone => "补救任务（转电话回访）",
+            FallbackReason::Cancelled => "补救任务（回访已撤销）",
+        },
+    }
+}
+
+pub fn state(state: CaseState) -> &'static str {
+    match state {
+        CaseState::Open => "处理中",
+        CaseState::AwaitingApproval => "待第二人审批",
+        CaseState::Closed => "已结案",
+    }
+}
+
+pub fn channel(channel: Option<Channel>) -> &'static str {
+    match channel {
+        Some(Channel::CallCentre) => "呼叫中心",
+        Some(Channel::Branch) => "分支机构",
+        None => "",
+    }
+}
+
+/// The state, and for a fallback task who works it now.
+pub fn state_and_channel(state: CaseState, channel: Option<Channel>) -> String {
+    match channel {
+        Some(_) => format!("{} · {}", self::state(state), self::channel(channel)),
+        None => self::state(state).to_string(),
+    }
+}
+
+pub fn call_result(result: CallResult) -> &'static str {
+    match result {
+        CallResult::Reached => "已接通",
+        CallResult::NoAnswer => "无人接听",
+        CallResult::Busy => "占线",
+        CallResult::WrongNumber => "号码错误",
+        CallResult::Declined => "接通但拒绝回访",
+    }
+}
+
+/// Every call result, in the order the form lists them.
+pub const CALL_RESULTS: [CallResult; 5] = [
+    CallResult::Reached,
+    CallResult::NoAnswer,
+    CallResult::Busy,
+    CallResult::WrongNumber,
+    CallResult::Declined,
+];
+
+pub fn receipt_channel(channel: ReceiptChannel) -> &'static str {
+    match channel {
+        ReceiptChannel::Letter => "信函",
+        ReceiptChannel::Visit => "上门",
+    }
+}
+
+pub fn resolution(resolution: &Resolution) -> &'static str {
+    match resolution {
+        Resolution::ExplainedAndConfirmed => "已解释，投保人确认",
+        Resolution::CancelledInCoolingOff => "犹豫期内退保",
+        Resolution::ContractCorrected => "已更正合同",
+        Resolution::ReRevisited { .. } => "重新电子回访完成",
+        Resolution::CompletedByPhone { .. } => "电话回访完成（有录音）",
+        Resolution::CompletedByReceipt { .. } => "信函/上门回访完成（有签收回执）",
+        Resolution::Unreachable { .. } => "各种方式均无法完成（记录原因）",
+    }
+}
+
+fn route_reason(reason: RouteReason) -> &'static str {
+    match reason {
+        RouteReason::CoolingOffEnding => "犹豫期剩余不足3天",
+        RouteReason::AttemptsExhausted => "通话尝试次数已用完",
+    }
+}
+
+/// A finding in one line; `title` is the item's title as the record shows it, when known.
+pub fn finding(finding: &Finding, title: impl Fn(&str) -> Option<String>) -> String {
+    match finding {
+        Finding::ItemDeclined { item_id, comment } => {
+            let item = title(item_id).unwrap_or_else(|| item_id.clone());
+            match comment {
+                Some(c) => format!("「{item}」回答“否/有疑问”，投保人留言：{c}"),
+                None => format!("「{item}」回答“否/有疑问”"),
+            }
+        }
+        Finding::Interference { flag } => format!(
+            "疑似他人干预：{}",
+            match flag {
+                FlagKind::AnsweredTooFast => "作答快于最短阅读时间",
+                FlagKind::AgentNetwork => "请求来自销售人员的网络",
+                FlagKind::AgentDevice => "请求来自销售人员的设备",
+            }
+        ),
+    }
+}
+
+/// An event of the timeline: what happened, and its detail.
+pub fn event(event: &CaseEvent) -> (&'static str, String) {
+    match event {
+        CaseEvent::Opened(o) => ("立案", kind(&o.kind).to_string()),
+        CaseEvent::Assigned { to } => ("分派", format!("交由 {to}")),
+        CaseEvent::CallLogged { result, note } => {
+            ("记录通话", format!("{}：{note}", call_result(*result)))
+        }
+        CaseEvent::RoutedToBranch { reason } => ("转分支机构", route_reason(*reason).to_string()),
+        CaseEvent::MisSellingFound { note } => ("认定销售误导", note.clone()),
+        CaseEvent::ReceiptAttached { channel, sha256 } => (
+            "上传回执",
+            format!("{}，SHA-256 {sha256}", receipt_channel(*channel)),
+        ),
+        CaseEvent::ResolutionProposed {
+            resolution: r,
+            note,
+        } => ("提议结案", format!("{}：{note}", resolution(r))),
+        CaseEvent::ProposalRejected { note } => ("驳回结案提议", note.clone()),
+        CaseEvent::Closed {
+            resolution: r,
+            note,
+        } => ("结案", format!("{}：{note}", resolution(r))),
+    }
+}
+
+/// A refusal's code in words the member of staff can act on.
+pub fn refusal(code: &str) -> &'static str {
+    match code {
+        "read_only" => "您的角色只能查看案件，不能操作。未做任何更改。",
+        "own_sale" => "该案件涉及您本人销售的保单，须由他人处理。未做任何更改。",
+        "not_your_work" => "您的角色不能对此案件执行该操作。未做任何更改。",
+        "case_closed" => "案件已结案，不能再更改。",
+        "awaiting_approval" => "案件正在等待第二人审批结案方案，请先批准或驳回。",
+        "outside_call_hours" => "只能在北京时间 09:00 至 21:00 之间致电投保人。未做任何更改。",
+        "no_call_attempts_left" => "6 次通话尝试已用完，任务已转分支机构。",
+        "resolution_does_not_fit" => "该结案方式不适用于此案件。未做任何更改。",
+        "receipt_missing" => "请先上传投保人签署的回执。未做任何更改。",
+        "second_person_required" => {
+            "销售误导案件的结案方案须由提议人以外的第二人批准。未做任何更改。"
+        }
+        "nothing_proposed" => "没有待审批的结案方案。",
+        "case_changed" => "案件刚被他人更新，请查看最新情况后重试。未做任何更改。",
+        _ => "输入有误，请检查后重试。未做任何更改。",
+    }
+}
