@@ -4,7 +4,7 @@
 
 use crate::archive::sqlite::SqliteArchive;
 use crate::archive::{Archive, ArchiveError};
-use crate::console::ConsoleSettings;
+use crate::console::settings::ConsoleSettings;
 use crate::dev::outbox::Outbox;
 use crate::server::settings::Settings;
 use crate::server::{app, AppState};

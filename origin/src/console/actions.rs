@@ -5,8 +5,9 @@
 use crate::casework::work::{self, CaseFile, WorkError};
 use crate::casework::CaseId;
 use crate::console::case_page::{call_result_key, case_id, load, render, Allowed, Notice};
-use crate::console::session::{StaffSession, TokenForm};
-use crate::console::{log_action, words, ConsoleError};
+use crate::console::error::ConsoleError;
+use crate::console::session::{log_action, StaffSession, TokenForm};
+use crate::console::words;
 use crate::server::error::refusal_status;
 use crate::server::state::{blocking, AppState};
 use axum::extract::rejection::FormRejection;

@@ -5,9 +5,11 @@
 
 use crate::casework::work::{self, due_of, is_overdue, working_days_left, CaseFile};
 use crate::casework::CaseId;
-use crate::console::pages::{layout, SOON_WORKING_DAYS};
-use crate::console::session::StaffSession;
-use crate::console::{html, log_action, words, ConsoleError};
+use crate::console::error::ConsoleError;
+use crate::console::pages::SOON_WORKING_DAYS;
+use crate::console::session::{log_action, StaffSession};
+use crate::console::view::{html, layout};
+use crate::console::words;
 use crate::server::state::{blocking, AppState};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -426,7 +428,7 @@ pub(super) async fn render(
     };
     Ok(html(
         status,
-        layout(&format!("案件 {}", file.id), Some(session), body),
+        layout(&format!("案件 {}", file.id), Some(&session.0), body),
     ))
 }
 

@@ -3,90 +3,22 @@
 //! data at all: the case, the policy, the state, the deadline.
 
 use crate::casework::work::{self, due_of, is_overdue, working_days_left, CaseFile, Queue};
-use crate::console::session::StaffSession;
-use crate::console::{html, log_action, words, ConsoleError};
+use crate::console::error::ConsoleError;
+use crate::console::session::{log_action, StaffSession};
+use crate::console::view::{html, layout};
+use crate::console::words;
 use crate::server::state::{blocking, AppState};
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use huifang_core::casework::{Actor, Role};
-use maud::{html as markup, Markup, DOCTYPE};
+use maud::html as markup;
 use serde::Deserialize;
 use std::sync::Arc;
 
 /// A case is "soon due" at this many working days left or fewer.
 pub const SOON_WORKING_DAYS: u32 = 3;
-
-/// The page around `body`, with the staff bar when logged in.
-pub fn layout(title: &str, session: Option<&StaffSession>, body: Markup) -> Markup {
-    markup! {
-        (DOCTYPE)
-        html lang="zh-CN" {
-            head {
-                meta charset="utf-8";
-                meta name="viewport" content="width=device-width, initial-scale=1";
-                title { (title) " · 回访工作台" }
-                link rel="stylesheet" href="/console/console.css";
-            }
-            body {
-                header.bar {
-                    span.brand { "回访工作台" }
-                    @if let Some(StaffSession(live)) = session {
-                        nav aria-label="主菜单" {
-                            a href="/console/queue" { "我的队列" }
-                        }
-                        span.who {
-                            (live.account.display_name) "（" (words::role(live.account.role)) "）"
-                        }
-                        form method="post" action="/console/logout" {
-                            input type="hidden" name="csrf" value=(live.csrf_token);
-                            button.quiet type="submit" { "退出登录" }
-                        }
-                    }
-                }
-                main { (body) }
-            }
-        }
-    }
-}
-
-/// A page that only says `message`.
-pub fn message_page(message: &str) -> Markup {
-    layout(
-        "提示",
-        None,
-        markup! {
-            h1 { "提示" }
-            p.notice.error role="alert" { (message) }
-            p { a href="/console/queue" { "返回我的队列" } }
-        },
-    )
-}
-
-/// The login form; `token` binds it to the browser's login cookie.
-pub fn login_page(token: &str, message: Option<&str>) -> Markup {
-    layout(
-        "登录",
-        None,
-        markup! {
-            div.login {
-                h1 { "工作人员登录" }
-                @if let Some(message) = message {
-                    p.notice.error role="alert" { (message) }
-                }
-                form method="post" action="/console/login" {
-                    input type="hidden" name="csrf" value=(token);
-                    label for="staff_id" { "工号" }
-                    input #staff_id type="text" name="staff_id" autocomplete="username" required;
-                    label for="password" { "密码" }
-                    input #password type="password" name="password" autocomplete="current-password" required;
-                    button type="submit" { "登录" }
-                }
-            }
-        },
-    )
-}
 
 /// The queue query: `queue=reviewer|call_agent|branch`, else the role's own.
 #[derive(Deserialize, Default)]
@@ -253,7 +185,7 @@ pub async fn queue_page(
     };
     Ok(html(
         StatusCode::OK,
-        layout("我的队列", Some(&session), body),
+        layout("我的队列", Some(&session.0), body),
     ))
 }
 

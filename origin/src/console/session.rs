@@ -7,7 +7,9 @@
 use crate::console::accounts::{
     is_staff_id, password_matches, random_token, session_key, LiveSession, StaffAccount,
 };
-use crate::console::{html, log_action, pages, ConsoleError, CONSOLE};
+use crate::console::error::ConsoleError;
+use crate::console::settings::CONSOLE;
+use crate::console::view::{self, html};
 use crate::server::state::{blocking, AppState};
 use axum::extract::rejection::FormRejection;
 use axum::extract::{FromRequestParts, State};
@@ -107,7 +109,7 @@ fn login_form(
     message: Option<&str>,
 ) -> Result<Response, ConsoleError> {
     let token = random_token()?;
-    let mut response = html(status, pages::login_page(&token, message));
+    let mut response = html(status, view::login_page(&token, message));
     response.headers_mut().append(
         header::SET_COOKIE,
         set_cookie(app, LOGIN_COOKIE, &token, 3_600),
@@ -252,4 +254,25 @@ pub async fn logout(
         .headers_mut()
         .append(header::SET_COOKIE, set_cookie(&app, SESSION_COOKIE, "", 0));
     Ok(response)
+}
+
+/// Appends a line to the staff log off the async threads. A failure to log is a failure of the
+/// request: an action that cannot be logged is not done silently.
+pub(crate) async fn log_action(
+    app: &AppState,
+    staff_id: &str,
+    action: &str,
+    target: Option<&str>,
+    outcome: &str,
+) -> Result<(), ConsoleError> {
+    let store = std::sync::Arc::clone(&app.staff);
+    let entry = crate::console::accounts::StaffLogEntry {
+        at: app.now(),
+        staff_id: staff_id.to_string(),
+        action: action.to_string(),
+        target: target.map(str::to_string),
+        outcome: outcome.to_string(),
+    };
+    crate::server::state::blocking(move || store.log_staff_action(&entry)).await??;
+    Ok(())
 }

@@ -5,7 +5,7 @@ use crate::archive::Archive;
 use crate::casework::CaseStore;
 use crate::clock::{system_clock, Clock};
 use crate::console::accounts::StaffStore;
-use crate::console::ConsoleSettings;
+use crate::console::settings::ConsoleSettings;
 use crate::server::gateway::SmsGateway;
 use crate::server::settings::ApiSettings;
 use huifang_core::working_days::WorkingCalendar;
