@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make bench` (not part of `make test`): release builds, the real stack on loopback, and one table of
-# five rows: first-load bytes, first paint and first actionable control in a throttled phone browser,
-# the edge's per-step latency and throughput against a bare Durable Object read, the origin's
+# six rows: first-load bytes, first paint and first actionable control in a throttled phone browser,
+# the edge's per-step latency and throughput against a bare Durable Object read (under wrangler dev,
+# then again on the self-hosted workerd edge, as ratios), the origin's
 # verify-and-store rate and verify-archive time, the worker bundle against the Workers limits.
 # Writes bench/results/latest.json (and a dated copy) and latest.md, and prints the table.
 # Bounded: every load is limited in count and time (about 10 minutes in all on two cores).
@@ -57,7 +58,12 @@ step "rows 1 and 5: sizes" node tools/bench/sizes.mjs --out "$parts" --edge "$ED
 step "row 2: browser (throttled phone profile)" node tools/bench/browser.mjs --out "$parts"
 # Each part of the stack is a process group whose id stack.sh records; edge.mjs reads their CPU time.
 BENCH_ORIGIN_PGID=$(cat "$STACK_DIR/origin.pid") BENCH_EDGE_PGID=$(cat "$STACK_DIR/edge.pid") \
-  step "row 3: edge" node tools/bench/edge.mjs --out "$parts"
+  step "row 3: edge (wrangler dev)" node tools/bench/edge.mjs --out "$parts"
+stop_stack
+# The same row on the self-hosted edge (issue 18): plain `workerd serve`, same ports, fresh state.
+HUIFANG_EDGE_RUNTIME=workerd start_stack
+BENCH_ORIGIN_PGID=$(cat "$STACK_DIR/origin.pid") BENCH_EDGE_PGID=$(cat "$STACK_DIR/edge.pid") \
+  step "row 3: edge (self-hosted workerd)" node tools/bench/edge.mjs --out "$parts" --runtime workerd
 stop_stack
 
 step "row 4: origin" node tools/bench/origin.mjs --out "$parts" --work "$parts/origin" \

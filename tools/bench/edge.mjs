@@ -7,7 +7,8 @@
 //   loop, bounded by a count and a time.
 // - Beside it, the same run's ceiling of a bare Durable Object read (GET /v1/bench/do-read, needs
 //   the var BENCH_PROBE=1) and of a Worker answering alone (a 404 of the router), with autocannon.
-// Usage: node tools/bench/edge.mjs --out DIR   (EDGE_URL and ORIGIN_URL name the stack)
+// Usage: node tools/bench/edge.mjs --out DIR [--runtime wrangler|workerd]   (EDGE_URL and ORIGIN_URL
+// name the stack; the runtime names the fragment: edge.json for wrangler dev, edge-workerd.json)
 import autocannon from 'autocannon';
 import { readdirSync, readFileSync } from 'node:fs';
 import { args, writeFragment, quantile, median, round } from './common.mjs';
@@ -15,6 +16,7 @@ import { signature, readDevVars, revisitRequest, loadScript } from '../../e2e/li
 
 const opts = args();
 const out = opts.out ?? 'bench/results/.parts';
+const RUNTIME = opts.runtime === 'workerd' ? 'workerd' : 'wrangler';
 const EDGE = process.env.EDGE_URL ?? 'http://127.0.0.1:8797';
 const ORIGIN = process.env.ORIGIN_URL ?? 'http://127.0.0.1:8798';
 const SEQUENTIAL = Number(process.env.BENCH_SEQUENTIAL_REVISITS ?? 100);
@@ -223,8 +225,11 @@ const workerCeiling = await ceiling('/v1/bench/none', false);
 
 const stepStats = Object.fromEntries(Object.entries(steps).map(([k, v]) => [k, stats(v)]));
 const doStats = stats(doRead);
-writeFragment(out, 'edge', {
-  what: 'loopback round-trip measured by the client, includes workerd routing and HTTP; local workerd (wrangler dev), not Cloudflare',
+writeFragment(out, RUNTIME === 'workerd' ? 'edge-workerd' : 'edge', {
+  runtime: RUNTIME,
+  what: 'loopback round-trip measured by the client, includes workerd routing and HTTP; '
+    + (RUNTIME === 'workerd' ? 'self-hosted workerd (`workerd serve`, issue 18)' : 'local workerd under wrangler dev')
+    + ', not Cloudflare',
   sequential: { revisits: SEQUENTIAL, seconds: round(seqSeconds, 1), steps: stepStats, record_delivered_to_origin: delivered },
   bare_do_read: { ...doStats, means: 'GET /v1/bench/do-read: worker → stub fetch → empty RevisitSession object: storage reads find nothing → 404 → worker answers 200' },
   worker_only: { ...stats(workerOnly), means: 'GET /v1/bench/none: the worker router answers 404 itself, no Durable Object' },

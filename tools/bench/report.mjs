@@ -14,6 +14,7 @@ const stamp = when.toISOString().replace(/[:]/g, '').replace(/\..*/, 'Z');
 const bytes = readFragment(parts, 'first_load_bytes');
 const paint = readFragment(parts, 'first_paint');
 const edge = readFragment(parts, 'edge');
+const selfHosted = readFragment(parts, 'edge-workerd');
 const origin = readFragment(parts, 'origin');
 const bundle = readFragment(parts, 'worker_bundle');
 const host = machine();
@@ -78,6 +79,20 @@ if (edge) {
   if (!edge.sequential.record_delivered_to_origin) notes.push('**Row 3 check failed: the last revisit\'s sealed record did not reach the origin** (see the stack logs).');
   notes.push(`Row 3: ${edge.what}. ${edge.bare_do_read.means}. Ceilings with autocannon, ${edge.ceiling_do_read.connections} connections, ${edge.ceiling_do_read.seconds} s each.`);
 }
+if (edge && selfHosted) {
+  // Issue 18: the same row on the self-hosted edge, measured in the same run, as ratios.
+  const step = (e, k) => e.sequential.steps[k];
+  const steps = Object.keys(selfHosted.sequential.steps);
+  const cpu = (e) => e.load.cpu_per_api_request?.edge_ms;
+  rows.push(['3s Self-hosted workerd vs wrangler dev (same run)',
+    steps.map((k) => `${k} ${round(step(selfHosted, k).p50, 1)} / ${round(step(selfHosted, k).p99, 1)}`).join('; ') + ' ms (p50 / p99)',
+    `${selfHosted.load.revisits_per_minute} revisits/min = ${selfHosted.load.api_requests_per_sec} API req/s (p50 ${ms(selfHosted.load.request_p50_ms)}, p99 ${ms(selfHosted.load.request_p99_ms)}); bare DO read ceiling ${selfHosted.ceiling_do_read.requests_per_sec} req/s`,
+    `answer step p50 ${x(round(step(selfHosted, 'answer_item')?.p50 / step(edge, 'answer_item')?.p50, 2))}, API req/s ${x(round(selfHosted.load.api_requests_per_sec / edge.load.api_requests_per_sec, 2))}, DO read ceiling ${x(round(selfHosted.ceiling_do_read.requests_per_sec / edge.ceiling_do_read.requests_per_sec, 2))}`
+      + (cpu(selfHosted) && cpu(edge) ? `, edge CPU per API request ${x(round(cpu(selfHosted) / cpu(edge), 2))}` : '') + ' of wrangler dev',
+    throughputCost(selfHosted).replace('workerd + wrangler', 'workerd')]);
+  if (!selfHosted.sequential.record_delivered_to_origin) notes.push('**Row 3s check failed: the last revisit\'s sealed record did not reach the origin** (see the stack logs).');
+  notes.push(`Row 3s: ${selfHosted.what}; the same load, origin and machine as row 3, right after it.`);
+}
 if (origin) {
   const i = origin.ingest, v = origin.verify_archive;
   const i3 = origin.ingest_opt3, v3 = origin.verify_archive_opt3;
@@ -117,7 +132,7 @@ All traffic on loopback; the edge is local workerd under \`wrangler dev\`, not C
 `;
 
 mkdirSync(results, { recursive: true });
-const all = { when: when.toISOString(), commit, machine: host, first_load_bytes: bytes, first_paint: paint, edge, origin, worker_bundle: bundle };
+const all = { when: when.toISOString(), commit, machine: host, first_load_bytes: bytes, first_paint: paint, edge, edge_self_hosted: selfHosted, origin, worker_bundle: bundle };
 writeFileSync(join(results, 'latest.json'), JSON.stringify(all, null, 2) + '\n');
 copyFileSync(join(results, 'latest.json'), join(results, `${stamp}.json`));
 writeFileSync(join(results, 'latest.md'), md);
