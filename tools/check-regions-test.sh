@@ -5,35 +5,17 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
-scratch=$(mktemp -d "${TMPDIR:-/tmp}/huifang-regions-XXXXXX")
-trap 'rm -rf "$scratch"' EXIT
-ln -s "$root/edge" "$root/app" "$root/node_modules" "$scratch/"
-failed=0
+CHECK=(node tools/check-regions.mjs)
+source tools/fault-cases.sh
+scratch=$fault_scratch
 
-# fresh: a clean copy in a new git repository with wrangler.toml and .gitignore added.
+# fresh: a clean copy in a new git repository with wrangler.toml and .gitignore added (the check
+# looks at what git tracks).
 fresh() {
   rm -rf "$scratch/.git" "$scratch/.dev.vars"
   cp "$root/wrangler.toml" "$root/.gitignore" "$scratch/"
   git -C "$scratch" init -q && git -C "$scratch" add wrangler.toml .gitignore
 }
-
-# expect NAME STATUS PATTERN [check args…]: runs the check on the scratch copy; wants STATUS and a
-# line matching PATTERN.
-expect() {
-  local name=$1 want=$2 pattern=$3 out rc
-  shift 3
-  out=$(node tools/check-regions.mjs --config "$scratch/wrangler.toml" "$@" 2>&1)
-  rc=$?
-  if [ "$rc" -eq "$want" ] && grep -qE -- "$pattern" <<<"$out"; then
-    echo "ok   $name: exit $rc, $(grep -m1 -E -- "$pattern" <<<"$out")"
-  else
-    echo "FAIL $name: wanted exit $want and a line matching /$pattern/, got exit $rc:"
-    sed 's/^/     /' <<<"$out"
-    failed=$((failed + 1))
-  fi
-}
-
-edit() { perl -0pi -e "$1" "$scratch/wrangler.toml"; }
 
 fresh
 expect "the shipped configuration" 0 '^check-regions: every region passes'
@@ -62,5 +44,4 @@ expect "a binding not repeated" 1 '^FAIL guangdong: Durable Object bindings .* m
 fresh; edit 's#^main = "edge/build/worker/shim.mjs"#main = "edge/build/worker/absent.mjs"#m'
 expect "a deploy that cannot bundle" 1 '^FAIL beijing: wrangler deploy --dry-run'
 
-echo "check-regions-test: $((9 - failed)) of 9 cases as expected"
-[ "$failed" -eq 0 ]
+fault_cases_done check-regions-test

@@ -14,6 +14,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { experimental_readRawConfig, unstable_readConfig } from "wrangler";
+import { checklist } from "./checklist.mjs";
 
 const args = process.argv.slice(2);
 let configPath = "wrangler.toml";
@@ -35,13 +36,7 @@ const BINDINGS = { REVISITS: "RevisitSession", THROTTLES: "SendThrottle" };
 const SECRETS = ["INSURER_API_SECRET", "EDGE_SIGNING_KEY", "EDGE_KEY_ID", "ID_HASH_KEY"];
 const SECRET_LIKE = /SECRET|KEY|TOKEN|PASSWORD|PRIVATE/i;
 
-let failures = 0;
-const ok = (what) => console.log(`ok   ${what}`);
-const fail = (what) => {
-  failures++;
-  console.log(`FAIL ${what}`);
-};
-const check = (cond, what, why) => (cond ? ok(what) : fail(`${what}: ${why}`));
+const { ok, fail, check, failures } = checklist();
 
 let raw;
 try {
@@ -189,6 +184,6 @@ function isLoopback(host) {
 }
 
 function finish() {
-  console.log(failures === 0 ? `check-regions: every region passes (${regions?.length ?? 0} regions)` : `check-regions: ${failures} check(s) failed`);
-  process.exit(failures === 0 ? 0 : 1);
+  console.log(failures() === 0 ? `check-regions: every region passes (${regions?.length ?? 0} regions)` : `check-regions: ${failures()} check(s) failed`);
+  process.exit(failures() === 0 ? 0 : 1);
 }

@@ -1,5 +1,4 @@
-// The output of a configuration check (tools/check-workerd.mjs; check-regions.mjs has the same
-// inline): one line per check, `ok   …` or `FAIL …: why`, and the count of failures.
+// The output of a configuration check (tools/check-workerd.mjs, tools/check-regions.mjs): one line per check, `ok   …` or `FAIL …: why`, and the count of failures.
 export function checklist() {
   let failures = 0;
   const ok = (what) => console.log(`ok   ${what}`);

@@ -1,5 +1,5 @@
-# The harness of a configuration check's fault test (tools/check-workerd-test.sh; check-regions-test.sh
-# has the same one inline): a scratch copy of wrangler.toml beside links to the build outputs, `edit`
+# The harness of a configuration check's fault tests (tools/check-workerd-test.sh and
+# tools/check-regions-test.sh, which replaces `fresh` with one that makes a git repository): a scratch copy of wrangler.toml beside links to the build outputs, `edit`
 # to put one fault in it, and `expect` to run the check on it. Sourced; the sourcing script sets
 # CHECK (the check's command, as an array) and calls fault_cases_done at the end.
 fault_scratch=$(mktemp -d "${TMPDIR:-/tmp}/huifang-faults-XXXXXX")

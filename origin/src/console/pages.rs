@@ -115,16 +115,26 @@ async fn queue_rows(
     Ok(files.iter().map(|f| QueueRow::of(f, app)).collect())
 }
 
+/// The queue the request asks for (or the caller's role's), as the caller may see it.
+async fn requested_queue(
+    app: &AppState,
+    session: &StaffSession,
+    query: Result<Query<QueueQuery>, QueryRejection>,
+) -> Result<(Actor, Queue, Vec<QueueRow>), ConsoleError> {
+    let Query(query) = query.map_err(|_| ConsoleError::BadRequest("the query cannot be read"))?;
+    let actor = session.0.account.actor();
+    let queue = chosen_queue(&actor, &query)?;
+    let rows = queue_rows(app, &actor, queue).await?;
+    Ok((actor, queue, rows))
+}
+
 /// `GET /console/queue`: the queue, soonest due first.
 pub async fn queue_page(
     State(app): State<AppState>,
     session: StaffSession,
     query: Result<Query<QueueQuery>, QueryRejection>,
 ) -> Result<Response, ConsoleError> {
-    let Query(query) = query.map_err(|_| ConsoleError::BadRequest("the query cannot be read"))?;
-    let actor = session.0.account.actor();
-    let queue = chosen_queue(&actor, &query)?;
-    let rows = queue_rows(&app, &actor, queue).await?;
+    let (actor, queue, rows) = requested_queue(&app, &session, query).await?;
     let target = queue_param(queue);
     log_action(&app, &actor.staff_id, "read_queue", Some(target), "ok").await?;
     let readable: Vec<Queue> = [Queue::Reviewer, Queue::CallAgent, Queue::Branch]
@@ -204,10 +214,7 @@ pub async fn queue_csv(
     session: StaffSession,
     query: Result<Query<QueueQuery>, QueryRejection>,
 ) -> Result<Response, ConsoleError> {
-    let Query(query) = query.map_err(|_| ConsoleError::BadRequest("the query cannot be read"))?;
-    let actor = session.0.account.actor();
-    let queue = chosen_queue(&actor, &query)?;
-    let rows = queue_rows(&app, &actor, queue).await?;
+    let (actor, queue, rows) = requested_queue(&app, &session, query).await?;
     let mut out = csv::Writer::from_writer(Vec::new());
     let fail = |e: csv::Error| ConsoleError::Internal(format!("csv: {e}"));
     out.write_record([

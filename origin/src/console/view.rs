@@ -5,29 +5,14 @@
 use crate::console::accounts::LiveSession;
 use crate::console::settings::CONSOLE_CSP;
 use crate::console::words;
-use axum::http::{header, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Response};
+use crate::server::page::html_page;
+use axum::http::StatusCode;
+use axum::response::Response;
 use maud::{html as markup, Markup, DOCTYPE};
 
 /// An HTML page of the console with its headers.
-pub fn html(status: StatusCode, markup: maud::Markup) -> Response {
-    let mut response = (status, markup.into_string()).into_response();
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/html; charset=utf-8"),
-    );
-    headers.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(CONSOLE_CSP),
-    );
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    headers.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
-    );
-    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    response
+pub fn html(status: StatusCode, markup: Markup) -> Response {
+    html_page(status, markup.into_string(), CONSOLE_CSP)
 }
 
 /// The page around `body`, with the staff bar when logged in.

@@ -9,6 +9,7 @@ pub mod cases;
 pub mod error;
 pub mod extract;
 pub mod gateway;
+pub mod page;
 pub mod policies;
 pub mod records;
 pub mod report;

@@ -4,11 +4,12 @@
 use crate::audit::report::{render, verify_stored, ReportInput, CONTENT_SECURITY_POLICY};
 use crate::server::error::OriginError;
 use crate::server::extract::{RecordReader, RevisitIdPath};
+use crate::server::page::html_page;
 use crate::server::records::load;
 use crate::server::state::AppState;
 use axum::extract::State;
-use axum::http::{header, HeaderValue};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use huifang_core::RevisitId;
 
 /// `GET /records/{revisit_id}/report`: the page, open in dev mode (`--sms-outbox`), otherwise for
@@ -39,24 +40,5 @@ pub async fn page(app: &AppState, revisit_id: RevisitId) -> Result<Response, Ori
         problems: &problems,
         generated_at: app.now(),
     });
-    let mut response = page.into_response();
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/html; charset=utf-8"),
-    );
-    headers.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(CONTENT_SECURITY_POLICY),
-    );
-    headers.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    headers.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
-    );
-    Ok(response)
+    Ok(html_page(StatusCode::OK, page, CONTENT_SECURITY_POLICY))
 }
