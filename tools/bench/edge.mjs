@@ -112,9 +112,10 @@ async function revisit(record) {
   request.policyholder = { ...request.policyholder, phone };
   const created = await timedCreate(request);
   record('create', created.ms);
-  // A client address per revisit (IPv6 documentation prefix, a header only: nothing is sent there),
+  // A client address per revisit, each in its own /64 (the per-IP cap counts an IPv6 client by its
+  // /64), in the IPv6 documentation prefix (a header only: nothing is sent there),
   // so the per-IP SMS limit sees distinct people, as in the field.
-  const who = new Policyholder(new URL(created.body.link).pathname.split('/').pop(), `2001:db8::${(n).toString(16)}`);
+  const who = new Policyholder(new URL(created.body.link).pathname.split('/').pop(), `2001:db8:${(n >> 16).toString(16)}:${(n & 0xffff).toString(16)}::1`);
   record('open', (await who.call('GET', '/v1/session')).ms);
   record('send_code', (await who.call('POST', '/v1/session/code')).ms);
   const code = await smsCode(phone);
