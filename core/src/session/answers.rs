@@ -39,14 +39,19 @@ impl Session {
             let after_ms = now.since(shown_at);
             if after_ms + READING_TOLERANCE_MS < minimum_ms {
                 let wait_ms = minimum_ms - READING_TOLERANCE_MS - after_ms;
-                self.record(
-                    now,
-                    TraceEvent::AnswerTooSoon {
-                        index,
-                        after_ms,
-                        minimum_ms,
-                    },
-                );
+                // Traced once per showing of the item: a script that keeps firing is refused every
+                // time, but must not grow the stored session without bound (past the storage's
+                // value limit every later request of the revisit would fail with a 5xx).
+                if !self.answer_too_soon_traced(index) {
+                    self.record(
+                        now,
+                        TraceEvent::AnswerTooSoon {
+                            index,
+                            after_ms,
+                            minimum_ms,
+                        },
+                    );
+                }
                 return Err(Refusal::AnsweredTooSoon {
                     retry_after_secs: wait_ms.div_ceil(SECOND_MS).max(1),
                 });
@@ -79,6 +84,17 @@ impl Session {
             },
         );
         Ok(Vec::new())
+    }
+
+    /// Whether a too-soon answer to item `index` is traced since the item was last shown.
+    fn answer_too_soon_traced(&self, index: usize) -> bool {
+        self.trace.iter().fold(false, |traced, e| match e.event {
+            TraceEvent::CodeVerified
+            | TraceEvent::IdNumberVerified
+            | TraceEvent::ItemAnswered { .. } => false,
+            TraceEvent::AnswerTooSoon { index: i, .. } => traced || i == index,
+            _ => traced,
+        })
     }
 
     /// When the item now due was shown: when the last identity step passed, or when the item

@@ -218,3 +218,28 @@ fn a_script_answering_everything_at_once_gets_nothing_through() {
     let (_, r) = refused(s, Event::Complete, at(31));
     assert_eq!(r, Refusal::ItemsRemaining { remaining: count });
 }
+
+// A script that keeps firing at one item is refused every time, but traced once per showing: the
+// stored session must not grow without bound (past the storage's value limit, found at about
+// 3,400 refusals under wrangler dev, every later request failed with 500).
+#[test]
+fn a_script_firing_again_and_again_is_traced_once_per_showing() {
+    let mut s = verified_session();
+    s.revisit.script.items[0].min_read_secs = Some(10);
+    s.revisit.script.items[1].min_read_secs = Some(10);
+    let too_soon = |s: &Session| {
+        s.trace
+            .iter()
+            .filter(|e| matches!(e.event, TraceEvent::AnswerTooSoon { .. }))
+            .count()
+    };
+    for ms in 0..1_000 {
+        s = refused(s, yes(0), at(30).plus_millis(ms)).0;
+    }
+    assert_eq!(too_soon(&s), 1);
+    let s = ok(s, yes(0), at(40)).0;
+    let (s, r) = refused(s, yes(1), at(41));
+    assert!(matches!(r, Refusal::AnsweredTooSoon { .. }), "{r:?}");
+    let s = refused(s, yes(1), at(42)).0;
+    assert_eq!(too_soon(&s), 2, "the next item's first refusal is traced");
+}
