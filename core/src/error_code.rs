@@ -50,6 +50,8 @@ error_codes! {
     NotVerified = "not_verified",
     AlreadyAnswered = "already_answered",
     ItemOutOfOrder = "item_out_of_order",
+    /// R9: answered sooner after the item was shown than its minimum reading time.
+    AnsweredTooSoon = "answered_too_soon",
     NoSuchItem = "no_such_item",
     CommentTooLong = "comment_too_long",
     ItemsRemaining = "items_remaining",
@@ -127,9 +129,12 @@ impl ErrorCode {
         use ErrorCode::*;
         match self {
             Internal | Misconfigured | SmsUnavailable | RateLimited => CodeClass::Transient,
-            // `resend_too_soon`: the page's countdown was behind the session's.
+            // `resend_too_soon`, `answered_too_soon`: the page's countdown was behind the
+            // session's (the page counts from when it showed the item, so it never should be).
             NotOpened | AlreadyVerified | NoCodeSent | NotVerified | AlreadyAnswered
-            | ItemOutOfOrder | NoSuchItem | ItemsRemaining | ResendTooSoon => CodeClass::Stale,
+            | ItemOutOfOrder | NoSuchItem | ItemsRemaining | ResendTooSoon | AnsweredTooSoon => {
+                CodeClass::Stale
+            }
             LinkExpired | RevisitFinished | LinkInUse | LinkNotFound | LinkMissing
             | InvalidLink => CodeClass::DeadLink,
             // The policyholder's own input, or a rule that says what to do instead (switch to a

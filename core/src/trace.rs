@@ -65,6 +65,13 @@ pub enum TraceEvent {
         item_id: String,
         answer: AnswerKind,
     },
+    /// R9: an answer came sooner after the item was shown than its minimum reading time allows;
+    /// it was refused and nothing was recorded as answered.
+    AnswerTooSoon {
+        index: usize,
+        after_ms: u64,
+        minimum_ms: u64,
+    },
     Signed {
         png_sha256: String,
     },

@@ -60,5 +60,15 @@ export function loadScript(path = 'scripts/default.json', productKinds = []) {
   return script;
 }
 
+/**
+ * A copy of `script` whose every item must be shown `secs` before it is answered (R9's per-item
+ * `min_read_secs`): API-driven tests of other things answer one item a second, not at reading pace.
+ */
+export function withReadingSecs(script, secs = 1) {
+  const copy = structuredClone(script);
+  for (const item of copy.items) item.min_read_secs = secs;
+  return copy;
+}
+
 /** An item's text in one language: `{ title, body: [paragraphs] }`. */
 export const textOf = (item, lang = 'zh-CN') => item.text[lang];

@@ -36,10 +36,25 @@ export class PolicyholderClient {
   sendCode() { return this.call('POST', '/v1/session/code'); }
   verify(code) { return this.call('POST', '/v1/session/verify', { code }); }
   answer(index, answer = 'yes', comment) { return this.call('POST', `/v1/session/items/${index}`, { answer, comment }); }
+  /**
+   * Answers as a careful client does (R9): when the edge says the item has not been shown long
+   * enough (409 `answered_too_soon`), waits the `retry_after_secs` it names and sends the same answer
+   * again. For tests about something else; the refusal itself is reading-enforced.spec.mjs's.
+   */
+  async answerWhenReady(index, answer = 'yes', comment, { tries = 5 } = {}) {
+    let res = await this.answer(index, answer, comment);
+    for (let t = 1; t < tries && res.status === 409 && res.body?.code === 'answered_too_soon'; t++) {
+      await sleep(res.body.retry_after_secs * 1000);
+      res = await this.answer(index, answer, comment);
+    }
+    return res;
+  }
   complete() { return this.call('POST', '/v1/session/complete'); }
   language(lang) { return this.call('POST', '/v1/session/language', { lang }); }
   switchToPhone(reason) { return this.call('POST', '/v1/session/switch', { reason }); }
 }
+
+export const sleep = (ms) => new Promise((done) => setTimeout(done, ms));
 
 /** Counts responses by `status code` key, e.g. { '200 ': 1, '429 resend_too_soon': 99 }. */
 export function tally(responses) {

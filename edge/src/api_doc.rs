@@ -99,6 +99,9 @@ mod tests {
             Refusal::NotVerified,
             Refusal::AlreadyAnswered(1),
             Refusal::OutOfOrder { expected: 1 },
+            Refusal::AnsweredTooSoon {
+                retry_after_secs: 3,
+            },
             Refusal::NoSuchItem(1),
             Refusal::CommentTooLong,
             Refusal::ItemsRemaining { remaining: 1 },
@@ -169,6 +172,7 @@ mod tests {
                 | Refusal::NotVerified
                 | Refusal::AlreadyAnswered(_)
                 | Refusal::OutOfOrder { .. }
+                | Refusal::AnsweredTooSoon { .. }
                 | Refusal::NoSuchItem(_)
                 | Refusal::CommentTooLong
                 | Refusal::ItemsRemaining { .. }

@@ -26,7 +26,8 @@ pub fn status(code: ErrorCode) -> u16 {
         NotFound | LinkNotFound | NoSuchItem => 404,
         MethodNotAllowed => 405,
         Conflict | NotOpened | AlreadyVerified | NoCodeSent | NotVerified | AlreadyAnswered
-        | ItemOutOfOrder | ItemsRemaining | NotDue | WrongStep | SignatureRequired => 409,
+        | ItemOutOfOrder | ItemsRemaining | NotDue | WrongStep | SignatureRequired
+        | AnsweredTooSoon => 409,
         LinkExpired | RevisitFinished => 410,
         PayloadTooLarge => 413,
         UnsupportedMediaType => 415,

@@ -12,7 +12,7 @@
 import autocannon from 'autocannon';
 import { readdirSync, readFileSync } from 'node:fs';
 import { args, writeFragment, quantile, median, round } from './common.mjs';
-import { signature, readDevVars, revisitRequest, loadScript } from '../../e2e/lib/insurer.mjs';
+import { signature, readDevVars, revisitRequest, loadScript, withReadingSecs } from '../../e2e/lib/insurer.mjs';
 
 const opts = args();
 const out = opts.out ?? 'bench/results/.parts';
@@ -54,7 +54,13 @@ function cpuMeter() {
 const perUnit = (cpu, n) => Object.fromEntries(Object.entries(cpu).map(([k, v]) => [k.replace(/_s$/, '_ms'), v == null ? null : round(v * 1000 / n, 2)]));
 
 const secret = readDevVars('.dev.vars').INSURER_API_SECRET;
-const script = loadScript('scripts/default.json');
+// R9: the edge refuses an answer sooner after its item was shown than the item's minimum reading
+// time (less a 500 ms margin). The bench's policyholders read each item for 1 s, the least a script
+// may ask, and answer when it is up, as a careful client would: the wait is not timed as a step,
+// but it bounds how many whole revisits a user can finish in a minute.
+const READ_SECS = 1;
+const script = withReadingSecs(loadScript('scripts/default.json'), READ_SECS);
+const READING_NOTE = `each revisit reads ${script.items.length} items for ${READ_SECS} s each (R9: the edge refuses a sooner answer), so a user finishes at most one revisit every ${script.items.length * READ_SECS} s and revisits/min is bound by reading, not by the edge; the reading waits are not in the step times`;
 let serial = 0;
 
 /** One policyholder's browser: the link token, the device cookie, a client address of its own. */
@@ -121,8 +127,13 @@ async function revisit(record) {
   const code = await smsCode(phone);
   const verified = await who.call('POST', '/v1/session/verify', { code });
   record('verify', verified.ms);
+  // Each item is shown once the step before has answered: read it for its minimum from then.
+  let shownAt = performance.now();
   for (let i = 0; i < script.items.length; i++) {
+    const wait = shownAt + READ_SECS * 1000 - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     record('answer_item', (await who.call('POST', `/v1/session/items/${i}`, { answer: 'yes' })).ms);
+    shownAt = performance.now();
   }
   record('complete', (await who.call('POST', '/v1/session/complete')).ms);
   return created.body.revisit_id;
@@ -230,7 +241,8 @@ writeFragment(out, RUNTIME === 'workerd' ? 'edge-workerd' : 'edge', {
   runtime: RUNTIME,
   what: 'loopback round-trip measured by the client, includes workerd routing and HTTP; '
     + (RUNTIME === 'workerd' ? 'self-hosted workerd (`workerd serve`, issue 18)' : 'local workerd under wrangler dev')
-    + ', not Cloudflare',
+    + `, not Cloudflare; ${READING_NOTE}`,
+  reading: { min_read_secs: READ_SECS, items: script.items.length },
   sequential: { revisits: SEQUENTIAL, seconds: round(seqSeconds, 1), steps: stepStats, record_delivered_to_origin: delivered },
   bare_do_read: { ...doStats, means: 'GET /v1/bench/do-read: worker → stub fetch → empty RevisitSession object: storage reads find nothing → 404 → worker answers 200' },
   worker_only: { ...stats(workerOnly), means: 'GET /v1/bench/none: the worker router answers 404 itself, no Durable Object' },

@@ -179,7 +179,7 @@ fn each_step_that_finishes_the_session_seals_once() {
             answer: AnswerKind::Yes,
             comment: None,
         };
-        answered = run(answered, step(answer), at(40 + index as u64)).custody;
+        answered = run(answered, step(answer), at(40 + 20 * index as u64)).custody;
     }
     let finishing = [
         (answered, Event::Complete, Stage::Completed),
@@ -191,12 +191,12 @@ fn each_step_that_finishes_the_session_seals_once() {
         (verified(), Event::Cancel, Stage::Cancelled),
     ];
     for (custody, event, stage) in finishing {
-        let t = run(custody, step(event), at(60));
+        let t = run(custody, step(event), at(100));
         assert_eq!(t.outcome, Ok(()));
         assert_eq!(t.effects, [Effect::StoreSession, Effect::Seal]);
         assert_eq!(t.custody.session().map(|s| s.stage), Some(stage));
         // Once finished, later steps neither change the session nor seal again.
-        let again = run(t.custody.clone(), step(Event::Complete), at(61));
+        let again = run(t.custody.clone(), step(Event::Complete), at(101));
         assert_eq!(again.effects, [Effect::StoreSession]);
         assert_eq!(again.custody, t.custody);
         assert_eq!(again.outcome, Err(Refusal::Finished.into()));

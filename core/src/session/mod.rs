@@ -37,6 +37,12 @@ pub const CODE_VALID_MS: u64 = 5 * MINUTE_MS;
 pub const WRONG_TRIES_PER_CODE: u8 = 5;
 /// Minimum gap between two code sends to one session.
 pub const RESEND_GAP_MS: u64 = 60 * SECOND_MS;
+/// R9: how much sooner than its minimum reading time an answer may arrive. Both instants are the
+/// edge's own (when the item before was answered, and now), so no device clock is involved; the
+/// margin covers the runtime's coarse timer, never a reader. The page counts from when it showed the
+/// item, after the previous answer came back, and only while the page is on screen: it always
+/// waits longer than this rule, so it never offers a confirm the edge would refuse.
+pub const READING_TOLERANCE_MS: u64 = 500;
 /// Longest free-text comment on an answer or a switch.
 pub const MAX_COMMENT_CHARS: usize = 500;
 

@@ -27,6 +27,8 @@ pub enum Refusal {
     NotVerified,
     #[error("item {0} is already answered")]
     AlreadyAnswered(usize),
+    #[error("please keep reading this item: it can be answered in {retry_after_secs} seconds")]
+    AnsweredTooSoon { retry_after_secs: u64 },
     #[error("please answer item {expected} first")]
     OutOfOrder { expected: usize },
     #[error("there is no item {0}")]
@@ -70,6 +72,7 @@ impl Refusal {
             Self::NotVerified => ErrorCode::NotVerified,
             Self::AlreadyAnswered(_) => ErrorCode::AlreadyAnswered,
             Self::OutOfOrder { .. } => ErrorCode::ItemOutOfOrder,
+            Self::AnsweredTooSoon { .. } => ErrorCode::AnsweredTooSoon,
             Self::NoSuchItem(_) => ErrorCode::NoSuchItem,
             Self::CommentTooLong => ErrorCode::CommentTooLong,
             Self::ItemsRemaining { .. } => ErrorCode::ItemsRemaining,
@@ -97,6 +100,7 @@ impl Refusal {
     pub fn retry_after_secs(&self) -> Option<u64> {
         match self {
             Self::ResendTooSoon { retry_after_secs }
+            | Self::AnsweredTooSoon { retry_after_secs }
             | Self::SessionLocked { retry_after_secs }
             | Self::SmsDailyLimit { retry_after_secs }
             | Self::RateLimited { retry_after_secs } => Some(*retry_after_secs),

@@ -126,6 +126,7 @@ const REFUSALS: RefusalWords = RefusalWords {
     already_verified: "Your identity is already confirmed. Please continue.",
     not_verified: "Please confirm the text message code first.",
     out_of_order: "Items are answered in order. This is the item to answer now.",
+    answered_too_soon: "Please take a little more time to read this item before answering.",
     already_answered: "That answer was already recorded. Here is the next step.",
     items_remaining: "Some items are not answered yet. Please answer each one before you submit.",
     comment_too_long: "A comment or reason can be at most 500 characters. Please shorten it.",

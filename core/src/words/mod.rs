@@ -140,6 +140,8 @@ pub struct RefusalWords {
     pub not_verified: &'static str,
     /// An item out of order, or one that does not exist: the page shows the one to answer.
     pub out_of_order: &'static str,
+    /// R9: the answer came before the item's minimum reading time had passed.
+    pub answered_too_soon: &'static str,
     pub already_answered: &'static str,
     pub items_remaining: &'static str,
     pub comment_too_long: &'static str,
@@ -182,6 +184,7 @@ impl RefusalWords {
             AlreadyVerified => self.already_verified,
             NotVerified => self.not_verified,
             ItemOutOfOrder | NoSuchItem => self.out_of_order,
+            AnsweredTooSoon => self.answered_too_soon,
             AlreadyAnswered => self.already_answered,
             ItemsRemaining => self.items_remaining,
             CommentTooLong => self.comment_too_long,

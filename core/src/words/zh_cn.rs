@@ -118,6 +118,7 @@ const REFUSALS: RefusalWords = RefusalWords {
     already_verified: "您已完成身份验证，请继续回访。",
     not_verified: "请先完成短信验证码验证。",
     out_of_order: "请按顺序逐项确认，已为您显示当前应确认的事项。",
+    answered_too_soon: "请再仔细阅读本项内容，稍后再确认。",
     already_answered: "该项已记录，已为您显示下一项。",
     items_remaining: "还有未确认的事项，请逐项确认后再提交。",
     comment_too_long: "补充说明或原因最多 500 字，请删减后再提交。",

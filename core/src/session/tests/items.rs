@@ -34,12 +34,12 @@ fn a_signature_comes_after_the_items_and_before_completion() {
 fn no_signature_is_taken_when_the_script_does_not_ask() {
     let mut s = verified_session();
     for i in 0..3 {
-        s = ok(s, yes(i), at(40 + i as u64)).0;
+        s = ok(s, yes(i), at(40 + 20 * i as u64)).0;
     }
     let e = Event::Sign {
         submission: crate::signature::sample_submission(),
     };
-    let (_, r) = refused(s, e, at(50));
+    let (_, r) = refused(s, e, at(100));
     assert_eq!(r, Refusal::WrongStep);
 }
 
@@ -127,13 +127,119 @@ fn completion_needs_every_item() {
 fn completion_asks_for_forwarding_and_kills_the_link() {
     let mut s = verified_session();
     for i in 0..3 {
-        s = ok(s, yes(i), at(40 + i as u64)).0;
+        s = ok(s, yes(i), at(40 + 20 * i as u64)).0;
     }
-    let (s, effects) = ok(s, Event::Complete, at(60));
+    let (s, effects) = ok(s, Event::Complete, at(100));
     // Finished: the custody seals and forwards the record (`custody::tests`).
     assert_eq!((s.stage, effects), (Stage::Completed, vec![]));
     for e in [open(), Event::Complete, yes(0), issue(CODE)] {
-        let (_, r) = refused(s.clone(), e, at(61));
+        let (_, r) = refused(s.clone(), e, at(101));
         assert_eq!(r, Refusal::Finished);
     }
+}
+
+// R9, enforced by the edge (issue 12): an answer sooner after the item was shown than its minimum
+// reading time (less the 500 ms margin for the runtime's timer) is refused with the wait, traced,
+// and nothing is recorded as answered; at the minimum it passes. Verified at 30 s.
+#[test]
+fn an_answer_before_the_minimum_reading_time_is_refused_and_traced() {
+    let mut s = verified_session();
+    s.revisit.script.items[0].min_read_secs = Some(10);
+    s.revisit.script.items[1].min_read_secs = Some(4);
+    let shown = at(30);
+    assert_eq!(s.item_shown_at(), Some(shown));
+    let (s, r) = refused(s, yes(0), shown.plus_millis(1_000));
+    assert_eq!(
+        r,
+        Refusal::AnsweredTooSoon {
+            retry_after_secs: 9
+        }
+    );
+    assert_eq!(
+        (r.code().as_str(), r.retry_after_secs()),
+        ("answered_too_soon", Some(9))
+    );
+    assert!(s.answers.is_empty(), "nothing recorded as answered");
+    let traced = s.trace.iter().last().map(|e| e.event.clone());
+    assert_eq!(
+        traced,
+        Some(TraceEvent::AnswerTooSoon {
+            index: 0,
+            after_ms: 1_000,
+            minimum_ms: 10_000
+        })
+    );
+    // 1 ms inside the margin is still too soon; at the margin it passes.
+    let (s, r) = refused(
+        s,
+        yes(0),
+        shown.plus_millis(10_000 - READING_TOLERANCE_MS - 1),
+    );
+    assert_eq!(
+        r,
+        Refusal::AnsweredTooSoon {
+            retry_after_secs: 1
+        }
+    );
+    let answered_at = shown.plus_millis(10_000 - READING_TOLERANCE_MS);
+    let s = ok(s, yes(0), answered_at).0;
+    assert_eq!(s.answers.len(), 1);
+    // The next item counts from the answer before it, not from the verification.
+    assert_eq!(s.item_shown_at(), Some(answered_at));
+    let (s, r) = refused(s, yes(1), answered_at.plus_millis(2_000));
+    assert_eq!(
+        r,
+        Refusal::AnsweredTooSoon {
+            retry_after_secs: 2
+        }
+    );
+    let s = ok(s, yes(1), answered_at.plus_millis(4_000)).0;
+    assert_eq!(s.answers.len(), 2);
+    // A refused answer does not restart the item's clock: the trace's refusal is not a showing.
+    assert_eq!(s.item_shown_at(), Some(answered_at.plus_millis(4_000)));
+}
+
+// A scripted revisit (代答) that fires every answer at once gets none through.
+#[test]
+fn a_script_answering_everything_at_once_gets_nothing_through() {
+    let mut s = verified_session();
+    let count = s.revisit.script.items.len();
+    for i in 0..count {
+        let (next, r) = refused(s, yes(i), at(31));
+        let expected_refusal = if i == 0 {
+            matches!(r, Refusal::AnsweredTooSoon { .. })
+        } else {
+            r == Refusal::OutOfOrder { expected: 1 }
+        };
+        assert!(expected_refusal, "item {i}: {r:?}");
+        s = next;
+    }
+    assert!(s.answers.is_empty());
+    let (_, r) = refused(s, Event::Complete, at(31));
+    assert_eq!(r, Refusal::ItemsRemaining { remaining: count });
+}
+
+// A script that keeps firing at one item is refused every time, but traced once per showing: the
+// stored session must not grow without bound (past the storage's value limit, found at about
+// 3,400 refusals under wrangler dev, every later request failed with 500).
+#[test]
+fn a_script_firing_again_and_again_is_traced_once_per_showing() {
+    let mut s = verified_session();
+    s.revisit.script.items[0].min_read_secs = Some(10);
+    s.revisit.script.items[1].min_read_secs = Some(10);
+    let too_soon = |s: &Session| {
+        s.trace
+            .iter()
+            .filter(|e| matches!(e.event, TraceEvent::AnswerTooSoon { .. }))
+            .count()
+    };
+    for ms in 0..1_000 {
+        s = refused(s, yes(0), at(30).plus_millis(ms)).0;
+    }
+    assert_eq!(too_soon(&s), 1);
+    let s = ok(s, yes(0), at(40)).0;
+    let (s, r) = refused(s, yes(1), at(41));
+    assert!(matches!(r, Refusal::AnsweredTooSoon { .. }), "{r:?}");
+    let s = refused(s, yes(1), at(42)).0;
+    assert_eq!(too_soon(&s), 2, "the next item's first refusal is traced");
 }

@@ -37,6 +37,17 @@ pub fn event_label(event: &TraceEvent) -> String {
                 AnswerKind::No => format!("第 {n} 项：否 / 我有疑问"),
             };
         }
+        TraceEvent::AnswerTooSoon {
+            index,
+            after_ms,
+            minimum_ms,
+        } => {
+            // R9: shown in seconds with one decimal, as a reviewer reads it.
+            let (n, took, min) = (index + 1, *after_ms as f64 / 1e3, *minimum_ms as f64 / 1e3);
+            return format!(
+                "第 {n} 项：作答过快被拒绝（展示后 {took:.1} 秒，最短阅读 {min:.1} 秒）"
+            );
+        }
         TraceEvent::Signed { .. } => "投保人完成手写签名",
         TraceEvent::Completed => "投保人提交回访",
         TraceEvent::SwitchedToPhone => "投保人选择改为电话回访",
