@@ -224,6 +224,7 @@ impl RefusalWords {
             | PayloadTooLarge
             | NotFound
             | MethodNotAllowed
+            | UnexpectedBody
             | Conflict
             | BadForm
             | Unknown => self.generic,
