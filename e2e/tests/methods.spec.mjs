@@ -99,8 +99,16 @@ test('every method, with and without a body, on every route: never a 5xx; 405 na
       for (const [bodyName, body, type] of BODIES) {
         const headers = { ...auth(how, method, path, body), ...(type ? { 'content-type': type } : {}) };
         if (how === 'live') headers.cookie = cookie();
-        const res = await send(method, path, { body, headers });
-        count++;
+        let res;
+        try {
+          res = await send(method, path, { body, headers });
+        } catch (e) {
+          // No answer at all (the connection dropped or hung) is as bad as a 5xx.
+          fives.push(`${method} ${path} (${label}) with ${bodyName}: no answer: ${e.message}`);
+          continue;
+        } finally {
+          count++;
+        }
         const what = `${method} ${path} (${label}) with ${bodyName}: ${res.status} ${res.text.slice(0, 120)}`;
         if (res.status >= 500) fives.push(what);
         if (res.status === 405 && !res.headers.allow) bad405.push(what);
