@@ -47,7 +47,7 @@ if [[ " ${failures[*]} " == *" build "* ]]; then
   failed=$((failed + 1)); failures+=("playwright e2e (skipped: build failed)")
 else
   step "playwright e2e (wrangler dev)" e2e wrangler
-  step "playwright e2e (self-hosted workerd: core flows)" e2e workerd happy-path switch-to-phone fallback evidence security
+  step "playwright e2e (self-hosted workerd: core flows)" e2e workerd happy-path switch-to-phone fallback evidence security headers methods
 fi
 
 echo
