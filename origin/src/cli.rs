@@ -12,7 +12,7 @@ use crate::server::settings::{self, ServeArgs};
 use clap::{CommandFactory, Parser, Subcommand};
 use std::path::PathBuf;
 
-/// What every exit code means, shown after the top-level `--help` (and in the README).
+/// What every exit code means, shown after the top-level `--help` (and in docs/ORIGIN.md).
 pub const EXIT_CODES: &str = "\
 Exit codes:
   0  done: everything verified, written or created
