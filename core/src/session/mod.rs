@@ -22,7 +22,7 @@ pub use crate::trace::{ClientInfo, TraceEntry, TraceEvent};
 pub use event::{Effect, Event};
 pub use identity::{code_sms_text, PendingCode};
 pub use refusal::Refusal;
-pub use revisit::{AgentDevice, Answer, Revisit, Stage};
+pub use revisit::{AgentDevice, Answer, Revisit, Sale, Stage};
 
 use crate::script::{IdentityStep, Lang};
 use crate::signature::Signature;

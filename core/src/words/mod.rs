@@ -218,6 +218,8 @@ impl RefusalWords {
             | InvalidTimestamp
             | CoolingOffEnded
             | InvalidScript
+            | InvalidChannel
+            | InvalidSellerCode
             | BadJson
             | BadBody
             | UnsupportedMediaType
