@@ -76,6 +76,10 @@ pub struct CreateRevisit {
     /// case on their own sale (R12).
     #[serde(default)]
     pub seller_code: Option<String>,
+    /// Optional: send the link to the policyholder by SMS now, through the insurer's own gateway
+    /// (the origin's SMS hook), within the phone number's daily cap; traced in the session.
+    #[serde(default)]
+    pub send_link_sms: bool,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -200,6 +204,32 @@ pub struct RevisitCreated {
     /// The one-time link to send to the policyholder.
     pub link: String,
     pub expires_at: String,
+    /// When `send_link_sms` was asked: whether the link SMS went out. The revisit is created
+    /// either way; when it did not, the insurer sends the link its own way.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub link_sms: Option<LinkSms>,
+}
+
+/// What became of the link SMS asked for at creation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LinkSms {
+    /// Handed to the insurer's SMS gateway.
+    Sent,
+    /// Not sent: the phone number's daily SMS cap was reached.
+    PhoneDailyLimit,
+    /// Not sent: the gateway did not take it.
+    GatewayFailed,
+}
+
+impl From<Result<(), crate::trace::NoticeFailure>> for LinkSms {
+    fn from(outcome: Result<(), crate::trace::NoticeFailure>) -> Self {
+        match outcome {
+            Ok(()) => Self::Sent,
+            Err(crate::trace::NoticeFailure::PhoneDailyLimit) => Self::PhoneDailyLimit,
+            Err(crate::trace::NoticeFailure::Gateway) => Self::GatewayFailed,
+        }
+    }
 }
 
 /// `GET /v1/revisits/{id}` (and the answer to cancel): where a revisit stands.
@@ -414,6 +444,7 @@ mod tests {
             agent: None,
             channel: None,
             seller_code: None,
+            send_link_sms: false,
         }
     }
 
