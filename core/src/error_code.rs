@@ -91,6 +91,10 @@ error_codes! {
     InvalidTimestamp = "invalid_timestamp",
     CoolingOffEnded = "cooling_off_ended",
     InvalidScript = "invalid_script",
+    /// `channel` is not one of the sales channels.
+    InvalidChannel = "invalid_channel",
+    /// `seller_code` is not 1 to 64 letters, digits, `.`, `_`, `-` or `@`.
+    InvalidSellerCode = "invalid_seller_code",
     // ---- the edge itself (`EdgeError`)
     BadJson = "bad_json",
     BadBody = "bad_body",
@@ -170,6 +174,8 @@ impl ErrorCode {
             | InvalidTimestamp
             | CoolingOffEnded
             | InvalidScript
+            | InvalidChannel
+            | InvalidSellerCode
             | BadJson
             | BadBody
             | UnsupportedMediaType

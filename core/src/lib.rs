@@ -24,6 +24,8 @@ pub mod wire;
 pub mod words;
 pub mod working_days;
 
-pub use domain::{IdNumber, LinkToken, OtpCode, Phone, PolicyNumber, RevisitId};
+pub use domain::{
+    IdNumber, LinkToken, OtpCode, Phone, PolicyNumber, RevisitId, SalesChannel, SellerCode,
+};
 pub use error_code::{CodeClass, ErrorCode};
 pub use time::Timestamp;

@@ -57,6 +57,8 @@ mod tests {
             DomainError::LinkToken,
             DomainError::OtpCode,
             DomainError::RevisitId,
+            DomainError::SalesChannel,
+            DomainError::SellerCode,
         ];
         let ink = [
             InkError::TooLittleInk,
@@ -228,7 +230,9 @@ mod tests {
                 | DomainError::PersonName
                 | DomainError::LinkToken
                 | DomainError::OtpCode
-                | DomainError::RevisitId => {}
+                | DomainError::RevisitId
+                | DomainError::SalesChannel
+                | DomainError::SellerCode => {}
             },
             EdgeError::BadJson(_)
             | EdgeError::BadBody

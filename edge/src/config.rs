@@ -2,7 +2,7 @@
 //! (locally `.dev.vars`). A missing secret is a deployment fault, reported without its value.
 
 use crate::error::EdgeError;
-use huifang_core::custody::RetryPolicy;
+use huifang_core::custody::{CustodyPolicy, RetryPolicy, REMIND_BEFORE_MS};
 use huifang_core::signing::EdgeKey;
 use worker::Env;
 
@@ -49,6 +49,15 @@ pub fn retry_policy(env: &Env) -> RetryPolicy {
     RetryPolicy {
         base_ms: number(env, "FORWARD_RETRY_BASE_MS", default.base_ms),
         max_ms: number(env, "FORWARD_RETRY_MAX_MS", default.max_ms),
+    }
+}
+
+/// The custody's timing: the delivery retries, and how long before the cooling-off end an
+/// unfinished revisit is reminded (`REMIND_BEFORE_MS`, default 3 days; tests shorten it).
+pub fn custody_policy(env: &Env) -> CustodyPolicy {
+    CustodyPolicy {
+        retry: retry_policy(env),
+        remind_before_ms: number(env, "REMIND_BEFORE_MS", REMIND_BEFORE_MS),
     }
 }
 

@@ -35,7 +35,7 @@ pub fn status(code: ErrorCode) -> u16 {
         | SignatureTooLarge | SignatureOutOfPad | SignatureBadImage | InvalidPolicyNumber
         | InvalidPhone | InvalidIdNumber | IdNumberChecksum | InvalidName | InvalidLink
         | InvalidCodeFormat | InvalidRevisitId | InvalidProduct | InvalidTimestamp
-        | CoolingOffEnded | InvalidScript => 422,
+        | CoolingOffEnded | InvalidScript | InvalidChannel | InvalidSellerCode => 422,
         SessionLocked => 423,
         ResendTooSoon | SmsDailyLimit | RateLimited => 429,
         // A code the edge does not know is not one it sends; were it to, it would be a bug.

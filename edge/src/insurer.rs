@@ -52,6 +52,7 @@ pub async fn create_revisit(mut req: Request, env: &Env) -> Result<Response, Edg
     let now = now();
     let body = authenticated(&mut req, env, now).await?;
     let request: CreateRevisit = parse_json(&body)?;
+    let send_link_sms = request.send_link_sms;
     let id = RevisitId::from_random(random_bytes()?);
     let token = new_link(&id)?;
     let id_hash_key = config::required(env, "ID_HASH_KEY")?;
@@ -62,17 +63,22 @@ pub async fn create_revisit(mut req: Request, env: &Env) -> Result<Response, Edg
         now,
     )?;
     let expires_at = revisit.cooling_off_ends_at.to_rfc3339();
-    match revisit_call::call(env, &id, &Call::Create(revisit)).await? {
-        Reply::Created => {}
-        other => return other.into_response(),
-    }
     let link = format!("{}/r/{}", link_base(&req, env)?, token.as_string());
+    let create = Call::Create {
+        revisit: Box::new(revisit),
+        link_sms: send_link_sms.then(|| link.clone()),
+    };
+    let link_sms = match revisit_call::call(env, &id, &create).await? {
+        Reply::Created { link_sms } => link_sms,
+        other => return other.into_response(),
+    };
     json(
         201,
         &RevisitCreated {
             revisit_id: id,
             link,
             expires_at,
+            link_sms,
         },
     )
 }
@@ -132,6 +138,7 @@ pub async fn reissue(mut req: Request, env: &Env, id: &str) -> Result<Response, 
             revisit_id: id,
             link,
             expires_at: status.expires_at,
+            link_sms: None,
         },
     )
 }
