@@ -12,6 +12,7 @@ pub mod error_code;
 pub mod fixtures;
 pub mod html;
 pub mod record;
+pub mod sample_run;
 pub mod sampling;
 pub mod script;
 pub mod session;
