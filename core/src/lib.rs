@@ -18,6 +18,7 @@ pub mod script;
 pub mod session;
 pub mod signature;
 pub mod signing;
+pub mod statistics;
 pub mod throttle;
 pub mod time;
 pub mod trace;

@@ -583,6 +583,42 @@ impl RunState {
     }
 }
 
+/// The problem case a sampling finding opens (R12, R13): due 15 working days after discovery,
+/// like every problem case, on the holiday calendar.
+pub fn finding_opening(
+    record: &Record,
+    run_id: &str,
+    answers: &[CheckAnswer],
+    note: &str,
+    discovered_at: Timestamp,
+    calendar: &crate::working_days::WorkingCalendar,
+) -> Result<crate::casework::Opening, crate::working_days::CalendarError> {
+    use crate::working_days::{beijing_date, end_of_beijing_day};
+    let due = calendar.add_working_days(
+        beijing_date(discovered_at),
+        crate::casework::PROBLEM_WORKING_DAYS,
+    )?;
+    Ok(crate::casework::Opening {
+        kind: crate::casework::CaseKind::Problem {
+            findings: vec![crate::casework::Finding::SampleFinding {
+                run_id: run_id.to_string(),
+                checks: answers
+                    .iter()
+                    .filter(|a| !a.holds)
+                    .map(|a| a.check.as_str().to_string())
+                    .collect(),
+                note: note.trim().to_string(),
+            }],
+        },
+        revisit_id: record.revisit_id.clone(),
+        policy_number: record.policy_number.clone(),
+        seller_code: None,
+        cooling_off_ends_at: record.cooling_off_ends_at,
+        discovered_at,
+        due_at: end_of_beijing_day(due),
+    })
+}
+
 #[cfg(test)]
 #[path = "sample_run_tests.rs"]
 mod tests;

@@ -79,6 +79,16 @@ pub trait SampleStore: Send + Sync {
         after: u64,
         entry: &RunEntry,
     ) -> Result<RunAppended, ArchiveError>;
+    /// Appends a review after entry `after` of run `run_id`, with the problem case its finding
+    /// opens (`opening`, an `opened` case entry) in the same transaction; `review` is given the
+    /// new case's id.
+    fn append_review(
+        &self,
+        run_id: &str,
+        after: u64,
+        opening: Option<&huifang_core::casework::Entry>,
+        review: &dyn Fn(Option<&str>) -> RunEntry,
+    ) -> Result<RunAppended, ArchiveError>;
     /// A run's entries in order (empty when there is no such run).
     fn run_entries(&self, run_id: &str) -> Result<Vec<RunEntry>, ArchiveError>;
     /// Every run, newest first.

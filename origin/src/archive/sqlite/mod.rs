@@ -223,6 +223,16 @@ impl crate::sampling::SampleStore for SqliteArchive {
         sampling::append_run(&mut self.conn(), run_id, after, entry)
     }
 
+    fn append_review(
+        &self,
+        run_id: &str,
+        after: u64,
+        opening: Option<&Entry>,
+        review: &dyn Fn(Option<&str>) -> huifang_core::sample_run::RunEntry,
+    ) -> Result<crate::sampling::RunAppended, ArchiveError> {
+        sampling::append_review(&mut self.conn(), run_id, after, opening, review)
+    }
+
     fn run_entries(
         &self,
         run_id: &str,

@@ -5,9 +5,10 @@
 use crate::archive::sqlite::convert::{from_sql_int, to_sql_int};
 use crate::archive::ArchiveError;
 use crate::casework::log::parse_entry;
+use crate::casework::CaseId;
 use crate::sampling::log::{entry_json, event_name, next_link};
 use crate::sampling::{FrameQuery, RunAppended, RunSummary, SampleLogRow};
-use huifang_core::casework::{CaseEvent, CaseKind};
+use huifang_core::casework::{CaseEvent, CaseKind, Entry};
 use huifang_core::sample_run::{frame_entry, RunEntry, RunEvent};
 use huifang_core::sampling::FrameEntry;
 use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
@@ -251,4 +252,47 @@ pub(super) fn sample_log_rows(
         });
     }
     Ok(out)
+}
+
+/// Appends a review to run `run_id` after its entry `after`, and with it, in the same
+/// transaction, the problem case its finding opens (the revisit's next case id), so that a
+/// finding is never recorded without its case nor a case without its review.
+pub(super) fn append_review(
+    conn: &mut Connection,
+    run_id: &str,
+    after: u64,
+    opening: Option<&Entry>,
+    review: &dyn Fn(Option<&str>) -> RunEntry,
+) -> Result<RunAppended, ArchiveError> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let last: Option<i64> = tx.query_row(
+        "SELECT MAX(run_seq) FROM sample_log WHERE run_id = ?1",
+        [run_id],
+        |r| r.get(0),
+    )?;
+    let last = last.map(from_sql_int).transpose()?.unwrap_or(0);
+    if last != after || last == 0 {
+        return Ok(RunAppended::Stale { last });
+    }
+    let mut case_id = None;
+    if let Some(entry) = opening {
+        let CaseEvent::Opened(o) = &entry.event else {
+            return Err(ArchiveError::Storage(
+                "a case starts with its opening".into(),
+            ));
+        };
+        let opened: i64 = tx.query_row(
+            "SELECT COUNT(DISTINCT case_id) FROM case_log WHERE case_id LIKE ?1 || '.%'",
+            [o.revisit_id.as_str()],
+            |r| r.get(0),
+        )?;
+        let number =
+            u32::try_from(opened + 1).map_err(|_| ArchiveError::Corrupt("case count".into()))?;
+        let id = CaseId::of(&o.revisit_id, number);
+        super::cases::insert_entries(&tx, &id, 1, std::slice::from_ref(entry))?;
+        case_id = Some(id.to_string());
+    }
+    insert(&tx, run_id, last + 1, &review(case_id.as_deref()))?;
+    tx.commit()?;
+    Ok(RunAppended::Appended { run_seq: last + 1 })
 }
