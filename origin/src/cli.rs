@@ -68,6 +68,12 @@ pub enum Command {
     /// Check revisit scripts (unique ids, both languages, sane reading times, known products).
     #[command(after_help = scripts::EXAMPLES)]
     ValidateScript(ValidateScriptArgs),
+    /// Draws a quality-sampling run over a period and seals it into the sample log (R13).
+    #[command(after_help = crate::sampling::run::EXAMPLES)]
+    SampleRun(crate::sampling::run::SampleRunArgs),
+    /// Recomputes a stored sample run from the archive and says whether it matches (R13).
+    #[command(after_help = crate::sampling::redraw::EXAMPLES)]
+    RedrawSample(crate::sampling::redraw::RedrawArgs),
     /// Print the edge public key of a dotenv file (EDGE_KEY_ID, EDGE_SIGNING_KEY) as kid=hex.
     #[command(
         after_help = "Examples:\n  huifang-origin public-key .dev.vars\n\nExit: 0 printed, 1 the file lacks the keys or cannot be read, 2 bad usage."

@@ -28,6 +28,7 @@ pub mod console;
 pub mod dev;
 pub mod insurer;
 pub mod progress;
+pub mod sampling;
 pub mod serve;
 pub mod server;
 
