@@ -5,7 +5,7 @@
 // environment and holds no secret value, keeps both Durable Object namespaces SQLite-backed on local
 // disk under a key of its own, sends outbound traffic to the region's origin only (over TLS outside
 // the top level); then workerd itself serves it: the app shell, the single-page-application
-// fallback, the `_headers` cache rules, the API, and a revisit created through the insurer API whose
+// fallback, the shell's cache rules (edge/src/headers.rs), the API, and a revisit created through the insurer API whose
 // object lands on disk. One line per check; exits 1 if any failed.
 //
 //   node tools/check-workerd.mjs [--config wrangler.toml] [--no-serve]
@@ -137,7 +137,7 @@ async function serveCheck(label, out, state, settings) {
     check(shell.status === 200 && (await shell.text()) === index, `${label}: GET /r/<token> answers the app shell`, `status ${shell.status}`);
     const app = await fetch(`${base}/app.js`);
     check(app.headers.get("cache-control") === "public, max-age=31536000, immutable" && /javascript/.test(app.headers.get("content-type")),
-      `${label}: /app.js with its _headers cache rule`, `cache-control ${app.headers.get("cache-control")}, type ${app.headers.get("content-type")}`);
+      `${label}: /app.js with its cache rule`, `cache-control ${app.headers.get("cache-control")}, type ${app.headers.get("content-type")}`);
     const doc = await fetch(`${base}/v1/openapi.json`);
     check(doc.status === 200 && (await doc.json()).openapi === "3.1.0", `${label}: the worker answers /v1/openapi.json`, `status ${doc.status}`);
     const created = await insurerPost(base, secrets.INSURER_API_SECRET, "/v1/revisits", revisitRequest(loadScript(join(ROOT, "scripts/default.json"))));

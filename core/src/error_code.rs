@@ -102,6 +102,8 @@ error_codes! {
     PayloadTooLarge = "payload_too_large",
     NotFound = "not_found",
     MethodNotAllowed = "method_not_allowed",
+    /// A body sent to a route that takes none (issue 12: refuse what the document does not allow).
+    UnexpectedBody = "unexpected_body",
     LinkNotFound = "link_not_found",
     LinkMissing = "link_missing",
     Conflict = "conflict",
@@ -182,6 +184,7 @@ impl ErrorCode {
             | PayloadTooLarge
             | NotFound
             | MethodNotAllowed
+            | UnexpectedBody
             | Conflict
             | BadForm
             | Unknown => CodeClass::Refused,

@@ -132,7 +132,8 @@ export class Conformance {
       }
     }
     // Documented for every API response (info.description) and the fallback form's pages: never cached.
-    const noStore = (template.startsWith('/v1/') && template !== '/v1/openapi.json') || (template === '/r/{token}' && method.toUpperCase() !== 'GET');
+    // And the app's page at the link: its address holds the token (issue 12, item 2).
+    const noStore = (template.startsWith('/v1/') && template !== '/v1/openapi.json') || template === '/r/{token}';
     if (noStore && header('cache-control') !== 'no-store') {
       problems.push(`${where}: cache-control ${header('cache-control')}, not no-store`);
     }
@@ -764,7 +765,7 @@ test('the revisit link: the app shell, and the fallback form that switches to ph
   expect([[403, 'link_in_use'], [410, 'revisit_finished']]).toContainEqual([other.status, shownCode(other)]);
   const status = expectAnswer('GET', '/v1/revisits/{id}', await insurer('GET', `/v1/revisits/${r.revisit_id}`), 200);
   expect(status.body.stage).toBe('switched_to_phone');
-  expectAnswer('PUT', '/r/{token}', await me.raw('PUT', `/r/${r.token}`), 404, 'not_found');
+  expectAnswer('PUT', '/r/{token}', await me.raw('PUT', `/r/${r.token}`), 405, 'method_not_allowed');
 
   // The same form where scripts run: a browser that opened the link in the app sends its device
   // cookie (Path=/v1/session) there and is the bound device; another browser is refused.

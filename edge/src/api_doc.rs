@@ -3,6 +3,7 @@
 //! answers to. `e2e/tests/openapi.spec.mjs` checks real responses against it.
 
 use crate::error::EdgeError;
+use crate::headers;
 use worker::Response;
 
 /// The document, exactly as in the repository.
@@ -11,9 +12,9 @@ pub const DOCUMENT: &str = include_str!("../openapi.json");
 /// The document as JSON; the same for every caller, so caches may keep it for a few minutes.
 pub fn document() -> Result<Response, EdgeError> {
     let mut resp = Response::ok(DOCUMENT)?;
-    let headers = resp.headers_mut();
-    headers.set("content-type", "application/json; charset=utf-8")?;
-    headers.set("cache-control", "public, max-age=300")?;
+    resp.headers_mut()
+        .set("content-type", "application/json; charset=utf-8")?;
+    headers::apply(resp.headers_mut(), headers::Kind::Document)?;
     Ok(resp)
 }
 
@@ -140,7 +141,8 @@ mod tests {
             EdgeError::UnsupportedMediaType,
             EdgeError::PayloadTooLarge { limit: 1 },
             EdgeError::NotFound,
-            EdgeError::MethodNotAllowed,
+            EdgeError::MethodNotAllowed { allow: "POST" },
+            EdgeError::UnexpectedBody,
             EdgeError::LinkNotFound,
             EdgeError::LinkMissing,
             EdgeError::Conflict,
@@ -239,7 +241,8 @@ mod tests {
             | EdgeError::UnsupportedMediaType
             | EdgeError::PayloadTooLarge { .. }
             | EdgeError::NotFound
-            | EdgeError::MethodNotAllowed
+            | EdgeError::MethodNotAllowed { .. }
+            | EdgeError::UnexpectedBody
             | EdgeError::LinkNotFound
             | EdgeError::LinkMissing
             | EdgeError::Conflict

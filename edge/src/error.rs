@@ -2,6 +2,7 @@
 //! status in [`status`], so that one code never answers with two statuses. People get a stable code
 //! and a sentence; internals go to the log, never to the response.
 
+use crate::headers;
 use huifang_core::domain::DomainError;
 use huifang_core::session::Refusal;
 use huifang_core::signing::SignatureError;
@@ -14,7 +15,7 @@ use worker::{console_error, Headers, Response};
 pub fn status(code: ErrorCode) -> u16 {
     use ErrorCode::*;
     match code {
-        BadJson | BadBody | BadForm => 400,
+        BadJson | BadBody | BadForm | UnexpectedBody => 400,
         SignatureMissing
         | BadTimestamp
         | TimestampOutsideWindow
@@ -65,7 +66,12 @@ pub enum EdgeError {
     #[error("no such resource")]
     NotFound,
     #[error("this method is not allowed here")]
-    MethodNotAllowed,
+    MethodNotAllowed {
+        /// The methods that are, for the `Allow` header (RFC 9110 §15.5.6).
+        allow: &'static str,
+    },
+    #[error("this request takes no body (send none, or {{}})")]
+    UnexpectedBody,
     #[error("the link is not valid")]
     LinkNotFound,
     #[error("a revisit link is required (Authorization: Bearer <token>)")]
@@ -99,7 +105,8 @@ impl EdgeError {
             Self::UnsupportedMediaType => ErrorCode::UnsupportedMediaType,
             Self::PayloadTooLarge { .. } => ErrorCode::PayloadTooLarge,
             Self::NotFound => ErrorCode::NotFound,
-            Self::MethodNotAllowed => ErrorCode::MethodNotAllowed,
+            Self::MethodNotAllowed { .. } => ErrorCode::MethodNotAllowed,
+            Self::UnexpectedBody => ErrorCode::UnexpectedBody,
             Self::LinkNotFound => ErrorCode::LinkNotFound,
             Self::LinkMissing => ErrorCode::LinkMissing,
             Self::Conflict => ErrorCode::Conflict,
@@ -134,7 +141,12 @@ impl EdgeError {
     /// The response for this error. Server faults are logged (without personal data).
     pub fn into_response(self) -> Response {
         self.log();
-        error_response(self.status(), &self.body())
+        let mut resp = error_response(self.status(), &self.body());
+        if let Self::MethodNotAllowed { allow } = self {
+            // Setting a valid ASCII header cannot fail.
+            let _ = resp.headers_mut().set("allow", allow);
+        }
+        resp
     }
 
     /// Logs a server fault (an internal error or a missing setting); refusals are not logged.
@@ -149,12 +161,12 @@ impl EdgeError {
     }
 }
 
-/// An error's HTTP answer: the status, `ApiError` as JSON, never cached, with `Retry-After` where
-/// trying again later can succeed.
+/// An error's HTTP answer: the status, `ApiError` as JSON, with the API's headers (never cached,
+/// never sniffed), and `Retry-After` where trying again later can succeed.
 pub fn error_response(status: u16, body: &ApiError) -> Response {
     let headers = Headers::new();
-    // Setting a valid ASCII header cannot fail.
-    let _ = headers.set("cache-control", "no-store");
+    // Setting valid ASCII headers cannot fail.
+    let _ = headers::apply(&headers, headers::Kind::Api);
     if let Some(secs) = body.retry_after_secs {
         let _ = headers.set("retry-after", &secs.to_string());
     }

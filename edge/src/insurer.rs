@@ -3,28 +3,27 @@
 
 use crate::config;
 use crate::error::EdgeError;
-use crate::http::{header, json, now, parse_json, random_bytes, read_body, MAX_INSURER_BODY};
+use crate::http::{
+    header, json, no_body, now, parse_json, random_bytes, read_body, MAX_INSURER_BODY,
+};
 use crate::revisit_call::{self, Call, Reply};
 use huifang_core::signing::{
     verify_insurer_request, SignedRequest, HEADER_SIGNATURE, HEADER_TIMESTAMP,
 };
 use huifang_core::wire::{CreateRevisit, RevisitCreated};
 use huifang_core::{LinkToken, RevisitId, Timestamp};
-use worker::{Env, Method, Request, Response};
+use worker::{Env, Request, Response};
 
 /// Reads the body and checks the request's signature and clock window; returns the body.
 async fn authenticated(req: &mut Request, env: &Env, now: Timestamp) -> Result<Vec<u8>, EdgeError> {
     let body = read_body(req, MAX_INSURER_BODY).await?;
     let secret = config::required(env, "INSURER_API_SECRET")?;
     let path = req.path();
-    let method = if req.method() == Method::Get {
-        "GET"
-    } else {
-        "POST"
-    };
+    // The method as sent: a HEAD is signed as HEAD.
+    let method = req.method();
     let (ts, sig) = (header(req, HEADER_TIMESTAMP), header(req, HEADER_SIGNATURE));
     let signed = SignedRequest {
-        method,
+        method: method.as_ref(),
         path: &path,
         timestamp: ts.as_deref(),
         signature: sig.as_deref(),
@@ -96,14 +95,14 @@ async fn call(env: &Env, id: &str, call: &Call) -> Result<Response, EdgeError> {
 
 /// `GET /v1/revisits/{id}`: the stage, progress and delivery of one revisit.
 pub async fn status(mut req: Request, env: &Env, id: &str) -> Result<Response, EdgeError> {
-    authenticated(&mut req, env, now()).await?;
+    no_body(&authenticated(&mut req, env, now()).await?)?;
     call(env, id, &Call::Status).await
 }
 
 /// `GET /v1/revisits/{id}/storage`: the revisit object's raw storage, for tests that check what the
 /// edge keeps. 404 unless the var `STORAGE_INSPECTION` is `1` (never in production).
 pub async fn storage(mut req: Request, env: &Env, id: &str) -> Result<Response, EdgeError> {
-    authenticated(&mut req, env, now()).await?;
+    no_body(&authenticated(&mut req, env, now()).await?)?;
     if config::optional(env, "STORAGE_INSPECTION").as_deref() != Some("1") {
         return Err(EdgeError::NotFound);
     }
@@ -113,7 +112,7 @@ pub async fn storage(mut req: Request, env: &Env, id: &str) -> Result<Response, 
 /// `POST /v1/revisits/{id}/cancel`: ends the revisit; its link dies at once and the record is
 /// forwarded with the outcome `cancelled`.
 pub async fn cancel(mut req: Request, env: &Env, id: &str) -> Result<Response, EdgeError> {
-    authenticated(&mut req, env, now()).await?;
+    no_body(&authenticated(&mut req, env, now()).await?)?;
     call(env, id, &Call::Cancel).await
 }
 
@@ -121,7 +120,7 @@ pub async fn cancel(mut req: Request, env: &Env, id: &str) -> Result<Response, E
 /// cleared and the policyholder verifies again.
 pub async fn reissue(mut req: Request, env: &Env, id: &str) -> Result<Response, EdgeError> {
     let now = now();
-    authenticated(&mut req, env, now).await?;
+    no_body(&authenticated(&mut req, env, now).await?)?;
     let id = revisit_id(id)?;
     let token = new_link(&id)?;
     let reissue = Call::Reissue {

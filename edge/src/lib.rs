@@ -5,7 +5,8 @@
 //!   `GET /v1/revisits/{id}` tells its status; `POST …/cancel` and `POST …/reissue` end it or give it
 //!   a new link;
 //! - policyholder API (the link token as a bearer credential): `/v1/session…`;
-//! - `GET /v1/openapi.json`: both APIs described (OpenAPI 3.1).
+//! - `GET /v1/openapi.json`: both APIs described (OpenAPI 3.1);
+//! - every other path: the app's page and the shell's files, from the static assets (`shell`).
 //!
 //! Every rule is decided by `huifang_core`; this crate only translates HTTP and storage.
 
@@ -14,6 +15,7 @@ mod bench_probe;
 mod config;
 mod error;
 mod fallback;
+mod headers;
 mod http;
 mod insurer;
 mod origin_client;
@@ -21,6 +23,7 @@ mod policyholder;
 mod revisit_call;
 mod revisit_object;
 mod send_throttle;
+mod shell;
 
 pub use revisit_object::RevisitSession;
 pub use send_throttle::SendThrottle;
@@ -30,17 +33,33 @@ use worker::{event, Context, Env, Method, Request, Response, Result};
 
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
-    Ok(route(req, env)
+    let head = req.method() == Method::Head;
+    let resp = route(req, env)
         .await
-        .unwrap_or_else(EdgeError::into_response))
+        .unwrap_or_else(EdgeError::into_response);
+    // HEAD answers wherever GET does, with GET's status and headers and no body (RFC 9110 §9.3.2).
+    Ok(if head { without_body(resp)? } else { resp })
+}
+
+/// `resp` with its status and headers and no body.
+fn without_body(resp: Response) -> Result<Response> {
+    let headers = resp.headers().clone();
+    Ok(Response::empty()?
+        .with_status(resp.status_code())
+        .with_headers(headers))
 }
 
 async fn route(req: Request, env: Env) -> std::result::Result<Response, EdgeError> {
     let path = req.path();
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
-    match (req.method(), segments.as_slice()) {
+    // HEAD is routed as GET; `fetch` drops the body.
+    let method = match req.method() {
+        Method::Head => Method::Get,
+        other => other,
+    };
+    match (method, segments.as_slice()) {
         (Method::Post, ["v1", "revisits"]) => insurer::create_revisit(req, &env).await,
-        (_, ["v1", "revisits"]) => Err(EdgeError::MethodNotAllowed),
+        (_, ["v1", "revisits"]) => Err(EdgeError::MethodNotAllowed { allow: "POST" }),
         (Method::Get, ["v1", "revisits", id]) => insurer::status(req, &env, id).await,
         (Method::Get, ["v1", "revisits", id, "storage"]) => insurer::storage(req, &env, id).await,
         (Method::Post, ["v1", "revisits", id, "cancel"]) => insurer::cancel(req, &env, id).await,
@@ -51,10 +70,14 @@ async fn route(req: Request, env: Env) -> std::result::Result<Response, EdgeErro
         }
         (_, ["v1", "session", ..]) => policyholder::forward(req, &env).await,
         (Method::Get, ["v1", "openapi.json"]) => api_doc::document(),
-        (_, ["v1", "openapi.json"]) => Err(EdgeError::MethodNotAllowed),
+        (_, ["v1", "openapi.json"]) => Err(EdgeError::MethodNotAllowed { allow: "GET, HEAD" }),
         (Method::Get, ["v1", "bench", "do-read"]) => bench_probe::do_read(req, &env).await,
+        (_, ["v1", ..]) => Err(EdgeError::NotFound),
         (Method::Post, ["r", token]) => Ok(fallback::switch_to_phone(req, &env, token).await),
-        (Method::Get | Method::Head, ["r", ..]) => fallback::app_shell(req, &env).await,
-        _ => Err(EdgeError::NotFound),
+        (Method::Get, _) => shell::serve(req, &env).await,
+        (_, ["r", _]) => Err(EdgeError::MethodNotAllowed {
+            allow: "GET, HEAD, POST",
+        }),
+        _ => Err(EdgeError::MethodNotAllowed { allow: "GET, HEAD" }),
     }
 }

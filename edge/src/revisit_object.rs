@@ -10,7 +10,7 @@
 
 use crate::config;
 use crate::error::EdgeError;
-use crate::http::{now, parse_json, random_bytes};
+use crate::http::{no_body, now, parse_json, random_bytes};
 use crate::origin_client;
 use crate::revisit_call::{
     device_cookie_name, unreadable, Action, Call, Caller, DeviceCookie, Reply, StepAction,
@@ -269,6 +269,10 @@ impl RevisitSession {
     ) -> Answer {
         let custody = self.load().await?;
         let session = custody.session_for_link(&caller.link_digest)?;
+        // A route that takes no body refuses one, before anything is done (issue 12, item 6).
+        if !action.takes_body() {
+            no_body(body.as_bytes())?;
+        }
         let step = match action {
             Action::Open => {
                 let (custody, new_device) = self.open(custody, &caller, now).await?;

@@ -43,6 +43,12 @@ pub const RESEND_GAP_MS: u64 = 60 * SECOND_MS;
 /// item, after the previous answer came back, and only while the page is on screen: it always
 /// waits longer than this rule, so it never offers a confirm the edge would refuse.
 pub const READING_TOLERANCE_MS: u64 = 500;
+/// How many changes of language one session traces. Each change is a real one (choosing the
+/// language already shown traces nothing); past this many the language still changes, untraced:
+/// a script flipping it on and on must not grow the stored session until storage refuses it and
+/// every later request of the revisit fails (as too-soon answers once did). Each answer keeps the
+/// language it was shown in (R3), so the record loses nothing it needs.
+pub const LANGUAGE_CHANGES_TRACED: usize = 20;
 /// Longest free-text comment on an answer or a switch.
 pub const MAX_COMMENT_CHARS: usize = 500;
 
@@ -183,9 +189,17 @@ impl Session {
         }
     }
 
+    /// Changes the language; callers make sure it is a change (`lang != self.lang`).
     fn choose_language(&mut self, lang: Lang, now: Timestamp) {
         self.lang = lang;
-        self.record(now, TraceEvent::LanguageChosen { lang });
+        let traced = self
+            .trace
+            .iter()
+            .filter(|e| matches!(e.event, TraceEvent::LanguageChosen { .. }))
+            .count();
+        if traced < LANGUAGE_CHANGES_TRACED {
+            self.record(now, TraceEvent::LanguageChosen { lang });
+        }
     }
 
     fn record(&mut self, at: Timestamp, event: TraceEvent) {

@@ -241,6 +241,7 @@ impl RefusalWords {
             | PayloadTooLarge
             | NotFound
             | MethodNotAllowed
+            | UnexpectedBody
             | Conflict
             | BadForm
             | Unknown => self.generic,
