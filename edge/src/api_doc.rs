@@ -22,6 +22,7 @@ mod tests {
     use super::DOCUMENT;
     use crate::error::{status, EdgeError};
     use huifang_core::domain::DomainError;
+    use huifang_core::idempotency::IdempotencyError;
     use huifang_core::script::{IdentityStep, ScriptError};
     use huifang_core::session::Refusal;
     use huifang_core::signature::SignatureError as InkError;
@@ -150,6 +151,14 @@ mod tests {
         all.extend(signing.into_iter().map(EdgeError::Signature));
         all.extend(create.into_iter().map(EdgeError::Create));
         all.extend(domain.into_iter().map(EdgeError::Domain));
+        all.extend(
+            [
+                IdempotencyError::BadKey,
+                IdempotencyError::Reused,
+                IdempotencyError::InProgress,
+            ]
+            .map(EdgeError::Idempotency),
+        );
         for e in &all {
             exhaustive(e);
         }
@@ -229,6 +238,11 @@ mod tests {
                 | DomainError::LinkToken
                 | DomainError::OtpCode
                 | DomainError::RevisitId => {}
+            },
+            EdgeError::Idempotency(i) => match i {
+                IdempotencyError::BadKey
+                | IdempotencyError::Reused
+                | IdempotencyError::InProgress => {}
             },
             EdgeError::BadJson(_)
             | EdgeError::BadBody

@@ -15,6 +15,7 @@ mod config;
 mod error;
 mod fallback;
 mod http;
+mod idempotency_object;
 mod insurer;
 mod origin_client;
 mod policyholder;
@@ -22,6 +23,7 @@ mod revisit_call;
 mod revisit_object;
 mod send_throttle;
 
+pub use idempotency_object::IdempotencyRecord;
 pub use revisit_object::RevisitSession;
 pub use send_throttle::SendThrottle;
 

@@ -218,6 +218,9 @@ impl RefusalWords {
             | InvalidTimestamp
             | CoolingOffEnded
             | InvalidScript
+            | InvalidIdempotencyKey
+            | IdempotencyKeyReused
+            | IdempotencyKeyInProgress
             | BadJson
             | BadBody
             | UnsupportedMediaType
