@@ -11,6 +11,7 @@ pub mod error_code;
 #[cfg(any(test, feature = "test-support"))]
 pub mod fixtures;
 pub mod html;
+pub mod idempotency;
 pub mod record;
 pub mod sample_run;
 pub mod sampling;

@@ -198,6 +198,27 @@ impl CreateRevisit {
     }
 }
 
+/// The base of the links a create or a re-issue hands out: the configured public base
+/// (`PUBLIC_BASE_URL`), else, for local development only, the origin the request came to when its
+/// host is a loopback one. `None` otherwise: a link is never built on a host the request names,
+/// which a client chooses (a create sent with `Host: evil.example` got links on that host, issue
+/// 12), so a deployment without the setting refuses to make links.
+pub fn link_base(
+    configured: Option<&str>,
+    request_origin: &str,
+    request_host: &str,
+) -> Option<String> {
+    if let Some(base) = configured.map(str::trim).filter(|b| !b.is_empty()) {
+        return Some(base.trim_end_matches('/').to_string());
+    }
+    let host = request_host.trim_start_matches('[').trim_end_matches(']');
+    let loopback = host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    loopback.then(|| request_origin.trim_end_matches('/').to_string())
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RevisitCreated {
     pub revisit_id: RevisitId,
@@ -578,6 +599,43 @@ mod tests {
         // The origin's own codes are strings.
         let origin = serde_json::to_string(&ApiError::new("record_conflict", "x")).unwrap();
         assert_eq!(origin, r#"{"code":"record_conflict","message":"x"}"#);
+    }
+
+    #[test]
+    fn links_are_built_on_the_configured_base_or_on_loopback_only() {
+        let base = link_base;
+        assert_eq!(
+            base(
+                Some("https://revisit-bj.example.cn/"),
+                "http://evil.example",
+                "evil.example"
+            ),
+            Some("https://revisit-bj.example.cn".into())
+        );
+        for (origin, host) in [
+            ("http://127.0.0.1:8787", "127.0.0.1"),
+            ("http://localhost:8787", "localhost"),
+            ("http://[::1]:8787", "[::1]"),
+            ("http://127.0.0.2", "127.0.0.2"),
+        ] {
+            assert_eq!(base(None, origin, host), Some(origin.into()), "{host}");
+            assert_eq!(
+                base(Some("  "), origin, host),
+                Some(origin.into()),
+                "{host}"
+            );
+        }
+        for host in [
+            "evil.example",
+            "localhost.evil.example",
+            "127.0.0.1.evil.example",
+            "10.0.0.1",
+            "[2001:db8::1]",
+            "",
+        ] {
+            let origin = format!("http://{host}");
+            assert_eq!(base(None, &origin, host), None, "{host}");
+        }
     }
 
     #[test]

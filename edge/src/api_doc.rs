@@ -23,6 +23,7 @@ mod tests {
     use super::DOCUMENT;
     use crate::error::{status, EdgeError};
     use huifang_core::domain::DomainError;
+    use huifang_core::idempotency::IdempotencyError;
     use huifang_core::script::{IdentityStep, ScriptError};
     use huifang_core::session::Refusal;
     use huifang_core::signature::SignatureError as InkError;
@@ -154,6 +155,14 @@ mod tests {
         all.extend(signing.into_iter().map(EdgeError::Signature));
         all.extend(create.into_iter().map(EdgeError::Create));
         all.extend(domain.into_iter().map(EdgeError::Domain));
+        all.extend(
+            [
+                IdempotencyError::BadKey,
+                IdempotencyError::Reused,
+                IdempotencyError::InProgress,
+            ]
+            .map(EdgeError::Idempotency),
+        );
         for e in &all {
             exhaustive(e);
         }
@@ -235,6 +244,11 @@ mod tests {
                 | DomainError::RevisitId
                 | DomainError::SalesChannel
                 | DomainError::SellerCode => {}
+            },
+            EdgeError::Idempotency(i) => match i {
+                IdempotencyError::BadKey
+                | IdempotencyError::Reused
+                | IdempotencyError::InProgress => {}
             },
             EdgeError::BadJson(_)
             | EdgeError::BadBody

@@ -10,6 +10,8 @@ use worker::Env;
 pub const REVISITS_BINDING: &str = "REVISITS";
 /// The Durable Object namespace of SMS send throttles, one object per phone number and per IP.
 pub const THROTTLES_BINDING: &str = "THROTTLES";
+/// The Durable Object namespace of idempotency records, one per insurer credential and key.
+pub const IDEMPOTENCY_BINDING: &str = "IDEMPOTENCY";
 
 /// A required secret or var, as text.
 pub fn required(env: &Env, name: &'static str) -> Result<String, EdgeError> {

@@ -235,6 +235,9 @@ impl RefusalWords {
             | InvalidScript
             | InvalidChannel
             | InvalidSellerCode
+            | InvalidIdempotencyKey
+            | IdempotencyKeyReused
+            | IdempotencyKeyInProgress
             | BadJson
             | BadBody
             | UnsupportedMediaType
