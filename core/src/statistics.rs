@@ -43,17 +43,58 @@ pub fn period_of(t: Timestamp) -> String {
 /// The facts of a record; `channel` as the record carries it (records sealed before the create
 /// body had a channel have none: `unknown`).
 pub fn facts_of(record: &Record, channel: Option<&str>) -> RevisitFacts {
+    let ids: Vec<&str> = record.items.iter().map(|i| i.id.as_str()).collect();
+    facts_from(
+        [
+            record.created_at,
+            record.finished_at,
+            record.cooling_off_ends_at,
+        ],
+        record.outcome.as_str(),
+        &record.region,
+        channel,
+        &ids,
+    )
+}
+
+/// The facts from a record's fields: its times (created, finished, cooling-off end), outcome,
+/// region, channel and the ids of the items shown.
+pub fn facts_from(
+    [created_at, finished_at, cooling_off_ends_at]: [Timestamp; 3],
+    outcome: &str,
+    region: &str,
+    channel: Option<&str>,
+    item_ids: &[&str],
+) -> RevisitFacts {
     RevisitFacts {
         key: GroupKey {
-            period: period_of(record.created_at),
-            region: record.region.clone(),
+            period: period_of(created_at),
+            region: region.to_string(),
             channel: channel_of(channel).unwrap_or_else(|| UNKNOWN.to_string()),
-            product_type: product_type(record.items.iter().map(|i| i.id.as_str())).to_string(),
+            product_type: product_type(item_ids.iter().copied()).to_string(),
         },
-        created_at: record.created_at,
-        finished_at: record.finished_at,
-        cooling_off_ends_at: record.cooling_off_ends_at,
-        outcome: record.outcome.as_str().to_string(),
+        created_at,
+        finished_at,
+        cooling_off_ends_at,
+        outcome: outcome.to_string(),
+    }
+}
+
+impl RevisitFacts {
+    /// Whether it finished inside the cooling-off period (the link dies at its end, R1).
+    pub fn in_cooling_off(&self) -> bool {
+        self.finished_at <= self.cooling_off_ends_at
+    }
+}
+
+/// A case's standing from the store's comparisons: closed or not, closed by its due time, and
+/// whether `now` is past its due time.
+pub fn standing_of(closed: bool, closed_by_due: bool, past_due: bool) -> Standing {
+    match (closed, closed_by_due, past_due) {
+        (true, true, _) => Standing::ClosedInTime,
+        (true, false, _) => Standing::ClosedLate,
+        (false, _, true) => Standing::OpenOverdue,
+        (false, _, false) => Standing::Open,
     }
 }
 

@@ -31,6 +31,7 @@ pub mod progress;
 pub mod sampling;
 pub mod serve;
 pub mod server;
+pub mod statistics;
 
 pub use serve::{serve, ServeError};
 pub use server::{app, AppState};

@@ -68,6 +68,12 @@ pub fn routes() -> Router<AppState> {
             get(sample_pages::runs_page).post(sample_pages::draw),
         )
         .route("/console/sampling/{run}", get(sample_pages::run_page))
+        .route("/console/statistics", get(crate::statistics::page::show))
+        .route("/console/statistics.csv", get(crate::statistics::page::csv))
+        .route(
+            "/console/statistics.xlsx",
+            get(crate::statistics::page::xlsx),
+        )
         .route(
             "/console/sampling/{run}/sign-off",
             post(sample_pages::sign_off),

@@ -60,7 +60,7 @@ const MIGRATIONS: [Migration; 5] = [
         version: 5,
         file: "0005_sampling.sql",
         sql: include_str!("../../../migrations/sqlite/0005_sampling.sql"),
-        code: None,
+        code: Some(("facts", super::facts::backfill)),
     },
 ];
 
@@ -123,7 +123,7 @@ fn apply_pending(conn: &mut Connection) -> Result<Option<u64>, ArchiveError> {
             continue;
         }
         let moved = apply(&tx, migration)?;
-        if migration.code.is_some() {
+        if migration.version == 2 {
             chained = Some(moved);
         }
         let dangling: i64 =

@@ -4,6 +4,7 @@
 
 mod cases;
 mod convert;
+mod facts;
 mod migrate;
 mod read;
 mod sampling;
@@ -250,6 +251,42 @@ impl crate::sampling::SampleStore for SqliteArchive {
         limit: u32,
     ) -> Result<Vec<crate::sampling::SampleLogRow>, ArchiveError> {
         sampling::sample_log_rows(&self.conn(), after_seq, limit)
+    }
+}
+
+/// The statistics count from the facts kept in the archive's file.
+impl crate::statistics::StatsStore for SqliteArchive {
+    fn revisit_counts(
+        &self,
+        from: &str,
+        to: &str,
+    ) -> Result<Vec<huifang_core::statistics::RevisitCount>, ArchiveError> {
+        facts::revisit_counts(&self.conn(), from, to)
+    }
+
+    fn case_counts(
+        &self,
+        from: &str,
+        to: &str,
+        now: Timestamp,
+    ) -> Result<Vec<huifang_core::statistics::CaseCount>, ArchiveError> {
+        facts::case_counts(&self.conn(), from, to, now)
+    }
+
+    fn finding_counts(
+        &self,
+        from: &str,
+        to: &str,
+    ) -> Result<Vec<(huifang_core::statistics::GroupKey, u64)>, ArchiveError> {
+        facts::finding_counts(&self.conn(), from, to)
+    }
+
+    fn first_revisit(&self) -> Result<Option<Timestamp>, ArchiveError> {
+        facts::first_revisit(&self.conn())
+    }
+
+    fn seen(&self) -> Result<crate::statistics::Seen, ArchiveError> {
+        facts::seen(&self.conn())
     }
 }
 
