@@ -2,7 +2,7 @@
 // Checks the self-hosted edge's configuration (issue 18) for the top level and every region of
 // wrangler.toml, as tools/check-regions.mjs checks the Cloudflare side: tools/workerd-config.mjs
 // generates each bundle; the generated edge.capnp carries every var, binds every secret from the
-// environment and holds no secret value, keeps both Durable Object namespaces SQLite-backed on local
+// environment and holds no secret value, keeps every Durable Object namespace SQLite-backed on local
 // disk under a key of its own, sends outbound traffic to the region's origin only (over TLS outside
 // the top level); then workerd itself serves it: the app shell, the single-page-application
 // fallback, the shell's cache rules (edge/src/headers.rs), the API, and a revisit created through the insurer API whose
@@ -21,7 +21,7 @@ import { CONFIG_FILE, SECRETS, readSettings, writeBundle } from "./workerd-confi
 import { insurerPost, loadScript, readDevVars, revisitRequest } from "../e2e/lib/insurer.mjs";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-const BINDINGS = { REVISITS: "RevisitSession", THROTTLES: "SendThrottle" };
+const BINDINGS = { REVISITS: "RevisitSession", THROTTLES: "SendThrottle", IDEMPOTENCY: "IdempotencyRecord" };
 const args = process.argv.slice(2);
 let configPath = "wrangler.toml";
 let serve = true;

@@ -91,6 +91,17 @@ error_codes! {
     InvalidTimestamp = "invalid_timestamp",
     CoolingOffEnded = "cooling_off_ended",
     InvalidScript = "invalid_script",
+    /// `channel` is not one of the sales channels.
+    InvalidChannel = "invalid_channel",
+    /// `seller_code` is not 1 to 64 letters, digits, `.`, `_`, `-` or `@`.
+    InvalidSellerCode = "invalid_seller_code",
+    // ---- idempotent insurer requests (`idempotency::IdempotencyError`)
+    /// The `Idempotency-Key` header is not 1–255 characters of the allowed set.
+    InvalidIdempotencyKey = "invalid_idempotency_key",
+    /// The key was used with another request (method, path or body) in the last 24 hours.
+    IdempotencyKeyReused = "idempotency_key_reused",
+    /// A request with the key is still being answered.
+    IdempotencyKeyInProgress = "idempotency_key_in_progress",
     // ---- the edge itself (`EdgeError`)
     BadJson = "bad_json",
     BadBody = "bad_body",
@@ -172,6 +183,11 @@ impl ErrorCode {
             | InvalidTimestamp
             | CoolingOffEnded
             | InvalidScript
+            | InvalidChannel
+            | InvalidSellerCode
+            | InvalidIdempotencyKey
+            | IdempotencyKeyReused
+            | IdempotencyKeyInProgress
             | BadJson
             | BadBody
             | UnsupportedMediaType

@@ -23,6 +23,7 @@ mod tests {
     use super::DOCUMENT;
     use crate::error::{status, EdgeError};
     use huifang_core::domain::DomainError;
+    use huifang_core::idempotency::IdempotencyError;
     use huifang_core::script::{IdentityStep, ScriptError};
     use huifang_core::session::Refusal;
     use huifang_core::signature::SignatureError as InkError;
@@ -58,6 +59,8 @@ mod tests {
             DomainError::LinkToken,
             DomainError::OtpCode,
             DomainError::RevisitId,
+            DomainError::SalesChannel,
+            DomainError::SellerCode,
         ];
         let ink = [
             InkError::TooLittleInk,
@@ -152,6 +155,14 @@ mod tests {
         all.extend(signing.into_iter().map(EdgeError::Signature));
         all.extend(create.into_iter().map(EdgeError::Create));
         all.extend(domain.into_iter().map(EdgeError::Domain));
+        all.extend(
+            [
+                IdempotencyError::BadKey,
+                IdempotencyError::Reused,
+                IdempotencyError::InProgress,
+            ]
+            .map(EdgeError::Idempotency),
+        );
         for e in &all {
             exhaustive(e);
         }
@@ -230,7 +241,14 @@ mod tests {
                 | DomainError::PersonName
                 | DomainError::LinkToken
                 | DomainError::OtpCode
-                | DomainError::RevisitId => {}
+                | DomainError::RevisitId
+                | DomainError::SalesChannel
+                | DomainError::SellerCode => {}
+            },
+            EdgeError::Idempotency(i) => match i {
+                IdempotencyError::BadKey
+                | IdempotencyError::Reused
+                | IdempotencyError::InProgress => {}
             },
             EdgeError::BadJson(_)
             | EdgeError::BadBody

@@ -4,6 +4,7 @@
 
 use crate::headers;
 use huifang_core::domain::DomainError;
+use huifang_core::idempotency::IdempotencyError;
 use huifang_core::session::Refusal;
 use huifang_core::signing::SignatureError;
 use huifang_core::wire::{ApiError, CreateError};
@@ -15,7 +16,7 @@ use worker::{console_error, Headers, Response};
 pub fn status(code: ErrorCode) -> u16 {
     use ErrorCode::*;
     match code {
-        BadJson | BadBody | BadForm | UnexpectedBody => 400,
+        BadJson | BadBody | BadForm | UnexpectedBody | InvalidIdempotencyKey => 400,
         SignatureMissing
         | BadTimestamp
         | TimestampOutsideWindow
@@ -26,9 +27,20 @@ pub fn status(code: ErrorCode) -> u16 {
         LinkInUse => 403,
         NotFound | LinkNotFound | NoSuchItem => 404,
         MethodNotAllowed => 405,
-        Conflict | NotOpened | AlreadyVerified | NoCodeSent | NotVerified | AlreadyAnswered
-        | ItemOutOfOrder | ItemsRemaining | NotDue | WrongStep | SignatureRequired
-        | AnsweredTooSoon => 409,
+        Conflict
+        | NotOpened
+        | AlreadyVerified
+        | NoCodeSent
+        | NotVerified
+        | AlreadyAnswered
+        | ItemOutOfOrder
+        | ItemsRemaining
+        | NotDue
+        | WrongStep
+        | SignatureRequired
+        | AnsweredTooSoon
+        | IdempotencyKeyReused
+        | IdempotencyKeyInProgress => 409,
         LinkExpired | RevisitFinished => 410,
         PayloadTooLarge => 413,
         UnsupportedMediaType => 415,
@@ -36,7 +48,7 @@ pub fn status(code: ErrorCode) -> u16 {
         | SignatureTooLarge | SignatureOutOfPad | SignatureBadImage | InvalidPolicyNumber
         | InvalidPhone | InvalidIdNumber | IdNumberChecksum | InvalidName | InvalidLink
         | InvalidCodeFormat | InvalidRevisitId | InvalidProduct | InvalidTimestamp
-        | CoolingOffEnded | InvalidScript => 422,
+        | CoolingOffEnded | InvalidScript | InvalidChannel | InvalidSellerCode => 422,
         SessionLocked => 423,
         ResendTooSoon | SmsDailyLimit | RateLimited => 429,
         // A code the edge does not know is not one it sends; were it to, it would be a bug.
@@ -55,6 +67,8 @@ pub enum EdgeError {
     Create(#[from] CreateError),
     #[error(transparent)]
     Domain(#[from] DomainError),
+    #[error(transparent)]
+    Idempotency(#[from] IdempotencyError),
     #[error("the body is not valid JSON for this request: {0}")]
     BadJson(String),
     #[error("the request body could not be read")]
@@ -100,6 +114,7 @@ impl EdgeError {
             Self::Signature(e) => e.code(),
             Self::Create(e) => e.code(),
             Self::Domain(e) => e.code(),
+            Self::Idempotency(e) => e.code(),
             Self::BadJson(_) => ErrorCode::BadJson,
             Self::BadBody => ErrorCode::BadBody,
             Self::UnsupportedMediaType => ErrorCode::UnsupportedMediaType,
@@ -126,6 +141,9 @@ impl EdgeError {
         if let Self::Refused(r) = self {
             body.retry_after_secs = r.retry_after_secs();
             body.tries_left = r.tries_left();
+        }
+        if let Self::Idempotency(e) = self {
+            body.retry_after_secs = e.retry_after_secs();
         }
         body
     }

@@ -142,9 +142,11 @@ async fn switch(
             code: error.code,
         }),
         // Named, not printed: a reply may carry the session's (masked) personal data.
-        Reply::Created | Reply::Status(_) | Reply::Storage(_) | Reply::Session { .. } => Err(
-            Problem::internal("the fallback switch had an answer of another call"),
-        ),
+        Reply::Created { .. } | Reply::Status(_) | Reply::Storage(_) | Reply::Session { .. } => {
+            Err(Problem::internal(
+                "the fallback switch had an answer of another call",
+            ))
+        }
     }
 }
 

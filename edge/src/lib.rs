@@ -17,6 +17,7 @@ mod error;
 mod fallback;
 mod headers;
 mod http;
+mod idempotency_object;
 mod insurer;
 mod origin_client;
 mod policyholder;
@@ -25,6 +26,7 @@ mod revisit_object;
 mod send_throttle;
 mod shell;
 
+pub use idempotency_object::IdempotencyRecord;
 pub use revisit_object::RevisitSession;
 pub use send_throttle::SendThrottle;
 

@@ -8,7 +8,7 @@ use crate::headers;
 use crate::http::json;
 use huifang_core::script::Lang;
 use huifang_core::session::{ClientInfo, Revisit};
-use huifang_core::wire::{ApiError, RevisitStatus, SessionView};
+use huifang_core::wire::{ApiError, LinkSms, RevisitStatus, SessionView};
 use huifang_core::RevisitId;
 use serde::{Deserialize, Serialize};
 use worker::wasm_bindgen::JsValue;
@@ -116,8 +116,12 @@ impl Action {
 /// One call to a revisit's object.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub enum Call {
-    /// The insurer created the revisit (already parsed and hashed by the worker).
-    Create(Revisit),
+    /// The insurer created the revisit (already parsed and hashed by the worker), and, when it
+    /// asked for it, the link to send by SMS (passed through, never stored).
+    Create {
+        revisit: Box<Revisit>,
+        link_sms: Option<String>,
+    },
     /// The insurer asks for the status.
     Status,
     /// The insurer asks for the raw storage (tests only, `STORAGE_INSPECTION`).
@@ -157,7 +161,10 @@ impl DeviceCookie {
 /// The object's one answer to a call.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub enum Reply {
-    Created,
+    /// Created; with what became of the link SMS, when one was asked for.
+    Created {
+        link_sms: Option<LinkSms>,
+    },
     Status(RevisitStatus),
     Storage(serde_json::Map<String, serde_json::Value>),
     /// The session as the policyholder may see it, and the device cookie of a first open.
@@ -190,7 +197,7 @@ impl Reply {
     /// The API's HTTP answer. A device cookie is scoped to the JSON API (`/v1/session`).
     pub fn into_response(self) -> Result<Response, EdgeError> {
         match self {
-            Self::Created => {
+            Self::Created { .. } => {
                 let mut resp = Response::empty()?.with_status(201);
                 headers::apply(resp.headers_mut(), headers::Kind::Api)?;
                 Ok(resp)

@@ -12,7 +12,7 @@ use crate::server::settings::{self, ServeArgs};
 use clap::{CommandFactory, Parser, Subcommand};
 use std::path::PathBuf;
 
-/// What every exit code means, shown after the top-level `--help` (and in the README).
+/// What every exit code means, shown after the top-level `--help` (and in docs/ORIGIN.md).
 pub const EXIT_CODES: &str = "\
 Exit codes:
   0  done: everything verified, written or created
@@ -68,6 +68,12 @@ pub enum Command {
     /// Check revisit scripts (unique ids, both languages, sane reading times, known products).
     #[command(after_help = scripts::EXAMPLES)]
     ValidateScript(ValidateScriptArgs),
+    /// Draws a quality-sampling run over a period and seals it into the sample log (R13).
+    #[command(after_help = crate::sampling::run::EXAMPLES)]
+    SampleRun(crate::sampling::run::SampleRunArgs),
+    /// Recomputes a stored sample run from the archive and says whether it matches (R13).
+    #[command(after_help = crate::sampling::redraw::EXAMPLES)]
+    RedrawSample(crate::sampling::redraw::RedrawArgs),
     /// Print the edge public key of a dotenv file (EDGE_KEY_ID, EDGE_SIGNING_KEY) as kid=hex.
     #[command(
         after_help = "Examples:\n  huifang-origin public-key .dev.vars\n\nExit: 0 printed, 1 the file lacks the keys or cannot be read, 2 bad usage."

@@ -25,6 +25,8 @@ async fn main() -> ExitCode {
         Command::VerifyArchive(options) => audit::verify_archive::cli(&options),
         Command::VerifyExport(args) => audit::export::verify_cli(&args),
         Command::ValidateScript(args) => insurer::scripts::cli(&args),
+        Command::SampleRun(args) => origin::sampling::run::cli(&args),
+        Command::RedrawSample(args) => origin::sampling::redraw::cli(&args),
         Command::PublicKey { file } => dev::secrets::public_key_cli(&file),
         Command::DevSecrets { file } => dev::secrets::ensure_cli(&file),
         #[cfg(feature = "bench")]

@@ -31,6 +31,13 @@ pub enum Finding {
     },
     /// A sign of interference by sales staff (R10).
     Interference { flag: FlagKind },
+    /// R13: a quality-sampling review found something: the run, the checks that did not hold
+    /// (`sample_run::Check` names), and the reviewer's note.
+    SampleFinding {
+        run_id: String,
+        checks: Vec<String>,
+        note: String,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -18,11 +18,11 @@ mod revisit;
 pub(crate) mod tests;
 
 pub use crate::script::AnswerKind;
-pub use crate::trace::{ClientInfo, TraceEntry, TraceEvent};
+pub use crate::trace::{ClientInfo, Notice, NoticeFailure, TraceEntry, TraceEvent};
 pub use event::{Effect, Event};
 pub use identity::{code_sms_text, PendingCode};
 pub use refusal::Refusal;
-pub use revisit::{AgentDevice, Answer, Revisit, Stage};
+pub use revisit::{AgentDevice, Answer, Revisit, Sale, Stage};
 
 use crate::script::{IdentityStep, Lang};
 use crate::signature::Signature;
@@ -109,6 +109,31 @@ impl Session {
         };
         session.record(created, TraceEvent::Created);
         session
+    }
+
+    /// Whether the reminder was tried already (sent or not): it is tried once.
+    pub fn reminded(&self) -> bool {
+        self.trace.iter().any(|e| {
+            matches!(
+                e.event,
+                TraceEvent::NoticeSent {
+                    notice: Notice::Reminder
+                } | TraceEvent::NoticeUndelivered {
+                    notice: Notice::Reminder,
+                    ..
+                }
+            )
+        })
+    }
+
+    /// When the unfinished revisit's reminder is due: `remind_before_ms` before the cooling-off
+    /// end. `None` once tried, and for a revisit created that close to its end already (the link
+    /// has just been sent; a reminder then would only repeat it).
+    pub fn reminder_at(&self, remind_before_ms: u64) -> Option<Timestamp> {
+        let ends = self.revisit.cooling_off_ends_at;
+        let at = Timestamp::from_millis(ends.millis().saturating_sub(remind_before_ms));
+        let due = !self.stage.is_finished() && !self.reminded() && at > self.revisit.created_at;
+        due.then_some(at)
     }
 
     /// Seconds until another code may be sent (0 when one may be sent now).

@@ -14,6 +14,8 @@
 //! - [`pages`]: the queue page and its CSV export;
 //! - [`case_page`]: a case, its timeline and a form per allowed action, and its evidence report;
 //! - [`actions`]: the actions those forms post: decided by the core, logged, refusals shown;
+//! - [`sample_pages`], [`sample_review`]: quality sampling (R13): runs, drawing, a pick's checklist
+//!   and review, the sign-off;
 //! - [`words`]: the console's Chinese words for the core's types;
 //! - [`staff_cli`]: `huifang-origin staff add`, which creates the first user.
 
@@ -22,6 +24,8 @@ pub mod actions;
 pub mod case_page;
 pub mod error;
 pub mod pages;
+pub mod sample_pages;
+pub mod sample_review;
 pub mod session;
 pub mod settings;
 pub mod staff_cli;
@@ -58,6 +62,25 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/console/cases/{case_id}/receipt",
             post(actions::receipt).layer(DefaultBodyLimit::max(MAX_RECEIPT_BODY)),
+        )
+        .route(
+            "/console/sampling",
+            get(sample_pages::runs_page).post(sample_pages::draw),
+        )
+        .route("/console/sampling/{run}", get(sample_pages::run_page))
+        .route("/console/statistics", get(crate::statistics::page::show))
+        .route("/console/statistics.csv", get(crate::statistics::page::csv))
+        .route(
+            "/console/statistics.xlsx",
+            get(crate::statistics::page::xlsx),
+        )
+        .route(
+            "/console/sampling/{run}/sign-off",
+            post(sample_pages::sign_off),
+        )
+        .route(
+            "/console/sampling/{run}/picks/{revisit}",
+            get(sample_review::show).post(sample_review::review),
         )
         .route(
             "/console/records/{revisit_id}/report",

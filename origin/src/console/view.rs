@@ -32,6 +32,10 @@ pub fn layout(title: &str, session: Option<&LiveSession>, body: Markup) -> Marku
                     @if let Some(live) = session {
                         nav aria-label="主菜单" {
                             a href="/console/queue" { "我的队列" }
+                            @if huifang_core::sample_run::may_read(live.account.role) {
+                                a href="/console/sampling" { "质检抽样" }
+                                a href="/console/statistics" { "统计" }
+                            }
                         }
                         span.who {
                             (live.account.display_name) "（" (words::role(live.account.role)) "）"

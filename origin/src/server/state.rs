@@ -18,6 +18,10 @@ pub struct AppState {
     pub archive: Arc<dyn Archive>,
     /// The case log (in the archive's store).
     pub cases: Arc<dyn CaseStore>,
+    /// The sample log and the sampling frame (R13).
+    pub sampling: Arc<dyn crate::sampling::SampleStore>,
+    /// The statistics' counts (R14, R15).
+    pub stats: Arc<dyn crate::statistics::StatsStore>,
     /// The staff console's accounts, sessions and staff log (in the archive's store).
     pub staff: Arc<dyn StaffStore>,
     /// The staff console's settings (secure cookies, where receipts are kept).
@@ -35,7 +39,14 @@ pub struct AppState {
 impl AppState {
     /// State over `store` (the archive and its case log) and `gateway`, with `settings`, the
     /// holiday `calendar` and the wall clock.
-    pub fn new<S: Archive + CaseStore + StaffStore + 'static>(
+    pub fn new<
+        S: Archive
+            + CaseStore
+            + StaffStore
+            + crate::sampling::SampleStore
+            + crate::statistics::StatsStore
+            + 'static,
+    >(
         store: Arc<S>,
         gateway: Arc<dyn SmsGateway>,
         settings: ApiSettings,
@@ -44,6 +55,8 @@ impl AppState {
         Self {
             gateway,
             cases: Arc::clone(&store) as Arc<dyn CaseStore>,
+            sampling: Arc::clone(&store) as Arc<dyn crate::sampling::SampleStore>,
+            stats: Arc::clone(&store) as Arc<dyn crate::statistics::StatsStore>,
             staff: Arc::clone(&store) as Arc<dyn StaffStore>,
             console: Arc::new(ConsoleSettings::default()),
             archive: store,
