@@ -35,7 +35,7 @@ const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 /// What kind of answer a response is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {
-    /// `/r/<token>`: the app's page at a URL that holds the link token (never stored by a cache).
+    /// `/r/<token>`: the app's page at a URL that holds the link token (never stored by a cache: R6).
     AppPage,
     /// A file of the shell, or the app's page at a path without a token; its caching is the
     /// file's own (`shell_cache`).
@@ -48,8 +48,9 @@ pub enum Kind {
     Document,
 }
 
-/// Every page and shell file: never framed (clickjacking the consent), never sniffed into another
-/// type, no referrer (a page address holds the link token).
+/// Every page and shell file: never framed (a framing page could click the confirmations through
+/// for the policyholder: R9, R10), never sniffed into another type, no referrer (a page address
+/// holds the link token, the one secret allowed in a URL: R6).
 const PAGE: [(&str, &str); 3] = [
     ("x-frame-options", "DENY"),
     ("x-content-type-options", "nosniff"),
