@@ -45,6 +45,9 @@ pub struct Policyholder {
     pub id_number: String,
 }
 
+/// The longest product name, in characters.
+pub const MAX_PRODUCT_CHARS: usize = 100;
+
 /// `POST /v1/revisits`
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -131,7 +134,7 @@ impl CreateRevisit {
         let id_number = IdNumber::parse(&self.policyholder.id_number)
             .map_err(field("policyholder.id_number"))?;
         let product = self.product.trim().to_string();
-        if product.is_empty() || product.chars().count() > 100 {
+        if product.is_empty() || product.chars().count() > MAX_PRODUCT_CHARS {
             return Err(CreateError::Product);
         }
         let cooling_off_ends_at =
