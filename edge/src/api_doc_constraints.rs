@@ -312,3 +312,45 @@ fn the_documented_patterns_accept_exactly_what_the_core_parses() {
         "Idempotency-Key",
     );
 }
+
+/// Where the server reads `null` as "absent" (an `Option` field), the document allows `null`, and
+/// where it refuses `null` (a list or a flag with a default), the document does not: schemathesis
+/// found `min_read_secs: null` accepted while the document said integer only.
+#[test]
+fn null_is_documented_exactly_where_the_server_takes_it() {
+    use huifang_core::script::ScriptItem;
+    use huifang_core::wire::CreateRevisit;
+    let doc = doc();
+    let nullable = |v: &Value| {
+        v["type"]
+            .as_array()
+            .is_some_and(|t| t.contains(&Value::from("null")))
+            || v["anyOf"]
+                .as_array()
+                .is_some_and(|a| a.iter().any(|s| s["type"] == "null"))
+    };
+    let item = serde_json::json!({"id": "a", "text": {"zh-CN": {"title": "t", "body": ["b"]}, "en": {"title": "t", "body": ["b"]}}});
+    let props = schema(&doc, "ScriptItem/properties");
+    for field in ["min_read_secs", "products", "answer", "problem_on_no"] {
+        let mut v = item.clone();
+        v[field] = Value::Null;
+        let taken = serde_json::from_value::<ScriptItem>(v).is_ok();
+        assert_eq!(
+            nullable(&props[field]),
+            taken,
+            "ScriptItem.{field}: the server takes null: {taken}"
+        );
+    }
+    let create = serde_json::json!({"policy_number": "P123456", "product": "p", "policyholder": {"name": "张三", "phone": "13812345678", "id_number": "11010519491231002X"}, "cooling_off_ends_at": "2027-01-01T00:00:00Z"});
+    let props = schema(&doc, "CreateRevisit/properties");
+    for field in ["script", "agent", "product_kinds"] {
+        let mut v = create.clone();
+        v[field] = Value::Null;
+        let taken = serde_json::from_value::<CreateRevisit>(v).is_ok();
+        assert_eq!(
+            nullable(&props[field]),
+            taken,
+            "CreateRevisit.{field}: the server takes null: {taken}"
+        );
+    }
+}
