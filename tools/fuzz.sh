@@ -11,7 +11,8 @@ cd "$(dirname "$0")/.."
 : "${EDGE_URL:?start the stack first (tools/stack.sh)}" "${ORIGIN_URL:?}"
 venv=${HUIFANG_SCHEMATHESIS_VENV:-.state/schemathesis-venv}
 [ -x "$venv/bin/st" ] || { echo "fuzz: schemathesis is not installed in $venv (run tools/setup.sh)" >&2; exit 1; }
-out=$(mktemp -d "${TMPDIR:-/tmp}/huifang-fuzz-XXXXXX")
+# Beside the stack's logs when tools/stack.sh started it; the figures' raw lines and the JUnit report.
+if [ -n "${STACK_DIR:-}" ]; then out=$STACK_DIR/fuzz; mkdir -p "$out"; else out=$(mktemp -d "${TMPDIR:-/tmp}/huifang-fuzz-XXXXXX"); fi
 export FUZZ_STATS=$out/stats.jsonl PYTHONPATH="tools/schemathesis${PYTHONPATH:+:$PYTHONPATH}" SCHEMATHESIS_HOOKS=hooks
 : >"$FUZZ_STATS"
 "$venv/bin/st" --no-color run "$EDGE_URL/v1/openapi.json" --url "$EDGE_URL" \
