@@ -144,6 +144,16 @@ async function serveCheck(label, out, state, settings) {
     const keyDir = join(state, `${settings.name}-RevisitSession`);
     const onDisk = existsSync(keyDir) && readdirSync(keyDir).some((f) => f.endsWith(".sqlite"));
     check(created.status === 201 && onDisk, `${label}: a revisit created, its object on disk`, `status ${created.status} ${JSON.stringify(created.body).slice(0, 120)}, ${keyDir} ${onDisk ? "has" : "has no"} .sqlite file`);
+    // An idempotent create: the retry gets the first answer, kept by its IdempotencyRecord on disk.
+    const request = JSON.stringify(revisitRequest(loadScript(join(ROOT, "scripts/default.json"))));
+    const keyed = { headers: { "idempotency-key": randomBytes(16).toString("hex") } };
+    const first = await insurerPost(base, secrets.INSURER_API_SECRET, "/v1/revisits", request, keyed);
+    const again = await insurerPost(base, secrets.INSURER_API_SECRET, "/v1/revisits", request, keyed);
+    const recordDir = join(state, `${settings.name}-IdempotencyRecord`);
+    const recorded = existsSync(recordDir) && readdirSync(recordDir).some((f) => f.endsWith(".sqlite"));
+    check(first.status === 201 && again.status === 201 && again.body.link === first.body.link && again.headers.get("idempotent-replayed") === "true" && recorded,
+      `${label}: a retried create with its Idempotency-Key replayed, its record on disk`,
+      `statuses ${first.status}, ${again.status}, same link ${again.body?.link === first.body?.link}, ${recordDir} ${recorded ? "has" : "has no"} .sqlite file`);
   } finally {
     try {
       process.kill(-child.pid, "SIGTERM");

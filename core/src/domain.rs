@@ -151,9 +151,13 @@ pub struct PolicyNumber(String);
 string_newtype!(PolicyNumber);
 
 impl PolicyNumber {
+    /// Its length bounds, in ASCII characters (`edge/openapi.json` states the same; a test holds them).
+    pub const MIN_CHARS: usize = 6;
+    pub const MAX_CHARS: usize = 32;
+
     pub fn parse(s: &str) -> Result<Self, DomainError> {
         let s = s.trim();
-        let ok = (6..=32).contains(&s.len())
+        let ok = (Self::MIN_CHARS..=Self::MAX_CHARS).contains(&s.len())
             && s.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-');
         ok.then(|| Self(s.to_ascii_uppercase()))
             .ok_or(DomainError::PolicyNumber)
@@ -259,10 +263,13 @@ impl fmt::Debug for PersonName {
 }
 
 impl PersonName {
+    /// The longest name, in characters.
+    pub const MAX_CHARS: usize = 64;
+
     pub fn parse(s: &str) -> Result<Self, DomainError> {
         let s = s.trim();
         let n = s.chars().count();
-        let ok = (1..=64).contains(&n) && !s.chars().any(char::is_control);
+        let ok = (1..=Self::MAX_CHARS).contains(&n) && !s.chars().any(char::is_control);
         ok.then(|| Self(s.to_string()))
             .ok_or(DomainError::PersonName)
     }

@@ -47,6 +47,14 @@ pub struct Policyholder {
     pub id_number: String,
 }
 
+/// The longest product name, in characters.
+pub const MAX_PRODUCT_CHARS: usize = 100;
+/// The latest a cooling-off period may end, from now (R1): periods run 10 to 20 days from the
+/// policy's receipt, so a year ahead is beyond any real one. Without a bound a date in year 3119
+/// reached the edge's expiry alarm, which the runtime refuses after 2189: a 500 (found by
+/// schemathesis, issue 12).
+pub const MAX_COOLING_OFF_AHEAD_MS: u64 = 366 * crate::time::DAY_MS;
+
 /// `POST /v1/revisits`
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -105,6 +113,8 @@ pub enum CreateError {
     Time(BadTimestamp),
     #[error("cooling_off_ends_at: the cooling-off period has already ended")]
     AlreadyEnded,
+    #[error("cooling_off_ends_at: more than 366 days from now, beyond any cooling-off period")]
+    TooFarAhead,
     #[error("script: {0}")]
     Script(ScriptError),
     #[error("script: no item applies to these product kinds")]
@@ -118,7 +128,7 @@ impl CreateError {
         match self {
             Self::Field { source, .. } => source.code(),
             Self::Product => ErrorCode::InvalidProduct,
-            Self::Time(_) => ErrorCode::InvalidTimestamp,
+            Self::Time(_) | Self::TooFarAhead => ErrorCode::InvalidTimestamp,
             Self::AlreadyEnded => ErrorCode::CoolingOffEnded,
             Self::Script(e) => e.code(),
             Self::NoItemsForProduct => ErrorCode::InvalidScript,
@@ -145,13 +155,16 @@ impl CreateRevisit {
         let id_number = IdNumber::parse(&self.policyholder.id_number)
             .map_err(field("policyholder.id_number"))?;
         let product = self.product.trim().to_string();
-        if product.is_empty() || product.chars().count() > 100 {
+        if product.is_empty() || product.chars().count() > MAX_PRODUCT_CHARS {
             return Err(CreateError::Product);
         }
         let cooling_off_ends_at =
             Timestamp::parse_rfc3339(&self.cooling_off_ends_at).map_err(CreateError::Time)?;
         if cooling_off_ends_at <= now {
             return Err(CreateError::AlreadyEnded);
+        }
+        if cooling_off_ends_at.since(now) > MAX_COOLING_OFF_AHEAD_MS {
+            return Err(CreateError::TooFarAhead);
         }
         let sale = Sale {
             channel: self
@@ -500,6 +513,17 @@ mod tests {
         let mut r = request();
         r.cooling_off_ends_at = "2020-01-01T00:00:00Z".into();
         assert_eq!(build(r).unwrap_err(), CreateError::AlreadyEnded);
+
+        // A year ahead at most: a date the edge's alarm could not hold is refused, not a 500.
+        let mut r = request();
+        r.cooling_off_ends_at = T0.plus_millis(MAX_COOLING_OFF_AHEAD_MS).to_rfc3339();
+        assert!(build(r).is_ok());
+        let mut r = request();
+        r.cooling_off_ends_at = T0.plus_millis(MAX_COOLING_OFF_AHEAD_MS + 1).to_rfc3339();
+        assert_eq!(build(r).unwrap_err(), CreateError::TooFarAhead);
+        let mut r = request();
+        r.cooling_off_ends_at = "3119-09-05T07:16:58.305+10:47".into();
+        assert_eq!(build(r).unwrap_err().code(), ErrorCode::InvalidTimestamp);
 
         let mut r = request();
         r.script.as_mut().unwrap().items.clear();

@@ -129,6 +129,7 @@ mod tests {
             CreateError::Product,
             CreateError::Time(BadTimestamp),
             CreateError::AlreadyEnded,
+            CreateError::TooFarAhead,
             CreateError::NoItemsForProduct,
         ];
         create.extend(domain.iter().cloned().map(|source| CreateError::Field {
@@ -216,6 +217,7 @@ mod tests {
                 CreateError::Product
                 | CreateError::Time(_)
                 | CreateError::AlreadyEnded
+                | CreateError::TooFarAhead
                 | CreateError::NoItemsForProduct
                 | CreateError::NoDefaultScript => {}
                 CreateError::Field { source, .. } => exhaustive(&EdgeError::Domain(source.clone())),

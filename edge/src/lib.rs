@@ -11,6 +11,8 @@
 //! Every rule is decided by `huifang_core`; this crate only translates HTTP and storage.
 
 mod api_doc;
+#[cfg(test)]
+mod api_doc_constraints;
 mod bench_probe;
 mod config;
 mod error;
