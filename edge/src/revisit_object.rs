@@ -140,7 +140,9 @@ impl RevisitSession {
         match call {
             Call::Create { revisit, link_sms } => {
                 let custody = self.load().await?;
-                let custody = self.apply(custody, Input::Create(*revisit), "", now).await?;
+                let custody = self
+                    .apply(custody, Input::Create(*revisit), "", now)
+                    .await?;
                 let Some(link) = link_sms else {
                     return Ok(Reply::Created { link_sms: None });
                 };

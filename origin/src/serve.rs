@@ -43,6 +43,7 @@ pub async fn serve(settings: Settings) -> Result<(), ServeError> {
         db,
         api,
         https,
+        casework_time,
     } = settings;
     // Receipts uploaded in the console sit beside the archive, each named by its SHA-256.
     let receipts_dir = db
@@ -60,10 +61,23 @@ pub async fn serve(settings: Settings) -> Result<(), ServeError> {
     let calendar = WorkingCalendar::shipped().map_err(ServeError::Calendar)?;
     let archive = Arc::new(archive);
     let gateway = Arc::new(Outbox::new(Arc::clone(&archive) as Arc<dyn Archive>));
-    let state = AppState::new(archive, gateway, api, calendar).with_console(ConsoleSettings {
-        secure_cookie: https,
-        receipts_dir: Some(receipts_dir),
+    // Tests only (dev mode, checked by `Settings::from_args`): the casework runs from that time.
+    let casework_offset = casework_time.map_or(0, |t| {
+        let now = crate::clock::system_clock();
+        let ms = |t: huifang_core::Timestamp| i64::try_from(t.millis()).unwrap_or(i64::MAX);
+        let offset = ms(t) - ms(now);
+        eprintln!(
+            "origin: TEST casework time {} (offset {offset} ms)",
+            t.to_rfc3339()
+        );
+        offset
     });
+    let state = AppState::new(archive, gateway, api, calendar)
+        .with_console(ConsoleSettings {
+            secure_cookie: https,
+            receipts_dir: Some(receipts_dir),
+        })
+        .with_casework_offset(casework_offset);
     let listen_error = |source| ServeError::Listen {
         listen: listen.clone(),
         source,

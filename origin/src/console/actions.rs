@@ -122,7 +122,7 @@ async fn run(
 ) -> Result<Response, ConsoleError> {
     let actor = session.0.account.actor();
     let store = Arc::clone(&app.cases);
-    let now = app.now();
+    let now = app.casework_now();
     let (case, who) = (id.clone(), actor.clone());
     let result = blocking(move || work::act(&*store, &case, &who, command, now)).await?;
     let logged = format!("case_action:{action}");
@@ -219,7 +219,7 @@ pub async fn reveal(
     let Form(form) = form.map_err(|_| ConsoleError::BadRequest("the form cannot be read"))?;
     let (id, file) = posted_case(&app, &session, &form.csrf, &id).await?;
     let actor = session.0.account.actor();
-    let may_call = Allowed::of(&file.case, &actor, app.now()).log_call;
+    let may_call = Allowed::of(&file.case, &actor, app.casework_now()).log_call;
     let outcome = if may_call { "not_available" } else { "refused" };
     log_action(
         &app,

@@ -48,7 +48,7 @@ pub(super) async fn load(
     id: &CaseId,
 ) -> Result<CaseFile, ConsoleError> {
     let store = Arc::clone(&app.cases);
-    let now = app.now();
+    let now = app.casework_now();
     let id = id.clone();
     let file = blocking(move || work::load(&*store, &id, now))
         .await?
@@ -328,7 +328,7 @@ pub(super) async fn render(
     let actor = session.0.account.actor();
     let file = load(app, &actor, id).await?;
     let case = &file.case;
-    let now = app.now();
+    let now = app.casework_now();
     let due = due_of(case, &app.calendar);
     let left = working_days_left(due, now, &app.calendar);
     let overdue = is_overdue(case, due, now);
@@ -406,7 +406,7 @@ pub(super) async fn render(
             p.muted { "按规则，您现在不能对此案件执行任何操作。" }
         }
         h2 #timeline { "处理记录" }
-        table {
+        table.log {
             caption.muted.small { "案件日志，按时间顺序（北京时间）" }
             thead { tr {
                 th scope="col" { "序号" } th scope="col" { "时间" }

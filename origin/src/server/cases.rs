@@ -73,7 +73,7 @@ pub struct CaseSummary {
 impl CaseSummary {
     fn of(file: &CaseFile, app: &AppState) -> Self {
         let case = &file.case;
-        let now = app.now();
+        let now = app.casework_now();
         let due = due_of(case, &app.calendar);
         let (kind, fallback_reason, findings) = match &case.opening.kind {
             CaseKind::Problem { findings } => ("problem", None, findings.clone()),
@@ -190,7 +190,7 @@ pub async fn list(
 ) -> Result<Json<CaseQueue>, OriginError> {
     let store = Arc::clone(&app.cases);
     let calendar = Arc::clone(&app.calendar);
-    let now = app.now();
+    let now = app.casework_now();
     let files = blocking(move || work::queue(&*store, queue, &actor, now, &calendar)).await??;
     Ok(Json(CaseQueue {
         queue,
@@ -205,7 +205,7 @@ pub async fn show(
     CaseIdPath(id): CaseIdPath,
 ) -> Result<Json<CaseView>, OriginError> {
     let store = Arc::clone(&app.cases);
-    let now = app.now();
+    let now = app.casework_now();
     let file = blocking(move || work::load(&*store, &id, now)).await??;
     if !file.case.visible_to(&actor) {
         return Err(OriginError::CaseNotFound);
@@ -223,7 +223,7 @@ pub async fn act(
     JsonBody(command): JsonBody<Command, MAX_ACTION_BODY>,
 ) -> Result<Json<CaseView>, OriginError> {
     let store = Arc::clone(&app.cases);
-    let now = app.now();
+    let now = app.casework_now();
     let name = command_name(&command);
     let staff_id = actor.staff_id.clone();
     let case_id = id.clone();
