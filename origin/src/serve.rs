@@ -22,6 +22,9 @@ pub enum ServeError {
         /// Why.
         source: ArchiveError,
     },
+    /// The edge's insurer API cannot be set up (`--edge-url`, the secret, the TLS roots).
+    #[error("--edge-url: {0}")]
+    Edge(crate::insurer::client::ClientError),
     /// The shipped holiday table does not load.
     #[error("the holiday table: {0}")]
     Calendar(CalendarError),
@@ -44,6 +47,7 @@ pub async fn serve(settings: Settings) -> Result<(), ServeError> {
         api,
         https,
         casework_time,
+        edge,
     } = settings;
     // Receipts uploaded in the console sit beside the archive, each named by its SHA-256.
     let receipts_dir = db
@@ -78,6 +82,20 @@ pub async fn serve(settings: Settings) -> Result<(), ServeError> {
             receipts_dir: Some(receipts_dir),
         })
         .with_casework_offset(casework_offset);
+    let state = match edge {
+        Some((url, secret_file)) => {
+            use crate::insurer::client::{secret_from, EdgeUrl, InsurerClient, Transport};
+            let client = EdgeUrl::parse(&url)
+                .and_then(|edge| {
+                    let secret = secret_from(secret_file.as_deref())?;
+                    Ok(InsurerClient::new(edge, secret, Transport::new(None)?))
+                })
+                .map_err(ServeError::Edge)?;
+            eprintln!("origin: the console asks {url} for new revisits");
+            state.with_insurer(client)
+        }
+        None => state,
+    };
     let listen_error = |source| ServeError::Listen {
         listen: listen.clone(),
         source,

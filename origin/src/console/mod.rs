@@ -22,6 +22,7 @@ pub mod actions;
 pub mod case_page;
 pub mod error;
 pub mod pages;
+pub mod re_revisit;
 pub mod session;
 pub mod settings;
 pub mod staff_cli;
@@ -55,6 +56,10 @@ pub fn routes() -> Router<AppState> {
         .route("/console/cases/{case_id}", get(case_page::show))
         .route("/console/cases/{case_id}/actions", post(actions::act))
         .route("/console/cases/{case_id}/reveal", post(actions::reveal))
+        .route(
+            "/console/cases/{case_id}/re-revisit",
+            post(re_revisit::request),
+        )
         .route(
             "/console/cases/{case_id}/receipt",
             post(actions::receipt).layer(DefaultBodyLimit::max(MAX_RECEIPT_BODY)),

@@ -225,6 +225,26 @@ pub async fn act(
     let store = Arc::clone(&app.cases);
     let now = app.casework_now();
     let name = command_name(&command);
+    // R12: a new revisit settles a problem only once its record is in, completed, nothing found.
+    if let Command::Resolve {
+        resolution: huifang_core::casework::Resolution::ReRevisited { revisit_id },
+        ..
+    } = &command
+    {
+        let archive = Arc::clone(&app.archive);
+        let new = revisit_id.clone();
+        let record = blocking(move || archive.record(&new)).await??;
+        let settles = record
+            .and_then(|r| r.sealed().ok())
+            .is_some_and(|s| huifang_core::casework::re_revisit_settles(&s.record));
+        if !settles {
+            return Err(OriginError::CaseRefused(
+                huifang_core::casework::CaseRefusal::BadInput(
+                    "the new revisit's record is not in, or it does not settle the case",
+                ),
+            ));
+        }
+    }
     let staff_id = actor.staff_id.clone();
     let case_id = id.clone();
     let result = blocking(move || work::act(&*store, &id, &actor, command, now)).await?;
@@ -249,5 +269,6 @@ fn command_name(command: &Command) -> &'static str {
         Command::Resolve { .. } => "resolve",
         Command::Approve { .. } => "approve",
         Command::Reject { .. } => "reject",
+        Command::RequestReRevisit { .. } => "request_re_revisit",
     }
 }

@@ -26,6 +26,9 @@ pub struct Settings {
     pub https: bool,
     /// Tests only (dev mode): the casework's time at startup, running on from there.
     pub casework_time: Option<huifang_core::Timestamp>,
+    /// The edge whose insurer API the console asks for new revisits, and the dotenv file with
+    /// the insurer's secret (else the `INSURER_API_SECRET` variable, else `.dev.vars`).
+    pub edge: Option<(String, Option<PathBuf>)>,
 }
 
 /// The settings every handler reads (through `AppState`).
@@ -96,6 +99,14 @@ pub struct ServeArgs {
         value_parser = crate::args::timestamp
     )]
     pub test_casework_time: Option<huifang_core::Timestamp>,
+    /// The edge whose insurer API the staff console calls for a problem case's new electronic
+    /// revisit (https://host[:port], or http:// for a local one); without it that action is off.
+    #[arg(long, env = "HUIFANG_EDGE_URL", value_name = "URL")]
+    pub edge_url: Option<String>,
+    /// A dotenv file with INSURER_API_SECRET for --edge-url [default: the INSURER_API_SECRET
+    /// variable, else .dev.vars].
+    #[arg(long, value_name = "PATH")]
+    pub insurer_secret_file: Option<PathBuf>,
 }
 
 /// A switch's variable (`HUIFANG_SMS_OUTBOX`, `HUIFANG_ORIGIN_HTTPS`): `1`/`true` on, `0`/`false`
@@ -146,6 +157,10 @@ impl Settings {
         }
         Ok(Self {
             casework_time: args.test_casework_time,
+            edge: args
+                .edge_url
+                .filter(|u| !u.trim().is_empty())
+                .map(|u| (u.trim().to_string(), args.insurer_secret_file)),
             https: args.https,
             listen,
             db: args.db,

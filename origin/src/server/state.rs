@@ -35,6 +35,9 @@ pub struct AppState {
     /// (`serve --test-casework-time`, dev mode only). Signatures, staff sessions and the archive
     /// keep the clock itself.
     pub casework_offset_ms: i64,
+    /// The edge's insurer API, signed with the insurer's secret, when `serve --edge-url` gives
+    /// it: a problem case's new electronic revisit is asked of it (R12).
+    pub insurer: Option<Arc<crate::insurer::client::InsurerClient>>,
 }
 
 impl AppState {
@@ -56,6 +59,15 @@ impl AppState {
             calendar: Arc::new(calendar),
             clock: system_clock,
             casework_offset_ms: 0,
+            insurer: None,
+        }
+    }
+
+    /// The same state calling the edge's insurer API through `client`.
+    pub fn with_insurer(self, client: crate::insurer::client::InsurerClient) -> Self {
+        Self {
+            insurer: Some(Arc::new(client)),
+            ..self
         }
     }
 
