@@ -142,6 +142,8 @@ pub enum CaseEvent {
     /// record arrives completed without problems, it can settle the case.
     ReRevisitRequested {
         revisit_id: RevisitId,
+        /// Whether its link went to the policyholder by SMS (else it must reach them otherwise).
+        link_sent: bool,
     },
     Closed {
         resolution: Resolution,
@@ -261,7 +263,7 @@ impl Case {
             CaseEvent::ReceiptAttached { channel, sha256 } if open && self.is_fallback() => {
                 self.receipts.push((*channel, sha256.clone()))
             }
-            CaseEvent::ReRevisitRequested { revisit_id }
+            CaseEvent::ReRevisitRequested { revisit_id, .. }
                 if open && self.is_problem() && !self.mis_selling =>
             {
                 self.re_revisits.push(revisit_id.clone())

@@ -67,6 +67,7 @@ pub enum Command {
     /// Records the new electronic revisit the edge created for this problem (R12).
     RequestReRevisit {
         revisit_id: crate::RevisitId,
+        link_sent: bool,
     },
     Reject {
         note: String,
@@ -236,12 +237,18 @@ impl Case {
                 }
                 Ok(events)
             }
-            Command::RequestReRevisit { revisit_id } => {
+            Command::RequestReRevisit {
+                revisit_id,
+                link_sent,
+            } => {
                 // A mis-selling is corrected, not revisited; a fallback task is the chain's.
                 if !self.is_problem() || self.mis_selling {
                     return Err(CaseRefusal::ResolutionDoesNotFit);
                 }
-                Ok(vec![CaseEvent::ReRevisitRequested { revisit_id }])
+                Ok(vec![CaseEvent::ReRevisitRequested {
+                    revisit_id,
+                    link_sent,
+                }])
             }
             Command::MarkMisSelling { note } => {
                 if !self.is_problem() {

@@ -194,6 +194,7 @@ fn a_problem_is_settled_by_a_new_revisit_only_one_asked_for_it() {
     // Not by a call agent, nor on a fallback task, nor on a mis-selling case.
     let ask = || Command::RequestReRevisit {
         revisit_id: asked.clone(),
+        link_sent: true,
     };
     assert_eq!(
         log.run(&staff("c1", Role::CallAgent), ask(), now),
@@ -667,7 +668,8 @@ fn any_command() -> impl Strategy<Value = Command> {
         Just(Command::Approve { note: "a".into() }),
         Just(Command::Reject { note: "j".into() }),
         Just(Command::RequestReRevisit {
-            revisit_id: RevisitId::from_random([8; 12])
+            revisit_id: RevisitId::from_random([8; 12]),
+            link_sent: true,
         }),
     ]
 }

@@ -366,6 +366,7 @@ pub(super) async fn render(
     let allowed = Allowed::of(case, &actor, now, &settled);
     let ask = Command::RequestReRevisit {
         revisit_id: o_revisit(case),
+        link_sent: true,
     };
     let may_re_revisit = case.decide(&actor, ask, now).is_ok();
     log_action(app, &actor.staff_id, "read_case", Some(id.as_str()), "ok").await?;

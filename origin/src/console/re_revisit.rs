@@ -15,7 +15,7 @@ use crate::server::state::{blocking, AppState};
 use axum::extract::rejection::FormRejection;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::Response;
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use huifang_core::casework::{re_revisit_settles, Case, Command};
 use huifang_core::record::Record;
@@ -188,6 +188,7 @@ pub async fn request(
     // for a case the rules would not let this person record it on.
     let placeholder = Command::RequestReRevisit {
         revisit_id: file.case.opening.revisit_id.clone(),
+        link_sent: true,
     };
     let checked = match file.case.decide(&actor, placeholder, app.casework_now()) {
         Err(r) => Err(refuse(
@@ -268,6 +269,7 @@ pub async fn request(
     let new_id = created.revisit_id;
     let command = Command::RequestReRevisit {
         revisit_id: new_id.clone(),
+        link_sent: created.link_sms == Some(LinkSms::Sent),
     };
     let store = Arc::clone(&app.cases);
     let (case, now) = (id.clone(), app.casework_now());
@@ -289,16 +291,7 @@ pub async fn request(
         )
         .await;
     }
-    let sms = match created.link_sms {
-        Some(LinkSms::Sent) => "回访链接已通过短信发送给投保人。",
-        Some(LinkSms::PhoneDailyLimit) => {
-            "该手机号今日短信已达上限，链接未发送，请明日重试或改为电话回访。"
-        }
-        _ => "回访链接短信未能发送，请改为电话回访。",
-    };
-    let notice = Notice {
-        error: false,
-        text: format!("已申请重新电子回访，新回访编号 {new_id}。{sms}"),
-    };
-    render(&app, &session, &id, Some(notice), StatusCode::OK).await
+    // Post/redirect/get: reloading the page must not ask the edge for another revisit. The log's
+    // entry says the new id and whether its link went out.
+    Ok(Redirect::to(&format!("/console/cases/{id}#re-revisit")).into_response())
 }
