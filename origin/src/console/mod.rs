@@ -25,6 +25,7 @@ pub mod pages;
 pub mod re_revisit;
 pub mod session;
 pub mod settings;
+pub mod staff_admin;
 pub mod staff_cli;
 pub mod view;
 pub mod words;
@@ -53,6 +54,10 @@ pub fn routes() -> Router<AppState> {
         .route("/console/logout", post(session::logout))
         .route("/console/queue", get(pages::queue_page))
         .route("/console/queue.csv", get(pages::queue_csv))
+        .route(
+            "/console/staff",
+            get(staff_admin::page).post(staff_admin::act),
+        )
         .route("/console/cases/{case_id}", get(case_page::show))
         .route("/console/cases/{case_id}/actions", post(actions::act))
         .route("/console/cases/{case_id}/reveal", post(actions::reveal))

@@ -32,6 +32,9 @@ pub fn layout(title: &str, session: Option<&LiveSession>, body: Markup) -> Marku
                     @if let Some(live) = session {
                         nav aria-label="主菜单" {
                             a href="/console/queue" { "我的队列" }
+                            @if live.account.role == huifang_core::casework::Role::Admin {
+                                a href="/console/staff" { "工作人员" }
+                            }
                         }
                         span.who {
                             (live.account.display_name) "（" (words::role(live.account.role)) "）"
