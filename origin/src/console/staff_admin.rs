@@ -167,7 +167,7 @@ async fn render(
         @if let Some(text) = error {
             p.notice.error role="alert" { (text) }
         }
-        table {
+        table.accounts {
             caption.muted.small { "所有账号（账号不删除；停用后不能登录，已登录的会话立即失效）" }
             thead { tr {
                 th scope="col" { "工号" } th scope="col" { "姓名" } th scope="col" { "角色" }

@@ -380,8 +380,10 @@ fn latest_layout(conn: &Connection) {
         .unwrap();
     conn.execute_batch(include_str!("../../../migrations/sqlite/0004_staff.sql"))
         .unwrap();
-    conn.execute_batch(include_str!("../../../migrations/sqlite/0005_staff_admin.sql"))
-        .unwrap();
+    conn.execute_batch(include_str!(
+        "../../../migrations/sqlite/0005_staff_admin.sql"
+    ))
+    .unwrap();
 }
 
 #[test]
