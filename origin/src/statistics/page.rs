@@ -65,7 +65,8 @@ fn figures_table(
     total: &Figures,
 ) -> Markup {
     markup! {
-        div.scroll {
+        // Focusable, so that a keyboard can scroll the wide table.
+        div.scroll tabindex="0" role="region" aria-label=(caption) {
             table.figures {
                 caption.muted.small { (caption) }
                 thead { tr {
