@@ -8,6 +8,7 @@ pub mod casework;
 pub mod custody;
 pub mod domain;
 pub mod error_code;
+pub mod first_use;
 #[cfg(any(test, feature = "test-support"))]
 pub mod fixtures;
 pub mod html;

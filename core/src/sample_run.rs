@@ -309,7 +309,7 @@ pub fn compute_checks(record: &Record) -> Vec<Computed> {
         .flags
         .iter()
         .filter(|f| f.kind == FlagKind::AnsweredTooFast)
-        .map(|f| format!("item {}: {}", f.item_index.unwrap_or(0), f.detail))
+        .map(|f| format!("item {}: {}", f.item_index.map_or(0, |i| i + 1), f.detail))
         .collect();
     let refused = events()
         .filter(|e| matches!(e, TraceEvent::AnswerTooSoon { .. }))
@@ -317,8 +317,8 @@ pub fn compute_checks(record: &Record) -> Vec<Computed> {
     let mut reading: Vec<String> = reading_times(record)
         .into_iter()
         .map(|(i, ms)| match ms {
-            Some(ms) => format!("item {i}: {:.1} s", ms as f64 / 1000.0),
-            None => format!("item {i}: —"),
+            Some(ms) => format!("item {}: {:.1} s", i + 1, ms as f64 / 1000.0),
+            None => format!("item {}: —", i + 1),
         })
         .collect();
     reading.push(format!("refused as too soon: {refused}"));
@@ -349,7 +349,7 @@ pub fn compute_checks(record: &Record) -> Vec<Computed> {
                 }
                 hashes.push(format!(
                     "item {}: {} {}",
-                    item.index,
+                    item.index + 1,
                     &computed[..16],
                     if ok { "=" } else { "≠ recorded" }
                 ));
@@ -357,7 +357,7 @@ pub fn compute_checks(record: &Record) -> Vec<Computed> {
             ItemBody::Text(_) => {
                 // Format 1 hashed the whole script item, which the record does not hold.
                 hashes_ok = hashes_ok.and(None);
-                hashes.push(format!("item {}: {}", item.index, &item.content_hash));
+                hashes.push(format!("item {}: {}", item.index + 1, &item.content_hash));
             }
         }
     }
@@ -370,7 +370,12 @@ pub fn compute_checks(record: &Record) -> Vec<Computed> {
         Computed {
             check: Check::ItemsAnsweredInOrder,
             passed: Some(in_order),
-            detail: vec![format!("answered {answered:?} of {expected:?}")],
+            // Numbered from 1, as the page shows the items.
+            detail: vec![format!(
+                "answered {:?} of {:?}",
+                answered.iter().map(|i| i + 1).collect::<Vec<_>>(),
+                expected.iter().map(|i| i + 1).collect::<Vec<_>>()
+            )],
         },
         Computed {
             check: Check::ReadingTimes,
@@ -384,11 +389,12 @@ pub fn compute_checks(record: &Record) -> Vec<Computed> {
         },
         Computed {
             check: Check::Signature,
-            passed: Some(signed.is_some() || record.signature.is_some()),
-            detail: signed
-                .map(|h| format!("png sha256 {h}"))
-                .into_iter()
-                .collect(),
+            // A revisit whose script asked for no signature has none: the reviewer judges that.
+            passed: (signed.is_some() || record.signature.is_some()).then_some(true),
+            detail: match signed {
+                Some(h) => vec![format!("png sha256 {h}")],
+                None => vec!["no signature in this revisit".to_string()],
+            },
         },
         Computed {
             check: Check::PageHashes,

@@ -122,10 +122,9 @@ fn a_clean_record_passes_every_computed_check() {
     let order: Vec<Check> = checks.iter().map(|c| c.check).collect();
     assert_eq!(order, CHECKS);
     for c in &checks {
-        if c.check == Check::Signature {
-            continue; // the fixture does not sign
-        }
-        assert_eq!(c.passed, Some(true), "{c:?}");
+        // The fixture does not sign: the reviewer judges that.
+        let expected = (c.check != Check::Signature).then_some(true);
+        assert_eq!(c.passed, expected, "{c:?}");
     }
     // 20 s between answers, the first 10 s after the code was verified.
     let times = reading_times(&r);

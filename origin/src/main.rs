@@ -27,10 +27,13 @@ async fn main() -> ExitCode {
         Command::ValidateScript(args) => insurer::scripts::cli(&args),
         Command::SampleRun(args) => origin::sampling::run::cli(&args),
         Command::RedrawSample(args) => origin::sampling::redraw::cli(&args),
+        Command::FirstUseReport(args) => origin::statistics::first_use::cli(&args),
         Command::PublicKey { file } => dev::secrets::public_key_cli(&file),
         Command::DevSecrets { file } => dev::secrets::ensure_cli(&file),
         #[cfg(feature = "bench")]
         Command::BenchIngest(options) => dev::bench::cli(&options),
+        #[cfg(feature = "bench")]
+        Command::BenchScale(options) => dev::scale::cli(&options),
         Command::Staff { command } => origin::console::staff_cli::staff_cli(command),
         Command::Completions { shell } => {
             origin::cli::completions(shell, &mut std::io::stdout());

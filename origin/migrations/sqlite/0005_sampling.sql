@@ -46,7 +46,9 @@ CREATE TABLE IF NOT EXISTS revisit_facts (
     in_cooling_off      INTEGER NOT NULL,
     created_at          INTEGER NOT NULL,
     finished_at         INTEGER NOT NULL,
-    cooling_off_ends_at INTEGER NOT NULL
+    cooling_off_ends_at INTEGER NOT NULL,
+    -- The script shown: `id version hash` (the first-use report lists the versions in use).
+    script              TEXT NOT NULL
 ) STRICT;
 CREATE INDEX IF NOT EXISTS revisit_facts_by_group
     ON revisit_facts (period, region, channel, product_type, outcome, in_cooling_off);

@@ -79,6 +79,10 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/console/sampling/{run}", get(sample_pages::run_page))
         .route("/console/statistics", get(crate::statistics::page::show))
+        .route(
+            "/console/first-use-report",
+            get(crate::statistics::first_use::show),
+        )
         .route("/console/statistics.csv", get(crate::statistics::page::csv))
         .route(
             "/console/statistics.xlsx",

@@ -55,6 +55,11 @@ pub(super) fn when(t: Timestamp) -> String {
     crate::console::words::due(t)
 }
 
+/// The Beijing date of an instant, `YYYY-MM-DD`.
+fn day(t: Timestamp) -> String {
+    huifang_core::working_days::beijing_date(t).to_string()
+}
+
 fn method_name(m: Method) -> &'static str {
     match m {
         Method::EqualInterval => "按保单号排序等距抽取",
@@ -275,7 +280,7 @@ fn run_markup(session: &StaffSession, run: &RunState, notice: Option<&str>) -> M
         h1 { "抽样批次 " (run.run_id) }
         @if let Some(n) = notice { p.notice.error role="alert" { (n) } }
         dl.facts {
-            dt { "归档期间（北京时间）" } dd { (when(p.period_from)) " 至 " (when(p.period_to)) "（不含）" }
+            dt { "归档期间（北京时间）" } dd { (day(p.period_from)) " 至 " (day(Timestamp::from_millis(p.period_to.millis().saturating_sub(1)))) "（含首尾两日）" }
             dt { "抽样框" } dd { "已完成的电子化回访 " (run.sample.frame_size) " 件" }
             dt { "抽样框摘要" } dd { code { (run.sample.frame_digest) } }
             dt { "比例 / 最少" } dd { (p.spec.ratio_bp) " ‱ / " (p.spec.minimum) " 件" }

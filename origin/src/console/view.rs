@@ -36,6 +36,9 @@ pub fn layout(title: &str, session: Option<&LiveSession>, body: Markup) -> Marku
                                 a href="/console/sampling" { "质检抽样" }
                                 a href="/console/statistics" { "统计" }
                             }
+                            @if matches!(live.account.role, huifang_core::casework::Role::Supervisor | huifang_core::casework::Role::Auditor) {
+                                a href="/console/first-use-report" { "首次使用报告" }
+                            }
                             @if live.account.role == huifang_core::casework::Role::Admin {
                                 a href="/console/staff" { "工作人员" }
                             }

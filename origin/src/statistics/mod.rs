@@ -6,6 +6,7 @@
 
 pub mod chart;
 pub mod export;
+pub mod first_use;
 pub mod page;
 
 use crate::archive::ArchiveError;
@@ -35,6 +36,8 @@ pub struct Seen {
     pub regions: Vec<(String, u64)>,
     pub channels: Vec<(String, u64)>,
     pub product_types: Vec<(String, u64)>,
+    /// The scripts shown, as `id version hash`.
+    pub scripts: Vec<(String, u64)>,
 }
 
 /// A year's statistics: the figures per group, and their roll-ups.

@@ -65,7 +65,8 @@ fn figures_table(
     total: &Figures,
 ) -> Markup {
     markup! {
-        div.scroll {
+        // Focusable, so that a keyboard can scroll the wide table.
+        div.scroll tabindex="0" role="region" aria-label=(caption) {
             table.figures {
                 caption.muted.small { (caption) }
                 thead { tr {
@@ -90,16 +91,8 @@ fn figures_table(
     }
 }
 
-/// `GET /console/statistics`.
-pub async fn show(
-    State(app): State<AppState>,
-    session: StaffSession,
-    query: Result<Query<YearQuery>, QueryRejection>,
-) -> Result<Response, ConsoleError> {
-    let stats = load(&app, &session, query).await?;
-    let staff_id = &session.0.account.staff_id;
-    let year = stats.year.to_string();
-    log_action(&app, staff_id, "read_statistics", Some(&year), "ok").await?;
+/// The page's body: the summary, the charts and the tables of a year (the bench times this).
+pub fn body(stats: &Statistics) -> Markup {
     let months = stats.by_month();
     let total = stats.total();
     let by_channel_product: Vec<(String, Figures)> = stats
@@ -107,7 +100,7 @@ pub async fn show(
         .into_iter()
         .collect();
     let by_region: Vec<(String, Figures)> = stats.by(|k| k.region.clone()).into_iter().collect();
-    let body = markup! {
+    markup! {
         h1 { "回访统计（" (stats.year) " 年）" }
         nav.tabs aria-label="年度" {
             a href={ "/console/statistics?year=" (stats.year - 1) } { (stats.year - 1) " 年" }
@@ -135,7 +128,20 @@ pub async fn show(
         (figures_table("按渠道 × 产品类型", "渠道 × 产品类型", &by_channel_product, &total))
         h2 { "按地区" }
         (figures_table("按地区（边缘环境）", "地区", &by_region, &total))
-    };
+    }
+}
+
+/// `GET /console/statistics`.
+pub async fn show(
+    State(app): State<AppState>,
+    session: StaffSession,
+    query: Result<Query<YearQuery>, QueryRejection>,
+) -> Result<Response, ConsoleError> {
+    let stats = load(&app, &session, query).await?;
+    let staff_id = &session.0.account.staff_id;
+    let year = stats.year.to_string();
+    log_action(&app, staff_id, "read_statistics", Some(&year), "ok").await?;
+    let body = body(&stats);
     Ok(html(
         StatusCode::OK,
         layout("回访统计", Some(&session.0), body),

@@ -29,6 +29,9 @@ struct RecordView {
     #[serde(default)]
     channel: Option<String>,
     items: Vec<ItemView>,
+    script_id: String,
+    script_version: String,
+    script_hash: String,
 }
 
 #[derive(Deserialize)]
@@ -37,12 +40,13 @@ struct ItemView {
 }
 
 /// The facts of a sealed record's stored JSON.
-pub(super) fn facts_of_json(json: &str) -> Result<RevisitFacts, ArchiveError> {
+pub(super) fn facts_of_json(json: &str) -> Result<(RevisitFacts, String), ArchiveError> {
     let v: SealedView = serde_json::from_str(json)
         .map_err(|e| ArchiveError::Corrupt(format!("sealed record: {e}")))?;
     let r = v.record;
     let ids: Vec<&str> = r.items.iter().map(|i| i.id.as_str()).collect();
-    Ok(facts_from(
+    let script = format!("{} {} {}", r.script_id, r.script_version, r.script_hash);
+    let facts = facts_from(
         [
             Timestamp::from_millis(r.created_at),
             Timestamp::from_millis(r.finished_at),
@@ -52,7 +56,8 @@ pub(super) fn facts_of_json(json: &str) -> Result<RevisitFacts, ArchiveError> {
         &r.region,
         r.channel.as_deref(),
         &ids,
-    ))
+    );
+    Ok((facts, script))
 }
 
 /// Writes a record's facts (in the record's transaction).
@@ -63,7 +68,7 @@ pub(super) fn insert_revisit(
 ) -> Result<(), ArchiveError> {
     // The origin archives only records it verified, which always read; a row that does not (a
     // damaged file being migrated) is left out of the statistics rather than stop the archive.
-    let f = match facts_of_json(sealed_json) {
+    let (f, script) = match facts_of_json(sealed_json) {
         Ok(f) => f,
         Err(e) => {
             eprintln!("origin: statistics: revisit_id={revisit_id} left out: {e}");
@@ -72,8 +77,8 @@ pub(super) fn insert_revisit(
     };
     tx.prepare_cached(
         "INSERT OR IGNORE INTO revisit_facts (revisit_id, period, region, channel, product_type, \
-         outcome, in_cooling_off, created_at, finished_at, cooling_off_ends_at) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+         outcome, in_cooling_off, created_at, finished_at, cooling_off_ends_at, script) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
     )?
     .execute(params![
         revisit_id,
@@ -85,7 +90,8 @@ pub(super) fn insert_revisit(
         f.in_cooling_off(),
         to_sql_int(f.created_at.millis())?,
         to_sql_int(f.finished_at.millis())?,
-        to_sql_int(f.cooling_off_ends_at.millis())?
+        to_sql_int(f.cooling_off_ends_at.millis())?,
+        script
     ])?;
     Ok(())
 }
@@ -258,5 +264,6 @@ pub(super) fn seen(conn: &Connection) -> Result<crate::statistics::Seen, Archive
         regions: count_by("region")?,
         channels: count_by("channel")?,
         product_types: count_by("product_type")?,
+        scripts: count_by("script")?,
     })
 }

@@ -61,6 +61,16 @@ impl SqliteArchive {
         Self::open(path)
     }
 
+    /// Archives `records` and then `entries` in one transaction (the scale bench's bulk load).
+    #[cfg(feature = "bench")]
+    pub fn archive_batch(
+        &self,
+        records: &[NewRecord],
+        entries: &[(CaseId, u64, Entry)],
+    ) -> Result<(), ArchiveError> {
+        write::archive_batch(&mut self.conn(), records, entries)
+    }
+
     fn conn(&self) -> MutexGuard<'_, Connection> {
         // A panic while holding the lock cannot leave SQLite half-written (transactions roll back),
         // so a poisoned lock is still safe to use.
