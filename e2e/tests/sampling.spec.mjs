@@ -111,6 +111,12 @@ test('a sample run is drawn, reviewed with one finding, signed off and redrawn; 
   const rev = await staffPage(browser, 'e2e-qa-reviewer');
   await rev.page.goto(`${ORIGIN_URL}/console/sampling`);
   await expect(rev.page.getByRole('button', { name: '抽样并封存' })).toHaveCount(0);
+  const csrf = await rev.page.locator('input[name="csrf"]').first().inputValue();
+  const forged = await rev.page.request.post(`${ORIGIN_URL}/console/sampling`, {
+    form: { csrf, from: beijingToday(), to: beijingToday(), ratio_bp: '50', minimum: '1200', method: 'equal_interval' },
+  });
+  expect(forged.status()).toBe(422);
+  expect(await forged.text()).toContain('只有主管可以发起抽样');
 
   // The reviewer works every pick; the revisit answered "no" is a finding and opens a problem case.
   await rev.page.goto(`${ORIGIN_URL}/console/sampling/${runId}`);
@@ -156,8 +162,11 @@ test('a sample run is drawn, reviewed with one finding, signed off and redrawn; 
   }
   const caseLink = rev.page.locator('tr', { hasText: finding }).locator('a[href^="/console/cases/"]');
   await expect(caseLink).toHaveText(`${finding}.2`);
-  // The reviewer cannot sign off.
+  // The reviewer cannot sign off: no form, and a forged post is refused by the server.
   await expect(rev.page.getByRole('button', { name: '签核本批次' })).toHaveCount(0);
+  const signOff = await rev.page.request.post(`${ORIGIN_URL}/console/sampling/${runId}/sign-off`, { form: { csrf, note: '' } });
+  expect(signOff.status()).toBe(409);
+  expect(await signOff.text()).toContain('您的角色不能执行此操作');
   await caseLink.click();
   await expect(rev.page.locator('main')).toContainText(`质检抽样 ${runId} 发现问题`);
 
@@ -215,6 +224,21 @@ test('a sample run is drawn, reviewed with one finding, signed off and redrawn; 
   const sums = FIGURES.map((_, i) => lines.slice(1).filter((l) => l.startsWith(month)).reduce((s, l) => s + Number(l.split(',')[4 + i]), 0));
   expect(sums).toEqual(FIGURES.map((f) => expected.months[month][f]));
   writeFileSync(`${process.env.STACK_DIR}/statistics-expected.json`, JSON.stringify(expected));
+
+  // The first-use report (R15): due 10 working days after the first revisit, as the test's own
+  // calendar arithmetic over the holiday table says; the shipped script with its hash; the means.
+  await sup.page.goto(`${ORIGIN_URL}/console/queue`);
+  await sup.page.getByRole('link', { name: '首次使用报告' }).click();
+  await expect(sup.page.getByRole('heading', { name: '人身保险电子化回访首次使用情况报告' })).toBeVisible();
+  await expect(sup.page.locator('#first-revisit')).toHaveText(expected.first_revisit);
+  await expect(sup.page.locator('#due')).toContainText(expected.first_use_due);
+  await expect(sup.page.locator('#scripts tbody tr').first()).toContainText(/default\s+2026\.2\s+11\s+[0-9a-f]{64}/);
+  await expect(sup.page.locator('#identity')).toContainText('短信验证码');
+  await noViolations(sup.page, 'first-use report');
+  await sup.page.screenshot({ path: `${SHOTS}/console-first-use-report.png`, fullPage: true });
+  // A reviewer is not shown it.
+  const denied = await rev.page.goto(`${ORIGIN_URL}/console/first-use-report`);
+  expect(denied.status()).toBe(404);
 
   for (const s of [sup, rev, auditor]) {
     expect(s.offsite).toEqual([]);
