@@ -95,6 +95,7 @@ pub fn render(inputs: &ReportInputs, calendar: &WorkingCalendar) -> Markup {
             }
             body.report {
                 main {
+                    p.noprint { a href="/console/queue" { "← 返回工作台" } }
                     h1 { "人身保险电子化回访首次使用情况报告" }
                     p.muted { "本报告由回访系统根据配置和归档数据生成（"
                         (crate::console::words::due(inputs.generated_at)) "，北京时间）。" }
