@@ -1,7 +1,7 @@
 /* Starts the app, or says plainly why it cannot and offers the phone switch (R7).
    A classic script in plain ES5, so that every browser that runs JavaScript at all runs it: an old
    in-app browser must get the fallback page, never a blank screen or an endless "正在加载…". It
-   checks that this browser can compile the app's WebAssembly (README, "Browsers") before loading
+   checks that this browser can compile the app's WebAssembly (docs/BROWSERS.md) before loading
    anything, then starts the app from a module script (start.js). A separate file, not inline, so
    the page works under a strict Content-Security-Policy. __BUILD__ is stamped by tools/build-app.sh. */
 (function () {

@@ -12,6 +12,7 @@ pub mod first_use;
 #[cfg(any(test, feature = "test-support"))]
 pub mod fixtures;
 pub mod html;
+pub mod idempotency;
 pub mod record;
 pub mod sample_run;
 pub mod sampling;
@@ -27,6 +28,8 @@ pub mod wire;
 pub mod words;
 pub mod working_days;
 
-pub use domain::{IdNumber, LinkToken, OtpCode, Phone, PolicyNumber, RevisitId};
+pub use domain::{
+    IdNumber, LinkToken, OtpCode, Phone, PolicyNumber, RevisitId, SalesChannel, SellerCode,
+};
 pub use error_code::{CodeClass, ErrorCode};
 pub use time::Timestamp;

@@ -1,6 +1,6 @@
 // Issue 18: the edge's per-IP limits read the client's address from CF-Connecting-IP and from no
 // other header. On Cloudflare the network sets it; self-hosted, the TLS proxy in front must set it,
-// overwriting whatever the client sent (README, "Self-hosting the edge"). So a client can move
+// overwriting whatever the client sent (docs/SELF_HOSTING.md). So a client can move
 // the limit only through that one header, which the documented proxy replaces: every other
 // address header a client may send (X-Forwarded-For, X-Real-IP, …) changes nothing.
 import { test, expect } from '@playwright/test';
@@ -52,7 +52,7 @@ test('only CF-Connecting-IP moves the per-IP limit: other address headers a clie
   expect((await askForCode(tokens[21], { [HEADER]: docIp() })).status).toBe(200);
 });
 
-test('the edge reads the client address from CF-Connecting-IP only, the header the README tells the proxy to set', () => {
+test('the edge reads the client address from CF-Connecting-IP only, the header docs/SELF_HOSTING.md tells the proxy to set', () => {
   // x-client-ip is left out here: it is the worker's own header on its request to the revisit's
   // Durable Object (built afresh from CF-Connecting-IP, never copied from the client); the test
   // above sends it from the client too, and it changes nothing.
@@ -63,6 +63,6 @@ test('the edge reads the client address from CF-Connecting-IP only, the header t
     for (const name of proxyHeaders) if (src.includes(`"${name}"`)) named.add(name);
   }
   expect([...named]).toEqual([HEADER]);
-  const readme = readFileSync('README.md', 'utf8');
+  const readme = readFileSync('docs/SELF_HOSTING.md', 'utf8');
   expect(readme).toContain('proxy_set_header CF-Connecting-IP $remote_addr;');
 });

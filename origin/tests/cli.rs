@@ -1,6 +1,6 @@
 //! The command line as operators and auditors run it: the real binary, its help and usage errors,
 //! its environment fallbacks, its progress bar under a terminal, and the auditors' commands over an
-//! archive the origin wrote. Exit codes as the README documents them (0 done, 1 a failure found,
+//! archive the origin wrote. Exit codes as docs/ORIGIN.md documents them (0 done, 1 a failure found,
 //! 2 bad usage, 3 unreadable input).
 
 // Test helpers are plain functions, which clippy's `allow-unwrap-in-tests` does not cover; a failed

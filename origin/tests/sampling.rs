@@ -323,11 +323,13 @@ fn the_statistics_agree_with_the_records() {
     assert_eq!(month, total);
     drop(archive);
 
-    // The same archive as layout 4 (facts dropped, version set back): migrated, the same figures.
+    // The same archive as layout 4 (facts dropped, the staff admin column too, version set back):
+    // migrated, the same figures.
     let conn = Connection::open(&db).unwrap();
     conn.execute_batch(
         "DROP TABLE revisit_facts; DROP TABLE case_facts; DROP TABLE sample_log; \
-         DROP INDEX case_log_by_event_seq; PRAGMA user_version = 4;",
+         DROP INDEX case_log_by_event_seq; ALTER TABLE staff DROP COLUMN disabled_at; \
+         PRAGMA user_version = 4;",
     )
     .unwrap();
     drop(conn);

@@ -1,12 +1,12 @@
-//! The README's worked signing example is what the signing client produces, and what an independent
-//! HMAC-SHA256 over the documented string to sign gives: the README cannot drift from the code.
+//! The worked signing example in docs/API.md is what the signing client produces, and what an independent
+//! HMAC-SHA256 over the documented string to sign gives: the document cannot drift from the code.
 
 use hmac::{Hmac, Mac};
 use origin::insurer::client::sign;
 use sha2::{Digest, Sha256};
 
 fn readme() -> String {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md");
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/API.md");
     std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
@@ -14,7 +14,7 @@ fn readme() -> String {
 fn worked_example_blocks(readme: &str) -> Vec<String> {
     let start = readme
         .find("**Worked example**")
-        .expect("the README's Signing section has a **Worked example**");
+        .expect("docs/API.md's Signing section has a **Worked example**");
     let section = &readme[start..];
     let section = &section[..section.find("\n#").unwrap_or(section.len())];
     section
@@ -54,7 +54,7 @@ fn the_worked_example_is_what_the_client_signs() {
     assert_eq!(blocks[1].trim_end_matches('\n'), signed.string_to_sign);
     assert!(
         readme.contains(&format!("The body is {} bytes", body.len())),
-        "the README states the body's length in bytes"
+        "docs/API.md states the body's length in bytes"
     );
 
     // Independently of the core: SHA-256 of the body and HMAC-SHA256 of the four documented lines.

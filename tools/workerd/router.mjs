@@ -7,8 +7,8 @@
 // JSON, exactly as in wrangler.toml: `*` matches any run of characters, nothing else is special),
 // and LOCAL_CLIENT_ADDRESS, only in a configuration generated for the local stack (loopback, no
 // proxy): the client address to assume when a request names none, as `wrangler dev` does. In
-// production it is absent: the TLS proxy in front sets CF-Connecting-IP on every request (README,
-// "Self-hosting the edge").
+// production it is absent: the TLS proxy in front sets CF-Connecting-IP on every request
+// (docs/SELF_HOSTING.md).
 export default {
   fetch(request, env) {
     const { pathname } = new URL(request.url);

@@ -24,10 +24,12 @@ pub mod actions;
 pub mod case_page;
 pub mod error;
 pub mod pages;
+pub mod re_revisit;
 pub mod sample_pages;
 pub mod sample_review;
 pub mod session;
 pub mod settings;
+pub mod staff_admin;
 pub mod staff_cli;
 pub mod view;
 pub mod words;
@@ -56,9 +58,17 @@ pub fn routes() -> Router<AppState> {
         .route("/console/logout", post(session::logout))
         .route("/console/queue", get(pages::queue_page))
         .route("/console/queue.csv", get(pages::queue_csv))
+        .route(
+            "/console/staff",
+            get(staff_admin::page).post(staff_admin::act),
+        )
         .route("/console/cases/{case_id}", get(case_page::show))
         .route("/console/cases/{case_id}/actions", post(actions::act))
         .route("/console/cases/{case_id}/reveal", post(actions::reveal))
+        .route(
+            "/console/cases/{case_id}/re-revisit",
+            post(re_revisit::request),
+        )
         .route(
             "/console/cases/{case_id}/receipt",
             post(actions::receipt).layer(DefaultBodyLimit::max(MAX_RECEIPT_BODY)),

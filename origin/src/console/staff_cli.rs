@@ -106,6 +106,7 @@ pub fn staff_cli(command: StaffCommand) -> ExitCode {
         role,
         seller_code: add.seller_code,
         password_hash,
+        disabled: false,
     };
     match store.add_staff(&account, crate::clock::system_clock()) {
         Ok(true) => {

@@ -39,6 +39,9 @@ pub fn layout(title: &str, session: Option<&LiveSession>, body: Markup) -> Marku
                             @if matches!(live.account.role, huifang_core::casework::Role::Supervisor | huifang_core::casework::Role::Auditor) {
                                 a href="/console/first-use-report" { "首次使用报告" }
                             }
+                            @if live.account.role == huifang_core::casework::Role::Admin {
+                                a href="/console/staff" { "工作人员" }
+                            }
                         }
                         span.who {
                             (live.account.display_name) "（" (words::role(live.account.role)) "）"

@@ -174,6 +174,17 @@ pub fn event(event: &CaseEvent) -> (&'static str, String) {
             note,
         } => ("提议结案", format!("{}：{note}", resolution(r))),
         CaseEvent::ProposalRejected { note } => ("驳回结案提议", note.clone()),
+        CaseEvent::ReRevisitRequested {
+            revisit_id,
+            link_sent,
+        } => (
+            "申请重新回访",
+            if *link_sent {
+                format!("新回访编号 {revisit_id}，链接已短信发送投保人")
+            } else {
+                format!("新回访编号 {revisit_id}，链接短信未能发送，请改用电话联系投保人")
+            },
+        ),
         CaseEvent::Closed {
             resolution: r,
             note,

@@ -1,5 +1,5 @@
 //! A client of the edge's insurer API, as the insurer's own systems call it: every request signed
-//! with the shared secret (`v1=` HMAC-SHA256, see `huifang_core::signing` and the README's
+//! with the shared secret (`v1=` HMAC-SHA256, see `huifang_core::signing` and docs/API.md,
 //! "Signing"), sent over HTTP/1.1 or HTTPS on pooled, kept-alive connections (hyper-util's client
 //! over rustls). `huifang-origin revisit …` and `huifang-origin batch` use it.
 //!
@@ -199,7 +199,7 @@ fn bundle_roots(path: &Path) -> Result<rustls::RootCertStore, ClientError> {
     Ok(roots)
 }
 
-/// Everything a signature is made of, for the README's worked example and for debugging a refusal.
+/// Everything a signature is made of, for the worked example in docs/API.md and for debugging a refusal.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Signed {
     /// `METHOD\nPATH\nTIMESTAMP\nhex(SHA-256(body))`.

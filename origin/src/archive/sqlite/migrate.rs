@@ -31,7 +31,7 @@ struct Migration {
 /// A step of a migration done in code, inside its transaction; returns how many rows it moved.
 type CodeStep = fn(&Transaction<'_>) -> Result<u64, ArchiveError>;
 
-const MIGRATIONS: [Migration; 5] = [
+const MIGRATIONS: [Migration; 6] = [
     Migration {
         version: 1,
         file: "0001_archive.sql",
@@ -61,6 +61,12 @@ const MIGRATIONS: [Migration; 5] = [
         file: "0005_sampling.sql",
         sql: include_str!("../../../migrations/sqlite/0005_sampling.sql"),
         code: Some(("facts", super::facts::backfill)),
+    },
+    Migration {
+        version: 6,
+        file: "0006_staff_admin.sql",
+        sql: include_str!("../../../migrations/sqlite/0006_staff_admin.sql"),
+        code: None,
     },
 ];
 

@@ -203,6 +203,22 @@ impl StaffStore for SqliteArchive {
     fn staff_log(&self, limit: u32) -> Result<Vec<StaffLogEntry>, ArchiveError> {
         staff::staff_log(&self.conn(), limit)
     }
+
+    fn list_staff(&self) -> Result<Vec<StaffAccount>, ArchiveError> {
+        staff::list_staff(&self.conn())
+    }
+
+    fn set_role(
+        &self,
+        staff_id: &str,
+        role: huifang_core::casework::Role,
+    ) -> Result<bool, ArchiveError> {
+        staff::set_role(&self.conn(), staff_id, role)
+    }
+
+    fn disable_staff(&self, staff_id: &str, now: Timestamp) -> Result<bool, ArchiveError> {
+        staff::disable_staff(&mut self.conn(), staff_id, now)
+    }
 }
 
 /// The sample log lives in the archive's file too: a run names the archive's head it read.

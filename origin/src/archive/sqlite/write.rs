@@ -127,8 +127,10 @@ fn insert_record(tx: &rusqlite::Transaction<'_>, r: &NewRecord) -> Result<Archiv
     }
     // R11, R12: the cases the record opens, with it or not at all.
     for (number, opening) in (1..).zip(&r.cases) {
+        // Opened when discovered: at the record's receipt (the casework's time, which only a
+        // test moves, `serve --test-casework-time`).
         let opened = Entry {
-            at: r.received_at,
+            at: opening.discovered_at,
             by: SYSTEM.to_string(),
             event: CaseEvent::Opened(opening.clone()),
         };
