@@ -53,10 +53,11 @@ async function staffPage(browser, id) {
   return { context, page, offsite };
 }
 
-/** A revisit completed through the policyholder API (one item answered "no" when `no`), archived. */
-async function completed(insurer, origin, { no = false, kinds = [] } = {}) {
+/** A revisit completed through the policyholder API (one item answered "no" when `no`; sold
+ * through `channel` when given), archived. */
+async function completed(insurer, origin, { no = false, kinds = [], channel } = {}) {
   const script = withReadingSecs(loadScript('scripts/default.json', kinds), 1);
-  const request = revisitRequest(script, { product_kinds: kinds });
+  const request = revisitRequest(script, { product_kinds: kinds, ...(channel ? { channel } : {}) });
   request.policyholder.phone = '135' + String(Math.floor(Math.random() * 1e8)).padStart(8, '0');
   const created = await insurerPost(EDGE_URL, insurer.secret, '/v1/revisits', request);
   expect(created.status).toBe(201);
@@ -88,7 +89,7 @@ test('a sample run is drawn, reviewed with one finding, signed off and redrawn; 
   ensureStaff('e2e-qa-auditor', 'auditor', { name: '孙审计' });
   const made = await Promise.all([
     completed(insurer, origin),
-    completed(insurer, origin, { kinds: ['participating'] }),
+    completed(insurer, origin, { kinds: ['participating'], channel: 'bank' }),
     completed(insurer, origin, { no: true }),
   ]);
 
@@ -106,7 +107,10 @@ test('a sample run is drawn, reviewed with one finding, signed off and redrawn; 
   const pickLinks = sup.page.locator('tbody a[href*="/picks/"]');
   const picks = await pickLinks.allTextContents();
   for (const id of made) expect(picks).toContain(id);
-  await expect(sup.page.locator('td', { hasText: 'unknown × participating' }).first()).toBeVisible();
+  // Strata: the channel the insurer gave (bank) × the product type the items show; a revisit
+  // created without a channel is in its own `unknown` stratum.
+  await expect(sup.page.locator('td', { hasText: 'bank × participating' }).first()).toBeVisible();
+  await expect(sup.page.locator('td', { hasText: 'unknown × other' }).first()).toBeVisible();
   // Only a supervisor may draw: the reviewer's page has no form, and a forged post is refused.
   const rev = await staffPage(browser, 'e2e-qa-reviewer');
   await rev.page.goto(`${ORIGIN_URL}/console/sampling`);
