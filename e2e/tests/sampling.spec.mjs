@@ -109,8 +109,8 @@ test('a sample run is drawn, reviewed with one finding, signed off and redrawn; 
   for (const id of made) expect(picks).toContain(id);
   // Strata: the channel the insurer gave (bank) × the product type the items show; a revisit
   // created without a channel is in its own `unknown` stratum.
-  await expect(sup.page.locator('td', { hasText: 'bank × participating' }).first()).toBeVisible();
-  await expect(sup.page.locator('td', { hasText: 'unknown × other' }).first()).toBeVisible();
+  await expect(sup.page.locator('td', { hasText: '银行邮政代理 × 分红型' }).first()).toBeVisible();
+  await expect(sup.page.locator('td', { hasText: '未载明 × 其他' }).first()).toBeVisible();
   // Only a supervisor may draw: the reviewer's page has no form, and a forged post is refused.
   const rev = await staffPage(browser, 'e2e-qa-reviewer');
   await rev.page.goto(`${ORIGIN_URL}/console/sampling`);
