@@ -225,3 +225,28 @@ pub fn check_name(check: &str) -> &'static str {
         _ => "其他",
     }
 }
+
+/// A sales channel, product type or region code in Chinese, for display; an unknown code as is
+/// (the stored keys stay codes: CSV, the detail sheet and the sample log keep them).
+pub fn code_name(code: &str) -> &str {
+    match code {
+        "agent" => "个人代理",
+        "bank" => "银行邮政代理",
+        "broker" => "专业代理/经纪",
+        "telesales" => "电话销售",
+        "online" => "互联网",
+        "other" => "其他",
+        "unknown" => "未载明",
+        "participating" => "分红型",
+        "universal_or_investment_linked" => "万能型/投连型",
+        _ => code,
+    }
+}
+
+/// A stratum or group key (`bank × participating`) in Chinese, each part by [`code_name`].
+pub fn stratum(key: &str) -> String {
+    key.split(" × ")
+        .map(code_name)
+        .collect::<Vec<_>>()
+        .join(" × ")
+}

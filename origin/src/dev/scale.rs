@@ -143,7 +143,9 @@ fn synthetic(
     let cases = openings(&sealed.record, received, calendar);
     // How some cases end: fallbacks by phone (half) or visit (a tenth), problems explained.
     let closing = match (outcome, n % 10) {
-        (Outcome::Completed, _) if no && n.is_multiple_of(20) => Some(Resolution::ExplainedAndConfirmed),
+        (Outcome::Completed, _) if no && n.is_multiple_of(20) => {
+            Some(Resolution::ExplainedAndConfirmed)
+        }
         (Outcome::Completed, _) => None,
         (_, 0..=4) => Some(Resolution::CompletedByPhone {
             recording_ref: format!("REC-{n}"),
