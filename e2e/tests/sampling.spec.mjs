@@ -134,7 +134,8 @@ test('a sample run is drawn, reviewed with one finding, signed off and redrawn; 
     if (id === finding || first) {
       // Computed from the record and shown: identity evidence and the pages' hashes pass.
       await expect(groups.nth(0)).toContainText('记录核验：通过');
-      await expect(groups.nth(0)).toContainText('sms_code_verified');
+      await expect(groups.nth(0)).toContainText('短信验证码已核验');
+      await expect(groups.nth(5)).toContainText('与记录一致');
       await expect(groups.nth(5)).toContainText('记录核验：通过');
     }
     if (first) {
