@@ -17,6 +17,7 @@ use axum::response::Response;
 use huifang_core::casework::{
     Actor, CallResult, Case, CaseKind, CaseRefusal, CaseState, Command, ReceiptChannel, Resolution,
 };
+use huifang_core::statistics::resolution_name;
 use huifang_core::{RevisitId, Timestamp};
 use maud::{html as markup, Markup};
 use std::sync::Arc;
@@ -175,19 +176,6 @@ fn o_revisit(case: &Case) -> RevisitId {
     case.opening.revisit_id.clone()
 }
 
-/// The name a resolution goes by in the form.
-fn resolution_key(r: &Resolution) -> &'static str {
-    match r {
-        Resolution::ExplainedAndConfirmed => "explained_and_confirmed",
-        Resolution::CancelledInCoolingOff => "cancelled_in_cooling_off",
-        Resolution::ContractCorrected => "contract_corrected",
-        Resolution::ReRevisited { .. } => "re_revisited",
-        Resolution::CompletedByPhone { .. } => "completed_by_phone",
-        Resolution::CompletedByReceipt { .. } => "completed_by_receipt",
-        Resolution::Unreachable { .. } => "unreachable",
-    }
-}
-
 /// What a resolution's form asks for besides the note, if anything.
 fn resolution_detail(r: &Resolution) -> Option<&'static str> {
     match r {
@@ -278,7 +266,7 @@ fn action_forms(
                 form.action method="post" action=(post) {
                     h3 { "结案：" (words::resolution(r)) } (csrf)
                     input type="hidden" name="action" value="resolve";
-                    input type="hidden" name="resolution" value=(resolution_key(r));
+                    input type="hidden" name="resolution" value=(resolution_name(r));
                     @if let Resolution::ReRevisited { revisit_id } = r {
                         input type="hidden" name="detail" value=(revisit_id);
                         p.small { "新回访编号：" code { (revisit_id) } }
