@@ -5,40 +5,11 @@
 // and a receipt upload closes it. axe-core finds
 // no violation on any console page, and the login, the queue and a case page are screenshotted to
 // .state/screenshots/console-*.png to be looked at.
-import { mkdirSync } from 'node:fs';
-import AxeBuilder from '@axe-core/playwright';
 import { test, expect } from './fixtures/revisit.mjs';
 import { ensureStaff, STAFF_PASSWORD } from '../lib/staff.mjs';
 import { insurerPost, readDevVars, revisitRequest, loadScript } from '../lib/insurer.mjs';
 import { PolicyholderClient } from '../lib/policyholder.mjs';
-
-const ORIGIN_URL = process.env.ORIGIN_URL ?? 'http://127.0.0.1:8788';
-const EDGE_URL = process.env.EDGE_URL ?? 'http://127.0.0.1:8787';
-const SHOTS = '.state/screenshots';
-mkdirSync(SHOTS, { recursive: true });
-const DESKTOP = { viewport: { width: 1280, height: 900 }, locale: 'zh-CN', isMobile: false, hasTouch: false };
-
-/** axe-core over the page as it is now: no WCAG 2.x A/AA or best-practice violation. */
-async function noViolations(page, name) {
-  const result = await new AxeBuilder({ page })
-    .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'])
-    .analyze();
-  const found = result.violations.map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-  expect(found, `axe on the console's ${name}`).toEqual([]);
-  expect(result.passes.length).toBeGreaterThan(15);
-}
-
-/** A desktop browser context for a member of staff, every request kept on 127.0.0.1. */
-async function staffPage(browser) {
-  const context = await browser.newContext(DESKTOP);
-  const page = await context.newPage();
-  const offsite = [];
-  page.on('request', (req) => {
-    const url = new URL(req.url());
-    if (url.protocol.startsWith('http') && url.hostname !== '127.0.0.1') offsite.push(req.url());
-  });
-  return { context, page, offsite };
-}
+import { EDGE_URL, noViolations, ORIGIN_URL, SHOTS, staffPage } from '../lib/console.mjs';
 
 async function login(page, id, shot) {
   await page.goto(`${ORIGIN_URL}/console`);

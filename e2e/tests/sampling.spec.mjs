@@ -7,18 +7,13 @@
 // read back with Python's standard library (e2e/lib/read_xlsx.py: zipfile + xml; no openpyxl), holds
 // the same figures. axe-core finds nothing on any of these pages; each is screenshotted.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import AxeBuilder from '@axe-core/playwright';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { test, expect } from './fixtures/revisit.mjs';
-import { ensureStaff, STAFF_PASSWORD } from '../lib/staff.mjs';
+import { ensureStaff } from '../lib/staff.mjs';
 import { insurerPost, revisitRequest, loadScript, withReadingSecs } from '../lib/insurer.mjs';
 import { PolicyholderClient } from '../lib/policyholder.mjs';
+import { EDGE_URL, login, noViolations, ORIGIN_URL, SHOTS, staffPage as openStaffPage } from '../lib/console.mjs';
 
-const ORIGIN_URL = process.env.ORIGIN_URL ?? 'http://127.0.0.1:8788';
-const EDGE_URL = process.env.EDGE_URL ?? 'http://127.0.0.1:8787';
-const SHOTS = '.state/screenshots';
-mkdirSync(SHOTS, { recursive: true });
-const DESKTOP = { viewport: { width: 1280, height: 900 }, locale: 'zh-CN', isMobile: false, hasTouch: false };
 const ARCHIVE = () => `${process.env.STACK_DIR}/origin.sqlite3`;
 const ORIGIN_BIN = process.env.HUIFANG_ORIGIN_BIN ?? 'target/debug/huifang-origin';
 const FIGURES = [
@@ -28,29 +23,10 @@ const FIGURES = [
   'problem_cases_overdue', 'sampling_findings',
 ];
 
-async function noViolations(page, name) {
-  const result = await new AxeBuilder({ page })
-    .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'])
-    .analyze();
-  const found = result.violations.map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-  expect(found, `axe on the console's ${name}`).toEqual([]);
-  expect(result.passes.length).toBeGreaterThan(10);
-}
-
 async function staffPage(browser, id) {
-  const context = await browser.newContext(DESKTOP);
-  const page = await context.newPage();
-  const offsite = [];
-  page.on('request', (req) => {
-    const url = new URL(req.url());
-    if (url.protocol.startsWith('http') && url.hostname !== '127.0.0.1') offsite.push(req.url());
-  });
-  await page.goto(`${ORIGIN_URL}/console`);
-  await page.getByLabel('工号').fill(id);
-  await page.getByLabel('密码').fill(STAFF_PASSWORD);
-  await page.getByRole('button', { name: '登录' }).click();
-  await expect(page).toHaveURL(/\/console\/queue$/);
-  return { context, page, offsite };
+  const staff = await openStaffPage(browser);
+  await login(staff.page, id);
+  return staff;
 }
 
 /** A revisit completed through the policyholder API (one item answered "no" when `no`; sold
