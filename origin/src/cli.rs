@@ -238,7 +238,7 @@ mod tests {
         ]) else {
             panic!("verify-archive parses");
         };
-        assert_eq!(o.db, PathBuf::from("a.db"));
+        assert_eq!(o.db, crate::archive::Db::Sqlite(PathBuf::from("a.db")));
         assert_eq!((o.threads, o.json, o.progress.quiet), (4, true, false));
         assert_eq!(o.keys.entries, std::slice::from_ref(&keys));
         assert_eq!(

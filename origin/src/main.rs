@@ -21,20 +21,33 @@ async fn main() -> ExitCode {
         },
         Command::Batch(args) => insurer::batch::cli(args).await,
         Command::Revisit(args) => insurer::client::cli(args).await,
-        Command::Export(args) => audit::export::export_cli(args),
-        Command::VerifyArchive(options) => audit::verify_archive::cli(&options),
+        // The archive's commands block (and the PostgreSQL client runs its own runtime, which may
+        // not be started on an async thread): they run on a blocking thread.
+        Command::Export(args) => blocking(move || audit::export::export_cli(args)).await,
+        Command::VerifyArchive(options) => {
+            blocking(move || audit::verify_archive::cli(&options)).await
+        }
         Command::VerifyExport(args) => audit::export::verify_cli(&args),
         Command::ValidateScript(args) => insurer::scripts::cli(&args),
         Command::PublicKey { file } => dev::secrets::public_key_cli(&file),
         Command::DevSecrets { file } => dev::secrets::ensure_cli(&file),
         #[cfg(feature = "bench")]
-        Command::BenchIngest(options) => dev::bench::cli(&options),
-        Command::Staff { command } => origin::console::staff_cli::staff_cli(command),
+        Command::BenchIngest(options) => blocking(move || dev::bench::cli(&options)).await,
+        Command::Staff { command } => {
+            blocking(move || origin::console::staff_cli::staff_cli(command)).await
+        }
         Command::Completions { shell } => {
             origin::cli::completions(shell, &mut std::io::stdout());
             ExitCode::SUCCESS
         }
     }
+}
+
+/// Runs a blocking command off the async threads.
+async fn blocking(command: impl FnOnce() -> ExitCode + Send + 'static) -> ExitCode {
+    tokio::task::spawn_blocking(command)
+        .await
+        .unwrap_or_else(|e| fail(&format!("the command's thread failed: {e}"), 1))
 }
 
 fn fail(message: &str, code: u8) -> ExitCode {

@@ -59,6 +59,12 @@ impl SqliteArchive {
         Self::open(path)
     }
 
+    /// The connection, for the store suite's direct statements.
+    #[cfg(test)]
+    pub(crate) fn raw(&self) -> MutexGuard<'_, Connection> {
+        self.conn()
+    }
+
     fn conn(&self) -> MutexGuard<'_, Connection> {
         // A panic while holding the lock cannot leave SQLite half-written (transactions roll back),
         // so a poisoned lock is still safe to use.

@@ -1,0 +1,235 @@
+//! The archive on a PostgreSQL server (`--db postgres://…`; issue 17): the same [`Archive`],
+//! [`CaseStore`] and [`StaffStore`] as [`super::sqlite`], with the same guarantees — append-only
+//! enforced by the server (triggers refuse UPDATE, DELETE and TRUNCATE), the chains computed by the
+//! same domain code ([`crate::archive::chain::next_link`], the case log's `next_entry_link`), and
+//! idempotent, unforked appends when several origins share the database (the head is read under a
+//! row lock of `chain_locks`; unique keys back it up). The schema is the numbered migrations under
+//! `origin/migrations/postgres/` ([`migrate`]), in the first schema of the connection's search path.
+//!
+//! Layout, as [`super::sqlite`]'s: `write` (records, terminations, SMS), `read`, `cases` (the case
+//! log), `staff` (the console's tables), `migrate`, `convert`. A new store method is one function in
+//! the module of its table and one line in the trait impl below.
+//!
+//! Driver: the sync `postgres` client (the traits are sync and run in `spawn_blocking`), pooled by
+//! r2d2; no TLS (a loopback or private link to the database).
+
+mod cases;
+mod convert;
+mod migrate;
+mod read;
+mod staff;
+mod write;
+
+pub use migrate::SCHEMA_VERSION;
+
+use crate::archive::{
+    Archive, ArchiveError, Archived, ArchivedRow, NewRecord, NewSms, PolicyTermination,
+    RecordQuery, RecordSummary, RowCursor, RowFilter, StoredRecord, StoredSms, Termination,
+};
+use crate::casework::{Appended, CaseId, CaseLogRow, CaseStore, LoggedEntry};
+use crate::console::accounts::{LiveSession, StaffAccount, StaffLogEntry, StaffStore};
+use huifang_core::casework::Entry;
+use huifang_core::{Phone, RevisitId, Timestamp};
+use postgres::NoTls;
+use r2d2_postgres::PostgresConnectionManager;
+use std::time::Duration;
+
+type Pool = r2d2::Pool<PostgresConnectionManager<NoTls>>;
+type Conn = r2d2::PooledConnection<PostgresConnectionManager<NoTls>>;
+
+/// Connections per origin process: the server's blocking tasks wait for one when all are busy.
+const POOL_SIZE: u32 = 16;
+
+/// The archive in a PostgreSQL database, behind a pool of connections.
+pub struct PgArchive {
+    /// Always `Some` until dropped (see [`Drop`]).
+    pool: Option<Pool>,
+}
+
+impl PgArchive {
+    /// Connects to `url` (`postgres://user[:password]@host[:port]/database[?options=…]`), and
+    /// brings the database to the latest layout.
+    pub fn open(url: &str) -> Result<Self, ArchiveError> {
+        let archive = Self::connect(url)?;
+        migrate::migrate(&mut *archive.conn()?)?;
+        Ok(archive)
+    }
+
+    /// Opens an archive that must already be there (a checker must not create an empty one).
+    pub fn open_existing(url: &str) -> Result<Self, ArchiveError> {
+        let archive = Self::connect(url)?;
+        let there: bool = archive
+            .conn()?
+            .query_one("SELECT to_regclass('schema_migrations') IS NOT NULL", &[])?
+            .get(0);
+        if !there {
+            return Err(ArchiveError::Storage(
+                "no archive in that database (schema)".into(),
+            ));
+        }
+        migrate::migrate(&mut *archive.conn()?)?;
+        Ok(archive)
+    }
+
+    fn connect(url: &str) -> Result<Self, ArchiveError> {
+        let config: postgres::Config = url
+            .parse()
+            .map_err(|e| ArchiveError::Storage(format!("the PostgreSQL URL: {e}")))?;
+        let manager = PostgresConnectionManager::new(config, NoTls);
+        let pool = r2d2::Pool::builder()
+            .max_size(POOL_SIZE)
+            .min_idle(Some(1))
+            .connection_timeout(Duration::from_secs(10))
+            .error_handler(Box::new(r2d2::NopErrorHandler))
+            .build(manager)?;
+        Ok(Self { pool: Some(pool) })
+    }
+
+    fn conn(&self) -> Result<Conn, ArchiveError> {
+        match &self.pool {
+            Some(pool) => Ok(pool.get()?),
+            None => Err(ArchiveError::Storage("the archive is closed".into())),
+        }
+    }
+
+    /// A connection of the pool, for the tests' direct statements.
+    #[cfg(test)]
+    pub(crate) fn raw(&self) -> Conn {
+        self.conn().expect("a connection")
+    }
+}
+
+impl Drop for PgArchive {
+    /// Each pooled client runs its own small tokio runtime, which may not be dropped on an async
+    /// thread (the origin drops its state there at shutdown): the pool is closed on a plain thread.
+    fn drop(&mut self) {
+        if let Some(pool) = self.pool.take() {
+            let _ = std::thread::spawn(move || drop(pool)).join();
+        }
+    }
+}
+
+impl Archive for PgArchive {
+    fn archive_record(&self, record: &NewRecord) -> Result<Archived, ArchiveError> {
+        write::archive_record(&mut *self.conn()?, record)
+    }
+
+    fn record(&self, revisit_id: &RevisitId) -> Result<Option<StoredRecord>, ArchiveError> {
+        read::record(&mut *self.conn()?, revisit_id)
+    }
+
+    fn find_records(&self, query: &RecordQuery) -> Result<Vec<RecordSummary>, ArchiveError> {
+        read::find_records(&mut *self.conn()?, query)
+    }
+
+    fn report_termination(&self, t: &Termination) -> Result<PolicyTermination, ArchiveError> {
+        write::report_termination(&mut *self.conn()?, t)
+    }
+
+    fn append_sms(&self, sms: &NewSms) -> Result<u64, ArchiveError> {
+        write::append_sms(&mut *self.conn()?, sms)
+    }
+
+    fn recent_sms(&self, phone: &Phone, limit: u32) -> Result<Vec<StoredSms>, ArchiveError> {
+        read::recent_sms(&mut *self.conn()?, phone, limit)
+    }
+
+    fn rows(
+        &self,
+        filter: &RowFilter,
+        cursor: RowCursor,
+        limit: u32,
+    ) -> Result<Vec<ArchivedRow>, ArchiveError> {
+        read::rows(&mut *self.conn()?, filter, cursor, limit)
+    }
+
+    fn seq_range_received(
+        &self,
+        from: Option<Timestamp>,
+        to: Option<Timestamp>,
+    ) -> Result<Option<(u64, u64)>, ArchiveError> {
+        read::received_seq_range(&mut *self.conn()?, from, to)
+    }
+
+    fn head(&self) -> Result<Option<(u64, String)>, ArchiveError> {
+        read::head(&mut *self.conn()?)
+    }
+}
+
+/// The case log lives in the archive's database, so that a record and the cases it opens are
+/// stored in one transaction.
+impl CaseStore for PgArchive {
+    fn case_log(&self, id: &CaseId) -> Result<Vec<LoggedEntry>, ArchiveError> {
+        cases::case_log(&mut *self.conn()?, id)
+    }
+
+    fn open_case_logs(&self) -> Result<Vec<(CaseId, Vec<LoggedEntry>)>, ArchiveError> {
+        cases::open_case_logs(&mut *self.conn()?)
+    }
+
+    fn append(&self, id: &CaseId, after: u64, entries: &[Entry]) -> Result<Appended, ArchiveError> {
+        cases::append(&mut *self.conn()?, id, after, entries)
+    }
+
+    fn case_log_rows(&self, after_seq: u64, limit: u32) -> Result<Vec<CaseLogRow>, ArchiveError> {
+        cases::case_log_rows(&mut *self.conn()?, after_seq, limit)
+    }
+}
+
+/// The console's staff, sessions and staff log, in the archive's database too.
+impl StaffStore for PgArchive {
+    fn add_staff(&self, account: &StaffAccount, now: Timestamp) -> Result<bool, ArchiveError> {
+        staff::add_staff(&mut *self.conn()?, account, now)
+    }
+
+    fn staff(&self, staff_id: &str) -> Result<Option<StaffAccount>, ArchiveError> {
+        staff::staff(&mut *self.conn()?, staff_id)
+    }
+
+    fn start_session(
+        &self,
+        id_sha256: &str,
+        staff_id: &str,
+        csrf_token: &str,
+        now: Timestamp,
+        expires_at: Timestamp,
+    ) -> Result<(), ArchiveError> {
+        staff::start_session(
+            &mut *self.conn()?,
+            id_sha256,
+            staff_id,
+            csrf_token,
+            now,
+            expires_at,
+        )
+    }
+
+    fn session(
+        &self,
+        id_sha256: &str,
+        now: Timestamp,
+    ) -> Result<Option<LiveSession>, ArchiveError> {
+        staff::session(&mut *self.conn()?, id_sha256, now)
+    }
+
+    fn end_session(&self, id_sha256: &str, now: Timestamp) -> Result<(), ArchiveError> {
+        staff::end_session(&mut *self.conn()?, id_sha256, now)
+    }
+
+    fn log_staff_action(&self, entry: &StaffLogEntry) -> Result<(), ArchiveError> {
+        staff::log_staff_action(&mut *self.conn()?, entry)
+    }
+
+    fn count_actions_since(
+        &self,
+        staff_id: &str,
+        action: &str,
+        since: Timestamp,
+    ) -> Result<u32, ArchiveError> {
+        staff::count_actions_since(&mut *self.conn()?, staff_id, action, since)
+    }
+
+    fn staff_log(&self, limit: u32) -> Result<Vec<StaffLogEntry>, ArchiveError> {
+        staff::staff_log(&mut *self.conn()?, limit)
+    }
+}
