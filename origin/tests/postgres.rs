@@ -156,7 +156,7 @@ fn sealed(n: usize) -> Vec<u8> {
         bytes[..8].copy_from_slice(&(n as u64).to_be_bytes());
         bytes
     });
-    let answers: &[AnswerKind] = if n % 5 == 0 {
+    let answers: &[AnswerKind] = if n.is_multiple_of(5) {
         &[AnswerKind::Yes, AnswerKind::No, AnswerKind::Yes]
     } else {
         &ALL_YES
