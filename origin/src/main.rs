@@ -24,6 +24,7 @@ async fn main() -> ExitCode {
         // The archive's commands block (and the PostgreSQL client runs its own runtime, which may
         // not be started on an async thread): they run on a blocking thread.
         Command::Export(args) => blocking(move || audit::export::export_cli(args)).await,
+        Command::CopyArchive(args) => blocking(move || audit::copy_archive::cli(&args)).await,
         Command::VerifyArchive(options) => {
             blocking(move || audit::verify_archive::cli(&options)).await
         }

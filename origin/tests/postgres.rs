@@ -263,3 +263,95 @@ fn two_origins_on_one_database_store_each_record_once_and_keep_the_chain() {
         assert!(message.contains("append-only"), "{sql}: {message}");
     }
 }
+
+fn run(args: &[&str]) -> (bool, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_huifang-origin"))
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// `verify-archive --json` of `db`: passes, and its record count and heads.
+fn verified(db: &str) -> (Value, Value, Value) {
+    let keys = format!("edge-1={}", edge_key().public_key_hex());
+    let (ok, stdout, stderr) = run(&[
+        "verify-archive",
+        "--db",
+        db,
+        "--edge-keys",
+        &keys,
+        "--json",
+        "-q",
+    ]);
+    assert!(ok, "{db}: {stdout} {stderr}");
+    let report: Value = serde_json::from_str(stdout.trim()).unwrap();
+    assert_eq!(report["failed"], json!(0), "{report}");
+    assert_eq!(report["case_failures"], json!([]), "{report}");
+    (
+        report["records"].clone(),
+        report["head_chain"].clone(),
+        report["case_head_chain"].clone(),
+    )
+}
+
+// An archive the origin wrote on SQLite moves to PostgreSQL and back with `copy-archive`; each
+// side verifies with the same head (R4), and a second copy into the same database is refused.
+#[test]
+fn copy_archive_moves_an_archive_to_postgresql_and_back() {
+    let Some(base) = test_database() else { return };
+    let origin = origin();
+    // The origin's router is async; the PostgreSQL client below is not, and runs outside it.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        for id_byte in 1..=12 {
+            let answers: &[AnswerKind] = if id_byte % 4 == 0 {
+                &[AnswerKind::Yes, AnswerKind::No, AnswerKind::Yes]
+            } else {
+                &ALL_YES
+            };
+            let (status, body) = origin
+                .post_record(&sealed_with(&edge_key(), id_byte, answers))
+                .await;
+            assert_eq!(status, StatusCode::OK, "{body}");
+        }
+    });
+    drop(runtime);
+    let sqlite = origin.dir.join("origin.sqlite3");
+    let sqlite = format!("sqlite:{}", sqlite.display());
+    let schema = Schema::fresh(&base, "copy_cli");
+    let pg = schema.url();
+    let back = origin.dir.join("back.sqlite3").display().to_string();
+
+    let (ok, stdout, stderr) = run(&["copy-archive", "--from", &sqlite, "--to", &pg, "-q"]);
+    assert!(ok, "{stdout} {stderr}");
+    assert!(stdout.contains("12 records"), "{stdout}");
+    assert!(stdout.contains("the same on both sides"), "{stdout}");
+    assert!(
+        !stdout.contains("options="),
+        "the URL is shown without its options: {stdout}"
+    );
+    let (ok, stdout, stderr) = run(&["copy-archive", "--from", &pg, "--to", &back, "-q"]);
+    assert!(ok, "{stdout} {stderr}");
+
+    let original = verified(&sqlite);
+    assert_eq!(original.0, json!(12));
+    assert_eq!(verified(&pg), original);
+    assert_eq!(verified(&back), original);
+
+    // Again into the same database: refused (exit 3), nothing added.
+    let out = Command::new(env!("CARGO_BIN_EXE_huifang-origin"))
+        .args(["copy-archive", "--from", &sqlite, "--to", &pg, "-q"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("the target is not empty"));
+    assert_eq!(schema.count("SELECT COUNT(*) FROM records"), 12);
+}

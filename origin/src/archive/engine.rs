@@ -5,6 +5,7 @@
 
 use crate::archive::postgres::PgArchive;
 use crate::archive::sqlite::SqliteArchive;
+use crate::archive::tables::Tables;
 use crate::archive::{Archive, ArchiveError};
 use crate::casework::CaseStore;
 use crate::console::accounts::StaffStore;
@@ -12,10 +13,11 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-/// Everything the origin keeps, behind one engine: the archive, the case log, the staff tables.
-pub trait Store: Archive + CaseStore + StaffStore {}
+/// Everything the origin keeps, behind one engine: the archive, the case log, the staff tables,
+/// and the same as plain rows (for `copy-archive`).
+pub trait Store: Archive + CaseStore + StaffStore + Tables {}
 
-impl<T: Archive + CaseStore + StaffStore + ?Sized> Store for T {}
+impl<T: Archive + CaseStore + StaffStore + Tables + ?Sized> Store for T {}
 
 /// Where the archive is.
 #[derive(Clone, PartialEq, Eq)]

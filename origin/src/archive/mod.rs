@@ -15,7 +15,8 @@ pub mod postgres;
 pub mod records;
 pub mod sqlite;
 #[cfg(test)]
-mod store_tests;
+pub(crate) mod store_tests;
+pub mod tables;
 
 pub use engine::{Db, Store};
 pub use records::{

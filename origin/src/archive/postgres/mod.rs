@@ -18,6 +18,7 @@ mod convert;
 mod migrate;
 mod read;
 mod staff;
+mod tables;
 mod write;
 
 pub use migrate::SCHEMA_VERSION;
@@ -231,5 +232,33 @@ impl StaffStore for PgArchive {
 
     fn staff_log(&self, limit: u32) -> Result<Vec<StaffLogEntry>, ArchiveError> {
         staff::staff_log(&mut *self.conn()?, limit)
+    }
+}
+
+/// The archive's tables as plain rows (`copy-archive`).
+impl crate::archive::tables::Tables for PgArchive {
+    fn read_rows(
+        &self,
+        table: &crate::archive::tables::Table,
+        after: Option<&crate::archive::tables::Cell>,
+        limit: u32,
+    ) -> Result<Vec<Vec<crate::archive::tables::Cell>>, ArchiveError> {
+        tables::read_rows(&mut *self.conn()?, table, after, limit)
+    }
+
+    fn write_rows(
+        &self,
+        table: &crate::archive::tables::Table,
+        rows: &[Vec<crate::archive::tables::Cell>],
+    ) -> Result<(), ArchiveError> {
+        tables::write_rows(&mut *self.conn()?, table, rows)
+    }
+
+    fn count_rows(&self, table: &crate::archive::tables::Table) -> Result<u64, ArchiveError> {
+        tables::count_rows(&mut *self.conn()?, table)
+    }
+
+    fn rows_written(&self, table: &crate::archive::tables::Table) -> Result<(), ArchiveError> {
+        tables::rows_written(&mut *self.conn()?, table)
     }
 }

@@ -7,6 +7,7 @@ mod convert;
 mod migrate;
 mod read;
 mod staff;
+mod tables;
 mod write;
 
 pub use migrate::SCHEMA_VERSION;
@@ -196,6 +197,35 @@ impl StaffStore for SqliteArchive {
 
     fn staff_log(&self, limit: u32) -> Result<Vec<StaffLogEntry>, ArchiveError> {
         staff::staff_log(&self.conn(), limit)
+    }
+}
+
+/// The archive's tables as plain rows (`copy-archive`).
+impl crate::archive::tables::Tables for SqliteArchive {
+    fn read_rows(
+        &self,
+        table: &crate::archive::tables::Table,
+        after: Option<&crate::archive::tables::Cell>,
+        limit: u32,
+    ) -> Result<Vec<Vec<crate::archive::tables::Cell>>, ArchiveError> {
+        tables::read_rows(&self.conn(), table, after, limit)
+    }
+
+    fn write_rows(
+        &self,
+        table: &crate::archive::tables::Table,
+        rows: &[Vec<crate::archive::tables::Cell>],
+    ) -> Result<(), ArchiveError> {
+        tables::write_rows(&mut self.conn(), table, rows)
+    }
+
+    fn count_rows(&self, table: &crate::archive::tables::Table) -> Result<u64, ArchiveError> {
+        tables::count_rows(&self.conn(), table)
+    }
+
+    fn rows_written(&self, _table: &crate::archive::tables::Table) -> Result<(), ArchiveError> {
+        // SQLite follows the largest id by itself.
+        Ok(())
     }
 }
 

@@ -4,6 +4,7 @@
 //! migration lock) is tested beside that engine.
 
 mod cases;
+mod copy;
 pub(crate) mod fixture;
 mod records;
 mod staff;
