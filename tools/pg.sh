@@ -3,6 +3,8 @@
 # $HUIFANG_STATE_DIR/pg, listening on 127.0.0.1 only, no system service. Idempotent.
 #   tools/pg.sh start   start it (initdb the first time; create the database); prints its URL
 #   tools/pg.sh url     print the connection string (postgres://huifang@127.0.0.1:PORT/huifang)
+#   tools/pg.sh schema NAME   (re)create schema NAME, empty; print the URL of an archive in it
+#   tools/pg.sh drop NAME     drop schema NAME and everything in it
 #   tools/pg.sh stop    stop it (the data stays, for the next start)
 #   tools/pg.sh clean   stop it and delete its data
 # Configuration: HUIFANG_PG_PORT (default 55432), HUIFANG_STATE_DIR (default .state).
@@ -71,6 +73,15 @@ case ${1:-} in
   start) start ;;
   stop) stop ;;
   url) echo "$URL" ;;
+  schema)
+    [[ ${2:-} =~ ^[a-z_][a-z0-9_]*$ ]] || { echo "usage: tools/pg.sh schema NAME (a-z, 0-9, _)" >&2; exit 2; }
+    psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PORT" -U huifang -d huifang \
+      -c "DROP SCHEMA IF EXISTS $2 CASCADE" -c "CREATE SCHEMA $2" >/dev/null 2>&1 ||
+      { say "cannot create schema $2 (is the cluster started? tools/pg.sh start)"; exit 1; }
+    echo "$URL?options=-c%20search_path%3D$2" ;;
   clean) stop; rm -rf "$DATA" ;;
-  *) echo "usage: tools/pg.sh start|stop|url|clean" >&2; exit 2 ;;
+  drop)
+    [[ ${2:-} =~ ^[a-z_][a-z0-9_]*$ ]] || { echo "usage: tools/pg.sh drop NAME" >&2; exit 2; }
+    psql -X -q -h 127.0.0.1 -p "$PORT" -U huifang -d huifang -c "DROP SCHEMA IF EXISTS $2 CASCADE" >/dev/null 2>&1 || true ;;
+  *) echo "usage: tools/pg.sh start|stop|url|schema NAME|drop NAME|clean" >&2; exit 2 ;;
 esac
