@@ -8,7 +8,20 @@ impl From<postgres::Error> for ArchiveError {
         // The server's own message (e.g. "archived records are append-only") is in the source.
         match e.as_db_error() {
             Some(db) => Self::Storage(format!("postgres: {}: {}", db.code().code(), db.message())),
-            None => Self::Storage(format!("postgres: {e}")),
+            None => {
+                // The driver's own words and their causes (e.g. "error connecting to server:
+                // Connection refused").
+                let mut text = format!("postgres: {e}");
+                let mut cause = std::error::Error::source(&e);
+                while let Some(c) = cause {
+                    let more = c.to_string();
+                    if !text.ends_with(&more) {
+                        text.push_str(&format!(": {more}"));
+                    }
+                    cause = c.source();
+                }
+                Self::Storage(text)
+            }
         }
     }
 }

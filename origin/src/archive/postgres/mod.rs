@@ -76,6 +76,9 @@ impl PgArchive {
         let config: postgres::Config = url
             .parse()
             .map_err(|e| ArchiveError::Storage(format!("the PostgreSQL URL: {e}")))?;
+        // One connection first, for a precise reason at once (the pool would retry for its
+        // timeout and keep only "timed out").
+        drop(config.connect(NoTls)?);
         let manager = PostgresConnectionManager::new(config, NoTls);
         let pool = r2d2::Pool::builder()
             .max_size(POOL_SIZE)
