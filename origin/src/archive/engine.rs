@@ -128,6 +128,19 @@ mod tests {
     }
 
     #[test]
+    fn a_server_that_cannot_be_reached_is_named_at_once_without_the_password() {
+        let db: Db = "postgres://huifang:secret@127.0.0.1:1/huifang".parse().unwrap();
+        let started = std::time::Instant::now();
+        let Err(e) = db.open() else {
+            panic!("nothing listens on port 1")
+        };
+        let text = e.to_string();
+        assert!(text.contains("Connection refused"), "{text}");
+        assert!(!text.contains("secret"), "{text}");
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    }
+
+    #[test]
     fn a_password_is_never_shown() {
         let db: Db = "postgres://huifang:secret@db.example:6000/archive?password=again"
             .parse()
