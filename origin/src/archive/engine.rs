@@ -129,7 +129,9 @@ mod tests {
 
     #[test]
     fn a_server_that_cannot_be_reached_is_named_at_once_without_the_password() {
-        let db: Db = "postgres://huifang:secret@127.0.0.1:1/huifang".parse().unwrap();
+        let db: Db = "postgres://huifang:secret@127.0.0.1:1/huifang"
+            .parse()
+            .unwrap();
         let started = std::time::Instant::now();
         let Err(e) = db.open() else {
             panic!("nothing listens on port 1")

@@ -265,3 +265,6 @@ impl crate::archive::tables::Tables for PgArchive {
         tables::rows_written(&mut *self.conn()?, table)
     }
 }
+
+#[cfg(test)]
+mod tests;
