@@ -31,27 +31,12 @@ cp style/app.css "$STAGE/app.css"
 # The stylesheet of the edge's server-rendered fallback pages (edge/src/fallback.rs): unversioned.
 cp app/fallback.css "$STAGE/fallback.css"
 # The shell's files are asked for as /file?v=BUILD (a hash of this build's files), so a page never
-# mixes two builds and the service worker and the HTTP cache may keep them (app/sw.js, _headers).
+# mixes two builds and the service worker and the HTTP cache may keep them (app/sw.js; the edge
+# serves them as immutable, edge/src/headers.rs).
 for f in index.html boot.js start.js sw.js; do cp "app/$f" "$STAGE/$f"; done
 BUILD=$(cat "$STAGE"/app.js "$STAGE"/app_bg.wasm "$STAGE"/app.css "$STAGE"/index.html \
   "$STAGE"/boot.js "$STAGE"/start.js "$STAGE"/sw.js | sha256sum | cut -c1-12)
 sed -i "s/__BUILD__/$BUILD/g" "$STAGE"/index.html "$STAGE"/boot.js "$STAGE"/start.js "$STAGE"/sw.js
-# Static-asset headers (Workers static assets read `_headers`; it is not served itself). The
-# versioned files never change under their URL; the page and sw.js are checked on every visit.
-cat >"$STAGE/_headers" <<'HEADERS'
-/app.js
-  Cache-Control: public, max-age=31536000, immutable
-/app_bg.wasm
-  Cache-Control: public, max-age=31536000, immutable
-/app.css
-  Cache-Control: public, max-age=31536000, immutable
-/boot.js
-  Cache-Control: public, max-age=31536000, immutable
-/start.js
-  Cache-Control: public, max-age=31536000, immutable
-/sw.js
-  Cache-Control: no-cache
-HEADERS
 
 mkdir -p "$OUT"
 cp "$STAGE"/* "$OUT/"

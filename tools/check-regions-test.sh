@@ -41,6 +41,12 @@ expect "a region named twice" 1 '^FAIL shanghai: REGION "beijing" is also beijin
 fresh; edit 's/\[\[env\.guangdong\.durable_objects\.bindings\]\]\nname = "THROTTLES"\nclass_name = "SendThrottle"\n//'
 expect "a binding not repeated" 1 '^FAIL guangdong: Durable Object bindings .* missing THROTTLES' --no-dry-run
 
+fresh; edit 's/\[\[env\.shanghai\.durable_objects\.bindings\]\]\nname = "IDEMPOTENCY"\nclass_name = "IdempotencyRecord"\n//'
+expect "the idempotency binding not repeated" 1 '^FAIL shanghai: Durable Object bindings .* missing IDEMPOTENCY' --no-dry-run
+
+fresh; edit 's/(\[env\.beijing\.vars\][^\[]*?)PUBLIC_BASE_URL = "[^"]*"\n/$1/s'
+expect "no public base for links" 1 '^FAIL beijing: vars .* missing PUBLIC_BASE_URL' --no-dry-run
+
 fresh; edit 's#^main = "edge/build/worker/shim.mjs"#main = "edge/build/worker/absent.mjs"#m'
 expect "a deploy that cannot bundle" 1 '^FAIL beijing: wrangler deploy --dry-run'
 

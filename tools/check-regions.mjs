@@ -30,8 +30,10 @@ for (let i = 0; i < args.length; i++) {
 configPath = resolve(configPath);
 const configDir = dirname(configPath);
 
-const REQUIRED_VARS = ["REGION", "ORIGIN_URL", "SMS_SIGNATURE", "FORWARD_RETRY_BASE_MS", "FORWARD_RETRY_MAX_MS"];
-const BINDINGS = { REVISITS: "RevisitSession", THROTTLES: "SendThrottle" };
+// PUBLIC_BASE_URL: links are built on it and never on a request's Host; without it a region's edge
+// refuses to make links (issue 12).
+const REQUIRED_VARS = ["REGION", "ORIGIN_URL", "PUBLIC_BASE_URL", "SMS_SIGNATURE", "FORWARD_RETRY_BASE_MS", "FORWARD_RETRY_MAX_MS"];
+const BINDINGS = { REVISITS: "RevisitSession", THROTTLES: "SendThrottle", IDEMPOTENCY: "IdempotencyRecord" };
 // Set with `wrangler secret put`; never a var.
 const SECRETS = ["INSURER_API_SECRET", "EDGE_SIGNING_KEY", "EDGE_KEY_ID", "ID_HASH_KEY"];
 const SECRET_LIKE = /SECRET|KEY|TOKEN|PASSWORD|PRIVATE/i;
@@ -112,7 +114,6 @@ for (const region of regions) {
   check(typeof raw.env[region].name === "string" && raw.env[region].name !== raw.name, `${region}: its own Worker name (${c.name})`, `set name in [env.${region}]`);
   unique("name", c.name, region);
   for (const key of ["ORIGIN_URL", "PUBLIC_BASE_URL"]) {
-    if (key === "PUBLIC_BASE_URL" && vars[key] === undefined) continue;
     check(isUrl(vars[key]) && new URL(vars[key]).protocol === "https:", `${region}: ${key} is https`, `got ${JSON.stringify(vars[key])}`);
   }
   check(/^【[^【】]{2,20}】$/.test(vars.SMS_SIGNATURE ?? ""), `${region}: SMS_SIGNATURE is one 【…】 signature`, `got ${JSON.stringify(vars.SMS_SIGNATURE)}`);

@@ -19,6 +19,9 @@ expect "a secret in vars" 1 '^FAIL beijing: generated edge.capnp: .*INSURER_API_
 fresh; edit 's/new_sqlite_classes = \["SendThrottle"\]/new_classes = ["SendThrottle"]/'
 expect "a namespace not SQLite-backed" 1 '^FAIL local: generated edge.capnp: .*SendThrottle has no new_sqlite_classes migration' --no-serve
 
+fresh; edit 's/\[\[migrations\]\]\ntag = "v3"\nnew_sqlite_classes = \["IdempotencyRecord"\]\n//'
+expect "a class without its migration" 1 '^FAIL local: generated edge.capnp: .*IdempotencyRecord has no new_sqlite_classes migration' --no-serve
+
 fresh; edit 's/name = "huifang-edge-shanghai"/name = "huifang-edge-beijing"/'
 expect "two regions sharing Durable Object keys" 1 '^FAIL shanghai: RevisitSession has its own uniqueKey .* also beijing' --no-serve
 

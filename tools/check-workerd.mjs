@@ -2,10 +2,10 @@
 // Checks the self-hosted edge's configuration (issue 18) for the top level and every region of
 // wrangler.toml, as tools/check-regions.mjs checks the Cloudflare side: tools/workerd-config.mjs
 // generates each bundle; the generated edge.capnp carries every var, binds every secret from the
-// environment and holds no secret value, keeps both Durable Object namespaces SQLite-backed on local
+// environment and holds no secret value, keeps every Durable Object namespace SQLite-backed on local
 // disk under a key of its own, sends outbound traffic to the region's origin only (over TLS outside
 // the top level); then workerd itself serves it: the app shell, the single-page-application
-// fallback, the `_headers` cache rules, the API, and a revisit created through the insurer API whose
+// fallback, the shell's cache rules (edge/src/headers.rs), the API, and a revisit created through the insurer API whose
 // object lands on disk. One line per check; exits 1 if any failed.
 //
 //   node tools/check-workerd.mjs [--config wrangler.toml] [--no-serve]
@@ -21,7 +21,7 @@ import { CONFIG_FILE, SECRETS, readSettings, writeBundle } from "./workerd-confi
 import { insurerPost, loadScript, readDevVars, revisitRequest } from "../e2e/lib/insurer.mjs";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-const BINDINGS = { REVISITS: "RevisitSession", THROTTLES: "SendThrottle" };
+const BINDINGS = { REVISITS: "RevisitSession", THROTTLES: "SendThrottle", IDEMPOTENCY: "IdempotencyRecord" };
 const args = process.argv.slice(2);
 let configPath = "wrangler.toml";
 let serve = true;
@@ -137,13 +137,23 @@ async function serveCheck(label, out, state, settings) {
     check(shell.status === 200 && (await shell.text()) === index, `${label}: GET /r/<token> answers the app shell`, `status ${shell.status}`);
     const app = await fetch(`${base}/app.js`);
     check(app.headers.get("cache-control") === "public, max-age=31536000, immutable" && /javascript/.test(app.headers.get("content-type")),
-      `${label}: /app.js with its _headers cache rule`, `cache-control ${app.headers.get("cache-control")}, type ${app.headers.get("content-type")}`);
+      `${label}: /app.js with its cache rule`, `cache-control ${app.headers.get("cache-control")}, type ${app.headers.get("content-type")}`);
     const doc = await fetch(`${base}/v1/openapi.json`);
     check(doc.status === 200 && (await doc.json()).openapi === "3.1.0", `${label}: the worker answers /v1/openapi.json`, `status ${doc.status}`);
     const created = await insurerPost(base, secrets.INSURER_API_SECRET, "/v1/revisits", revisitRequest(loadScript(join(ROOT, "scripts/default.json"))));
     const keyDir = join(state, `${settings.name}-RevisitSession`);
     const onDisk = existsSync(keyDir) && readdirSync(keyDir).some((f) => f.endsWith(".sqlite"));
     check(created.status === 201 && onDisk, `${label}: a revisit created, its object on disk`, `status ${created.status} ${JSON.stringify(created.body).slice(0, 120)}, ${keyDir} ${onDisk ? "has" : "has no"} .sqlite file`);
+    // An idempotent create: the retry gets the first answer, kept by its IdempotencyRecord on disk.
+    const request = JSON.stringify(revisitRequest(loadScript(join(ROOT, "scripts/default.json"))));
+    const keyed = { headers: { "idempotency-key": randomBytes(16).toString("hex") } };
+    const first = await insurerPost(base, secrets.INSURER_API_SECRET, "/v1/revisits", request, keyed);
+    const again = await insurerPost(base, secrets.INSURER_API_SECRET, "/v1/revisits", request, keyed);
+    const recordDir = join(state, `${settings.name}-IdempotencyRecord`);
+    const recorded = existsSync(recordDir) && readdirSync(recordDir).some((f) => f.endsWith(".sqlite"));
+    check(first.status === 201 && again.status === 201 && again.body.link === first.body.link && again.headers.get("idempotent-replayed") === "true" && recorded,
+      `${label}: a retried create with its Idempotency-Key replayed, its record on disk`,
+      `statuses ${first.status}, ${again.status}, same link ${again.body?.link === first.body?.link}, ${recordDir} ${recorded ? "has" : "has no"} .sqlite file`);
   } finally {
     try {
       process.kill(-child.pid, "SIGTERM");

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs everything Huifang needs on a fresh Debian machine. Idempotent, versions pinned, and
-# nothing is downloaded from outside the package registries (crates.io, npm, Debian, rustup).
+# nothing is downloaded from outside the package registries (crates.io, npm, PyPI, Debian, rustup).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
@@ -55,6 +55,24 @@ fi
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   say "npm ci"
   npm ci --no-audit --no-fund --loglevel=error
+fi
+
+# The OpenAPI fuzzer of `make test` (tools/fuzz.sh): schemathesis, pinned, from PyPI into a venv of
+# its own under .state/ (Debian's python3-venv if the venv module is missing). Reinstalled only when
+# the pin changes.
+SCHEMATHESIS_VERSION=4.32.5
+venv=.state/schemathesis-venv
+if [ "$("$venv/bin/st" --version 2>/dev/null)" != "st, version $SCHEMATHESIS_VERSION" ]; then
+  if ! python3 -c 'import venv, ensurepip' 2>/dev/null; then
+    say "apt-get install python3-venv"
+    sudo_cmd=(); [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+    "${sudo_cmd[@]}" apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq python3-venv >/dev/null
+  fi
+  say "pip install schemathesis==$SCHEMATHESIS_VERSION (into $venv)"
+  rm -rf "$venv"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install -q --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
 fi
 
 # Local secrets for wrangler dev (never committed): made once, kept after.

@@ -70,7 +70,8 @@ start_stack() {
   cat >"$STACK_DIR/origin.sh" <<SH
 cd "$(pwd)"
 exec "$HUIFANG_ORIGIN_BIN" serve --listen 127.0.0.1:$HUIFANG_ORIGIN_PORT \\
-  --db "${HUIFANG_ORIGIN_DB:-$STACK_DIR/origin.sqlite3}" --edge-keys "$keys" --sms-outbox
+  --db "${HUIFANG_ORIGIN_DB:-$STACK_DIR/origin.sqlite3}" --edge-keys "$keys" --sms-outbox \\
+  --edge-url "$EDGE_URL" --insurer-secret-file .dev.vars
 SH
   if [ "${HUIFANG_EDGE_RUNTIME:-wrangler}" = workerd ]; then
     cat >"$STACK_DIR/edge.sh" <<SH

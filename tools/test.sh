@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# `make test`: setup, build, formatting, clippy (host and wasm32), unit tests, and the Playwright suite
-# against the real stack. Runs every step, exits non-zero if any failed, ends with a one-line summary.
+# `make test`: setup, build, formatting, clippy (host and wasm32), unit tests, the Playwright suite
+# against the real stack, and schemathesis against the self-hosted edge. Runs every step, exits
+# non-zero if any failed, ends with a one-line summary.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 source tools/stack.sh
@@ -52,6 +53,16 @@ e2e_postgres() {
   [ "$rc" -eq 0 ] || echo "[e2e] stack logs: $STACK_DIR"
   return "$rc"
 }
+# schemathesis (tools/fuzz.sh) against the self-hosted edge, both APIs, bounded in time (issue 12).
+fuzz() {
+  local rc
+  HUIFANG_EDGE_RUNTIME=workerd WRANGLER_DEV_ARGS="--var STORAGE_INSPECTION:1" start_stack || { stop_stack; return 1; }
+  FUZZ_SECONDS=${FUZZ_SECONDS:-150} tools/fuzz.sh
+  rc=$?
+  stop_stack
+  [ $rc -eq 0 ] || echo "[fuzz] stack logs: $STACK_DIR"
+  return $rc
+}
 stop_stack_on_exit
 
 step "setup" tools/setup.sh
@@ -80,8 +91,9 @@ if [[ " ${failures[*]} " == *" build "* ]]; then
   failed=$((failed + 1)); failures+=("playwright e2e (skipped: build failed)")
 else
   step "playwright e2e (wrangler dev)" e2e wrangler
-  step "playwright e2e (self-hosted workerd: core flows)" e2e workerd happy-path switch-to-phone fallback evidence security
+  step "playwright e2e (self-hosted workerd: core flows)" e2e workerd happy-path switch-to-phone fallback evidence security headers methods
   step "playwright e2e (origin on PostgreSQL: happy path)" e2e_postgres
+  step "schemathesis (self-hosted workerd: insurer and policyholder APIs)" fuzz
 fi
 
 echo

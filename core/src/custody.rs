@@ -10,7 +10,7 @@
 
 use crate::domain::{Phone, RevisitId};
 use crate::record::{Outcome, SealedRecord};
-use crate::session::{self, ClientInfo, Event, Refusal, Revisit, Session};
+use crate::session::{self, ClientInfo, Event, Notice, NoticeFailure, Refusal, Revisit, Session};
 use crate::time::{Timestamp, DAY_MS, MINUTE_MS, SECOND_MS};
 use crate::wire::RevisitStatus;
 use serde::{Deserialize, Serialize};
@@ -43,6 +43,27 @@ impl RetryPolicy {
         self.base_ms
             .saturating_mul(1u64 << failures.min(20))
             .min(self.max_ms)
+    }
+}
+
+/// An unfinished revisit is reminded once, by SMS, when this little of its cooling-off period is
+/// left (R11: the electronic revisit is the first step; a reminder while it can still be done).
+pub const REMIND_BEFORE_MS: u64 = 3 * DAY_MS;
+
+/// What the custody's timing depends on: the delivery retries and when the reminder goes out. The
+/// edge reads both from its settings (a test may shorten the reminder's lead).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CustodyPolicy {
+    pub retry: RetryPolicy,
+    pub remind_before_ms: u64,
+}
+
+impl Default for CustodyPolicy {
+    fn default() -> Self {
+        Self {
+            retry: RetryPolicy::default(),
+            remind_before_ms: REMIND_BEFORE_MS,
+        }
     }
 }
 
@@ -114,6 +135,14 @@ pub enum Custody {
 pub enum Input {
     /// The insurer created the revisit.
     Create(Revisit),
+    /// The insurer asked, at creation, for the link to be sent by SMS. The link passes through
+    /// and is never kept (only its digest is, R6).
+    SendLink { link: String },
+    /// What became of a notice SMS, as `Effect::SendNotice` asked.
+    Notified {
+        notice: Notice,
+        outcome: Result<(), NoticeFailure>,
+    },
     /// One session step (the policyholder's or the insurer's event), from `client` if known.
     Step {
         event: Event,
@@ -140,6 +169,13 @@ pub enum Effect {
         to: Phone,
         text: String,
         sent_at: Timestamp,
+    },
+    /// Send a notice SMS (the link, or the reminder) to the policyholder through the insurer's
+    /// gateway, within the phone number's daily cap, and answer with `Input::Notified`.
+    SendNotice {
+        to: Phone,
+        text: String,
+        notice: Notice,
     },
     /// Seal the finished session's record (R4) and answer with `Input::Sealed`.
     Seal,
@@ -256,26 +292,50 @@ impl Custody {
     }
 
     /// Applies one input at `now`. Store and run what the transition says whatever its outcome.
-    pub fn update(self, input: Input, now: Timestamp, retry: &RetryPolicy) -> Transition {
+    pub fn update(self, input: Input, now: Timestamp, policy: &CustodyPolicy) -> Transition {
         match input {
-            Input::Create(revisit) => self.create(revisit),
+            Input::Create(revisit) => self.create(revisit, policy),
+            Input::SendLink { link } => self.send_link(&link),
+            Input::Notified { notice, outcome } => {
+                self.step(Event::Notified { notice, outcome }, None, now)
+            }
             Input::Step { event, client } => self.step(event, client, now),
             Input::Sealed(sealed) => self.sealed(sealed, now),
-            Input::Alarm => self.alarm(now),
+            Input::Alarm => self.alarm(now, policy),
             Input::Delivered { record_hash } => self.delivered(record_hash, now),
-            Input::DeliveryFailed => self.delivery_failed(now, retry),
+            Input::DeliveryFailed => self.delivery_failed(now, &policy.retry),
         }
     }
 
-    fn create(self, revisit: Revisit) -> Transition {
+    fn create(self, revisit: Revisit, policy: &CustodyPolicy) -> Transition {
         if !matches!(self, Self::Absent) {
             return refused(self, CustodyError::Exists);
         }
-        // R1: wake at the cooling-off end to expire the link and forward what happened.
-        let ends = revisit.cooling_off_ends_at;
+        // R1: wake at the cooling-off end to expire the link and forward what happened; before
+        // that, for the reminder, if one is due.
+        let session = Session::new(revisit);
+        let wake = session
+            .reminder_at(policy.remind_before_ms)
+            .unwrap_or(session.revisit.cooling_off_ends_at);
         Transition {
-            custody: Self::Live(Session::new(revisit)),
-            effects: vec![Effect::StoreSession, Effect::SetAlarm(ends)],
+            custody: Self::Live(session),
+            effects: vec![Effect::StoreSession, Effect::SetAlarm(wake)],
+            outcome: Ok(()),
+        }
+    }
+
+    /// The link SMS, while the revisit is live and unfinished (a link for an ended revisit would
+    /// only mislead).
+    fn send_link(self, link: &str) -> Transition {
+        let effects = match &self {
+            Self::Live(session) if !session.stage.is_finished() => {
+                vec![notice_effect(session, Notice::Link, Some(link))]
+            }
+            _ => Vec::new(),
+        };
+        Transition {
+            custody: self,
+            effects,
             outcome: Ok(()),
         }
     }
@@ -340,7 +400,7 @@ impl Custody {
         }
     }
 
-    fn alarm(self, now: Timestamp) -> Transition {
+    fn alarm(self, now: Timestamp, policy: &CustodyPolicy) -> Transition {
         match self {
             Self::Sealed { .. } => Transition {
                 custody: self,
@@ -355,15 +415,24 @@ impl Custody {
             },
             Self::Live(ref session) => {
                 let ends = session.revisit.cooling_off_ends_at;
-                if now < ends {
-                    // Woken early (e.g. an alarm left from before): sleep until the end.
-                    return Transition {
-                        custody: self,
-                        effects: vec![Effect::SetAlarm(ends)],
-                        outcome: Ok(()),
-                    };
+                if now >= ends {
+                    return self.step(Event::Expire, None, now);
                 }
-                self.step(Event::Expire, None, now)
+                // Before the end: the reminder if it is due (once), then sleep until the end; or
+                // woken early (an alarm left from before): sleep until what comes next.
+                let effects = match session.reminder_at(policy.remind_before_ms) {
+                    Some(at) if now >= at => vec![
+                        notice_effect(session, Notice::Reminder, None),
+                        Effect::SetAlarm(ends),
+                    ],
+                    Some(at) => vec![Effect::SetAlarm(at)],
+                    None => vec![Effect::SetAlarm(ends)],
+                };
+                Transition {
+                    custody: self,
+                    effects,
+                    outcome: Ok(()),
+                }
             }
             Self::Delivered(ref t) => {
                 let erase_at = t.erase_at();
@@ -427,6 +496,29 @@ impl Custody {
             effects: vec![Effect::StoreOutbox, Effect::SetAlarm(next_try)],
             outcome: Ok(()),
         }
+    }
+}
+
+/// The SMS of `notice` for `session`, in the language the policyholder last chose (the default,
+/// Chinese, before they opened the link).
+fn notice_effect(session: &Session, notice: Notice, link: Option<&str>) -> Effect {
+    let words = crate::words::edge(session.lang);
+    let r = &session.revisit;
+    let date = crate::working_days::beijing_date(r.cooling_off_ends_at);
+    let ends = crate::words::SmsDate {
+        year: chrono::Datelike::year(&date),
+        month: chrono::Datelike::month(&date),
+        day: chrono::Datelike::day(&date),
+    };
+    let policy = r.policy_number.masked();
+    let text = match (notice, link) {
+        (Notice::Link, Some(link)) => (words.link_sms)(&policy, ends, link),
+        _ => (words.reminder_sms)(&policy, ends),
+    };
+    Effect::SendNotice {
+        to: r.phone.clone(),
+        text,
+        notice,
     }
 }
 

@@ -91,6 +91,17 @@ error_codes! {
     InvalidTimestamp = "invalid_timestamp",
     CoolingOffEnded = "cooling_off_ended",
     InvalidScript = "invalid_script",
+    /// `channel` is not one of the sales channels.
+    InvalidChannel = "invalid_channel",
+    /// `seller_code` is not 1 to 64 letters, digits, `.`, `_`, `-` or `@`.
+    InvalidSellerCode = "invalid_seller_code",
+    // ---- idempotent insurer requests (`idempotency::IdempotencyError`)
+    /// The `Idempotency-Key` header is not 1–255 characters of the allowed set.
+    InvalidIdempotencyKey = "invalid_idempotency_key",
+    /// The key was used with another request (method, path or body) in the last 24 hours.
+    IdempotencyKeyReused = "idempotency_key_reused",
+    /// A request with the key is still being answered.
+    IdempotencyKeyInProgress = "idempotency_key_in_progress",
     // ---- the edge itself (`EdgeError`)
     BadJson = "bad_json",
     BadBody = "bad_body",
@@ -98,6 +109,8 @@ error_codes! {
     PayloadTooLarge = "payload_too_large",
     NotFound = "not_found",
     MethodNotAllowed = "method_not_allowed",
+    /// A body sent to a route that takes none (issue 12: refuse what the document does not allow).
+    UnexpectedBody = "unexpected_body",
     LinkNotFound = "link_not_found",
     LinkMissing = "link_missing",
     Conflict = "conflict",
@@ -170,12 +183,18 @@ impl ErrorCode {
             | InvalidTimestamp
             | CoolingOffEnded
             | InvalidScript
+            | InvalidChannel
+            | InvalidSellerCode
+            | InvalidIdempotencyKey
+            | IdempotencyKeyReused
+            | IdempotencyKeyInProgress
             | BadJson
             | BadBody
             | UnsupportedMediaType
             | PayloadTooLarge
             | NotFound
             | MethodNotAllowed
+            | UnexpectedBody
             | Conflict
             | BadForm
             | Unknown => CodeClass::Refused,

@@ -78,6 +78,7 @@ pub fn sample_revisit(id: RevisitId) -> Revisit {
         cooling_off_ends_at: T0.plus_millis(15 * DAY_MS),
         script: sample_script(),
         agent: None,
+        sale: Default::default(),
     }
 }
 

@@ -8,15 +8,19 @@ pub mod casework;
 pub mod custody;
 pub mod domain;
 pub mod error_code;
+pub mod first_use;
 #[cfg(any(test, feature = "test-support"))]
 pub mod fixtures;
 pub mod html;
+pub mod idempotency;
 pub mod record;
+pub mod sample_run;
 pub mod sampling;
 pub mod script;
 pub mod session;
 pub mod signature;
 pub mod signing;
+pub mod statistics;
 pub mod throttle;
 pub mod time;
 pub mod trace;
@@ -24,6 +28,8 @@ pub mod wire;
 pub mod words;
 pub mod working_days;
 
-pub use domain::{IdNumber, LinkToken, OtpCode, Phone, PolicyNumber, RevisitId};
+pub use domain::{
+    IdNumber, LinkToken, OtpCode, Phone, PolicyNumber, RevisitId, SalesChannel, SellerCode,
+};
 pub use error_code::{CodeClass, ErrorCode};
 pub use time::Timestamp;

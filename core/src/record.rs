@@ -5,7 +5,7 @@
 //! the edge over the record's RFC 8785 canonical JSON; the origin accepts a record only if the seal
 //! verifies under one of its trusted keys.
 
-use crate::domain::{PolicyNumber, RevisitId};
+use crate::domain::{PolicyNumber, RevisitId, SalesChannel, SellerCode};
 use crate::script::{canonical_sha256, Lang};
 use crate::session::{AnswerKind, Session, Stage};
 use crate::signing::{EdgeKey, SignatureError, TrustedKeys};
@@ -147,6 +147,14 @@ pub struct Record {
     pub flags: Vec<Flag>,
     /// The handwritten signature (PNG, its SHA-256 and its ink), when the script asked for one.
     pub signature: Option<crate::signature::Signature>,
+    /// How the policy was sold, when the insurer said (R13, R15). Absent when not given, so that
+    /// a record without it re-serialises to the bytes it was sealed as.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel: Option<SalesChannel>,
+    /// The seller's code, when the insurer gave it: the origin keeps the seller off their own
+    /// problem cases (R12). Absent when not given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seller_code: Option<SellerCode>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -276,6 +284,8 @@ impl Record {
             trace: session.trace.clone(),
             flags: interference_flags(session),
             signature: session.signature.clone(),
+            channel: r.sale.channel,
+            seller_code: r.sale.seller_code.clone(),
         })
     }
 

@@ -85,6 +85,37 @@ pub enum TraceEvent {
     LanguageChosen {
         lang: crate::script::Lang,
     },
+    /// An SMS the policyholder did not ask for was handed to the insurer's gateway: the link at
+    /// creation, or the reminder before the cooling-off end (R11: reach them while the electronic
+    /// revisit can still be done).
+    NoticeSent {
+        notice: Notice,
+    },
+    /// Such an SMS was not sent: the phone number's daily cap was reached, or the gateway failed.
+    NoticeUndelivered {
+        notice: Notice,
+        reason: NoticeFailure,
+    },
+}
+
+/// An SMS the system sends to the policyholder on its own.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Notice {
+    /// The link, at creation, when the insurer asked for it.
+    Link,
+    /// Once, when the revisit is still unfinished a few days before the cooling-off end.
+    Reminder,
+}
+
+/// Why a notice was not sent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NoticeFailure {
+    /// The phone number's daily cap across sessions was reached (SMS-pumping guard).
+    PhoneDailyLimit,
+    /// The insurer's SMS gateway did not take it.
+    Gateway,
 }
 
 /// One entry of the trace.

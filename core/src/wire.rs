@@ -1,10 +1,12 @@
 //! Wire types: the JSON bodies exchanged between the insurer, the edge, the app and the origin.
 //! Shared by all of them, so a field renamed on one side fails to compile on the other.
 
-use crate::domain::{DomainError, IdNumber, PersonName, Phone, PolicyNumber, RevisitId};
+use crate::domain::{
+    DomainError, IdNumber, PersonName, Phone, PolicyNumber, RevisitId, SalesChannel, SellerCode,
+};
 use crate::error_code::ErrorCode;
 use crate::script::{IdentityStep, Lang, ProductKind, Script, ScriptError};
-use crate::session::{AgentDevice, AnswerKind, Revisit, Session, Stage};
+use crate::session::{AgentDevice, AnswerKind, Revisit, Sale, Session, Stage};
 use crate::signing::keyed_digest;
 use crate::time::{BadTimestamp, Timestamp};
 use crate::trace::ClientInfo;
@@ -45,6 +47,14 @@ pub struct Policyholder {
     pub id_number: String,
 }
 
+/// The longest product name, in characters.
+pub const MAX_PRODUCT_CHARS: usize = 100;
+/// The latest a cooling-off period may end, from now (R1): periods run 10 to 20 days from the
+/// policy's receipt, so a year ahead is beyond any real one. Without a bound a date in year 3119
+/// reached the edge's expiry alarm, which the runtime refuses after 2189: a 500 (found by
+/// schemathesis, issue 12).
+pub const MAX_COOLING_OFF_AHEAD_MS: u64 = 366 * crate::time::DAY_MS;
+
 /// `POST /v1/revisits`
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -66,6 +76,18 @@ pub struct CreateRevisit {
     /// agent's device or network (R10). The IP is kept only as its network.
     #[serde(default)]
     pub agent: Option<AgentHint>,
+    /// Optional: how the policy was sold (`agent`, `bank`, `broker`, `telesales`, `online`,
+    /// `other`), carried into the record for sampling and reporting (R13, R15).
+    #[serde(default)]
+    pub channel: Option<String>,
+    /// Optional: the seller's code, carried into the record: the seller never handles a problem
+    /// case on their own sale (R12).
+    #[serde(default)]
+    pub seller_code: Option<String>,
+    /// Optional: send the link to the policyholder by SMS now, through the insurer's own gateway
+    /// (the origin's SMS hook), within the phone number's daily cap; traced in the session.
+    #[serde(default)]
+    pub send_link_sms: bool,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -91,6 +113,8 @@ pub enum CreateError {
     Time(BadTimestamp),
     #[error("cooling_off_ends_at: the cooling-off period has already ended")]
     AlreadyEnded,
+    #[error("cooling_off_ends_at: more than 366 days from now, beyond any cooling-off period")]
+    TooFarAhead,
     #[error("script: {0}")]
     Script(ScriptError),
     #[error("script: no item applies to these product kinds")]
@@ -104,7 +128,7 @@ impl CreateError {
         match self {
             Self::Field { source, .. } => source.code(),
             Self::Product => ErrorCode::InvalidProduct,
-            Self::Time(_) => ErrorCode::InvalidTimestamp,
+            Self::Time(_) | Self::TooFarAhead => ErrorCode::InvalidTimestamp,
             Self::AlreadyEnded => ErrorCode::CoolingOffEnded,
             Self::Script(e) => e.code(),
             Self::NoItemsForProduct => ErrorCode::InvalidScript,
@@ -131,7 +155,7 @@ impl CreateRevisit {
         let id_number = IdNumber::parse(&self.policyholder.id_number)
             .map_err(field("policyholder.id_number"))?;
         let product = self.product.trim().to_string();
-        if product.is_empty() || product.chars().count() > 100 {
+        if product.is_empty() || product.chars().count() > MAX_PRODUCT_CHARS {
             return Err(CreateError::Product);
         }
         let cooling_off_ends_at =
@@ -139,6 +163,23 @@ impl CreateRevisit {
         if cooling_off_ends_at <= now {
             return Err(CreateError::AlreadyEnded);
         }
+        if cooling_off_ends_at.since(now) > MAX_COOLING_OFF_AHEAD_MS {
+            return Err(CreateError::TooFarAhead);
+        }
+        let sale = Sale {
+            channel: self
+                .channel
+                .as_deref()
+                .map(SalesChannel::parse)
+                .transpose()
+                .map_err(field("channel"))?,
+            seller_code: self
+                .seller_code
+                .as_deref()
+                .map(SellerCode::parse)
+                .transpose()
+                .map_err(field("seller_code"))?,
+        };
         let script = match self.script {
             Some(script) => {
                 script.validate().map_err(CreateError::Script)?;
@@ -165,8 +206,30 @@ impl CreateRevisit {
                 ip_prefix: a.ip.map(|ip| ClientInfo::new(&ip, "").ip_prefix),
                 user_agent: a.user_agent.map(|ua| ClientInfo::new("", &ua).user_agent),
             }),
+            sale,
         })
     }
+}
+
+/// The base of the links a create or a re-issue hands out: the configured public base
+/// (`PUBLIC_BASE_URL`), else, for local development only, the origin the request came to when its
+/// host is a loopback one. `None` otherwise: a link is never built on a host the request names,
+/// which a client chooses (a create sent with `Host: evil.example` got links on that host, issue
+/// 12), so a deployment without the setting refuses to make links.
+pub fn link_base(
+    configured: Option<&str>,
+    request_origin: &str,
+    request_host: &str,
+) -> Option<String> {
+    if let Some(base) = configured.map(str::trim).filter(|b| !b.is_empty()) {
+        return Some(base.trim_end_matches('/').to_string());
+    }
+    let host = request_host.trim_start_matches('[').trim_end_matches(']');
+    let loopback = host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    loopback.then(|| request_origin.trim_end_matches('/').to_string())
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -175,6 +238,32 @@ pub struct RevisitCreated {
     /// The one-time link to send to the policyholder.
     pub link: String,
     pub expires_at: String,
+    /// When `send_link_sms` was asked: whether the link SMS went out. The revisit is created
+    /// either way; when it did not, the insurer sends the link its own way.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub link_sms: Option<LinkSms>,
+}
+
+/// What became of the link SMS asked for at creation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LinkSms {
+    /// Handed to the insurer's SMS gateway.
+    Sent,
+    /// Not sent: the phone number's daily SMS cap was reached.
+    PhoneDailyLimit,
+    /// Not sent: the gateway did not take it.
+    GatewayFailed,
+}
+
+impl From<Result<(), crate::trace::NoticeFailure>> for LinkSms {
+    fn from(outcome: Result<(), crate::trace::NoticeFailure>) -> Self {
+        match outcome {
+            Ok(()) => Self::Sent,
+            Err(crate::trace::NoticeFailure::PhoneDailyLimit) => Self::PhoneDailyLimit,
+            Err(crate::trace::NoticeFailure::Gateway) => Self::GatewayFailed,
+        }
+    }
 }
 
 /// `GET /v1/revisits/{id}` (and the answer to cancel): where a revisit stands.
@@ -387,6 +476,9 @@ mod tests {
             product_kinds: Vec::new(),
             script: Some(sample_script()),
             agent: None,
+            channel: None,
+            seller_code: None,
+            send_link_sms: false,
         }
     }
 
@@ -422,6 +514,17 @@ mod tests {
         r.cooling_off_ends_at = "2020-01-01T00:00:00Z".into();
         assert_eq!(build(r).unwrap_err(), CreateError::AlreadyEnded);
 
+        // A year ahead at most: a date the edge's alarm could not hold is refused, not a 500.
+        let mut r = request();
+        r.cooling_off_ends_at = T0.plus_millis(MAX_COOLING_OFF_AHEAD_MS).to_rfc3339();
+        assert!(build(r).is_ok());
+        let mut r = request();
+        r.cooling_off_ends_at = T0.plus_millis(MAX_COOLING_OFF_AHEAD_MS + 1).to_rfc3339();
+        assert_eq!(build(r).unwrap_err(), CreateError::TooFarAhead);
+        let mut r = request();
+        r.cooling_off_ends_at = "3119-09-05T07:16:58.305+10:47".into();
+        assert_eq!(build(r).unwrap_err().code(), ErrorCode::InvalidTimestamp);
+
         let mut r = request();
         r.script.as_mut().unwrap().items.clear();
         assert_eq!(build(r).unwrap_err().code(), ErrorCode::InvalidScript);
@@ -431,6 +534,53 @@ mod tests {
             item.products = vec![ProductKind::Universal];
         }
         assert_eq!(build(r).unwrap_err(), CreateError::NoItemsForProduct);
+    }
+
+    #[test]
+    fn the_sale_is_optional_checked_and_carried_into_the_record() {
+        // R12, R13: absent, the revisit has no sale and the record says nothing of one.
+        let revisit = build(request()).unwrap();
+        assert_eq!(revisit.sale, Sale::default());
+        let mut r = request();
+        r.channel = Some("bank".into());
+        r.seller_code = Some(" AG-0042@branch.sh ".into());
+        let revisit = build(r).unwrap();
+        assert_eq!(revisit.sale.channel, Some(SalesChannel::Bank));
+        assert_eq!(
+            revisit.sale.seller_code.as_ref().map(SellerCode::as_str),
+            Some("AG-0042@branch.sh")
+        );
+        let mut session = completed_session();
+        session.revisit.sale = revisit.sale.clone();
+        let record = crate::record::Record::of(&session, "beijing").unwrap();
+        assert_eq!(record.channel, Some(SalesChannel::Bank));
+        assert_eq!(record.seller_code, revisit.sale.seller_code);
+        let json = serde_json::to_value(&record).unwrap();
+        assert_eq!(json["channel"], "bank");
+        assert_eq!(json["seller_code"], "AG-0042@branch.sh");
+        // Each refused with its own code, the field named, for every shape that is not one.
+        for bad in ["", "Bank", "bancassurance", " bank", "银行"] {
+            let mut r = request();
+            r.channel = Some(bad.into());
+            let e = build(r).unwrap_err();
+            assert_eq!(e.code(), ErrorCode::InvalidChannel, "{bad:?}");
+            assert!(e.to_string().starts_with("channel:"));
+        }
+        for bad in ["", "   ", "a b", "销售员01", "x/y", &"a".repeat(65)] {
+            let mut r = request();
+            r.seller_code = Some(bad.to_string());
+            let e = build(r).unwrap_err();
+            assert_eq!(e.code(), ErrorCode::InvalidSellerCode, "{bad:?}");
+            assert!(e.to_string().starts_with("seller_code:"));
+        }
+        let mut r = request();
+        r.seller_code = Some("a".repeat(64));
+        assert!(build(r).is_ok());
+        for channel in SalesChannel::ALL {
+            assert_eq!(SalesChannel::parse(channel.as_str()), Ok(channel));
+            let json = serde_json::to_string(&channel).unwrap();
+            assert_eq!(json, format!("\"{}\"", channel.as_str()));
+        }
     }
 
     #[test]
@@ -473,6 +623,43 @@ mod tests {
         // The origin's own codes are strings.
         let origin = serde_json::to_string(&ApiError::new("record_conflict", "x")).unwrap();
         assert_eq!(origin, r#"{"code":"record_conflict","message":"x"}"#);
+    }
+
+    #[test]
+    fn links_are_built_on_the_configured_base_or_on_loopback_only() {
+        let base = link_base;
+        assert_eq!(
+            base(
+                Some("https://revisit-bj.example.cn/"),
+                "http://evil.example",
+                "evil.example"
+            ),
+            Some("https://revisit-bj.example.cn".into())
+        );
+        for (origin, host) in [
+            ("http://127.0.0.1:8787", "127.0.0.1"),
+            ("http://localhost:8787", "localhost"),
+            ("http://[::1]:8787", "[::1]"),
+            ("http://127.0.0.2", "127.0.0.2"),
+        ] {
+            assert_eq!(base(None, origin, host), Some(origin.into()), "{host}");
+            assert_eq!(
+                base(Some("  "), origin, host),
+                Some(origin.into()),
+                "{host}"
+            );
+        }
+        for host in [
+            "evil.example",
+            "localhost.evil.example",
+            "127.0.0.1.evil.example",
+            "10.0.0.1",
+            "[2001:db8::1]",
+            "",
+        ] {
+            let origin = format!("http://{host}");
+            assert_eq!(base(None, &origin, host), None, "{host}");
+        }
     }
 
     #[test]

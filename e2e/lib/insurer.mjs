@@ -19,11 +19,15 @@ export function signature(secret, method, path, timestamp, body) {
   return 'v1=' + createHmac('sha256', secret).update(toSign).digest('hex');
 }
 
-/** Sends a signed request to the edge's insurer API; returns { status, body }. */
-export async function insurerRequest(edgeUrl, secret, method, path, payload, { timestamp } = {}) {
+/**
+ * Sends a signed request to the edge's insurer API; returns { status, body, headers }. `headers`
+ * adds headers to the request (e.g. `Idempotency-Key`).
+ */
+export async function insurerRequest(edgeUrl, secret, method, path, payload, { timestamp, headers: extra = {} } = {}) {
   const body = payload === undefined ? '' : typeof payload === 'string' ? payload : JSON.stringify(payload);
   const ts = timestamp ?? Math.floor(Date.now() / 1000);
   const headers = {
+    ...extra,
     'x-huifang-timestamp': String(ts),
     'x-huifang-signature': signature(secret, method, path, ts, body),
   };
@@ -32,7 +36,7 @@ export async function insurerRequest(edgeUrl, secret, method, path, payload, { t
   const text = await res.text();
   let json = null;
   try { json = JSON.parse(text); } catch { /* not JSON */ }
-  return { status: res.status, body: json ?? text };
+  return { status: res.status, body: json ?? text, headers: res.headers };
 }
 
 /** POSTs a signed JSON body to the edge's insurer API; returns { status, body }. */

@@ -132,7 +132,8 @@ export class Conformance {
       }
     }
     // Documented for every API response (info.description) and the fallback form's pages: never cached.
-    const noStore = (template.startsWith('/v1/') && template !== '/v1/openapi.json') || (template === '/r/{token}' && method.toUpperCase() !== 'GET');
+    // And the app's page at the link: its address holds the token (issue 12, item 2).
+    const noStore = (template.startsWith('/v1/') && template !== '/v1/openapi.json') || template === '/r/{token}';
     if (noStore && header('cache-control') !== 'no-store') {
       problems.push(`${where}: cache-control ${header('cache-control')}, not no-store`);
     }
@@ -516,6 +517,28 @@ test('insurer API: every refusal is a documented status and code', async () => {
   expectAnswer('GET', '/v1/bench/do-read', await answerOf(await fetch(`${EDGE_URL}/v1/bench/do-read`)), 404, 'not_found');
 });
 
+test('insurer API: Idempotency-Key on create and re-issue, as documented (issue 12)', async () => {
+  const key = () => `k-${Date.now()}-${Math.random().toString(36).slice(2)}`;
+  const withKey = (k) => ({ headers: { 'idempotency-key': k } });
+  const request = JSON.stringify(newRequest());
+  const k1 = key();
+  const first = expectAnswer('POST', '/v1/revisits', await insurer('POST', '/v1/revisits', request, withKey(k1)), 201);
+  const again = expectAnswer('POST', '/v1/revisits', await insurer('POST', '/v1/revisits', request, withKey(k1)), 201);
+  expect(again.body).toEqual(first.body);
+  expect(again.headers.get('idempotent-replayed')).toBe('true');
+  expectAnswer('POST', '/v1/revisits', await insurer('POST', '/v1/revisits', newRequest(), withKey(k1)), 409, 'idempotency_key_reused');
+  expectAnswer('POST', '/v1/revisits', await insurer('POST', '/v1/revisits', newRequest(), withKey('not a key')), 400, 'invalid_idempotency_key');
+
+  const reissue = (id, k) => insurer('POST', `/v1/revisits/${id}/reissue`, undefined, withKey(k));
+  const k2 = key();
+  const re = expectAnswer('POST', '/v1/revisits/{id}/reissue', await reissue(first.body.revisit_id, k2), 200);
+  const reAgain = expectAnswer('POST', '/v1/revisits/{id}/reissue', await reissue(first.body.revisit_id, k2), 200);
+  expect(reAgain.body).toEqual(re.body);
+  const other = await createRevisit();
+  expectAnswer('POST', '/v1/revisits/{id}/reissue', await reissue(other.revisit_id, k2), 409, 'idempotency_key_reused');
+  expectAnswer('POST', '/v1/revisits/{id}/reissue', await reissue(other.revisit_id, 'a,b'), 400, 'invalid_idempotency_key');
+});
+
 // ---- the policyholder API ------------------------------------------------------------------------
 
 test('policyholder API: the link, the device, the code, the items, completion', async () => {
@@ -764,7 +787,7 @@ test('the revisit link: the app shell, and the fallback form that switches to ph
   expect([[403, 'link_in_use'], [410, 'revisit_finished']]).toContainEqual([other.status, shownCode(other)]);
   const status = expectAnswer('GET', '/v1/revisits/{id}', await insurer('GET', `/v1/revisits/${r.revisit_id}`), 200);
   expect(status.body.stage).toBe('switched_to_phone');
-  expectAnswer('PUT', '/r/{token}', await me.raw('PUT', `/r/${r.token}`), 404, 'not_found');
+  expectAnswer('PUT', '/r/{token}', await me.raw('PUT', `/r/${r.token}`), 405, 'method_not_allowed');
 
   // The same form where scripts run: a browser that opened the link in the app sends its device
   // cookie (Path=/v1/session) there and is the bound device; another browser is refused.
@@ -810,11 +833,9 @@ test('the revisit link: the app shell, and the fallback form that switches to ph
  */
 const NOT_EXERCISED = [
   ['* * 500', 'a fault of the edge or its configuration (internal, misconfigured): nothing a client sends may cause one'],
-  ['POST /v1/revisits 409', 'the random revisit id collided with an existing one: no request can cause it'],
   ['GET /v1/revisits/{id} 400', 'bad_body: the body broke off while being read, which a client that sends it whole cannot cause, and one that breaks it hears no answer'],
   ['GET /v1/revisits/{id}/storage 400', 'bad_body, as above'],
   ['POST /v1/revisits/{id}/cancel 400', 'bad_body, as above'],
-  ['POST /v1/revisits/{id}/reissue 400', 'bad_body, as above'],
   ['POST /v1/session/code 423', 'locked by the 10th wrong code of the day, which takes two codes sent at least 60 s apart: security.spec.mjs drives it (1,000 wrong codes) and checks the status and code'],
   ['POST /v1/session/verify 423', 'locked by wrong codes, as above'],
   ['POST /v1/session/code 503', 'the SMS hook (the origin) is down: the shared stack keeps it up while this file runs'],

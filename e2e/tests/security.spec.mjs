@@ -6,6 +6,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { insurerPost, insurerRequest, readDevVars, revisitRequest, loadScript, withReadingSecs } from '../lib/insurer.mjs';
 import { PolicyholderClient, tally } from '../lib/policyholder.mjs';
+import { watchCsp } from '../lib/csp.mjs';
 
 const EDGE_URL = process.env.EDGE_URL ?? 'http://127.0.0.1:8787';
 const ORIGIN_URL = process.env.ORIGIN_URL ?? 'http://127.0.0.1:8788';
@@ -143,10 +144,12 @@ test('a second browser on the same link is refused and learns nothing about the 
   const first = await browser.newContext();
   const second = await browser.newContext();
   const a = await first.newPage();
+  const violations = [await watchCsp(a)];
   await a.goto(`/r/${r.token}`);
   await expect(a.getByRole('button', { name: '获取验证码' })).toBeVisible();
 
   const b = await second.newPage();
+  violations.push(await watchCsp(b));
   const sessionAnswer = b.waitForResponse((res) => res.url().endsWith('/v1/session'));
   await b.goto(`/r/${r.token}`);
   const answer = await sessionAnswer;
@@ -159,6 +162,7 @@ test('a second browser on the same link is refused and learns nothing about the 
   await expect(a.getByRole('button', { name: '获取验证码' })).toBeVisible();
   await first.close();
   await second.close();
+  expect(violations.flat(), 'Content-Security-Policy violations').toEqual([]);
 });
 
 test('an expired link is refused and the expiry is forwarded (R1)', async () => {

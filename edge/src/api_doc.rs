@@ -3,6 +3,7 @@
 //! answers to. `e2e/tests/openapi.spec.mjs` checks real responses against it.
 
 use crate::error::EdgeError;
+use crate::headers;
 use worker::Response;
 
 /// The document, exactly as in the repository.
@@ -11,9 +12,9 @@ pub const DOCUMENT: &str = include_str!("../openapi.json");
 /// The document as JSON; the same for every caller, so caches may keep it for a few minutes.
 pub fn document() -> Result<Response, EdgeError> {
     let mut resp = Response::ok(DOCUMENT)?;
-    let headers = resp.headers_mut();
-    headers.set("content-type", "application/json; charset=utf-8")?;
-    headers.set("cache-control", "public, max-age=300")?;
+    resp.headers_mut()
+        .set("content-type", "application/json; charset=utf-8")?;
+    headers::apply(resp.headers_mut(), headers::Kind::Document)?;
     Ok(resp)
 }
 
@@ -22,6 +23,7 @@ mod tests {
     use super::DOCUMENT;
     use crate::error::{status, EdgeError};
     use huifang_core::domain::DomainError;
+    use huifang_core::idempotency::IdempotencyError;
     use huifang_core::script::{IdentityStep, ScriptError};
     use huifang_core::session::Refusal;
     use huifang_core::signature::SignatureError as InkError;
@@ -57,6 +59,8 @@ mod tests {
             DomainError::LinkToken,
             DomainError::OtpCode,
             DomainError::RevisitId,
+            DomainError::SalesChannel,
+            DomainError::SellerCode,
         ];
         let ink = [
             InkError::TooLittleInk,
@@ -125,6 +129,7 @@ mod tests {
             CreateError::Product,
             CreateError::Time(BadTimestamp),
             CreateError::AlreadyEnded,
+            CreateError::TooFarAhead,
             CreateError::NoItemsForProduct,
         ];
         create.extend(domain.iter().cloned().map(|source| CreateError::Field {
@@ -138,7 +143,8 @@ mod tests {
             EdgeError::UnsupportedMediaType,
             EdgeError::PayloadTooLarge { limit: 1 },
             EdgeError::NotFound,
-            EdgeError::MethodNotAllowed,
+            EdgeError::MethodNotAllowed { allow: "POST" },
+            EdgeError::UnexpectedBody,
             EdgeError::LinkNotFound,
             EdgeError::LinkMissing,
             EdgeError::Conflict,
@@ -150,6 +156,14 @@ mod tests {
         all.extend(signing.into_iter().map(EdgeError::Signature));
         all.extend(create.into_iter().map(EdgeError::Create));
         all.extend(domain.into_iter().map(EdgeError::Domain));
+        all.extend(
+            [
+                IdempotencyError::BadKey,
+                IdempotencyError::Reused,
+                IdempotencyError::InProgress,
+            ]
+            .map(EdgeError::Idempotency),
+        );
         for e in &all {
             exhaustive(e);
         }
@@ -203,6 +217,7 @@ mod tests {
                 CreateError::Product
                 | CreateError::Time(_)
                 | CreateError::AlreadyEnded
+                | CreateError::TooFarAhead
                 | CreateError::NoItemsForProduct
                 | CreateError::NoDefaultScript => {}
                 CreateError::Field { source, .. } => exhaustive(&EdgeError::Domain(source.clone())),
@@ -228,14 +243,22 @@ mod tests {
                 | DomainError::PersonName
                 | DomainError::LinkToken
                 | DomainError::OtpCode
-                | DomainError::RevisitId => {}
+                | DomainError::RevisitId
+                | DomainError::SalesChannel
+                | DomainError::SellerCode => {}
+            },
+            EdgeError::Idempotency(i) => match i {
+                IdempotencyError::BadKey
+                | IdempotencyError::Reused
+                | IdempotencyError::InProgress => {}
             },
             EdgeError::BadJson(_)
             | EdgeError::BadBody
             | EdgeError::UnsupportedMediaType
             | EdgeError::PayloadTooLarge { .. }
             | EdgeError::NotFound
-            | EdgeError::MethodNotAllowed
+            | EdgeError::MethodNotAllowed { .. }
+            | EdgeError::UnexpectedBody
             | EdgeError::LinkNotFound
             | EdgeError::LinkMissing
             | EdgeError::Conflict

@@ -2,7 +2,7 @@
 //! (locally `.dev.vars`). A missing secret is a deployment fault, reported without its value.
 
 use crate::error::EdgeError;
-use huifang_core::custody::RetryPolicy;
+use huifang_core::custody::{CustodyPolicy, RetryPolicy, REMIND_BEFORE_MS};
 use huifang_core::signing::EdgeKey;
 use worker::Env;
 
@@ -10,6 +10,8 @@ use worker::Env;
 pub const REVISITS_BINDING: &str = "REVISITS";
 /// The Durable Object namespace of SMS send throttles, one object per phone number and per IP.
 pub const THROTTLES_BINDING: &str = "THROTTLES";
+/// The Durable Object namespace of idempotency records, one per insurer credential and key.
+pub const IDEMPOTENCY_BINDING: &str = "IDEMPOTENCY";
 
 /// A required secret or var, as text.
 pub fn required(env: &Env, name: &'static str) -> Result<String, EdgeError> {
@@ -49,6 +51,15 @@ pub fn retry_policy(env: &Env) -> RetryPolicy {
     RetryPolicy {
         base_ms: number(env, "FORWARD_RETRY_BASE_MS", default.base_ms),
         max_ms: number(env, "FORWARD_RETRY_MAX_MS", default.max_ms),
+    }
+}
+
+/// The custody's timing: the delivery retries, and how long before the cooling-off end an
+/// unfinished revisit is reminded (`REMIND_BEFORE_MS`, default 3 days; tests shorten it).
+pub fn custody_policy(env: &Env) -> CustodyPolicy {
+    CustodyPolicy {
+        retry: retry_policy(env),
+        remind_before_ms: number(env, "REMIND_BEFORE_MS", REMIND_BEFORE_MS),
     }
 }
 

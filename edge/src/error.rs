@@ -2,7 +2,9 @@
 //! status in [`status`], so that one code never answers with two statuses. People get a stable code
 //! and a sentence; internals go to the log, never to the response.
 
+use crate::headers;
 use huifang_core::domain::DomainError;
+use huifang_core::idempotency::IdempotencyError;
 use huifang_core::session::Refusal;
 use huifang_core::signing::SignatureError;
 use huifang_core::wire::{ApiError, CreateError};
@@ -14,7 +16,7 @@ use worker::{console_error, Headers, Response};
 pub fn status(code: ErrorCode) -> u16 {
     use ErrorCode::*;
     match code {
-        BadJson | BadBody | BadForm => 400,
+        BadJson | BadBody | BadForm | UnexpectedBody | InvalidIdempotencyKey => 400,
         SignatureMissing
         | BadTimestamp
         | TimestampOutsideWindow
@@ -25,9 +27,20 @@ pub fn status(code: ErrorCode) -> u16 {
         LinkInUse => 403,
         NotFound | LinkNotFound | NoSuchItem => 404,
         MethodNotAllowed => 405,
-        Conflict | NotOpened | AlreadyVerified | NoCodeSent | NotVerified | AlreadyAnswered
-        | ItemOutOfOrder | ItemsRemaining | NotDue | WrongStep | SignatureRequired
-        | AnsweredTooSoon => 409,
+        Conflict
+        | NotOpened
+        | AlreadyVerified
+        | NoCodeSent
+        | NotVerified
+        | AlreadyAnswered
+        | ItemOutOfOrder
+        | ItemsRemaining
+        | NotDue
+        | WrongStep
+        | SignatureRequired
+        | AnsweredTooSoon
+        | IdempotencyKeyReused
+        | IdempotencyKeyInProgress => 409,
         LinkExpired | RevisitFinished => 410,
         PayloadTooLarge => 413,
         UnsupportedMediaType => 415,
@@ -35,7 +48,7 @@ pub fn status(code: ErrorCode) -> u16 {
         | SignatureTooLarge | SignatureOutOfPad | SignatureBadImage | InvalidPolicyNumber
         | InvalidPhone | InvalidIdNumber | IdNumberChecksum | InvalidName | InvalidLink
         | InvalidCodeFormat | InvalidRevisitId | InvalidProduct | InvalidTimestamp
-        | CoolingOffEnded | InvalidScript => 422,
+        | CoolingOffEnded | InvalidScript | InvalidChannel | InvalidSellerCode => 422,
         SessionLocked => 423,
         ResendTooSoon | SmsDailyLimit | RateLimited => 429,
         // A code the edge does not know is not one it sends; were it to, it would be a bug.
@@ -54,6 +67,8 @@ pub enum EdgeError {
     Create(#[from] CreateError),
     #[error(transparent)]
     Domain(#[from] DomainError),
+    #[error(transparent)]
+    Idempotency(#[from] IdempotencyError),
     #[error("the body is not valid JSON for this request: {0}")]
     BadJson(String),
     #[error("the request body could not be read")]
@@ -65,7 +80,12 @@ pub enum EdgeError {
     #[error("no such resource")]
     NotFound,
     #[error("this method is not allowed here")]
-    MethodNotAllowed,
+    MethodNotAllowed {
+        /// The methods that are, for the `Allow` header (RFC 9110 §15.5.6).
+        allow: &'static str,
+    },
+    #[error("this request takes no body (send none, or {{}})")]
+    UnexpectedBody,
     #[error("the link is not valid")]
     LinkNotFound,
     #[error("a revisit link is required (Authorization: Bearer <token>)")]
@@ -94,12 +114,14 @@ impl EdgeError {
             Self::Signature(e) => e.code(),
             Self::Create(e) => e.code(),
             Self::Domain(e) => e.code(),
+            Self::Idempotency(e) => e.code(),
             Self::BadJson(_) => ErrorCode::BadJson,
             Self::BadBody => ErrorCode::BadBody,
             Self::UnsupportedMediaType => ErrorCode::UnsupportedMediaType,
             Self::PayloadTooLarge { .. } => ErrorCode::PayloadTooLarge,
             Self::NotFound => ErrorCode::NotFound,
-            Self::MethodNotAllowed => ErrorCode::MethodNotAllowed,
+            Self::MethodNotAllowed { .. } => ErrorCode::MethodNotAllowed,
+            Self::UnexpectedBody => ErrorCode::UnexpectedBody,
             Self::LinkNotFound => ErrorCode::LinkNotFound,
             Self::LinkMissing => ErrorCode::LinkMissing,
             Self::Conflict => ErrorCode::Conflict,
@@ -120,6 +142,9 @@ impl EdgeError {
             body.retry_after_secs = r.retry_after_secs();
             body.tries_left = r.tries_left();
         }
+        if let Self::Idempotency(e) = self {
+            body.retry_after_secs = e.retry_after_secs();
+        }
         body
     }
 
@@ -134,7 +159,12 @@ impl EdgeError {
     /// The response for this error. Server faults are logged (without personal data).
     pub fn into_response(self) -> Response {
         self.log();
-        error_response(self.status(), &self.body())
+        let mut resp = error_response(self.status(), &self.body());
+        if let Self::MethodNotAllowed { allow } = self {
+            // Setting a valid ASCII header cannot fail.
+            let _ = resp.headers_mut().set("allow", allow);
+        }
+        resp
     }
 
     /// Logs a server fault (an internal error or a missing setting); refusals are not logged.
@@ -149,12 +179,12 @@ impl EdgeError {
     }
 }
 
-/// An error's HTTP answer: the status, `ApiError` as JSON, never cached, with `Retry-After` where
-/// trying again later can succeed.
+/// An error's HTTP answer: the status, `ApiError` as JSON, with the API's headers (never cached,
+/// never sniffed), and `Retry-After` where trying again later can succeed.
 pub fn error_response(status: u16, body: &ApiError) -> Response {
     let headers = Headers::new();
-    // Setting a valid ASCII header cannot fail.
-    let _ = headers.set("cache-control", "no-store");
+    // Setting valid ASCII headers cannot fail.
+    let _ = headers::apply(&headers, headers::Kind::Api);
     if let Some(secs) = body.retry_after_secs {
         let _ = headers.set("retry-after", &secs.to_string());
     }

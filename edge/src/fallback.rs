@@ -1,9 +1,11 @@
-//! The revisit link `/r/<token>` for every browser. `GET` serves the app shell from the static
-//! assets; `POST` is the phone switch of the fallback page (R7), a plain `<form>` that works without
-//! JavaScript or WebAssembly: one call to the revisit's Durable Object opens the session exactly as
-//! the JSON API would and switches it to phone; the worker answers with a small server-rendered page.
+//! The fallback form of the revisit link, for every browser (`GET /r/<token>` is the app's page,
+//! `shell.rs`): `POST /r/<token>` is the phone switch of the fallback page (R7), a plain `<form>`
+//! that works without JavaScript or WebAssembly: one call to the revisit's Durable Object opens the
+//! session exactly as the JSON API would and switches it to phone; the worker answers with a small
+//! server-rendered page.
 
 use crate::error::{self, EdgeError};
+use crate::headers;
 use crate::http::header;
 use crate::policyholder;
 use crate::revisit_call::{self, Action, Call, Reply};
@@ -14,23 +16,10 @@ use huifang_core::{CodeClass, ErrorCode, LinkToken};
 use worker::url::form_urlencoded;
 use worker::{console_error, Env, Headers, Request, Response};
 
-/// The static-assets binding (`[assets] binding` in wrangler.toml).
-const ASSETS_BINDING: &str = "ASSETS";
 /// The form's only field is `action=switch_to_phone`; anything much larger is not our form.
 pub const MAX_FORM_BODY: usize = 1024;
 /// The value of the form's hidden `action` field.
 pub const SWITCH_ACTION: &str = "switch_to_phone";
-/// Our own stylesheet and nothing else: no script, no frame, no other origin (the empty `data:,`
-/// icon keeps browsers from asking for /favicon.ico).
-const CSP: &str = "default-src 'none'; style-src 'self'; img-src data:; form-action 'self'; \
-                   base-uri 'none'; frame-ancestors 'none'";
-
-/// `GET`/`HEAD /r/…`: the app shell (index.html, by the assets' single-page-application rule). The
-/// worker runs first on `/r/*` only so that the form's `POST` reaches it; reads go straight on.
-pub async fn app_shell(req: Request, env: &Env) -> Result<Response, EdgeError> {
-    Ok(env.assets(ASSETS_BINDING)?.fetch_request(req).await?)
-}
-
 /// `POST /r/<token>` from the fallback page: switch this revisit to a phone revisit. Always answers
 /// with an HTML page, never JSON: the person sees the outcome, or the refusal in words. Where the
 /// page runs scripts, boot.js points the form at `POST /v1/session/phone-form/<token>` instead
@@ -153,9 +142,11 @@ async fn switch(
             code: error.code,
         }),
         // Named, not printed: a reply may carry the session's (masked) personal data.
-        Reply::Created | Reply::Status(_) | Reply::Storage(_) | Reply::Session { .. } => Err(
-            Problem::internal("the fallback switch had an answer of another call"),
-        ),
+        Reply::Created { .. } | Reply::Status(_) | Reply::Storage(_) | Reply::Session { .. } => {
+            Err(Problem::internal(
+                "the fallback switch had an answer of another call",
+            ))
+        }
     }
 }
 
@@ -262,10 +253,7 @@ impl Page {
 fn respond(page: Page, cookies: &[String]) -> Result<Response, EdgeError> {
     let headers = Headers::new();
     headers.set("content-type", "text/html; charset=utf-8")?;
-    headers.set("cache-control", "no-store")?;
-    headers.set("content-security-policy", CSP)?;
-    headers.set("x-content-type-options", "nosniff")?;
-    headers.set("referrer-policy", "no-referrer")?;
+    headers::apply(&headers, headers::Kind::FallbackPage)?;
     for cookie in cookies {
         headers.append("set-cookie", cookie)?;
     }

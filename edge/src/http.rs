@@ -1,6 +1,7 @@
 //! Small HTTP helpers: the clock, random bytes, bounded JSON bodies, JSON responses.
 
 use crate::error::EdgeError;
+use crate::headers;
 use huifang_core::Timestamp;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -49,15 +50,78 @@ pub async fn read_body(req: &mut Request, limit: usize) -> Result<Vec<u8>, EdgeE
     Ok(body)
 }
 
-/// Parses JSON; an empty body parses as `{}` so that bodies with only optional fields may be omitted.
+/// Parses a JSON object; an empty body parses as `{}` so that bodies with only optional fields may
+/// be omitted. Every body the API takes is an object: anything else (an array, which serde would
+/// otherwise read field by field into a struct, a string, a number) is refused (issue 12, item 6).
 pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, EdgeError> {
     let body: &[u8] = if body.is_empty() { b"{}" } else { body };
+    if body.trim_ascii_start().first() != Some(&b'{') {
+        return Err(EdgeError::BadJson("the body must be a JSON object".into()));
+    }
     serde_json::from_slice(body).map_err(|e| EdgeError::BadJson(e.to_string()))
 }
 
+/// For a route that takes no body: refuses any body but none or the empty object `{}` (which the
+/// app sends to its body-less routes), so that a request the document does not describe is not
+/// taken as another (issue 12, item 6).
+pub fn no_body(body: &[u8]) -> Result<(), EdgeError> {
+    if body.is_empty() {
+        return Ok(());
+    }
+    match serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(body) {
+        Ok(fields) if fields.is_empty() => Ok(()),
+        _ => Err(EdgeError::UnexpectedBody),
+    }
+}
+
+/// A JSON answer of the API with its headers (never cached, never sniffed).
 pub fn json<T: Serialize>(status: u16, value: &T) -> Result<Response, EdgeError> {
     let mut resp = Response::from_json(value)?.with_status(status);
-    let headers = resp.headers_mut();
-    headers.set("cache-control", "no-store")?;
+    headers::apply(resp.headers_mut(), headers::Kind::Api)?;
     Ok(resp)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(serde::Deserialize, Debug)]
+    struct Reason {
+        #[allow(dead_code)]
+        reason: Option<String>,
+    }
+
+    #[test]
+    fn a_body_is_an_object_or_nothing() {
+        assert!(parse_json::<Reason>(b"").is_ok());
+        assert!(parse_json::<Reason>(b" {\"reason\":\"x\"}").is_ok());
+        for bad in [
+            &b"[]"[..],
+            b"[\"x\"]",
+            b"null",
+            b"1",
+            b"\"x\"",
+            b"{\"reason\": ",
+        ] {
+            assert_eq!(
+                parse_json::<Reason>(bad).unwrap_err().code(),
+                huifang_core::ErrorCode::BadJson,
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_body_less_route_takes_none_or_the_empty_object() {
+        for ok in [&b""[..], b"{}", b" { } \n"] {
+            assert!(no_body(ok).is_ok(), "{ok:?}");
+        }
+        for bad in [&b"{\"reason\": "[..], b"[]", b"{\"a\":1}", b"null", b"x"] {
+            assert_eq!(
+                no_body(bad).unwrap_err().code(),
+                huifang_core::ErrorCode::UnexpectedBody,
+                "{bad:?}"
+            );
+        }
+    }
 }

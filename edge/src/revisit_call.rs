@@ -4,10 +4,11 @@
 
 use crate::config::REVISITS_BINDING;
 use crate::error::{error_response, EdgeError};
+use crate::headers;
 use crate::http::json;
 use huifang_core::script::Lang;
 use huifang_core::session::{ClientInfo, Revisit};
-use huifang_core::wire::{ApiError, RevisitStatus, SessionView};
+use huifang_core::wire::{ApiError, LinkSms, RevisitStatus, SessionView};
 use huifang_core::RevisitId;
 use serde::{Deserialize, Serialize};
 use worker::wasm_bindgen::JsValue;
@@ -70,9 +71,21 @@ pub enum StepAction {
 }
 
 impl Action {
+    /// Whether the route takes a body; one that does not refuses any but none or `{}`.
+    pub fn takes_body(self) -> bool {
+        use StepAction::*;
+        match self {
+            Self::Open | Self::FallbackSwitch => false,
+            Self::Step(SendCode | Complete) => false,
+            Self::Step(
+                SubmitCode | SubmitIdNumber | Answer { .. } | Sign | ChooseLanguage | SwitchToPhone,
+            ) => true,
+        }
+    }
+
     /// The action of a policyholder route (`/session…`, without `/v1`).
     pub fn of_route(method: &Method, path: &str) -> Result<Self, EdgeError> {
-        if path == "/session" && *method == Method::Get {
+        if path == "/session" && matches!(method, Method::Get | Method::Head) {
             return Ok(Self::Open);
         }
         let post = *method == Method::Post;
@@ -86,7 +99,7 @@ impl Action {
             "/session/switch" if post => StepAction::SwitchToPhone,
             "/session/code" | "/session/verify" | "/session/id-number" | "/session/signature"
             | "/session/complete" | "/session/switch" | "/session/language" => {
-                return Err(EdgeError::MethodNotAllowed)
+                return Err(EdgeError::MethodNotAllowed { allow: "POST" })
             }
             p if post && p.starts_with("/session/items/") => {
                 let index = p["/session/items/".len()..]
@@ -103,8 +116,12 @@ impl Action {
 /// One call to a revisit's object.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub enum Call {
-    /// The insurer created the revisit (already parsed and hashed by the worker).
-    Create(Revisit),
+    /// The insurer created the revisit (already parsed and hashed by the worker), and, when it
+    /// asked for it, the link to send by SMS (passed through, never stored).
+    Create {
+        revisit: Box<Revisit>,
+        link_sms: Option<String>,
+    },
     /// The insurer asks for the status.
     Status,
     /// The insurer asks for the raw storage (tests only, `STORAGE_INSPECTION`).
@@ -144,7 +161,10 @@ impl DeviceCookie {
 /// The object's one answer to a call.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub enum Reply {
-    Created,
+    /// Created; with what became of the link SMS, when one was asked for.
+    Created {
+        link_sms: Option<LinkSms>,
+    },
     Status(RevisitStatus),
     Storage(serde_json::Map<String, serde_json::Value>),
     /// The session as the policyholder may see it, and the device cookie of a first open.
@@ -177,7 +197,11 @@ impl Reply {
     /// The API's HTTP answer. A device cookie is scoped to the JSON API (`/v1/session`).
     pub fn into_response(self) -> Result<Response, EdgeError> {
         match self {
-            Self::Created => Ok(Response::empty()?.with_status(201)),
+            Self::Created { .. } => {
+                let mut resp = Response::empty()?.with_status(201);
+                headers::apply(resp.headers_mut(), headers::Kind::Api)?;
+                Ok(resp)
+            }
             Self::Status(status) => json(200, &status),
             Self::Storage(dump) => json(200, &dump),
             Self::Session { view, new_device } => {
@@ -243,6 +267,7 @@ mod tests {
     fn each_policyholder_route_is_one_action() {
         let route = |m: Method, p: &str| Action::of_route(&m, p).map_err(|e| e.status());
         assert_eq!(route(Method::Get, "/session"), Ok(Action::Open));
+        assert_eq!(route(Method::Head, "/session"), Ok(Action::Open));
         let steps = [
             ("/session/code", StepAction::SendCode),
             ("/session/verify", StepAction::SubmitCode),

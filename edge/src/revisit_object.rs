@@ -10,7 +10,7 @@
 
 use crate::config;
 use crate::error::EdgeError;
-use crate::http::{now, parse_json, random_bytes};
+use crate::http::{no_body, now, parse_json, random_bytes};
 use crate::origin_client;
 use crate::revisit_call::{
     device_cookie_name, unreadable, Action, Call, Caller, DeviceCookie, Reply, StepAction,
@@ -20,12 +20,13 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use huifang_core::custody::{Custody, CustodyError, Effect, Input, Outbox, Tombstone};
 use huifang_core::record::{Record, SealedRecord};
-use huifang_core::session::{Event, Refusal, Session};
+use huifang_core::session::{Event, Notice, NoticeFailure, Refusal, Session, TraceEvent};
 use huifang_core::signing::{keyed_digest, secret_digest};
 use huifang_core::throttle::{Limit, SENDS_PER_IP, SENDS_PER_PHONE};
 use huifang_core::time::{MINUTE_MS, SECOND_MS};
 use huifang_core::wire::{
-    AnswerItem, ChooseLanguage, SessionView, SmsRequest, SubmitCode, SubmitIdNumber, SwitchToPhone,
+    AnswerItem, ChooseLanguage, LinkSms, SessionView, SmsRequest, SubmitCode, SubmitIdNumber,
+    SwitchToPhone,
 };
 use huifang_core::{IdNumber, OtpCode, Phone, Timestamp};
 use serde::de::DeserializeOwned;
@@ -137,10 +138,20 @@ impl RevisitSession {
     async fn answer(&self, call: Call) -> Answer {
         let now = now();
         match call {
-            Call::Create(revisit) => {
+            Call::Create { revisit, link_sms } => {
                 let custody = self.load().await?;
-                self.apply(custody, Input::Create(revisit), "", now).await?;
-                Ok(Reply::Created)
+                let custody = self
+                    .apply(custody, Input::Create(*revisit), "", now)
+                    .await?;
+                let Some(link) = link_sms else {
+                    return Ok(Reply::Created { link_sms: None });
+                };
+                let custody = self
+                    .apply(custody, Input::SendLink { link }, "", now)
+                    .await?;
+                Ok(Reply::Created {
+                    link_sms: link_sms_outcome(&custody),
+                })
             }
             Call::Status => Ok(Reply::Status(self.load().await?.status()?)),
             Call::Storage => self.storage_dump().await,
@@ -167,14 +178,18 @@ impl RevisitSession {
         ip_key: &str,
         at: Timestamp,
     ) -> std::result::Result<Custody, EdgeError> {
-        let retry = config::retry_policy(&self.env);
-        let first = custody.update(input, at, &retry);
+        let policy = config::custody_policy(&self.env);
+        let retry = policy.retry;
+        let first = custody.update(input, at, &policy);
         let outcome = first.outcome;
         let mut custody = first.custody;
         let mut effects = VecDeque::from(first.effects);
         let mut sms_failed = None;
         while let Some(effect) = effects.pop_front() {
-            let awaited_outside = matches!(effect, Effect::SendSms { .. } | Effect::Deliver);
+            let awaited_outside = matches!(
+                effect,
+                Effect::SendSms { .. } | Effect::SendNotice { .. } | Effect::Deliver
+            );
             let answer = match effect {
                 Effect::StoreSession => {
                     self.store(KEY_SESSION, custody.session()).await?;
@@ -221,6 +236,10 @@ impl RevisitSession {
                         }
                     }
                 }
+                Effect::SendNotice { to, text, notice } => {
+                    let outcome = self.send_notice(&custody, &to, text).await;
+                    Some(Input::Notified { notice, outcome })
+                }
                 Effect::Seal => Some(Input::Sealed(self.seal(&custody)?)),
                 Effect::Deliver => Some(self.deliver(&custody, &retry).await),
             };
@@ -231,7 +250,7 @@ impl RevisitSession {
                 if awaited_outside {
                     custody = self.load().await?;
                 }
-                let next = custody.update(input, now(), &retry);
+                let next = custody.update(input, now(), &policy);
                 custody = next.custody;
                 effects.extend(next.effects);
             }
@@ -252,6 +271,10 @@ impl RevisitSession {
     ) -> Answer {
         let custody = self.load().await?;
         let session = custody.session_for_link(&caller.link_digest)?;
+        // A route that takes no body refuses one, before anything is done (issue 12, item 6).
+        if !action.takes_body() {
+            no_body(body.as_bytes())?;
+        }
         let step = match action {
             Action::Open => {
                 let (custody, new_device) = self.open(custody, &caller, now).await?;
@@ -457,6 +480,48 @@ impl RevisitSession {
         origin_client::send_sms(&self.env, &sms).await
     }
 
+    /// Sends a notice SMS (the link, or the reminder): counted against the phone number's daily
+    /// cap across sessions like a code (no IP: the system sends it, not a client), then handed to
+    /// the SMS hook. Never fails the call: what happened is the outcome, traced by the custody.
+    async fn send_notice(
+        &self,
+        custody: &Custody,
+        to: &Phone,
+        text: String,
+    ) -> std::result::Result<(), NoticeFailure> {
+        let sent = async {
+            let revisit_id = custody
+                .session()
+                .map(|s| s.revisit.id.clone())
+                .ok_or_else(|| EdgeError::Internal("a notice without a session".into()))?;
+            let key = config::required(&self.env, "ID_HASH_KEY")?;
+            let phone_name = format!(
+                "phone:{}",
+                keyed_digest(key.as_bytes(), &format!("phone:{}", to.as_str()))
+            );
+            if send_throttle::take(&self.env, &phone_name, SENDS_PER_PHONE)
+                .await?
+                .is_err()
+            {
+                return Ok(Err(NoticeFailure::PhoneDailyLimit));
+            }
+            let sms = SmsRequest {
+                revisit_id,
+                phone: to.as_str().to_string(),
+                text,
+            };
+            origin_client::send_sms(&self.env, &sms).await?;
+            Ok::<_, EdgeError>(Ok(()))
+        };
+        match sent.await {
+            Ok(outcome) => outcome,
+            Err(e) => {
+                console_error!("notice sms not sent: {}", e.detail());
+                Err(NoticeFailure::Gateway)
+            }
+        }
+    }
+
     /// Seals the finished session's record with the edge's key (R4).
     fn seal(&self, custody: &Custody) -> std::result::Result<SealedRecord, EdgeError> {
         let session = custody
@@ -505,6 +570,21 @@ impl RevisitSession {
             }
         }
     }
+}
+
+/// What became of the link SMS: the session's last link notice in its trace.
+fn link_sms_outcome(custody: &Custody) -> Option<LinkSms> {
+    let trace = &custody.session()?.trace;
+    trace.entries().iter().rev().find_map(|e| match e.event {
+        TraceEvent::NoticeSent {
+            notice: Notice::Link,
+        } => Some(LinkSms::Sent),
+        TraceEvent::NoticeUndelivered {
+            notice: Notice::Link,
+            reason,
+        } => Some(LinkSms::from(Err(reason))),
+        _ => None,
+    })
 }
 
 /// The policyholder's view of the held session.

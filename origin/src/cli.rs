@@ -72,6 +72,15 @@ pub enum Command {
     /// Check revisit scripts (unique ids, both languages, sane reading times, known products).
     #[command(after_help = scripts::EXAMPLES)]
     ValidateScript(ValidateScriptArgs),
+    /// Draws a quality-sampling run over a period and seals it into the sample log (R13).
+    #[command(after_help = crate::sampling::run::EXAMPLES)]
+    SampleRun(crate::sampling::run::SampleRunArgs),
+    /// Writes the first-use report to the regulator as printable HTML (R15).
+    #[command(after_help = crate::statistics::first_use::EXAMPLES)]
+    FirstUseReport(crate::statistics::first_use::FirstUseArgs),
+    /// Recomputes a stored sample run from the archive and says whether it matches (R13).
+    #[command(after_help = crate::sampling::redraw::EXAMPLES)]
+    RedrawSample(crate::sampling::redraw::RedrawArgs),
     /// Print the edge public key of a dotenv file (EDGE_KEY_ID, EDGE_SIGNING_KEY) as kid=hex.
     #[command(
         after_help = "Examples:\n  huifang-origin public-key .dev.vars\n\nExit: 0 printed, 1 the file lacks the keys or cannot be read, 2 bad usage."
@@ -94,6 +103,10 @@ pub enum Command {
     #[cfg(feature = "bench")]
     #[command(after_help = crate::dev::bench::EXAMPLES)]
     BenchIngest(crate::dev::bench::IngestOptions),
+    /// A sample run over a month and the statistics of a year on a million records (issue 14).
+    #[cfg(feature = "bench")]
+    #[command(after_help = crate::dev::scale::EXAMPLES)]
+    BenchScale(crate::dev::scale::ScaleOptions),
     /// Print a shell completion script.
     #[command(
         after_help = "Examples:\n  huifang-origin completions bash > /etc/bash_completion.d/huifang-origin\n  huifang-origin completions zsh > \"${fpath[1]}/_huifang-origin\""

@@ -28,8 +28,10 @@ pub mod console;
 pub mod dev;
 pub mod insurer;
 pub mod progress;
+pub mod sampling;
 pub mod serve;
 pub mod server;
+pub mod statistics;
 
 pub use serve::{serve, ServeError};
 pub use server::{app, AppState};

@@ -30,10 +30,17 @@ async fn main() -> ExitCode {
         }
         Command::VerifyExport(args) => audit::export::verify_cli(&args),
         Command::ValidateScript(args) => insurer::scripts::cli(&args),
+        Command::SampleRun(args) => blocking(move || origin::sampling::run::cli(&args)).await,
+        Command::RedrawSample(args) => blocking(move || origin::sampling::redraw::cli(&args)).await,
+        Command::FirstUseReport(args) => {
+            blocking(move || origin::statistics::first_use::cli(&args)).await
+        }
         Command::PublicKey { file } => dev::secrets::public_key_cli(&file),
         Command::DevSecrets { file } => dev::secrets::ensure_cli(&file),
         #[cfg(feature = "bench")]
         Command::BenchIngest(options) => blocking(move || dev::bench::cli(&options)).await,
+        #[cfg(feature = "bench")]
+        Command::BenchScale(options) => blocking(move || dev::scale::cli(&options)).await,
         Command::Staff { command } => {
             blocking(move || origin::console::staff_cli::staff_cli(command)).await
         }

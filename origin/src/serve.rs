@@ -21,6 +21,9 @@ pub enum ServeError {
         /// Why.
         source: ArchiveError,
     },
+    /// The edge's insurer API cannot be set up (`--edge-url`, the secret, the TLS roots).
+    #[error("--edge-url: {0}")]
+    Edge(crate::insurer::client::ClientError),
     /// The shipped holiday table does not load.
     #[error("the holiday table: {0}")]
     Calendar(CalendarError),
@@ -43,6 +46,8 @@ pub async fn serve(settings: Settings) -> Result<(), ServeError> {
         receipts,
         api,
         https,
+        casework_time,
+        edge,
     } = settings;
     // Opening may wait on a database server (and migrates): off the async threads.
     let path = db.to_string();
@@ -57,11 +62,38 @@ pub async fn serve(settings: Settings) -> Result<(), ServeError> {
     // not load must not serve.
     let calendar = WorkingCalendar::shipped().map_err(ServeError::Calendar)?;
     let gateway = Arc::new(Outbox::new(Arc::clone(&archive) as Arc<dyn Archive>));
-    // Receipts uploaded in the console are kept as files, each named by its SHA-256.
-    let state = AppState::over(archive, gateway, api, calendar).with_console(ConsoleSettings {
-        secure_cookie: https,
-        receipts_dir: Some(receipts),
+    // Tests only (dev mode, checked by `Settings::from_args`): the casework runs from that time.
+    let casework_offset = casework_time.map_or(0, |t| {
+        let now = crate::clock::system_clock();
+        let ms = |t: huifang_core::Timestamp| i64::try_from(t.millis()).unwrap_or(i64::MAX);
+        let offset = ms(t) - ms(now);
+        eprintln!(
+            "origin: TEST casework time {} (offset {offset} ms)",
+            t.to_rfc3339()
+        );
+        offset
     });
+    // Receipts uploaded in the console are kept as files, each named by its SHA-256.
+    let state = AppState::over(archive, gateway, api, calendar)
+        .with_console(ConsoleSettings {
+            secure_cookie: https,
+            receipts_dir: Some(receipts),
+        })
+        .with_casework_offset(casework_offset);
+    let state = match edge {
+        Some((url, secret_file)) => {
+            use crate::insurer::client::{secret_from, EdgeUrl, InsurerClient, Transport};
+            let client = EdgeUrl::parse(&url)
+                .and_then(|edge| {
+                    let secret = secret_from(secret_file.as_deref())?;
+                    Ok(InsurerClient::new(edge, secret, Transport::new(None)?))
+                })
+                .map_err(ServeError::Edge)?;
+            eprintln!("origin: the console asks {url} for new revisits");
+            state.with_insurer(client)
+        }
+        None => state,
+    };
     let listen_error = |source| ServeError::Listen {
         listen: listen.clone(),
         source,

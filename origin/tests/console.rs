@@ -100,6 +100,7 @@ fn console_with(clock: fn() -> Timestamp, secure_cookie: bool) -> Console {
             role,
             seller_code: seller.map(str::to_string),
             password_hash: hash_password(PASSWORD).unwrap(),
+            disabled: false,
         };
         assert!(store.add_staff(&account, clock()).unwrap());
     }

@@ -12,7 +12,9 @@ pub fn Progress(index: usize, count: usize, lang: Lang) -> impl IntoView {
         <div class="progress">
             <p data-testid="progress" class="progress-text">{(words::of(lang).progress)(index + 1, count)}</p>
             <div class="progress-bar" aria-hidden="true">
-                <div class="progress-fill" style=format!("width: {percent}%")></div>
+                // `style:width` sets the property through the CSSOM; a `style` attribute would be
+                // refused by the page's Content-Security-Policy (no inline style, edge/src/headers.rs).
+                <div class="progress-fill" style:width=format!("{percent}%")></div>
             </div>
         </div>
     }

@@ -31,6 +31,13 @@ pub enum Finding {
     },
     /// A sign of interference by sales staff (R10).
     Interference { flag: FlagKind },
+    /// R13: a quality-sampling review found something: the run, the checks that did not hold
+    /// (`sample_run::Check` names), and the reviewer's note.
+    SampleFinding {
+        run_id: String,
+        checks: Vec<String>,
+        note: String,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -138,6 +145,13 @@ pub enum CaseEvent {
     ProposalRejected {
         note: String,
     },
+    /// R12: a new electronic revisit was asked of the edge for this problem (its id); when its
+    /// record arrives completed without problems, it can settle the case.
+    ReRevisitRequested {
+        revisit_id: RevisitId,
+        /// Whether its link went to the policyholder by SMS (else it must reach them otherwise).
+        link_sent: bool,
+    },
     Closed {
         resolution: Resolution,
         note: String,
@@ -178,6 +192,8 @@ pub struct Case {
     pub call_attempts: u8,
     pub mis_selling: bool,
     pub receipts: Vec<(ReceiptChannel, String)>,
+    /// New electronic revisits asked for this problem, in order.
+    pub re_revisits: Vec<RevisitId>,
     pub proposal: Option<(Resolution, String)>,
     /// Who proposed the pending resolution: the approver must be someone else.
     pub proposed_by: Option<String>,
@@ -225,6 +241,7 @@ impl Case {
             call_attempts: 0,
             mis_selling: false,
             receipts: Vec::new(),
+            re_revisits: Vec::new(),
             proposal: None,
             proposed_by: None,
             resolution: None,
@@ -252,6 +269,11 @@ impl Case {
             }
             CaseEvent::ReceiptAttached { channel, sha256 } if open && self.is_fallback() => {
                 self.receipts.push((*channel, sha256.clone()))
+            }
+            CaseEvent::ReRevisitRequested { revisit_id, .. }
+                if open && self.is_problem() && !self.mis_selling =>
+            {
+                self.re_revisits.push(revisit_id.clone())
             }
             CaseEvent::ResolutionProposed { resolution, note } if open && self.mis_selling => {
                 self.proposal = Some((resolution.clone(), note.clone()));
@@ -300,8 +322,11 @@ impl Resolution {
             (Self::ContractCorrected | Self::CancelledInCoolingOff, CaseKind::Problem { .. }) => {
                 true
             }
-            (Self::ExplainedAndConfirmed | Self::ReRevisited { .. }, CaseKind::Problem { .. }) => {
-                !case.mis_selling
+            (Self::ExplainedAndConfirmed, CaseKind::Problem { .. }) => !case.mis_selling,
+            // Only a revisit asked for this case (whether its record settles it is the origin's
+            // to check against the archive, `re_revisit_settles`).
+            (Self::ReRevisited { revisit_id }, CaseKind::Problem { .. }) => {
+                !case.mis_selling && case.re_revisits.contains(revisit_id)
             }
             (Self::CompletedByPhone { .. }, CaseKind::Fallback { .. }) => {
                 case.channel == Some(Channel::CallCentre)

@@ -11,7 +11,7 @@ pub use case::{
     CallResult, Case, CaseEvent, CaseKind, CaseState, Channel, Entry, FallbackReason, Finding,
     Opening, ReceiptChannel, ReplayError, Resolution, RouteReason, MAX_CALL_ATTEMPTS,
 };
-pub use open::{findings_in, openings_for, PROBLEM_WORKING_DAYS};
+pub use open::{findings_in, openings_for, re_revisit_settles, PROBLEM_WORKING_DAYS};
 pub use rules::{
     within_call_hours, Actor, CaseRefusal, Command, Role, BRANCH_WHEN_LEFT_MS, CALL_HOURS,
 };

@@ -51,6 +51,12 @@ pub fn openings_for(
     )])
 }
 
+/// Whether `record`, of a new revisit asked for a problem case, settles it (R12): completed
+/// electronically, with nothing found (no "no", no sign of interference).
+pub fn re_revisit_settles(record: &Record) -> bool {
+    record.outcome == Outcome::Completed && findings_in(record).is_empty()
+}
+
 /// What a completed record found to handle (R12, R10): each item answered "no", with the
 /// policyholder's words, then each kind of interference flag once. Empty when nothing was found.
 pub fn findings_in(record: &Record) -> Vec<Finding> {

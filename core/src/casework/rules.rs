@@ -64,6 +64,11 @@ pub enum Command {
     Approve {
         note: String,
     },
+    /// Records the new electronic revisit the edge created for this problem (R12).
+    RequestReRevisit {
+        revisit_id: crate::RevisitId,
+        link_sent: bool,
+    },
     Reject {
         note: String,
     },
@@ -231,6 +236,19 @@ impl Case {
                     });
                 }
                 Ok(events)
+            }
+            Command::RequestReRevisit {
+                revisit_id,
+                link_sent,
+            } => {
+                // A mis-selling is corrected, not revisited; a fallback task is the chain's.
+                if !self.is_problem() || self.mis_selling {
+                    return Err(CaseRefusal::ResolutionDoesNotFit);
+                }
+                Ok(vec![CaseEvent::ReRevisitRequested {
+                    revisit_id,
+                    link_sent,
+                }])
             }
             Command::MarkMisSelling { note } => {
                 if !self.is_problem() {

@@ -174,6 +174,68 @@ fn what_each_outcome_opens() {
 }
 
 #[test]
+fn a_problem_is_settled_by_a_new_revisit_only_one_asked_for_it() {
+    let now = friday_before_national_day().plus_millis(HOUR_MS);
+    let reviewer = staff("r1", Role::Reviewer);
+    let asked = RevisitId::from_random([7; 12]);
+    let other = RevisitId::from_random([6; 12]);
+    let by = |revisit_id: &RevisitId| Command::Resolve {
+        resolution: Resolution::ReRevisited {
+            revisit_id: revisit_id.clone(),
+        },
+        note: "新回访已完成".into(),
+    };
+    let mut log = problem(None);
+    // Not before it is asked for.
+    assert_eq!(
+        log.run(&reviewer, by(&asked), now),
+        Err(CaseRefusal::ResolutionDoesNotFit)
+    );
+    // Not by a call agent, nor on a fallback task, nor on a mis-selling case.
+    let ask = || Command::RequestReRevisit {
+        revisit_id: asked.clone(),
+        link_sent: true,
+    };
+    assert_eq!(
+        log.run(&staff("c1", Role::CallAgent), ask(), now),
+        Err(CaseRefusal::NotYourWork)
+    );
+    let mut task = fallback(now.plus_millis(10 * DAY_MS), now);
+    assert_eq!(
+        task.run(&staff("s1", Role::Supervisor), ask(), now),
+        Err(CaseRefusal::ResolutionDoesNotFit)
+    );
+    let mut mis = problem(None);
+    mis.run(&reviewer, Command::MarkMisSelling { note: "m".into() }, now)
+        .unwrap();
+    assert_eq!(
+        mis.run(&reviewer, ask(), now),
+        Err(CaseRefusal::ResolutionDoesNotFit)
+    );
+    log.run(&reviewer, ask(), now).unwrap();
+    assert_eq!(log.case().re_revisits, std::slice::from_ref(&asked));
+    assert_eq!(
+        log.run(&reviewer, by(&other), now),
+        Err(CaseRefusal::ResolutionDoesNotFit)
+    );
+    log.run(&reviewer, by(&asked), now).unwrap();
+    assert_eq!(
+        log.case().resolution,
+        Some(Resolution::ReRevisited { revisit_id: asked })
+    );
+    // The new record settles it only completed, with nothing found.
+    assert!(re_revisit_settles(&record(&[AnswerKind::Yes; 3])));
+    assert!(!re_revisit_settles(&record(&[
+        AnswerKind::Yes,
+        AnswerKind::No,
+        AnswerKind::Yes
+    ])));
+    let mut expired = record(&[AnswerKind::Yes; 3]);
+    expired.outcome = Outcome::Expired;
+    assert!(!re_revisit_settles(&expired));
+}
+
+#[test]
 fn a_reviewer_explains_and_closes_a_problem_case() {
     let mut log = problem(None);
     let now = friday_before_national_day().plus_millis(HOUR_MS);
@@ -582,6 +644,9 @@ fn any_command() -> impl Strategy<Value = Command> {
         Just(Resolution::Unreachable {
             reasons: "三次上门无人".into()
         }),
+        Just(Resolution::ReRevisited {
+            revisit_id: RevisitId::from_random([8; 12])
+        }),
     ];
     prop_oneof![
         (0..3u8).prop_map(|n| Command::Assign {
@@ -602,6 +667,10 @@ fn any_command() -> impl Strategy<Value = Command> {
         }),
         Just(Command::Approve { note: "a".into() }),
         Just(Command::Reject { note: "j".into() }),
+        Just(Command::RequestReRevisit {
+            revisit_id: RevisitId::from_random([8; 12]),
+            link_sent: true,
+        }),
     ]
 }
 
@@ -638,6 +707,9 @@ proptest! {
                 prop_assert!(resolution.fits(&before) || before.state == CaseState::Closed);
             }
             prop_assert_eq!(after.is_problem(), after.channel.is_none());
+            if let Some(Resolution::ReRevisited { revisit_id }) = &after.resolution {
+                prop_assert!(after.re_revisits.contains(revisit_id), "closed by a revisit never asked for");
+            }
         }
         // A closed mis-selling case was approved by someone other than its proposer.
         let case = log.case();

@@ -2,7 +2,7 @@ use super::*;
 use crate::domain::OtpCode;
 use crate::fixtures::{at, finished_session, open, sample_revisit, verified_session, CODE, T0};
 use crate::record::Record;
-use crate::session::{AnswerKind, Stage};
+use crate::session::{AnswerKind, Stage, TraceEvent};
 use crate::signing::EdgeKey;
 use crate::time::DAY_MS;
 
@@ -20,7 +20,11 @@ fn ends() -> Timestamp {
 }
 
 fn run(custody: Custody, input: Input, now: Timestamp) -> Transition {
-    custody.update(input, now, &RETRY)
+    let policy = CustodyPolicy {
+        retry: RETRY,
+        remind_before_ms: REMIND_BEFORE_MS,
+    };
+    custody.update(input, now, &policy)
 }
 
 fn step(event: Event) -> Input {
@@ -110,11 +114,169 @@ fn a_failed_delivery_counts_and_tries_again_later() {
 // ---- the session's steps ------------------------------------------------------------------------
 
 #[test]
-fn create_holds_a_new_session_and_wakes_at_the_cooling_off_end() {
+fn create_holds_a_new_session_and_wakes_for_the_reminder_3_days_before_the_end() {
     let t = run(Custody::Absent, Input::Create(sample_revisit(id())), T0);
     assert_eq!(t.outcome, Ok(()));
-    assert_eq!(t.effects, [Effect::StoreSession, Effect::SetAlarm(ends())]);
+    let reminder = Timestamp::from_millis(ends().millis() - 3 * DAY_MS);
+    assert_eq!(
+        t.effects,
+        [Effect::StoreSession, Effect::SetAlarm(reminder)]
+    );
     assert_eq!(t.custody.session().map(|s| s.stage), Some(Stage::Issued));
+    // Created with 3 days or fewer left: no reminder (the link is fresh), it wakes at the end.
+    let mut late = sample_revisit(id());
+    late.cooling_off_ends_at = T0.plus_millis(2 * DAY_MS);
+    let t = run(Custody::Absent, Input::Create(late), T0);
+    assert_eq!(
+        t.effects,
+        [
+            Effect::StoreSession,
+            Effect::SetAlarm(T0.plus_millis(2 * DAY_MS))
+        ]
+    );
+}
+
+// ---- notices: the link at creation, the reminder before the end (issue 13, item 5; R11) -------
+
+/// The SMS text and phone of a `SendNotice` effect.
+fn notice_of(effects: &[Effect], want: Notice) -> (String, String) {
+    effects
+        .iter()
+        .find_map(|e| match e {
+            Effect::SendNotice { to, text, notice } if *notice == want => {
+                Some((to.as_str().to_string(), text.clone()))
+            }
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("no {want:?} notice in {effects:?}"))
+}
+
+#[test]
+fn the_link_sms_carries_the_link_is_traced_and_the_link_is_not_kept() {
+    let created = run(Custody::Absent, Input::Create(sample_revisit(id())), T0).custody;
+    let link = "https://revisit.example/r/SECRET-LINK-TOKEN";
+    let t = run(
+        created.clone(),
+        Input::SendLink { link: link.into() },
+        at(1),
+    );
+    let (to, text) = notice_of(&t.effects, Notice::Link);
+    assert_eq!(
+        t.effects.len(),
+        1,
+        "nothing stored before the gateway answers"
+    );
+    assert_eq!(to, "13812345678");
+    assert!(text.contains(link) && text.contains("P2***0001"), "{text}");
+    // The gateway took it: traced, stored; the link is in no stored field.
+    let t = run(
+        t.custody,
+        Input::Notified {
+            notice: Notice::Link,
+            outcome: Ok(()),
+        },
+        at(2),
+    );
+    assert_eq!(t.effects, [Effect::StoreSession]);
+    let session = t.custody.session().unwrap();
+    assert_eq!(
+        session.trace.entries().last().map(|e| &e.event),
+        Some(&TraceEvent::NoticeSent {
+            notice: Notice::Link
+        })
+    );
+    assert!(!serde_json::to_string(session)
+        .unwrap()
+        .contains("SECRET-LINK-TOKEN"));
+    session.trace.verify().unwrap();
+    // Refused by the phone's daily cap: traced as undelivered, with why.
+    let t = run(
+        created.clone(),
+        Input::Notified {
+            notice: Notice::Link,
+            outcome: Err(NoticeFailure::PhoneDailyLimit),
+        },
+        at(2),
+    );
+    assert_eq!(
+        t.custody
+            .session()
+            .unwrap()
+            .trace
+            .entries()
+            .last()
+            .map(|e| &e.event),
+        Some(&TraceEvent::NoticeUndelivered {
+            notice: Notice::Link,
+            reason: NoticeFailure::PhoneDailyLimit
+        })
+    );
+    // No link SMS for a revisit that has ended or is not held.
+    for ended in [sealed(), delivered(), Custody::Absent] {
+        let t = run(ended.clone(), Input::SendLink { link: link.into() }, at(5));
+        assert!(t.effects.is_empty());
+        assert_eq!(t.custody, ended);
+    }
+}
+
+#[test]
+fn an_unfinished_revisit_is_reminded_once_3_days_before_the_end_then_expires() {
+    let created = run(Custody::Absent, Input::Create(sample_revisit(id())), T0).custody;
+    let reminder = Timestamp::from_millis(ends().millis() - 3 * DAY_MS);
+    // Woken early: sleeps until the reminder.
+    let t = run(created.clone(), Input::Alarm, at(100));
+    assert_eq!(t.effects, [Effect::SetAlarm(reminder)]);
+    // At the reminder: the SMS (no link: only its digest is held), then sleep until the end.
+    let t = run(created, Input::Alarm, reminder);
+    let (to, text) = notice_of(&t.effects, Notice::Reminder);
+    assert_eq!(to, "13812345678");
+    assert_eq!(
+        text,
+        "提醒：您的保单P2***0001电子化回访尚未完成，犹豫期将于2027年1月30日结束。请打开此前短信中的链接完成回访，或在页面上选择电话回访。"
+    );
+    assert_eq!(t.effects.last(), Some(&Effect::SetAlarm(ends())));
+    // The gateway failed: traced; it is not tried again (once), the next alarm sleeps to the end.
+    let t = run(
+        t.custody,
+        Input::Notified {
+            notice: Notice::Reminder,
+            outcome: Err(NoticeFailure::Gateway),
+        },
+        reminder.plus_millis(10),
+    );
+    assert!(t.custody.session().unwrap().reminded());
+    let t = run(t.custody, Input::Alarm, reminder.plus_millis(60_000));
+    assert_eq!(t.effects, [Effect::SetAlarm(ends())]);
+    let t = run(t.custody, Input::Alarm, ends());
+    assert_eq!(t.custody.session().map(|s| s.stage), Some(Stage::Expired));
+    let session = t.custody.session().unwrap();
+    let events: Vec<_> = session.trace.entries().iter().map(|e| &e.event).collect();
+    assert_eq!(
+        events,
+        [
+            &TraceEvent::Created,
+            &TraceEvent::NoticeUndelivered {
+                notice: Notice::Reminder,
+                reason: NoticeFailure::Gateway
+            },
+            &TraceEvent::Expired
+        ]
+    );
+}
+
+#[test]
+fn a_finished_revisit_is_not_reminded_and_the_reminder_follows_the_chosen_language() {
+    // Completed before the reminder: the alarm delivers, nothing is sent.
+    let custody = sealed();
+    let reminder = Timestamp::from_millis(ends().millis() - 3 * DAY_MS);
+    let t = run(custody, Input::Alarm, reminder);
+    assert_eq!(t.effects, [Effect::Deliver]);
+    // Verified (opened) in English: the reminder is in English.
+    let mut session = verified_session(id());
+    session.lang = crate::script::Lang::En;
+    let t = run(Custody::Live(session), Input::Alarm, reminder);
+    let (_, text) = notice_of(&t.effects, Notice::Reminder);
+    assert!(text.starts_with("Reminder:"), "{text}");
 }
 
 #[test]
@@ -259,11 +421,23 @@ fn the_alarm_at_the_cooling_off_end_expires_and_seals() {
 }
 
 #[test]
-fn an_alarm_before_the_end_sleeps_until_the_end() {
+fn an_alarm_before_the_end_sleeps_until_what_comes_next() {
     let live = Custody::Live(verified_session(id()));
     let t = run(live.clone(), Input::Alarm, at(100));
-    assert_eq!(t.effects, [Effect::SetAlarm(ends())]);
+    let reminder = Timestamp::from_millis(ends().millis() - 3 * DAY_MS);
+    assert_eq!(t.effects, [Effect::SetAlarm(reminder)]);
     assert_eq!(t.custody, live);
+    // Reminded already: until the end.
+    let (reminded, outcome) = verified_session(id()).apply(
+        Event::Notified {
+            notice: Notice::Reminder,
+            outcome: Ok(()),
+        },
+        at(150),
+    );
+    assert!(outcome.is_ok());
+    let t = run(Custody::Live(reminded), Input::Alarm, at(200));
+    assert_eq!(t.effects, [Effect::SetAlarm(ends())]);
 }
 
 #[test]

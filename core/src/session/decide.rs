@@ -108,6 +108,14 @@ impl Session {
                 }
                 Ok(Vec::new())
             }
+            Event::Notified { notice, outcome } => {
+                let event = match outcome {
+                    Ok(()) => TraceEvent::NoticeSent { notice },
+                    Err(reason) => TraceEvent::NoticeUndelivered { notice, reason },
+                };
+                self.record(now, event);
+                Ok(Vec::new())
+            }
             Event::SubmitCode { code } => self.submit_code(&code, now),
             Event::Sign { submission } => {
                 if self.stage != Stage::Verified {

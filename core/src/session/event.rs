@@ -5,6 +5,7 @@ use crate::domain::{OtpCode, Phone};
 use crate::script::Lang;
 use crate::signature::SignatureSubmission;
 use crate::time::Timestamp;
+use crate::trace::{Notice, NoticeFailure};
 
 /// Everything that happens to a session comes in as one of these.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -58,6 +59,11 @@ pub enum Event {
     /// binding is cleared and identity must be verified again; answers given so far are kept.
     ReissueLink {
         link_digest: String,
+    },
+    /// What became of a notice SMS (the link at creation, or the reminder): traced either way.
+    Notified {
+        notice: Notice,
+        outcome: Result<(), NoticeFailure>,
     },
 }
 

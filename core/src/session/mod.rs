@@ -18,11 +18,11 @@ mod revisit;
 pub(crate) mod tests;
 
 pub use crate::script::AnswerKind;
-pub use crate::trace::{ClientInfo, TraceEntry, TraceEvent};
+pub use crate::trace::{ClientInfo, Notice, NoticeFailure, TraceEntry, TraceEvent};
 pub use event::{Effect, Event};
 pub use identity::{code_sms_text, PendingCode};
 pub use refusal::Refusal;
-pub use revisit::{AgentDevice, Answer, Revisit, Stage};
+pub use revisit::{AgentDevice, Answer, Revisit, Sale, Stage};
 
 use crate::script::{IdentityStep, Lang};
 use crate::signature::Signature;
@@ -43,6 +43,12 @@ pub const RESEND_GAP_MS: u64 = 60 * SECOND_MS;
 /// item, after the previous answer came back, and only while the page is on screen: it always
 /// waits longer than this rule, so it never offers a confirm the edge would refuse.
 pub const READING_TOLERANCE_MS: u64 = 500;
+/// How many changes of language one session traces. Each change is a real one (choosing the
+/// language already shown traces nothing); past this many the language still changes, untraced:
+/// a script flipping it on and on must not grow the stored session until storage refuses it and
+/// every later request of the revisit fails (as too-soon answers once did). Each answer keeps the
+/// language it was shown in (R3), so the record loses nothing it needs.
+pub const LANGUAGE_CHANGES_TRACED: usize = 20;
 /// Longest free-text comment on an answer or a switch.
 pub const MAX_COMMENT_CHARS: usize = 500;
 
@@ -105,6 +111,31 @@ impl Session {
         session
     }
 
+    /// Whether the reminder was tried already (sent or not): it is tried once.
+    pub fn reminded(&self) -> bool {
+        self.trace.iter().any(|e| {
+            matches!(
+                e.event,
+                TraceEvent::NoticeSent {
+                    notice: Notice::Reminder
+                } | TraceEvent::NoticeUndelivered {
+                    notice: Notice::Reminder,
+                    ..
+                }
+            )
+        })
+    }
+
+    /// When the unfinished revisit's reminder is due: `remind_before_ms` before the cooling-off
+    /// end. `None` once tried, and for a revisit created that close to its end already (the link
+    /// has just been sent; a reminder then would only repeat it).
+    pub fn reminder_at(&self, remind_before_ms: u64) -> Option<Timestamp> {
+        let ends = self.revisit.cooling_off_ends_at;
+        let at = Timestamp::from_millis(ends.millis().saturating_sub(remind_before_ms));
+        let due = !self.stage.is_finished() && !self.reminded() && at > self.revisit.created_at;
+        due.then_some(at)
+    }
+
     /// Seconds until another code may be sent (0 when one may be sent now).
     pub fn resend_wait_secs(&self, now: Timestamp) -> u64 {
         self.code.as_ref().map_or(0, |c| {
@@ -158,9 +189,17 @@ impl Session {
         }
     }
 
+    /// Changes the language; callers make sure it is a change (`lang != self.lang`).
     fn choose_language(&mut self, lang: Lang, now: Timestamp) {
         self.lang = lang;
-        self.record(now, TraceEvent::LanguageChosen { lang });
+        let traced = self
+            .trace
+            .iter()
+            .filter(|e| matches!(e.event, TraceEvent::LanguageChosen { .. }))
+            .count();
+        if traced < LANGUAGE_CHANGES_TRACED {
+            self.record(now, TraceEvent::LanguageChosen { lang });
+        }
     }
 
     fn record(&mut self, at: Timestamp, event: TraceEvent) {

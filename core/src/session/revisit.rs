@@ -1,7 +1,7 @@
 //! What a session is about and what it holds: the revisit as the insurer created it, the stages,
 //! and the answers given.
 
-use crate::domain::{PersonName, Phone, PolicyNumber, RevisitId};
+use crate::domain::{PersonName, Phone, PolicyNumber, RevisitId, SalesChannel, SellerCode};
 use crate::script::{AnswerKind, Lang, Script};
 use crate::time::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -23,6 +23,16 @@ pub struct Revisit {
     /// The selling agent's device, if the insurer gave it: sessions seen from it are flagged (R10).
     #[serde(default)]
     pub agent: Option<AgentDevice>,
+    /// How and by whom the policy was sold, as far as the insurer said (R12, R13).
+    #[serde(default)]
+    pub sale: Sale,
+}
+
+/// How and by whom the policy was sold: both optional, carried into the record.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Sale {
+    pub channel: Option<SalesChannel>,
+    pub seller_code: Option<SellerCode>,
 }
 
 /// The agent's network and user agent, as far as the insurer knows them.

@@ -112,7 +112,28 @@ pub const EDGE: EdgeWords = EdgeWords {
     code_sms: |code| {
         format!("Your online policy revisit code is {code}. It is valid for 5 minutes. Do not tell it to anyone, sales staff included.")
     },
+    link_sms: |policy, ends, link| {
+        format!(
+            "Your policy {policy} needs its online revisit within the cooling-off period. Please open this link yourself, as the policyholder, by {}: {link} Do not forward it. You can choose a phone revisit on the page.",
+            en_date(ends)
+        )
+    },
+    reminder_sms: |policy, ends| {
+        format!(
+            "Reminder: the online revisit of your policy {policy} is not finished, and the cooling-off period ends on {}. Please open the link in our earlier SMS to finish it, or choose a phone revisit there.",
+            en_date(ends)
+        )
+    },
 };
+
+/// `5 Dec 2026`.
+fn en_date(d: super::SmsDate) -> String {
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let month = MONTHS.get(d.month.wrapping_sub(1) as usize).unwrap_or(&"?");
+    format!("{} {month} {}", d.day, d.year)
+}
 
 const REFUSALS: RefusalWords = RefusalWords {
     link_expired: "This revisit link has expired (the cooling-off period is over). Your insurer will phone you.",

@@ -123,6 +123,21 @@ pub struct EdgeWords {
     pub error_code_label: &'static str,
     /// The SMS that carries a code: what it is for and that staff never ask for it (R10).
     pub code_sms: fn(&str) -> String,
+    /// The SMS that carries the link at creation, when the insurer asks for it: whose policy
+    /// (masked), until when (the Beijing date of the cooling-off end), the link, and that it is
+    /// for the policyholder alone (R10).
+    pub link_sms: fn(policy_masked: &str, ends: SmsDate, link: &str) -> String,
+    /// The one reminder of an unfinished revisit before the cooling-off end: it carries no link
+    /// (the edge keeps only the link's digest); it points to the first SMS and to the phone.
+    pub reminder_sms: fn(policy_masked: &str, ends: SmsDate) -> String,
+}
+
+/// A Beijing calendar date as an SMS names it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SmsDate {
+    pub year: i32,
+    pub month: u32,
+    pub day: u32,
 }
 
 /// One sentence per thing the policyholder is told about a refusal; codes that mean the same to
@@ -218,12 +233,18 @@ impl RefusalWords {
             | InvalidTimestamp
             | CoolingOffEnded
             | InvalidScript
+            | InvalidChannel
+            | InvalidSellerCode
+            | InvalidIdempotencyKey
+            | IdempotencyKeyReused
+            | IdempotencyKeyInProgress
             | BadJson
             | BadBody
             | UnsupportedMediaType
             | PayloadTooLarge
             | NotFound
             | MethodNotAllowed
+            | UnexpectedBody
             | Conflict
             | BadForm
             | Unknown => self.generic,

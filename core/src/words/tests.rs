@@ -200,3 +200,23 @@ fn english_words_hold_no_chinese() {
         assert!(s.chars().all(|c| (c as u32) < 0x2E80), "{s}");
     }
 }
+
+#[test]
+fn the_link_and_reminder_sms_name_the_policy_and_the_last_day_in_both_languages() {
+    let ends = super::SmsDate {
+        year: 2026,
+        month: 12,
+        day: 5,
+    };
+    let link = "https://edge.example/r/abc";
+    let zh = (edge(Lang::ZhCn).link_sms)("P2***0001", ends, link);
+    assert!(zh.contains("P2***0001") && zh.contains("2026年12月5日") && zh.contains(link));
+    let en = (edge(Lang::En).link_sms)("P2***0001", ends, link);
+    assert!(en.contains("5 Dec 2026") && en.contains(link) && !has_chinese(&en));
+    // The link is followed by a space, so that a phone's link detection ends it there.
+    assert!(zh.contains(&format!("{link} ")) && en.contains(&format!("{link} ")));
+    let zh = (edge(Lang::ZhCn).reminder_sms)("P2***0001", ends);
+    assert!(zh.starts_with("提醒") && zh.contains("2026年12月5日") && !zh.contains("http"));
+    let en = (edge(Lang::En).reminder_sms)("P2***0001", ends);
+    assert!(en.starts_with("Reminder") && en.contains("5 Dec 2026") && !has_chinese(&en));
+}

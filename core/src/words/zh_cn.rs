@@ -104,6 +104,18 @@ pub const EDGE: EdgeWords = EdgeWords {
             "您的保单电子化回访验证码为{code}，5分钟内有效。请勿将验证码告知他人，包括销售人员。"
         )
     },
+    link_sms: |policy, ends, link| {
+        format!(
+            "您的保单{policy}需在犹豫期内完成电子化回访，请于{}年{}月{}日前由投保人本人打开链接完成：{link} 请勿转发他人。如需电话回访，可在页面上选择。",
+            ends.year, ends.month, ends.day
+        )
+    },
+    reminder_sms: |policy, ends| {
+        format!(
+            "提醒：您的保单{policy}电子化回访尚未完成，犹豫期将于{}年{}月{}日结束。请打开此前短信中的链接完成回访，或在页面上选择电话回访。",
+            ends.year, ends.month, ends.day
+        )
+    },
 };
 
 const REFUSALS: RefusalWords = RefusalWords {

@@ -9,15 +9,17 @@ use crate::archive::tables::Tables;
 use crate::archive::{Archive, ArchiveError};
 use crate::casework::CaseStore;
 use crate::console::accounts::StaffStore;
+use crate::sampling::SampleStore;
+use crate::statistics::StatsStore;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// Everything the origin keeps, behind one engine: the archive, the case log, the staff tables,
-/// and the same as plain rows (for `copy-archive`).
-pub trait Store: Archive + CaseStore + StaffStore + Tables {}
+/// the sample log, the statistics' facts, and the same as plain rows (for `copy-archive`).
+pub trait Store: Archive + CaseStore + StaffStore + SampleStore + StatsStore + Tables {}
 
-impl<T: Archive + CaseStore + StaffStore + Tables + ?Sized> Store for T {}
+impl<T: Archive + CaseStore + StaffStore + SampleStore + StatsStore + Tables + ?Sized> Store for T {}
 
 /// Where the archive is.
 #[derive(Clone, PartialEq, Eq)]

@@ -16,11 +16,10 @@ use huifang_core::time::DAY_MS;
 use huifang_core::working_days::{beijing_date, end_of_beijing_day, WorkingCalendar};
 use huifang_core::Timestamp;
 
-/// The seller's code of a record's policy. The insurer API does not carry it into the record yet
-/// (issue 13, item 4 adds it): until then no case knows its seller, so the rule that a seller never
-/// handles their own case cannot apply. This is the one place to change when it does.
-fn seller_code(_record: &Record) -> Option<&str> {
-    None
+/// The seller's code of a record's policy, when the insurer gave it at creation (issue 13, item 4):
+/// the seller never sees or handles a case on their own sale (R12, `Case::visible_to`).
+fn seller_code(record: &Record) -> Option<&str> {
+    record.seller_code.as_ref().map(|code| code.as_str())
 }
 
 /// The provisional due date of a problem case discovered at `discovered_at` when the holiday table
@@ -112,6 +111,38 @@ mod tests {
             let exact = openings(&no_record(), day, &calendar)[0].due_at;
             assert!(provisional_due(day) <= exact, "{day:?}");
             day = day.plus_millis(DAY_MS);
+        }
+    }
+
+    #[test]
+    fn the_records_seller_code_goes_into_every_opening_and_keeps_the_seller_off_it() {
+        use huifang_core::casework::{Actor, Case, CaseEvent, Entry, Role};
+        let calendar = WorkingCalendar::shipped().unwrap();
+        let found = t("2026-09-25T02:00:00Z");
+        assert_eq!(
+            openings(&no_record(), found, &calendar)[0].seller_code,
+            None
+        );
+        let mut record = no_record();
+        record.seller_code = Some(huifang_core::SellerCode::parse("AG-0042").unwrap());
+        // Inside the table and past it (provisional due date) alike.
+        for at in [found, t("2027-01-15T08:10:00Z")] {
+            let opening = openings(&record, at, &calendar).remove(0);
+            assert_eq!(opening.seller_code.as_deref(), Some("AG-0042"));
+            let case = Case::replay(&[Entry {
+                at,
+                by: "system".into(),
+                event: CaseEvent::Opened(opening),
+            }])
+            .unwrap();
+            let reviewer = |seller: Option<&str>| Actor {
+                staff_id: "r1".into(),
+                role: Role::Reviewer,
+                seller_code: seller.map(str::to_string),
+            };
+            assert!(!case.visible_to(&reviewer(Some("AG-0042"))));
+            assert!(case.visible_to(&reviewer(Some("AG-0043"))));
+            assert!(case.visible_to(&reviewer(None)));
         }
     }
 }

@@ -22,6 +22,8 @@ pub struct StaffAccount {
     pub seller_code: Option<String>,
     /// Their password's argon2 PHC string.
     pub password_hash: String,
+    /// Disabled by an admin: no login, no session.
+    pub disabled: bool,
 }
 
 impl StaffAccount {
@@ -94,6 +96,13 @@ pub trait StaffStore: Send + Sync {
     ) -> Result<u32, ArchiveError>;
     /// The last `limit` lines of the staff log, newest first.
     fn staff_log(&self, limit: u32) -> Result<Vec<StaffLogEntry>, ArchiveError>;
+    /// Every account, by id.
+    fn list_staff(&self) -> Result<Vec<StaffAccount>, ArchiveError>;
+    /// Gives `staff_id` `role`; `false` if there is no such enabled account.
+    fn set_role(&self, staff_id: &str, role: Role) -> Result<bool, ArchiveError>;
+    /// Disables `staff_id` at `now` and ends its sessions; `false` if there is no such enabled
+    /// account.
+    fn disable_staff(&self, staff_id: &str, now: Timestamp) -> Result<bool, ArchiveError>;
 }
 
 /// Why a password could not be hashed.

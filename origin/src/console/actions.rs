@@ -122,7 +122,7 @@ async fn run(
 ) -> Result<Response, ConsoleError> {
     let actor = session.0.account.actor();
     let store = Arc::clone(&app.cases);
-    let now = app.now();
+    let now = app.casework_now();
     let (case, who) = (id.clone(), actor.clone());
     let result = blocking(move || work::act(&*store, &case, &who, command, now)).await?;
     let logged = format!("case_action:{action}");
@@ -186,6 +186,13 @@ pub async fn act(
         Ok(Command::Assign { to }) if !staff_exists(&app, &to).await? => {
             Err("没有这个工号的工作人员。未做任何更改。")
         }
+        // R12: only a new revisit whose record is in, completed with nothing found, settles it.
+        Ok(Command::Resolve {
+            resolution: Resolution::ReRevisited { revisit_id },
+            ..
+        }) if !crate::console::re_revisit::settles(&app, &revisit_id).await? => {
+            Err("新回访的记录尚未到达，或仍有问题，不能以此结案。未做任何更改。")
+        }
         other => other,
     };
     match command {
@@ -219,7 +226,7 @@ pub async fn reveal(
     let Form(form) = form.map_err(|_| ConsoleError::BadRequest("the form cannot be read"))?;
     let (id, file) = posted_case(&app, &session, &form.csrf, &id).await?;
     let actor = session.0.account.actor();
-    let may_call = Allowed::of(&file.case, &actor, app.now()).log_call;
+    let may_call = Allowed::of(&file.case, &actor, app.casework_now(), &[]).log_call;
     let outcome = if may_call { "not_available" } else { "refused" };
     log_action(
         &app,

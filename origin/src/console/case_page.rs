@@ -48,7 +48,7 @@ pub(super) async fn load(
     id: &CaseId,
 ) -> Result<CaseFile, ConsoleError> {
     let store = Arc::clone(&app.cases);
-    let now = app.now();
+    let now = app.casework_now();
     let id = id.clone();
     let file = blocking(move || work::load(&*store, &id, now))
         .await?
@@ -93,7 +93,8 @@ pub(super) struct Allowed {
 }
 
 impl Allowed {
-    pub(super) fn of(case: &Case, actor: &Actor, now: Timestamp) -> Self {
+    /// `settled`: the revisits asked for this case whose records settle it (each a way to close).
+    pub(super) fn of(case: &Case, actor: &Actor, now: Timestamp, settled: &[RevisitId]) -> Self {
         // A command is offered when the rules accept it, or refuse only its placeholder input.
         let ok = |command: Command| {
             matches!(
@@ -103,14 +104,17 @@ impl Allowed {
         };
         let note = || "-".to_string();
         let candidates = match &case.opening.kind {
-            CaseKind::Problem { .. } => vec![
-                Resolution::ExplainedAndConfirmed,
-                Resolution::CancelledInCoolingOff,
-                Resolution::ContractCorrected,
-                Resolution::ReRevisited {
-                    revisit_id: case.opening.revisit_id.clone(),
-                },
-            ],
+            CaseKind::Problem { .. } => {
+                let mut list = vec![
+                    Resolution::ExplainedAndConfirmed,
+                    Resolution::CancelledInCoolingOff,
+                    Resolution::ContractCorrected,
+                ];
+                list.extend(settled.iter().map(|id| Resolution::ReRevisited {
+                    revisit_id: id.clone(),
+                }));
+                list
+            }
             CaseKind::Fallback { .. } => {
                 let mut list = vec![Resolution::CompletedByPhone {
                     recording_ref: note(),
@@ -166,6 +170,11 @@ impl Allowed {
     }
 }
 
+/// The case's own revisit: a stand-in id to ask the rules whether a new one may be recorded.
+fn o_revisit(case: &Case) -> RevisitId {
+    case.opening.revisit_id.clone()
+}
+
 /// The name a resolution goes by in the form.
 fn resolution_key(r: &Resolution) -> &'static str {
     match r {
@@ -182,7 +191,6 @@ fn resolution_key(r: &Resolution) -> &'static str {
 /// What a resolution's form asks for besides the note, if anything.
 fn resolution_detail(r: &Resolution) -> Option<&'static str> {
     match r {
-        Resolution::ReRevisited { .. } => Some("新回访编号"),
         Resolution::CompletedByPhone { .. } => Some("通话录音编号"),
         Resolution::Unreachable { .. } => Some("各方式失败的原因"),
         _ => None,
@@ -271,6 +279,10 @@ fn action_forms(
                     h3 { "结案：" (words::resolution(r)) } (csrf)
                     input type="hidden" name="action" value="resolve";
                     input type="hidden" name="resolution" value=(resolution_key(r));
+                    @if let Resolution::ReRevisited { revisit_id } = r {
+                        input type="hidden" name="detail" value=(revisit_id);
+                        p.small { "新回访编号：" code { (revisit_id) } }
+                    }
                     @if let Resolution::CompletedByReceipt { receipt_sha256, .. } = r {
                         input type="hidden" name="receipt" value=(receipt_sha256);
                         p.small { "回执 SHA-256：" code { (receipt_sha256) } }
@@ -328,7 +340,7 @@ pub(super) async fn render(
     let actor = session.0.account.actor();
     let file = load(app, &actor, id).await?;
     let case = &file.case;
-    let now = app.now();
+    let now = app.casework_now();
     let due = due_of(case, &app.calendar);
     let left = working_days_left(due, now, &app.calendar);
     let overdue = is_overdue(case, due, now);
@@ -345,7 +357,18 @@ pub(super) async fn render(
             .find(|(item, _)| item == id)
             .map(|(_, t)| t.clone())
     };
-    let allowed = Allowed::of(case, &actor, now);
+    let re_revisits = crate::console::re_revisit::states(app, case).await?;
+    let settled: Vec<RevisitId> = re_revisits
+        .iter()
+        .filter(|(_, s)| *s == crate::console::re_revisit::ReRevisitState::Settles)
+        .map(|(id, _)| id.clone())
+        .collect();
+    let allowed = Allowed::of(case, &actor, now, &settled);
+    let ask = Command::RequestReRevisit {
+        revisit_id: o_revisit(case),
+        link_sent: true,
+    };
+    let may_re_revisit = case.decide(&actor, ask, now).is_ok();
     log_action(app, &actor.staff_id, "read_case", Some(id.as_str()), "ok").await?;
     let o = &case.opening;
     let body = markup! {
@@ -405,8 +428,9 @@ pub(super) async fn render(
         } @else {
             p.muted { "按规则，您现在不能对此案件执行任何操作。" }
         }
+        (crate::console::re_revisit::section(&file, session, &re_revisits, may_re_revisit, app.insurer.is_some()))
         h2 #timeline { "处理记录" }
-        table {
+        table.log {
             caption.muted.small { "案件日志，按时间顺序（北京时间）" }
             thead { tr {
                 th scope="col" { "序号" } th scope="col" { "时间" }

@@ -18,6 +18,9 @@ pub enum ConsoleError {
     /// No such page or case, or one the caller may not see.
     #[error("not found")]
     NotFound,
+    /// A page only another role may open (the staff admin page is the admin's).
+    #[error("forbidden")]
+    Forbidden,
     /// A form or query that cannot be read.
     #[error("{0}")]
     BadRequest(&'static str),
@@ -54,6 +57,7 @@ impl IntoResponse for ConsoleError {
                 "表单已失效或来源不明，未做任何更改。请返回页面刷新后重试。",
             ),
             Self::NotFound => (StatusCode::NOT_FOUND, "没有找到该页面或案件。"),
+            Self::Forbidden => (StatusCode::FORBIDDEN, "只有管理员可以打开此页面。"),
             Self::BadRequest(_) => (StatusCode::BAD_REQUEST, "请求无法识别，未做任何更改。"),
             Self::Store(e) => {
                 eprintln!("origin: console: store error: {e}");

@@ -14,6 +14,8 @@
 //! - [`pages`]: the queue page and its CSV export;
 //! - [`case_page`]: a case, its timeline and a form per allowed action, and its evidence report;
 //! - [`actions`]: the actions those forms post: decided by the core, logged, refusals shown;
+//! - [`sample_pages`], [`sample_review`]: quality sampling (R13): runs, drawing, a pick's checklist
+//!   and review, the sign-off;
 //! - [`words`]: the console's Chinese words for the core's types;
 //! - [`staff_cli`]: `huifang-origin staff add`, which creates the first user.
 
@@ -22,8 +24,12 @@ pub mod actions;
 pub mod case_page;
 pub mod error;
 pub mod pages;
+pub mod re_revisit;
+pub mod sample_pages;
+pub mod sample_review;
 pub mod session;
 pub mod settings;
+pub mod staff_admin;
 pub mod staff_cli;
 pub mod view;
 pub mod words;
@@ -52,12 +58,43 @@ pub fn routes() -> Router<AppState> {
         .route("/console/logout", post(session::logout))
         .route("/console/queue", get(pages::queue_page))
         .route("/console/queue.csv", get(pages::queue_csv))
+        .route(
+            "/console/staff",
+            get(staff_admin::page).post(staff_admin::act),
+        )
         .route("/console/cases/{case_id}", get(case_page::show))
         .route("/console/cases/{case_id}/actions", post(actions::act))
         .route("/console/cases/{case_id}/reveal", post(actions::reveal))
         .route(
+            "/console/cases/{case_id}/re-revisit",
+            post(re_revisit::request),
+        )
+        .route(
             "/console/cases/{case_id}/receipt",
             post(actions::receipt).layer(DefaultBodyLimit::max(MAX_RECEIPT_BODY)),
+        )
+        .route(
+            "/console/sampling",
+            get(sample_pages::runs_page).post(sample_pages::draw),
+        )
+        .route("/console/sampling/{run}", get(sample_pages::run_page))
+        .route("/console/statistics", get(crate::statistics::page::show))
+        .route(
+            "/console/first-use-report",
+            get(crate::statistics::first_use::show),
+        )
+        .route("/console/statistics.csv", get(crate::statistics::page::csv))
+        .route(
+            "/console/statistics.xlsx",
+            get(crate::statistics::page::xlsx),
+        )
+        .route(
+            "/console/sampling/{run}/sign-off",
+            post(sample_pages::sign_off),
+        )
+        .route(
+            "/console/sampling/{run}/picks/{revisit}",
+            get(sample_review::show).post(sample_review::review),
         )
         .route(
             "/console/records/{revisit_id}/report",

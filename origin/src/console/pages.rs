@@ -74,7 +74,7 @@ pub struct QueueRow {
 impl QueueRow {
     fn of(file: &CaseFile, app: &AppState) -> Self {
         let case = &file.case;
-        let now = app.now();
+        let now = app.casework_now();
         let due = due_of(case, &app.calendar);
         Self {
             case_id: file.id.to_string(),
@@ -107,7 +107,7 @@ async fn queue_rows(
 ) -> Result<Vec<QueueRow>, ConsoleError> {
     let store = Arc::clone(&app.cases);
     let calendar = Arc::clone(&app.calendar);
-    let now = app.now();
+    let now = app.casework_now();
     let who = actor.clone();
     let files = blocking(move || work::queue(&*store, queue, &who, now, &calendar))
         .await?

@@ -185,7 +185,8 @@ pub async fn login(
             .map_or(decoy_hash(), |a| a.password_hash.as_str());
         let matches = password_matches(&form.password, phc);
         Ok(match account {
-            Some(account) if matches => LoginCheck::Ok(account),
+            // A disabled account hears what a wrong password hears.
+            Some(account) if matches && !account.disabled => LoginCheck::Ok(account),
             _ => LoginCheck::Wrong,
         })
     })

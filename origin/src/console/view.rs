@@ -32,6 +32,16 @@ pub fn layout(title: &str, session: Option<&LiveSession>, body: Markup) -> Marku
                     @if let Some(live) = session {
                         nav aria-label="主菜单" {
                             a href="/console/queue" { "我的队列" }
+                            @if huifang_core::sample_run::may_read(live.account.role) {
+                                a href="/console/sampling" { "质检抽样" }
+                                a href="/console/statistics" { "统计" }
+                            }
+                            @if matches!(live.account.role, huifang_core::casework::Role::Supervisor | huifang_core::casework::Role::Auditor) {
+                                a href="/console/first-use-report" { "首次使用报告" }
+                            }
+                            @if live.account.role == huifang_core::casework::Role::Admin {
+                                a href="/console/staff" { "工作人员" }
+                            }
                         }
                         span.who {
                             (live.account.display_name) "（" (words::role(live.account.role)) "）"

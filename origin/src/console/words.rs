@@ -137,6 +137,21 @@ pub fn finding(finding: &Finding, title: impl Fn(&str) -> Option<String>) -> Str
                 FlagKind::AgentDevice => "请求来自销售人员的设备",
             }
         ),
+        Finding::SampleFinding {
+            run_id,
+            checks,
+            note,
+        } => {
+            let checks: Vec<&str> = checks.iter().map(|c| check_name(c)).collect();
+            format!(
+                "质检抽样 {run_id} 发现问题（{}）：{note}",
+                if checks.is_empty() {
+                    "核查项均通过".to_string()
+                } else {
+                    checks.join("、")
+                }
+            )
+        }
     }
 }
 
@@ -159,6 +174,17 @@ pub fn event(event: &CaseEvent) -> (&'static str, String) {
             note,
         } => ("提议结案", format!("{}：{note}", resolution(r))),
         CaseEvent::ProposalRejected { note } => ("驳回结案提议", note.clone()),
+        CaseEvent::ReRevisitRequested {
+            revisit_id,
+            link_sent,
+        } => (
+            "申请重新回访",
+            if *link_sent {
+                format!("新回访编号 {revisit_id}，链接已短信发送投保人")
+            } else {
+                format!("新回访编号 {revisit_id}，链接短信未能发送，请改用电话联系投保人")
+            },
+        ),
         CaseEvent::Closed {
             resolution: r,
             note,
@@ -184,5 +210,18 @@ pub fn refusal(code: &str) -> &'static str {
         "nothing_proposed" => "没有待审批的结案方案。",
         "case_changed" => "案件刚被他人更新，请查看最新情况后重试。未做任何更改。",
         _ => "输入有误，请检查后重试。未做任何更改。",
+    }
+}
+
+/// A sampling check's name (R13), by its `sample_run::Check` spelling.
+pub fn check_name(check: &str) -> &'static str {
+    match check {
+        "identity_evidence" => "身份核验证据",
+        "items_answered_in_order" => "逐项展示并按顺序确认",
+        "reading_times" => "阅读时间不少于最短时长",
+        "interference_flags" => "干预迹象",
+        "signature" => "签名",
+        "page_hashes" => "页面内容哈希",
+        _ => "其他",
     }
 }

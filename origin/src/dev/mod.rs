@@ -4,4 +4,6 @@
 #[cfg(any(test, feature = "bench"))]
 pub mod bench;
 pub mod outbox;
+#[cfg(feature = "bench")]
+pub mod scale;
 pub mod secrets;

@@ -396,6 +396,9 @@ fn parse_row(
         product_kinds: kinds,
         script: None,
         agent: None,
+        channel: None,
+        seller_code: None,
+        send_link_sms: false,
     };
     // Whatever else the edge checks (the default script must have items for these kinds), checked
     // here with the edge's own code, so that a refusal is reported before anything is sent.

@@ -73,7 +73,7 @@ pub struct CaseSummary {
 impl CaseSummary {
     fn of(file: &CaseFile, app: &AppState) -> Self {
         let case = &file.case;
-        let now = app.now();
+        let now = app.casework_now();
         let due = due_of(case, &app.calendar);
         let (kind, fallback_reason, findings) = match &case.opening.kind {
             CaseKind::Problem { findings } => ("problem", None, findings.clone()),
@@ -190,7 +190,7 @@ pub async fn list(
 ) -> Result<Json<CaseQueue>, OriginError> {
     let store = Arc::clone(&app.cases);
     let calendar = Arc::clone(&app.calendar);
-    let now = app.now();
+    let now = app.casework_now();
     let files = blocking(move || work::queue(&*store, queue, &actor, now, &calendar)).await??;
     Ok(Json(CaseQueue {
         queue,
@@ -205,7 +205,7 @@ pub async fn show(
     CaseIdPath(id): CaseIdPath,
 ) -> Result<Json<CaseView>, OriginError> {
     let store = Arc::clone(&app.cases);
-    let now = app.now();
+    let now = app.casework_now();
     let file = blocking(move || work::load(&*store, &id, now)).await??;
     if !file.case.visible_to(&actor) {
         return Err(OriginError::CaseNotFound);
@@ -223,8 +223,28 @@ pub async fn act(
     JsonBody(command): JsonBody<Command, MAX_ACTION_BODY>,
 ) -> Result<Json<CaseView>, OriginError> {
     let store = Arc::clone(&app.cases);
-    let now = app.now();
+    let now = app.casework_now();
     let name = command_name(&command);
+    // R12: a new revisit settles a problem only once its record is in, completed, nothing found.
+    if let Command::Resolve {
+        resolution: huifang_core::casework::Resolution::ReRevisited { revisit_id },
+        ..
+    } = &command
+    {
+        let archive = Arc::clone(&app.archive);
+        let new = revisit_id.clone();
+        let record = blocking(move || archive.record(&new)).await??;
+        let settles = record
+            .and_then(|r| r.sealed().ok())
+            .is_some_and(|s| huifang_core::casework::re_revisit_settles(&s.record));
+        if !settles {
+            return Err(OriginError::CaseRefused(
+                huifang_core::casework::CaseRefusal::BadInput(
+                    "the new revisit's record is not in, or it does not settle the case",
+                ),
+            ));
+        }
+    }
     let staff_id = actor.staff_id.clone();
     let case_id = id.clone();
     let result = blocking(move || work::act(&*store, &id, &actor, command, now)).await?;
@@ -249,5 +269,6 @@ fn command_name(command: &Command) -> &'static str {
         Command::Resolve { .. } => "resolve",
         Command::Approve { .. } => "approve",
         Command::Reject { .. } => "reject",
+        Command::RequestReRevisit { .. } => "request_re_revisit",
     }
 }

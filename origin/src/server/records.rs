@@ -36,8 +36,10 @@ pub async fn receive(
         return Err(e.into());
     }
     let now = app.now();
-    // R11, R12: the cases the record opens, stored with it (once, however often it is delivered).
-    let cases = openings(&sealed.record, now, &app.calendar);
+    // R11, R12: the cases the record opens, stored with it (once, however often it is delivered),
+    // discovered at the casework's time.
+    let discovered_at = crate::server::state::shifted(now, app.casework_offset_ms);
+    let cases = openings(&sealed.record, discovered_at, &app.calendar);
     let entry = NewRecord::of(&sealed, now)
         .map_err(|e| OriginError::Internal(format!("canonical JSON: {e}")))?
         .opening(cases);

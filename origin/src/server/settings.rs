@@ -27,6 +27,11 @@ pub struct Settings {
     /// The origin is reached over HTTPS (`--https`, `HUIFANG_ORIGIN_HTTPS=1`, e.g. behind a TLS
     /// proxy): the staff console's session cookie is then `Secure`.
     pub https: bool,
+    /// Tests only (dev mode): the casework's time at startup, running on from there.
+    pub casework_time: Option<huifang_core::Timestamp>,
+    /// The edge whose insurer API the console asks for new revisits, and the dotenv file with
+    /// the insurer's secret (else the `INSURER_API_SECRET` variable, else `.dev.vars`).
+    pub edge: Option<(String, Option<PathBuf>)>,
 }
 
 /// The settings every handler reads (through `AppState`).
@@ -92,6 +97,24 @@ pub struct ServeArgs {
         action = clap::ArgAction::SetTrue
     )]
     pub https: bool,
+    /// Tests only, with --sms-outbox: the casework's time at startup (RFC 3339), running on from
+    /// there, so that a test can work a fallback task days before its cooling-off end, at a set
+    /// hour. Signatures, staff sessions and the archive keep the real clock.
+    #[arg(
+        long,
+        env = "HUIFANG_TEST_CASEWORK_TIME",
+        value_name = "TIME",
+        value_parser = crate::args::timestamp
+    )]
+    pub test_casework_time: Option<huifang_core::Timestamp>,
+    /// The edge whose insurer API the staff console calls for a problem case's new electronic
+    /// revisit (https://host[:port], or http:// for a local one); without it that action is off.
+    #[arg(long, env = "HUIFANG_EDGE_URL", value_name = "URL")]
+    pub edge_url: Option<String>,
+    /// A dotenv file with INSURER_API_SECRET for --edge-url [default: the INSURER_API_SECRET
+    /// variable, else .dev.vars].
+    #[arg(long, value_name = "PATH")]
+    pub insurer_secret_file: Option<PathBuf>,
 }
 
 /// A switch's variable (`HUIFANG_SMS_OUTBOX`, `HUIFANG_ORIGIN_HTTPS`): `1`/`true` on, `0`/`false`
@@ -121,6 +144,9 @@ pub enum ConfigError {
     /// An admin token too short to be a secret.
     #[error("--admin-token / HUIFANG_ORIGIN_ADMIN_TOKEN must be at least {MIN_ADMIN_TOKEN_CHARS} printable characters (e.g. openssl rand -hex 16)")]
     WeakAdminToken,
+    /// A moved casework clock outside dev mode.
+    #[error("--test-casework-time is for tests only: it needs --sms-outbox (dev mode)")]
+    CaseworkTimeOutsideDevMode,
 }
 
 impl Settings {
@@ -135,7 +161,15 @@ impl Settings {
             .filter(|t| !t.trim().is_empty())
             .map(|t| AdminToken::parse(&t).map_err(|_| ConfigError::WeakAdminToken))
             .transpose()?;
+        if args.test_casework_time.is_some() && !args.sms_outbox {
+            return Err(ConfigError::CaseworkTimeOutsideDevMode);
+        }
         Ok(Self {
+            casework_time: args.test_casework_time,
+            edge: args
+                .edge_url
+                .filter(|u| !u.trim().is_empty())
+                .map(|u| (u.trim().to_string(), args.insurer_secret_file)),
             https: args.https,
             listen,
             receipts: args.receipts.unwrap_or_else(|| {
@@ -210,6 +244,38 @@ mod tests {
             (c.db, c.receipts),
             (Db::Sqlite("/a/b.db".into()), PathBuf::from("/r"))
         );
+    }
+
+    #[test]
+    fn the_casework_time_is_for_tests_only() {
+        let keys = key_list();
+        let at = "2026-12-01T10:00:00+08:00";
+        let refused = settings(&["--edge-keys", &keys, "--test-casework-time", at]).unwrap_err();
+        assert!(refused.contains("--sms-outbox"), "{refused}");
+        let c = settings(&[
+            "--edge-keys",
+            &keys,
+            "--sms-outbox",
+            "--test-casework-time",
+            at,
+        ])
+        .unwrap();
+        assert_eq!(
+            c.casework_time,
+            Some(huifang_core::Timestamp::parse_rfc3339(at).unwrap())
+        );
+        assert_eq!(
+            settings(&["--edge-keys", &keys]).unwrap().casework_time,
+            None
+        );
+        assert!(settings(&[
+            "--edge-keys",
+            &keys,
+            "--sms-outbox",
+            "--test-casework-time",
+            "soon"
+        ])
+        .is_err());
     }
 
     #[test]

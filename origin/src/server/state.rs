@@ -18,6 +18,10 @@ pub struct AppState {
     pub archive: Arc<dyn Archive>,
     /// The case log (in the archive's store).
     pub cases: Arc<dyn CaseStore>,
+    /// The sample log and the sampling frame (R13).
+    pub sampling: Arc<dyn crate::sampling::SampleStore>,
+    /// The statistics' counts (R14, R15).
+    pub stats: Arc<dyn crate::statistics::StatsStore>,
     /// The staff console's accounts, sessions and staff log (in the archive's store).
     pub staff: Arc<dyn StaffStore>,
     /// The staff console's settings (secure cookies, where receipts are kept).
@@ -30,6 +34,14 @@ pub struct AppState {
     pub calendar: Arc<WorkingCalendar>,
     /// The time source.
     pub clock: Clock,
+    /// Milliseconds added to the clock for the casework alone (its sweeps, deadlines, call hours
+    /// and entries): 0 but in tests that drive a fallback task through its cooling-off period
+    /// (`serve --test-casework-time`, dev mode only). Signatures, staff sessions and the archive
+    /// keep the clock itself.
+    pub casework_offset_ms: i64,
+    /// The edge's insurer API, signed with the insurer's secret, when `serve --edge-url` gives
+    /// it: a problem case's new electronic revisit is asked of it (R12).
+    pub insurer: Option<Arc<crate::insurer::client::InsurerClient>>,
 }
 
 impl AppState {
@@ -54,12 +66,32 @@ impl AppState {
         Self {
             gateway,
             cases: Arc::clone(&store) as Arc<dyn CaseStore>,
+            sampling: Arc::clone(&store) as Arc<dyn crate::sampling::SampleStore>,
+            stats: Arc::clone(&store) as Arc<dyn crate::statistics::StatsStore>,
             staff: Arc::clone(&store) as Arc<dyn StaffStore>,
             console: Arc::new(ConsoleSettings::default()),
             archive: store,
             settings: Arc::new(settings),
             calendar: Arc::new(calendar),
             clock: system_clock,
+            casework_offset_ms: 0,
+            insurer: None,
+        }
+    }
+
+    /// The same state calling the edge's insurer API through `client`.
+    pub fn with_insurer(self, client: crate::insurer::client::InsurerClient) -> Self {
+        Self {
+            insurer: Some(Arc::new(client)),
+            ..self
+        }
+    }
+
+    /// The same state with the casework `offset_ms` from the clock.
+    pub fn with_casework_offset(self, offset_ms: i64) -> Self {
+        Self {
+            casework_offset_ms: offset_ms,
+            ..self
         }
     }
 
@@ -80,6 +112,21 @@ impl AppState {
     pub fn now(&self) -> huifang_core::Timestamp {
         (self.clock)()
     }
+
+    /// The casework's current time: the clock, shifted by the test-only offset (0 otherwise).
+    pub fn casework_now(&self) -> huifang_core::Timestamp {
+        shifted(self.now(), self.casework_offset_ms)
+    }
+}
+
+/// `t` moved by `offset_ms`, within the representable range.
+pub fn shifted(t: huifang_core::Timestamp, offset_ms: i64) -> huifang_core::Timestamp {
+    let ms = if offset_ms >= 0 {
+        t.millis().saturating_add(offset_ms.unsigned_abs())
+    } else {
+        t.millis().saturating_sub(offset_ms.unsigned_abs())
+    };
+    huifang_core::Timestamp::from_millis(ms)
 }
 
 /// Runs blocking work (the archive, the gateway) off the async threads.

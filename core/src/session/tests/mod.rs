@@ -184,6 +184,49 @@ fn the_language_comes_from_the_first_open_and_can_be_changed() {
     assert_eq!(r, Refusal::NotOpened);
 }
 
+// A script flipping the language on and on (issue 12): every real change is applied, the first
+// LANGUAGE_CHANGES_TRACED are traced, a choice of the language already shown is not, and the stored
+// session stays as small as after a hundred changes.
+#[test]
+fn language_changes_are_traced_only_when_real_and_at_most_a_fixed_number_per_session() {
+    let chosen = |s: &Session| {
+        s.trace
+            .iter()
+            .filter(|e| matches!(e.event, TraceEvent::LanguageChosen { .. }))
+            .count()
+    };
+    let size = |s: &Session| serde_json::to_string(s).unwrap().len();
+    let mut s = ok(new_session(), open(), at(1)).0;
+    let start = s.lang;
+    s = ok(s, Event::ChooseLanguage { lang: start }, at(2)).0;
+    assert_eq!(
+        chosen(&s),
+        0,
+        "choosing the language already shown is no change"
+    );
+    let mut capped = 0;
+    for i in 0..20_000u64 {
+        if i == 100 {
+            capped = size(&s);
+        }
+        let lang = if s.lang == Lang::ZhCn {
+            Lang::En
+        } else {
+            Lang::ZhCn
+        };
+        s = ok(s, Event::ChooseLanguage { lang }, at(3).plus_millis(i)).0;
+        assert_eq!(s.lang, lang, "every change is applied");
+        s = ok(s, Event::ChooseLanguage { lang }, at(3).plus_millis(i)).0;
+    }
+    assert_eq!(chosen(&s), LANGUAGE_CHANGES_TRACED);
+    assert_eq!(s.lang, start, "an even number of changes");
+    assert_eq!(
+        size(&s),
+        capped,
+        "past the cap, a change adds nothing to keep"
+    );
+}
+
 #[test]
 fn the_switch_to_phone_is_open_from_every_unfinished_stage() {
     // R7

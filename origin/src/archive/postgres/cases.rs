@@ -49,6 +49,8 @@ pub(super) fn insert_entries(
                 &link.chain,
             ],
         )?;
+        // The statistics' facts of the case, in the same transaction.
+        super::facts::on_case_entry(tx, id.as_str(), entry)?;
         head = Some((link.seq, link.chain));
     }
     Ok(())

@@ -17,7 +17,7 @@ struct Migration {
     sql: &'static str,
 }
 
-const MIGRATIONS: [Migration; 4] = [
+const MIGRATIONS: [Migration; 6] = [
     Migration {
         version: 1,
         file: "0001_archive.sql",
@@ -37,6 +37,16 @@ const MIGRATIONS: [Migration; 4] = [
         version: 4,
         file: "0004_staff.sql",
         sql: include_str!("../../../migrations/postgres/0004_staff.sql"),
+    },
+    Migration {
+        version: 5,
+        file: "0005_sampling.sql",
+        sql: include_str!("../../../migrations/postgres/0005_sampling.sql"),
+    },
+    Migration {
+        version: 6,
+        file: "0006_staff_admin.sql",
+        sql: include_str!("../../../migrations/postgres/0006_staff_admin.sql"),
     },
 ];
 

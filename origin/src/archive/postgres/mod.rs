@@ -7,7 +7,8 @@
 //! `origin/migrations/postgres/` ([`migrate`]), in the first schema of the connection's search path.
 //!
 //! Layout, as [`super::sqlite`]'s: `write` (records, terminations, SMS), `read`, `cases` (the case
-//! log), `staff` (the console's tables), `migrate`, `convert`. A new store method is one function in
+//! log), `staff` (the console's tables), `sampling` (the sample log and frame), `facts` (the
+//! statistics' facts and counts), `migrate`, `convert`. A new store method is one function in
 //! the module of its table and one line in the trait impl below.
 //!
 //! Driver: the sync `postgres` client (the traits are sync and run in `spawn_blocking`), pooled by
@@ -15,8 +16,10 @@
 
 mod cases;
 mod convert;
+mod facts;
 mod migrate;
 mod read;
+mod sampling;
 mod staff;
 mod tables;
 mod write;
@@ -235,6 +238,117 @@ impl StaffStore for PgArchive {
 
     fn staff_log(&self, limit: u32) -> Result<Vec<StaffLogEntry>, ArchiveError> {
         staff::staff_log(&mut *self.conn()?, limit)
+    }
+
+    fn list_staff(&self) -> Result<Vec<StaffAccount>, ArchiveError> {
+        staff::list_staff(&mut *self.conn()?)
+    }
+
+    fn set_role(
+        &self,
+        staff_id: &str,
+        role: huifang_core::casework::Role,
+    ) -> Result<bool, ArchiveError> {
+        staff::set_role(&mut *self.conn()?, staff_id, role)
+    }
+
+    fn disable_staff(&self, staff_id: &str, now: Timestamp) -> Result<bool, ArchiveError> {
+        staff::disable_staff(&mut *self.conn()?, staff_id, now)
+    }
+}
+
+/// The sample log lives in the archive's database too: a run names the archive's head it read.
+impl crate::sampling::SampleStore for PgArchive {
+    fn heads(&self) -> Result<(u64, u64), ArchiveError> {
+        sampling::heads(&mut *self.conn()?)
+    }
+
+    fn frame(
+        &self,
+        query: &crate::sampling::FrameQuery,
+    ) -> Result<Vec<huifang_core::sampling::FrameEntry>, ArchiveError> {
+        sampling::frame(&mut *self.conn()?, query)
+    }
+
+    fn append_new_run(
+        &self,
+        entry: &dyn Fn(&str) -> huifang_core::sample_run::RunEntry,
+    ) -> Result<String, ArchiveError> {
+        sampling::append_new_run(&mut *self.conn()?, entry)
+    }
+
+    fn append_run(
+        &self,
+        run_id: &str,
+        after: u64,
+        entry: &huifang_core::sample_run::RunEntry,
+    ) -> Result<crate::sampling::RunAppended, ArchiveError> {
+        sampling::append_run(&mut *self.conn()?, run_id, after, entry)
+    }
+
+    fn append_review(
+        &self,
+        run_id: &str,
+        after: u64,
+        opening: Option<&Entry>,
+        review: &dyn Fn(Option<&str>) -> huifang_core::sample_run::RunEntry,
+    ) -> Result<crate::sampling::RunAppended, ArchiveError> {
+        sampling::append_review(&mut *self.conn()?, run_id, after, opening, review)
+    }
+
+    fn run_entries(
+        &self,
+        run_id: &str,
+    ) -> Result<Vec<huifang_core::sample_run::RunEntry>, ArchiveError> {
+        sampling::run_entries(&mut *self.conn()?, run_id)
+    }
+
+    fn runs(&self) -> Result<Vec<crate::sampling::RunSummary>, ArchiveError> {
+        sampling::runs(&mut *self.conn()?)
+    }
+
+    fn sample_log_rows(
+        &self,
+        after_seq: u64,
+        limit: u32,
+    ) -> Result<Vec<crate::sampling::SampleLogRow>, ArchiveError> {
+        sampling::sample_log_rows(&mut *self.conn()?, after_seq, limit)
+    }
+}
+
+/// The statistics count from the facts kept in the archive's database.
+impl crate::statistics::StatsStore for PgArchive {
+    fn revisit_counts(
+        &self,
+        from: &str,
+        to: &str,
+    ) -> Result<Vec<huifang_core::statistics::RevisitCount>, ArchiveError> {
+        facts::revisit_counts(&mut *self.conn()?, from, to)
+    }
+
+    fn case_counts(
+        &self,
+        from: &str,
+        to: &str,
+        now: Timestamp,
+    ) -> Result<Vec<huifang_core::statistics::CaseCount>, ArchiveError> {
+        facts::case_counts(&mut *self.conn()?, from, to, now)
+    }
+
+    fn finding_counts(
+        &self,
+        from: &str,
+        to: &str,
+    ) -> Result<Vec<(huifang_core::statistics::GroupKey, u64)>, ArchiveError> {
+        facts::finding_counts(&mut *self.conn()?, from, to)
+    }
+
+    fn first_revisit(&self) -> Result<Option<Timestamp>, ArchiveError> {
+        facts::first_revisit(&mut *self.conn()?)
+    }
+
+    fn seen(&self) -> Result<crate::statistics::Seen, ArchiveError> {
+        facts::seen(&mut *self.conn()?)
     }
 }
 

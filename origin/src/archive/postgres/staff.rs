@@ -4,6 +4,7 @@
 use crate::archive::postgres::convert::{from_sql_int, to_sql_int};
 use crate::archive::ArchiveError;
 use crate::console::accounts::{parse_role, role_name, LiveSession, StaffAccount, StaffLogEntry};
+use huifang_core::casework::Role;
 use huifang_core::Timestamp;
 use postgres::{Client, Row};
 
@@ -11,7 +12,8 @@ fn ms(t: Timestamp) -> Result<i64, ArchiveError> {
     to_sql_int(t.millis())
 }
 
-const ACCOUNT_COLUMNS: &str = "s.staff_id, s.display_name, s.role, s.seller_code, s.password_hash";
+const ACCOUNT_COLUMNS: &str = "s.staff_id, s.display_name, s.role, s.seller_code, \
+     s.password_hash, s.disabled_at IS NOT NULL";
 
 fn account(row: &Row) -> Result<StaffAccount, ArchiveError> {
     let staff_id: String = row.try_get(0)?;
@@ -23,6 +25,7 @@ fn account(row: &Row) -> Result<StaffAccount, ArchiveError> {
         role,
         seller_code: row.try_get(3)?,
         password_hash: row.try_get(4)?,
+        disabled: row.try_get(5)?,
         staff_id,
     })
 }
@@ -89,7 +92,8 @@ pub(super) fn session(
         &format!(
             "SELECT {ACCOUNT_COLUMNS}, x.csrf_token FROM staff_sessions x \
              JOIN staff s ON s.staff_id = x.staff_id \
-             WHERE x.id_sha256 = $1 AND x.ended_at IS NULL AND x.expires_at > $2"
+             WHERE x.id_sha256 = $1 AND x.ended_at IS NULL AND x.expires_at > $2 \
+             AND s.disabled_at IS NULL"
         ),
         &[&id_sha256, &ms(now)?],
     )?;
@@ -97,7 +101,7 @@ pub(super) fn session(
         .map(|row| {
             Ok(LiveSession {
                 account: account(&row)?,
-                csrf_token: row.try_get(5)?,
+                csrf_token: row.try_get(6)?,
                 id_sha256: id_sha256.to_string(),
             })
         })
@@ -158,4 +162,42 @@ pub(super) fn staff_log(
             })
         })
         .collect()
+}
+
+pub(super) fn list_staff(client: &mut Client) -> Result<Vec<StaffAccount>, ArchiveError> {
+    client
+        .query(
+            &format!("SELECT {ACCOUNT_COLUMNS} FROM staff s ORDER BY s.staff_id COLLATE \"C\""),
+            &[],
+        )?
+        .iter()
+        .map(account)
+        .collect()
+}
+
+pub(super) fn set_role(client: &mut Client, id: &str, role: Role) -> Result<bool, ArchiveError> {
+    let changed = client.execute(
+        "UPDATE staff SET role = $2 WHERE staff_id = $1 AND disabled_at IS NULL",
+        &[&id, &role_name(role)],
+    )?;
+    Ok(changed == 1)
+}
+
+/// Disables the account and ends its sessions, in one transaction.
+pub(super) fn disable_staff(
+    client: &mut Client,
+    id: &str,
+    now: Timestamp,
+) -> Result<bool, ArchiveError> {
+    let mut tx = client.transaction()?;
+    let changed = tx.execute(
+        "UPDATE staff SET disabled_at = $2 WHERE staff_id = $1 AND disabled_at IS NULL",
+        &[&id, &ms(now)?],
+    )?;
+    tx.execute(
+        "UPDATE staff_sessions SET ended_at = $2 WHERE staff_id = $1 AND ended_at IS NULL",
+        &[&id, &ms(now)?],
+    )?;
+    tx.commit()?;
+    Ok(changed == 1)
 }

@@ -32,9 +32,16 @@ fn origins_starting_together_migrate_once_and_a_newer_layout_is_refused() {
             (2, "0002_chain.sql".to_string()),
             (3, "0003_cases.sql".to_string()),
             (4, "0004_staff.sql".to_string()),
+            (5, "0005_sampling.sql".to_string()),
+            (6, "0006_staff_admin.sql".to_string()),
         ]
     );
-    assert_eq!(SCHEMA_VERSION, 4);
+    // The same layout number as SQLite's: the same tables and columns (copy-archive relies on it).
+    assert_eq!(
+        i64::from(SCHEMA_VERSION),
+        crate::archive::sqlite::SCHEMA_VERSION
+    );
+    assert_eq!(SCHEMA_VERSION, 6);
     // Opening again changes nothing.
     drop(PgArchive::open(&url).unwrap());
     let count: i64 = archive
@@ -42,7 +49,7 @@ fn origins_starting_together_migrate_once_and_a_newer_layout_is_refused() {
         .query_one("SELECT COUNT(*) FROM schema_migrations", &[])
         .unwrap()
         .get(0);
-    assert_eq!(count, 4);
+    assert_eq!(count, 6);
     // A layout this build does not know: refused, with what to do.
     archive
         .raw()

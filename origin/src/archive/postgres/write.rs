@@ -100,6 +100,8 @@ pub(super) fn archive_record(client: &mut Client, r: &NewRecord) -> Result<Archi
             &link.chain,
         ],
     )?;
+    // The statistics' facts (R14, R15), before the cases, which take their grouping from them.
+    super::facts::insert_revisit(&mut tx, r.revisit_id.as_str(), &r.sealed_json)?;
     for case in &r.problem_cases {
         let answered_at = case
             .answered_at

@@ -31,7 +31,7 @@ struct Migration {
 /// A step of a migration done in code, inside its transaction; returns how many rows it moved.
 type CodeStep = fn(&Transaction<'_>) -> Result<u64, ArchiveError>;
 
-const MIGRATIONS: [Migration; 4] = [
+const MIGRATIONS: [Migration; 6] = [
     Migration {
         version: 1,
         file: "0001_archive.sql",
@@ -54,6 +54,18 @@ const MIGRATIONS: [Migration; 4] = [
         version: 4,
         file: "0004_staff.sql",
         sql: include_str!("../../../migrations/sqlite/0004_staff.sql"),
+        code: None,
+    },
+    Migration {
+        version: 5,
+        file: "0005_sampling.sql",
+        sql: include_str!("../../../migrations/sqlite/0005_sampling.sql"),
+        code: Some(("facts", super::facts::backfill)),
+    },
+    Migration {
+        version: 6,
+        file: "0006_staff_admin.sql",
+        sql: include_str!("../../../migrations/sqlite/0006_staff_admin.sql"),
         code: None,
     },
 ];
@@ -117,7 +129,7 @@ fn apply_pending(conn: &mut Connection) -> Result<Option<u64>, ArchiveError> {
             continue;
         }
         let moved = apply(&tx, migration)?;
-        if migration.code.is_some() {
+        if migration.version == 2 {
             chained = Some(moved);
         }
         let dangling: i64 =

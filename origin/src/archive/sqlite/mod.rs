@@ -4,8 +4,10 @@
 
 mod cases;
 mod convert;
+pub(crate) mod facts;
 mod migrate;
 mod read;
+mod sampling;
 mod staff;
 mod tables;
 mod write;
@@ -64,6 +66,16 @@ impl SqliteArchive {
     #[cfg(test)]
     pub(crate) fn raw(&self) -> MutexGuard<'_, Connection> {
         self.conn()
+    }
+
+    /// Archives `records` and then `entries` in one transaction (the scale bench's bulk load).
+    #[cfg(feature = "bench")]
+    pub fn archive_batch(
+        &self,
+        records: &[NewRecord],
+        entries: &[(CaseId, u64, Entry)],
+    ) -> Result<(), ArchiveError> {
+        write::archive_batch(&mut self.conn(), records, entries)
     }
 
     fn conn(&self) -> MutexGuard<'_, Connection> {
@@ -197,6 +209,117 @@ impl StaffStore for SqliteArchive {
 
     fn staff_log(&self, limit: u32) -> Result<Vec<StaffLogEntry>, ArchiveError> {
         staff::staff_log(&self.conn(), limit)
+    }
+
+    fn list_staff(&self) -> Result<Vec<StaffAccount>, ArchiveError> {
+        staff::list_staff(&self.conn())
+    }
+
+    fn set_role(
+        &self,
+        staff_id: &str,
+        role: huifang_core::casework::Role,
+    ) -> Result<bool, ArchiveError> {
+        staff::set_role(&self.conn(), staff_id, role)
+    }
+
+    fn disable_staff(&self, staff_id: &str, now: Timestamp) -> Result<bool, ArchiveError> {
+        staff::disable_staff(&mut self.conn(), staff_id, now)
+    }
+}
+
+/// The sample log lives in the archive's file too: a run names the archive's head it read.
+impl crate::sampling::SampleStore for SqliteArchive {
+    fn heads(&self) -> Result<(u64, u64), ArchiveError> {
+        sampling::heads(&self.conn())
+    }
+
+    fn frame(
+        &self,
+        query: &crate::sampling::FrameQuery,
+    ) -> Result<Vec<huifang_core::sampling::FrameEntry>, ArchiveError> {
+        sampling::frame(&self.conn(), query)
+    }
+
+    fn append_new_run(
+        &self,
+        entry: &dyn Fn(&str) -> huifang_core::sample_run::RunEntry,
+    ) -> Result<String, ArchiveError> {
+        sampling::append_new_run(&mut self.conn(), entry)
+    }
+
+    fn append_run(
+        &self,
+        run_id: &str,
+        after: u64,
+        entry: &huifang_core::sample_run::RunEntry,
+    ) -> Result<crate::sampling::RunAppended, ArchiveError> {
+        sampling::append_run(&mut self.conn(), run_id, after, entry)
+    }
+
+    fn append_review(
+        &self,
+        run_id: &str,
+        after: u64,
+        opening: Option<&Entry>,
+        review: &dyn Fn(Option<&str>) -> huifang_core::sample_run::RunEntry,
+    ) -> Result<crate::sampling::RunAppended, ArchiveError> {
+        sampling::append_review(&mut self.conn(), run_id, after, opening, review)
+    }
+
+    fn run_entries(
+        &self,
+        run_id: &str,
+    ) -> Result<Vec<huifang_core::sample_run::RunEntry>, ArchiveError> {
+        sampling::run_entries(&self.conn(), run_id)
+    }
+
+    fn runs(&self) -> Result<Vec<crate::sampling::RunSummary>, ArchiveError> {
+        sampling::runs(&self.conn())
+    }
+
+    fn sample_log_rows(
+        &self,
+        after_seq: u64,
+        limit: u32,
+    ) -> Result<Vec<crate::sampling::SampleLogRow>, ArchiveError> {
+        sampling::sample_log_rows(&self.conn(), after_seq, limit)
+    }
+}
+
+/// The statistics count from the facts kept in the archive's file.
+impl crate::statistics::StatsStore for SqliteArchive {
+    fn revisit_counts(
+        &self,
+        from: &str,
+        to: &str,
+    ) -> Result<Vec<huifang_core::statistics::RevisitCount>, ArchiveError> {
+        facts::revisit_counts(&self.conn(), from, to)
+    }
+
+    fn case_counts(
+        &self,
+        from: &str,
+        to: &str,
+        now: Timestamp,
+    ) -> Result<Vec<huifang_core::statistics::CaseCount>, ArchiveError> {
+        facts::case_counts(&self.conn(), from, to, now)
+    }
+
+    fn finding_counts(
+        &self,
+        from: &str,
+        to: &str,
+    ) -> Result<Vec<(huifang_core::statistics::GroupKey, u64)>, ArchiveError> {
+        facts::finding_counts(&self.conn(), from, to)
+    }
+
+    fn first_revisit(&self) -> Result<Option<Timestamp>, ArchiveError> {
+        facts::first_revisit(&self.conn())
+    }
+
+    fn seen(&self) -> Result<crate::statistics::Seen, ArchiveError> {
+        facts::seen(&self.conn())
     }
 }
 

@@ -4,6 +4,7 @@
 use crate::archive::sqlite::convert::{from_sql_int, to_sql_int};
 use crate::archive::ArchiveError;
 use crate::console::accounts::{parse_role, role_name, LiveSession, StaffAccount, StaffLogEntry};
+use huifang_core::casework::Role;
 use huifang_core::Timestamp;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
@@ -11,24 +12,21 @@ fn ms(t: Timestamp) -> Result<i64, ArchiveError> {
     to_sql_int(t.millis())
 }
 
-fn account(row: &Row<'_>) -> rusqlite::Result<(String, String, String, Option<String>, String)> {
+type AccountRow = (String, String, String, Option<String>, String, bool);
+
+fn account(row: &Row<'_>) -> rusqlite::Result<AccountRow> {
     Ok((
         row.get(0)?,
         row.get(1)?,
         row.get(2)?,
         row.get(3)?,
         row.get(4)?,
+        row.get(5)?,
     ))
 }
 
 fn typed(
-    (staff_id, display_name, role, seller_code, password_hash): (
-        String,
-        String,
-        String,
-        Option<String>,
-        String,
-    ),
+    (staff_id, display_name, role, seller_code, password_hash, disabled): AccountRow,
 ) -> Result<StaffAccount, ArchiveError> {
     let role = parse_role(&role)
         .ok_or_else(|| ArchiveError::Corrupt(format!("staff {staff_id}: unknown role")))?;
@@ -38,10 +36,12 @@ fn typed(
         role,
         seller_code,
         password_hash,
+        disabled,
     })
 }
 
-const ACCOUNT_COLUMNS: &str = "s.staff_id, s.display_name, s.role, s.seller_code, s.password_hash";
+const ACCOUNT_COLUMNS: &str = "s.staff_id, s.display_name, s.role, s.seller_code, \
+     s.password_hash, s.disabled_at IS NOT NULL";
 
 pub(super) fn add_staff(
     conn: &Connection,
@@ -100,10 +100,11 @@ pub(super) fn session(
             &format!(
                 "SELECT {ACCOUNT_COLUMNS}, x.csrf_token FROM staff_sessions x \
                  JOIN staff s ON s.staff_id = x.staff_id \
-                 WHERE x.id_sha256 = ?1 AND x.ended_at IS NULL AND x.expires_at > ?2"
+                 WHERE x.id_sha256 = ?1 AND x.ended_at IS NULL AND x.expires_at > ?2 \
+                 AND s.disabled_at IS NULL"
             ),
             params![id_sha256, ms(now)?],
-            |row| Ok((account(row)?, row.get::<_, String>(5)?)),
+            |row| Ok((account(row)?, row.get::<_, String>(6)?)),
         )
         .optional()?;
     found
@@ -175,4 +176,38 @@ pub(super) fn staff_log(conn: &Connection, limit: u32) -> Result<Vec<StaffLogEnt
         })
     })
     .collect()
+}
+
+pub(super) fn list_staff(conn: &Connection) -> Result<Vec<StaffAccount>, ArchiveError> {
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {ACCOUNT_COLUMNS} FROM staff s ORDER BY s.staff_id"
+    ))?;
+    let rows = stmt.query_map([], account)?;
+    rows.map(|row| typed(row?)).collect()
+}
+
+pub(super) fn set_role(conn: &Connection, id: &str, role: Role) -> Result<bool, ArchiveError> {
+    let changed = conn.execute(
+        "UPDATE staff SET role = ?2 WHERE staff_id = ?1 AND disabled_at IS NULL",
+        params![id, role_name(role)],
+    )?;
+    Ok(changed == 1)
+}
+
+pub(super) fn disable_staff(
+    conn: &mut Connection,
+    id: &str,
+    now: Timestamp,
+) -> Result<bool, ArchiveError> {
+    let tx = conn.transaction()?;
+    let changed = tx.execute(
+        "UPDATE staff SET disabled_at = ?2 WHERE staff_id = ?1 AND disabled_at IS NULL",
+        params![id, ms(now)?],
+    )?;
+    tx.execute(
+        "UPDATE staff_sessions SET ended_at = ?2 WHERE staff_id = ?1 AND ended_at IS NULL",
+        params![id, ms(now)?],
+    )?;
+    tx.commit()?;
+    Ok(changed == 1)
 }

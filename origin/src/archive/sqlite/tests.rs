@@ -166,14 +166,21 @@ fn schema_of(conn: &Connection) -> Vec<(String, String, String, Option<String>)>
 /// The SQL the origin ran on a fresh archive before its migrations were numbered.
 const LAYOUT_2: &str = include_str!("testdata/layout_2.sql");
 
-/// Layout 2, the case log (layout 3) and the console's staff tables (layout 4): what every
-/// migration up to now makes of an empty file.
+/// Layout 2, the case log (layout 3), the console's staff tables (layout 4), the sample log
+/// (layout 5) and the disabled accounts (layout 6): what every migration up to now makes of an
+/// empty file.
 fn latest_layout(conn: &Connection) {
     conn.execute_batch(LAYOUT_2).unwrap();
     conn.execute_batch(include_str!("../../../migrations/sqlite/0003_cases.sql"))
         .unwrap();
     conn.execute_batch(include_str!("../../../migrations/sqlite/0004_staff.sql"))
         .unwrap();
+    conn.execute_batch(include_str!("../../../migrations/sqlite/0005_sampling.sql"))
+        .unwrap();
+    conn.execute_batch(include_str!(
+        "../../../migrations/sqlite/0006_staff_admin.sql"
+    ))
+    .unwrap();
 }
 
 #[test]

@@ -45,6 +45,7 @@ fn populate(f: &Fixture) {
         role: Role::Reviewer,
         seller_code: None,
         password_hash: "$argon2id$x".into(),
+        disabled: false,
     };
     s.add_staff(&staff, Timestamp(1)).unwrap();
     s.start_session("k", "rev-1", "c", Timestamp(1), Timestamp(9))

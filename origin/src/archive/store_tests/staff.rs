@@ -13,6 +13,7 @@ fn account(id: &str, role: Role, seller: Option<&str>) -> StaffAccount {
         role,
         seller_code: seller.map(str::to_string),
         password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into(),
+        disabled: false,
     }
 }
 

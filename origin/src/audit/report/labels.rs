@@ -4,7 +4,7 @@
 
 use huifang_core::record::{FlagKind, Outcome};
 use huifang_core::session::AnswerKind;
-use huifang_core::trace::TraceEvent;
+use huifang_core::trace::{Notice, NoticeFailure, TraceEvent};
 
 /// How the revisit ended.
 pub fn outcome_label(outcome: Outcome) -> &'static str {
@@ -56,6 +56,21 @@ pub fn event_label(event: &TraceEvent) -> String {
         TraceEvent::LinkReissued => "保险公司重新发送链接",
         TraceEvent::SessionLocked => "错误次数过多，会话锁定",
         TraceEvent::LanguageChosen { .. } => "language_chosen",
+        TraceEvent::NoticeSent { notice } => match notice {
+            Notice::Link => "已向投保人发送回访链接短信",
+            Notice::Reminder => "已向投保人发送回访提醒短信",
+        },
+        TraceEvent::NoticeUndelivered { notice, reason } => {
+            let what = match notice {
+                Notice::Link => "回访链接短信",
+                Notice::Reminder => "回访提醒短信",
+            };
+            let why = match reason {
+                NoticeFailure::PhoneDailyLimit => "该手机号当日短信已达上限",
+                NoticeFailure::Gateway => "短信网关未接收",
+            };
+            return format!("{what}未发送（{why}）");
+        }
     };
     label.to_string()
 }
