@@ -14,21 +14,21 @@ use huifang_core::signing::EdgeKey;
 use huifang_core::working_days::WorkingCalendar;
 use huifang_core::{RevisitId, Timestamp};
 
-fn clock() -> Timestamp {
+pub(super) fn clock() -> Timestamp {
     Timestamp(1_800_000_600_000)
 }
 
-fn edge_key() -> EdgeKey {
+pub(super) fn edge_key() -> EdgeKey {
     EdgeKey::from_seed_hex("edge-1", &"2a".repeat(32)).unwrap()
 }
 
-fn with_a_no(id_byte: u8) -> SealedRecord {
+pub(super) fn with_a_no(id_byte: u8) -> SealedRecord {
     let answers = [AnswerKind::Yes, AnswerKind::No, AnswerKind::Yes];
     let session = finished_session(RevisitId::from_random([id_byte; 12]), &answers);
     Record::of(&session, "test").unwrap().seal(&edge_key())
 }
 
-fn switched(id_byte: u8) -> SealedRecord {
+pub(super) fn switched(id_byte: u8) -> SealedRecord {
     let s = Session::new(sample_revisit(RevisitId::from_random([id_byte; 12])));
     let (s, _) = s.apply(open(), at(1));
     let (s, result) = s.apply(Event::SwitchToPhone { reason: None }, at(5));

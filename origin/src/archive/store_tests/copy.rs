@@ -12,8 +12,8 @@ use crate::console::accounts::{StaffAccount, StaffLogEntry};
 use huifang_core::casework::Role;
 use huifang_core::{Phone, RevisitId, Timestamp};
 
-/// Fills every table of `f`'s store a little: records (with cases), a termination, messages,
-/// staff with a session and log lines.
+/// Fills every table of `f`'s store a little: records (with cases; three sealed, with their
+/// facts), a termination, messages, staff with a session and log lines, a sample run.
 fn populate(f: &Fixture) {
     let s = &f.store;
     for i in 1..=12u8 {
@@ -24,6 +24,12 @@ fn populate(f: &Fixture) {
         assert_eq!(s.archive_record(&r).unwrap(), Archived::Inserted);
     }
     s.archive_record(&record_for(2, "P1", 20)).unwrap();
+    // Sealed records (their statistics' facts) and a sample run over them.
+    for i in 30..=32 {
+        super::sampling::archive(f, &super::sampling::sealed(i));
+    }
+    let request = super::sampling::request();
+    crate::sampling::run::draw_run(&*f.store, request, "sup-1", super::cases::clock()).unwrap();
     s.report_termination(&Termination {
         policy_number: "P3".into(),
         terminated_at: Timestamp(2_000_000_000_000),
@@ -48,6 +54,12 @@ fn populate(f: &Fixture) {
         disabled: false,
     };
     s.add_staff(&staff, Timestamp(1)).unwrap();
+    let gone = StaffAccount {
+        staff_id: "old-1".into(),
+        ..staff.clone()
+    };
+    s.add_staff(&gone, Timestamp(1)).unwrap();
+    s.disable_staff("old-1", Timestamp(3)).unwrap();
     s.start_session("k", "rev-1", "c", Timestamp(1), Timestamp(9))
         .unwrap();
     s.log_staff_action(&StaffLogEntry {
@@ -77,7 +89,16 @@ fn an_archive_goes_to_postgresql_and_back_unchanged() {
     let back = fixture::sqlite("copy-back");
     populate(&original);
     let there = copy_archive(&*original.store, &*pg.store, &|_| {}).unwrap();
-    assert_eq!(there.records.0, 12);
+    assert_eq!(there.records.0, 15);
+    // The sample log and the statistics' facts came too (PostgreSQL has no back-fill).
+    assert_eq!(pg.count("SELECT COUNT(*) FROM sample_log"), 1);
+    assert_eq!(pg.count("SELECT COUNT(*) FROM revisit_facts"), 3);
+    assert_eq!(pg.store.seen().unwrap(), original.store.seen().unwrap());
+    assert!(
+        crate::sampling::redraw::redraw(&*pg.store, "S0001")
+            .unwrap()
+            .matches
+    );
     assert_eq!(there.case_log.0, 3);
     let again = copy_archive(&*pg.store, &*back.store, &|_| {}).unwrap();
     assert_eq!(again, there);
@@ -128,7 +149,7 @@ fn an_archive_goes_to_postgresql_and_back_unchanged() {
         ),
         "{error}"
     );
-    assert_eq!(back.store.head().unwrap().map(|h| h.0), Some(12));
+    assert_eq!(back.store.head().unwrap().map(|h| h.0), Some(15));
 }
 
 #[test]

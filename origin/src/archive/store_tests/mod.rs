@@ -7,10 +7,12 @@ mod cases;
 mod copy;
 pub(crate) mod fixture;
 mod records;
+mod sampling;
 mod staff;
 
 use cases::*;
 use records::*;
+use sampling::*;
 use staff::*;
 
 /// Runs each named test (a `fn(Fixture)` of this module) on both engines.
@@ -45,4 +47,7 @@ on_both_engines!(
     the_case_log_refuses_update_and_delete,
     the_verifier_names_every_tampered_entry,
     the_staff_store_keeps_accounts_sessions_and_an_append_only_log,
+    staff_are_listed_their_role_changed_and_disabled_for_good,
+    a_sample_run_is_redrawn_reviewed_and_kept_append_only,
+    the_statistics_agree_with_the_records,
 );

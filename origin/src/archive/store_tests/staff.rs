@@ -87,3 +87,34 @@ pub(super) fn the_staff_store_keeps_accounts_sessions_and_an_append_only_log(f: 
     }
     assert_eq!(f.count("SELECT COUNT(*) FROM staff_log"), 4);
 }
+
+// Staff administration (issue 13): listed by id; a role changed; a disabled account keeps its row
+// (its id stays in the logs) but its sessions end at once, it cannot start a live one, and its
+// role no longer changes.
+pub(super) fn staff_are_listed_their_role_changed_and_disabled_for_good(f: Fixture) {
+    let s = &f.store;
+    for (id, role) in [("zhao", Role::Reviewer), ("agent-1", Role::CallAgent)] {
+        assert!(s.add_staff(&account(id, role, None), Timestamp(1)).unwrap());
+    }
+    let ids = |list: Vec<StaffAccount>| list.into_iter().map(|a| a.staff_id).collect::<Vec<_>>();
+    assert_eq!(ids(s.list_staff().unwrap()), ["agent-1", "zhao"]);
+    assert!(s.set_role("agent-1", Role::Supervisor).unwrap());
+    assert!(!s.set_role("nobody", Role::Supervisor).unwrap());
+    assert_eq!(s.staff("agent-1").unwrap().unwrap().role, Role::Supervisor);
+
+    s.start_session("k1", "agent-1", "c1", Timestamp(10), Timestamp(100))
+        .unwrap();
+    assert!(s.session("k1", Timestamp(20)).unwrap().is_some());
+    assert!(s.disable_staff("agent-1", Timestamp(30)).unwrap());
+    assert!(!s.disable_staff("agent-1", Timestamp(31)).unwrap());
+    assert_eq!(s.session("k1", Timestamp(40)).unwrap(), None);
+    s.start_session("k2", "agent-1", "c2", Timestamp(50), Timestamp(100))
+        .unwrap();
+    assert_eq!(s.session("k2", Timestamp(60)).unwrap(), None);
+    assert!(!s.set_role("agent-1", Role::Admin).unwrap());
+    let kept = s.staff("agent-1").unwrap().unwrap();
+    assert!(kept.disabled);
+    assert_eq!(kept.role, Role::Supervisor);
+    assert!(!s.staff("zhao").unwrap().unwrap().disabled);
+    assert_eq!(s.list_staff().unwrap().len(), 2);
+}
