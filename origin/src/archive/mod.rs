@@ -11,6 +11,7 @@
 pub mod calendar;
 pub mod chain;
 pub mod engine;
+pub(crate) mod facts;
 pub mod postgres;
 pub mod records;
 pub mod sqlite;

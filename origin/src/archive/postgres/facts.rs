@@ -3,8 +3,8 @@
 //! with its `opened` entry and completed with its `closed` one; and the grouped counts the
 //! statistics read. Derived data: the sealed records and the case log stay the evidence.
 
+use crate::archive::facts::facts_of_json;
 use crate::archive::postgres::convert::{from_sql_int, to_sql_int};
-use crate::archive::sqlite::facts::facts_of_json;
 use crate::archive::ArchiveError;
 use huifang_core::casework::{CaseEvent, CaseKind, Entry};
 use huifang_core::statistics::{resolution_name, standing_of, CaseCount, GroupKey, RevisitCount};

@@ -4,7 +4,7 @@
 
 mod cases;
 mod convert;
-pub(crate) mod facts;
+mod facts;
 mod migrate;
 mod read;
 mod sampling;
