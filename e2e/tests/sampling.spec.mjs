@@ -7,7 +7,7 @@
 // read back with Python's standard library (e2e/lib/read_xlsx.py: zipfile + xml; no openpyxl), holds
 // the same figures. axe-core finds nothing on any of these pages; each is screenshotted.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import AxeBuilder from '@axe-core/playwright';
 import { test, expect } from './fixtures/revisit.mjs';
 import { ensureStaff, STAFF_PASSWORD } from '../lib/staff.mjs';
@@ -19,8 +19,19 @@ const EDGE_URL = process.env.EDGE_URL ?? 'http://127.0.0.1:8787';
 const SHOTS = '.state/screenshots';
 mkdirSync(SHOTS, { recursive: true });
 const DESKTOP = { viewport: { width: 1280, height: 900 }, locale: 'zh-CN', isMobile: false, hasTouch: false };
-const ARCHIVE = () => `${process.env.STACK_DIR}/origin.sqlite3`;
+// The origin's archive: the stack's SQLite file, or its PostgreSQL database (HUIFANG_ORIGIN_DB).
+const ARCHIVE = () => process.env.HUIFANG_ORIGIN_DB || `${process.env.STACK_DIR}/origin.sqlite3`;
 const ORIGIN_BIN = process.env.HUIFANG_ORIGIN_BIN ?? 'target/debug/huifang-origin';
+// An SQLite file with the archive's rows, for the independent count (Python's sqlite3): the file
+// itself, or a fresh copy-archive of the PostgreSQL archive (row for row, both chains verified).
+function archiveFile() {
+  const db = ARCHIVE();
+  if (!/^postgres(ql)?:\/\//.test(db)) return db;
+  const copy = `${process.env.STACK_DIR}/figures-copy.sqlite3`;
+  for (const suffix of ['', '-wal', '-shm']) rmSync(copy + suffix, { force: true });
+  execFileSync(ORIGIN_BIN, ['copy-archive', '--from', db, '--to', copy], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  return copy;
+}
 const FIGURES = [
   'issued', 'completed_electronic_in_cooling_off', 'completed_electronic_late', 'completed_by_phone',
   'completed_by_letter_or_visit', 'not_completed_unreachable', 'not_completed_in_progress', 'electronic_expired',
@@ -179,7 +190,7 @@ test('a sample run is drawn, reviewed with one finding, signed off and redrawn; 
   const auditor = await staffPage(browser, 'e2e-qa-auditor');
   await auditor.page.getByRole('link', { name: '统计' }).click();
   await expect(auditor.page.getByRole('heading', { name: `回访统计（${year} 年）` })).toBeVisible();
-  const expected = pythonJson('e2e/lib/archive_figures.py', ARCHIVE(), year);
+  const expected = pythonJson('e2e/lib/archive_figures.py', archiveFile(), year);
   expect(expected.total.issued).toBeGreaterThanOrEqual(3);
   expect(expected.total.sampling_findings).toBeGreaterThanOrEqual(1);
   await expect(auditor.page.locator('#issued')).toHaveText(String(expected.total.issued));
