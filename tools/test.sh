@@ -31,16 +31,19 @@ e2e() { # runtime (wrangler or workerd), then spec files of the main suite to ru
   [ $rc -eq 0 ] || echo "[e2e] stack logs: $STACK_DIR"
   return $rc
 }
-# One revisit end to end through an origin on PostgreSQL (issue 17): the happy path against a stack
-# whose origin keeps its archive in a fresh schema of the test cluster, then verify-archive there
-# (at least one record, every one verifying).
+# One revisit end to end through an origin on PostgreSQL (issue 17): the happy path and the console's
+# sampling and statistics (sampling.spec) against a stack whose origin keeps its archive in a fresh
+# schema of the test cluster, then verify-archive there (at least one record, every one verifying).
 e2e_postgres() {
   local db keys report rc
   db=$(tools/pg.sh start >/dev/null && tools/pg.sh schema e2e) || { echo "[e2e] PostgreSQL did not start" >&2; return 1; }
   HUIFANG_ORIGIN_DB=$db HUIFANG_EDGE_RUNTIME=workerd \
     WRANGLER_DEV_ARGS="--var FORWARD_RETRY_MAX_MS:2000 --var STORAGE_INSPECTION:1" start_stack || rc=1
   if [ -z "${rc:-}" ]; then
-    node_modules/.bin/playwright test -c e2e/playwright.config.mjs --project=revisit e2e/tests/happy-path.spec.mjs
+    # The specs add staff and redraw the sample in the same database (HUIFANG_ORIGIN_DB); one after
+    # the other, so that no record arrives while the statistics are counted.
+    HUIFANG_ORIGIN_DB=$db node_modules/.bin/playwright test -c e2e/playwright.config.mjs --project=revisit --workers=1 \
+      e2e/tests/happy-path.spec.mjs e2e/tests/sampling.spec.mjs
     rc=$?
   fi
   stop_stack
@@ -92,7 +95,7 @@ if [[ " ${failures[*]} " == *" build "* ]]; then
 else
   step "playwright e2e (wrangler dev)" e2e wrangler
   step "playwright e2e (self-hosted workerd: core flows)" e2e workerd happy-path switch-to-phone fallback evidence security headers methods
-  step "playwright e2e (origin on PostgreSQL: happy path)" e2e_postgres
+  step "playwright e2e (origin on PostgreSQL: happy path, sampling)" e2e_postgres
   step "schemathesis (self-hosted workerd: insurer and policyholder APIs)" fuzz
 fi
 
