@@ -50,4 +50,5 @@ on_both_engines!(
     staff_are_listed_their_role_changed_and_disabled_for_good,
     a_sample_run_is_redrawn_reviewed_and_kept_append_only,
     the_statistics_agree_with_the_records,
+    concurrent_runs_get_their_own_ids_and_one_review_of_a_state_lands,
 );

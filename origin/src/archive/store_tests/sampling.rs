@@ -256,3 +256,54 @@ pub(super) fn the_statistics_agree_with_the_records(f: Fixture) {
         0
     );
 }
+
+// Several supervisors (or origins on one PostgreSQL) at once: each draw gets a run id of its own,
+// of the reviews decided on the same state exactly one lands, and the sample log's chain stays
+// whole (its appends are serialised by the `sample_log` lock on PostgreSQL).
+pub(super) fn concurrent_runs_get_their_own_ids_and_one_review_of_a_state_lands(f: Fixture) {
+    const WORKERS: usize = 4;
+    for i in 1..=10 {
+        archive(&f, &sealed(i));
+    }
+    let runs: Vec<String> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..WORKERS)
+            .map(|w| {
+                let store = &f.store;
+                scope.spawn(move || {
+                    draw_run(&**store, request(), &format!("sup-{w}"), clock())
+                        .unwrap()
+                        .0
+                })
+            })
+            .collect();
+        workers.into_iter().map(|w| w.join().unwrap()).collect()
+    });
+    let mut ids = runs.clone();
+    ids.sort();
+    assert_eq!(ids, ["S0001", "S0002", "S0003", "S0004"]);
+    let seven = RevisitId::from_random([7; 12]);
+    let landed: usize = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..WORKERS)
+            .map(|_| {
+                let (store, seven) = (&f.store, &seven);
+                scope.spawn(move || {
+                    let appended = store
+                        .append_review("S0001", 1, None, &|c| review("S0001", seven, c))
+                        .unwrap();
+                    usize::from(matches!(appended, RunAppended::Appended { run_seq: 2 }))
+                })
+            })
+            .collect();
+        workers.into_iter().map(|w| w.join().unwrap()).sum()
+    });
+    assert_eq!(landed, 1);
+    let rows = f.store.sample_log_rows(0, 100).unwrap();
+    assert_eq!(
+        rows.iter().map(|r| r.seq).collect::<Vec<_>>(),
+        (1..=5).collect::<Vec<u64>>()
+    );
+    assert!(chain_breaks(&rows).is_empty());
+    for run in &runs {
+        assert!(redraw(&*f.store, run).unwrap().matches, "{run}");
+    }
+}
