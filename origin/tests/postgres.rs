@@ -354,4 +354,48 @@ fn copy_archive_moves_an_archive_to_postgresql_and_back() {
     assert_eq!(out.status.code(), Some(3));
     assert!(String::from_utf8_lossy(&out.stderr).contains("the target is not empty"));
     assert_eq!(schema.count("SELECT COUNT(*) FROM records"), 12);
+    // The facts came with the rows (PostgreSQL has no back-fill).
+    assert_eq!(schema.count("SELECT COUNT(*) FROM revisit_facts"), 12);
+
+    // The commands main added take the PostgreSQL archive too (each on a blocking thread: the
+    // client runs its own runtime).
+    let out = Command::new(env!("CARGO_BIN_EXE_huifang-origin"))
+        .args([
+            "staff",
+            "add",
+            "--db",
+            &pg,
+            "--id",
+            "sup-1",
+            "--role",
+            "supervisor",
+        ])
+        .env("HUIFANG_STAFF_PASSWORD", "a long enough password")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(schema.count("SELECT COUNT(*) FROM staff"), 1);
+    let (ok, stdout, stderr) = run(&[
+        "sample-run",
+        "--db",
+        &pg,
+        "--by",
+        "sup-1",
+        "--from",
+        "2000-01-01T00:00:00Z",
+        "--to",
+        "2100-01-01T00:00:00Z",
+        "--minimum",
+        "4",
+    ]);
+    assert!(ok, "{stdout} {stderr}");
+    assert!(stdout.starts_with("S0001: "), "{stdout}");
+    let (ok, stdout, stderr) = run(&["redraw-sample", "S0001", "--db", &pg]);
+    assert!(ok, "{stdout} {stderr}");
+    assert!(stdout.contains("S0001: matches"), "{stdout}");
+    let report = origin.dir.join("first-use.html");
+    let report_path = report.display().to_string();
+    let (ok, stdout, stderr) = run(&["first-use-report", "--db", &pg, "--out", &report_path]);
+    assert!(ok, "{stdout} {stderr}");
+    assert!(std::fs::metadata(&report).unwrap().len() > 0);
 }
