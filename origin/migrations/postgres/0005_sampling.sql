@@ -1,6 +1,7 @@
 -- Quality sampling and statistics (layout 5, as SQLite's 0005; R13-R15, issue 14): the sample log,
--- and the facts the statistics count. On PostgreSQL the archive starts at this layout's code (or is
--- filled by copy-archive, which carries the facts tables too), so there is nothing to back-fill.
+-- and the facts the statistics count. A database written at layout 4 gets the facts of what it holds
+-- from the code step after this file (origin/src/archive/postgres/facts.rs, `backfill`), in the same
+-- transaction; copy-archive carries the facts tables as they are.
 --
 -- The sample log: a run is the fold of its entries (the core's `sample_run`). Append-only and
 -- chained across the whole log like the case log (origin/src/sampling/log.rs); its appends are

@@ -1,11 +1,12 @@
 //! The statistics' facts in the archive's database (`0005_sampling.sql`), as [`super::super::sqlite`]
 //! keeps them: a row per record, written in the record's transaction, and a row per case, written
-//! with its `opened` entry and completed with its `closed` one; and the grouped counts the
-//! statistics read. Derived data: the sealed records and the case log stay the evidence.
+//! with its `opened` entry and completed with its `closed` one; the grouped counts the
+//! statistics read; and the migration's back-fill of what a layout-4 database already held. Derived data: the sealed records and the case log stay the evidence.
 
 use crate::archive::facts::facts_of_json;
 use crate::archive::postgres::convert::{from_sql_int, to_sql_int};
 use crate::archive::ArchiveError;
+use crate::casework::log::parse_entry;
 use huifang_core::casework::{CaseEvent, CaseKind, Entry};
 use huifang_core::statistics::{resolution_name, standing_of, CaseCount, GroupKey, RevisitCount};
 use huifang_core::Timestamp;
@@ -87,6 +88,30 @@ pub(super) fn on_case_entry(
         _ => {}
     }
     Ok(())
+}
+
+/// 0005's step: the facts of every record and case archived before it. Returns how many records.
+pub(super) fn backfill(tx: &mut Transaction<'_>) -> Result<u64, ArchiveError> {
+    let records = tx.query(
+        "SELECT revisit_id, sealed_json FROM records ORDER BY seq",
+        &[],
+    )?;
+    for row in &records {
+        insert_revisit(tx, row.try_get(0)?, row.try_get(1)?)?;
+    }
+    let entries = tx.query(
+        "SELECT case_id, entry_json FROM case_log WHERE event IN ('opened', 'closed') ORDER BY seq",
+        &[],
+    )?;
+    for row in &entries {
+        let case_id: &str = row.try_get(0)?;
+        let entry = parse_entry(row.try_get(1)?)
+            .map_err(|e| ArchiveError::Corrupt(format!("case {case_id}: {e}")))?
+            .logged()
+            .entry;
+        on_case_entry(tx, case_id, &entry)?;
+    }
+    Ok(records.len() as u64)
 }
 
 fn key(r: &Row) -> Result<GroupKey, ArchiveError> {

@@ -87,6 +87,11 @@ pub(super) fn migrate(client: &mut Client) -> Result<(), ArchiveError> {
                 ArchiveError::from(e)
             ))
         })?;
+        if migration.version == 5 {
+            // As SQLite's 0005: the facts of what a layout-4 database already holds (nothing in
+            // a new one), so that its statistics are never short.
+            super::facts::backfill(&mut tx)?;
+        }
         tx.execute(
             "INSERT INTO schema_migrations (version, file) VALUES ($1, $2)",
             &[&migration.version, &migration.file],

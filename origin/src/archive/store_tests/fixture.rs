@@ -22,6 +22,8 @@ pub(crate) enum Engine {
 pub(crate) struct Fixture {
     pub store: Arc<dyn Store>,
     pub engine: Engine,
+    /// The `--db` of this store.
+    pub db: String,
     raw: Raw,
     cleanup: Option<Box<dyn FnOnce()>>,
 }
@@ -93,6 +95,7 @@ pub(crate) fn sqlite(name: &str) -> Fixture {
     Fixture {
         store: Arc::clone(&archive) as Arc<dyn Store>,
         engine: Engine::Sqlite,
+        db: path.display().to_string(),
         raw: Raw::Sqlite(archive),
         cleanup: Some(Box::new(move || {
             let _ = std::fs::remove_dir_all(dir);
@@ -163,6 +166,7 @@ pub(crate) fn postgres(name: &str) -> Option<Fixture> {
     Some(Fixture {
         store: Arc::clone(&archive) as Arc<dyn Store>,
         engine: Engine::Postgres,
+        db: url,
         raw: Raw::Postgres(archive),
         cleanup: Some(Box::new(move || drop_schema(&base, &schema))),
     })

@@ -307,3 +307,34 @@ pub(super) fn concurrent_runs_get_their_own_ids_and_one_review_of_a_state_lands(
         assert!(redraw(&*f.store, run).unwrap().matches, "{run}");
     }
 }
+
+// A PostgreSQL database written at layout 4 (records and cases, no facts) gets its facts when
+// 0005 is applied, as SQLite's migration back-fills them: the figures are the same after.
+#[test]
+fn a_layout_4_postgresql_archive_gets_its_facts_on_migration() {
+    let Some(f) = super::fixture::postgres("facts_backfill") else {
+        return;
+    };
+    for i in 1..=14 {
+        archive(&f, &sealed(i));
+    }
+    archive(&f, &switched(100));
+    let year: i32 = period_of(sealed(1).record.created_at)[..4].parse().unwrap();
+    let before = statistics(&*f.store, year, clock()).unwrap().total();
+    assert_eq!((before.issued, before.problem_cases_opened), (15, 2));
+    f.execute("ALTER TABLE chain_locks DISABLE TRIGGER USER")
+        .unwrap();
+    for sql in [
+        "DROP TABLE revisit_facts, case_facts, sample_log",
+        "DROP INDEX case_log_by_event_seq",
+        "ALTER TABLE staff DROP COLUMN disabled_at",
+        "DELETE FROM chain_locks WHERE chain = 'sample_log'",
+        "ALTER TABLE chain_locks ENABLE TRIGGER USER",
+        "DELETE FROM schema_migrations WHERE version >= 5",
+    ] {
+        f.execute(sql).unwrap();
+    }
+    let again = crate::archive::postgres::PgArchive::open(&f.db).unwrap();
+    assert_eq!(statistics(&again, year, clock()).unwrap().total(), before);
+    assert_eq!(f.count("SELECT COUNT(*) FROM revisit_facts"), 15);
+}
