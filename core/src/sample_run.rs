@@ -256,8 +256,47 @@ impl Check {
 pub struct Computed {
     pub check: Check,
     pub passed: Option<bool>,
-    /// What was computed, for the page (numbers, hashes, flags).
-    pub detail: Vec<String>,
+    /// What was computed, for the page: typed, so that the console words it in its language.
+    pub detail: Vec<Fact>,
+}
+
+/// One fact a check was computed from. Items are numbered from 1, as the pages show them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Fact {
+    /// The trace shows the SMS code verified (R8).
+    SmsCodeVerified,
+    /// The trace shows the ID number verified (R8).
+    IdNumberVerified,
+    /// The items in the order they were answered, against the order they were shown.
+    AnswerOrder {
+        answered: Vec<usize>,
+        shown: Vec<usize>,
+    },
+    /// How long item `item` was read, from when it was shown to its answer (R9).
+    Reading { item: usize, took_ms: Option<u64> },
+    /// How many answers the edge refused as sooner than the minimum reading time (R9).
+    RefusedTooSoon(usize),
+    /// A flag the record carries, with its own detail.
+    Flag {
+        kind: FlagKind,
+        item: Option<usize>,
+        detail: String,
+    },
+    /// The handwritten signature's image, by its SHA-256.
+    Signed { png_sha256: String },
+    /// The revisit holds no signature (its script may not have asked for one).
+    NoSignature,
+    /// An item's page hash recomputed from the text the record keeps (its first 16 hex digits),
+    /// and whether it equals the recorded one (R3).
+    PageHash {
+        item: usize,
+        computed: String,
+        matches: bool,
+    },
+    /// Only the recorded hash: records of format 1 hashed the whole script item, which they do
+    /// not hold, so it cannot be recomputed.
+    RecordedHash { item: usize, hash: String },
 }
 
 /// One item's reading: from when it was shown (the identity step or the answer before it) to its
@@ -289,10 +328,10 @@ pub fn reading_times(record: &Record) -> Vec<(usize, Option<u64>)> {
 /// The checklist computed from a record, in [`CHECKS`] order.
 pub fn compute_checks(record: &Record) -> Vec<Computed> {
     let events = || record.trace.entries().iter().map(|e| &e.event);
-    let identity: Vec<String> = events()
+    let identity: Vec<Fact> = events()
         .filter_map(|e| match e {
-            TraceEvent::CodeVerified => Some("sms_code_verified".to_string()),
-            TraceEvent::IdNumberVerified => Some("id_number_verified".to_string()),
+            TraceEvent::CodeVerified => Some(Fact::SmsCodeVerified),
+            TraceEvent::IdNumberVerified => Some(Fact::IdNumberVerified),
             _ => None,
         })
         .collect();
@@ -305,29 +344,35 @@ pub fn compute_checks(record: &Record) -> Vec<Computed> {
     let expected: Vec<usize> = record.items.iter().map(|i| i.index).collect();
     let all_answered = record.items.iter().all(|i| i.answer.is_some());
     let in_order = all_answered && answered == expected;
-    let too_fast: Vec<String> = record
+    let flag = |f: &crate::record::Flag| Fact::Flag {
+        kind: f.kind,
+        item: f.item_index.map(|i| i + 1),
+        detail: f.detail.clone(),
+    };
+    let too_fast: Vec<Fact> = record
         .flags
         .iter()
         .filter(|f| f.kind == FlagKind::AnsweredTooFast)
-        .map(|f| format!("item {}: {}", f.item_index.map_or(0, |i| i + 1), f.detail))
+        .map(flag)
         .collect();
     let refused = events()
         .filter(|e| matches!(e, TraceEvent::AnswerTooSoon { .. }))
         .count();
-    let mut reading: Vec<String> = reading_times(record)
+    let mut reading: Vec<Fact> = reading_times(record)
         .into_iter()
-        .map(|(i, ms)| match ms {
-            Some(ms) => format!("item {}: {:.1} s", i + 1, ms as f64 / 1000.0),
-            None => format!("item {}: —", i + 1),
+        .map(|(i, took_ms)| Fact::Reading {
+            item: i + 1,
+            took_ms,
         })
         .collect();
-    reading.push(format!("refused as too soon: {refused}"));
-    reading.extend(too_fast.iter().cloned());
-    let interference: Vec<String> = record
+    reading.push(Fact::RefusedTooSoon(refused));
+    let reading_ok = too_fast.is_empty();
+    reading.extend(too_fast);
+    let interference: Vec<Fact> = record
         .flags
         .iter()
         .filter(|f| f.kind != FlagKind::AnsweredTooFast)
-        .map(|f| format!("{:?}: {}", f.kind, f.detail))
+        .map(flag)
         .collect();
     let signed = events().find_map(|e| match e {
         TraceEvent::Signed { png_sha256 } => Some(png_sha256.clone()),
@@ -343,21 +388,23 @@ pub fn compute_checks(record: &Record) -> Vec<Computed> {
                     body: body.clone(),
                 };
                 let computed = canonical_sha256(&text);
-                let ok = computed == item.content_hash;
-                if !ok {
+                let matches = computed == item.content_hash;
+                if !matches {
                     hashes_ok = Some(false);
                 }
-                hashes.push(format!(
-                    "item {}: {} {}",
-                    item.index + 1,
-                    &computed[..16],
-                    if ok { "=" } else { "≠ recorded" }
-                ));
+                hashes.push(Fact::PageHash {
+                    item: item.index + 1,
+                    computed: computed[..16].to_string(),
+                    matches,
+                });
             }
             ItemBody::Text(_) => {
                 // Format 1 hashed the whole script item, which the record does not hold.
                 hashes_ok = hashes_ok.and(None);
-                hashes.push(format!("item {}: {}", item.index + 1, &item.content_hash));
+                hashes.push(Fact::RecordedHash {
+                    item: item.index + 1,
+                    hash: item.content_hash.clone(),
+                });
             }
         }
     }
@@ -370,16 +417,14 @@ pub fn compute_checks(record: &Record) -> Vec<Computed> {
         Computed {
             check: Check::ItemsAnsweredInOrder,
             passed: Some(in_order),
-            // Numbered from 1, as the page shows the items.
-            detail: vec![format!(
-                "answered {:?} of {:?}",
-                answered.iter().map(|i| i + 1).collect::<Vec<_>>(),
-                expected.iter().map(|i| i + 1).collect::<Vec<_>>()
-            )],
+            detail: vec![Fact::AnswerOrder {
+                answered: answered.iter().map(|i| i + 1).collect(),
+                shown: expected.iter().map(|i| i + 1).collect(),
+            }],
         },
         Computed {
             check: Check::ReadingTimes,
-            passed: Some(too_fast.is_empty()),
+            passed: Some(reading_ok),
             detail: reading,
         },
         Computed {
@@ -391,10 +436,10 @@ pub fn compute_checks(record: &Record) -> Vec<Computed> {
             check: Check::Signature,
             // A revisit whose script asked for no signature has none: the reviewer judges that.
             passed: (signed.is_some() || record.signature.is_some()).then_some(true),
-            detail: match signed {
-                Some(h) => vec![format!("png sha256 {h}")],
-                None => vec!["no signature in this revisit".to_string()],
-            },
+            detail: vec![match signed {
+                Some(png_sha256) => Fact::Signed { png_sha256 },
+                None => Fact::NoSignature,
+            }],
         },
         Computed {
             check: Check::PageHashes,

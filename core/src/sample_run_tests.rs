@@ -126,6 +126,16 @@ fn a_clean_record_passes_every_computed_check() {
         let expected = (c.check != Check::Signature).then_some(true);
         assert_eq!(c.passed, expected, "{c:?}");
     }
+    // The facts behind them, typed for the console to word: the code verified, the order.
+    assert_eq!(checks[0].detail, vec![Fact::SmsCodeVerified]);
+    assert!(matches!(
+        &checks[1].detail[..],
+        [Fact::AnswerOrder { answered, shown }] if answered == shown && shown[0] == 1
+    ));
+    assert!(checks[5]
+        .detail
+        .iter()
+        .all(|f| matches!(f, Fact::PageHash { matches: true, .. })));
     // 20 s between answers, the first 10 s after the code was verified.
     let times = reading_times(&r);
     assert_eq!(times[0], (0, Some(10_000)));

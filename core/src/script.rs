@@ -176,9 +176,31 @@ pub struct ScriptItem {
     #[serde(default = "yes", skip_serializing_if = "is_true")]
     pub problem_on_no: bool,
     /// Seconds the item must be on screen at least (R9); derived from its length when absent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "whole_secs",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub min_read_secs: Option<u32>,
     pub text: Texts,
+}
+
+/// A number of seconds as JSON Schema reads `"type": "integer"`: `208` and `208.0` alike (a client
+/// whose numbers are all floats sends the latter; schemathesis did, and got `bad_json` for a body
+/// the document allowed). A fraction, a negative or a value past `u32` is refused.
+fn whole_secs<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
+    let Some(n) = Option::<serde_json::Number>::deserialize(d)? else {
+        return Ok(None);
+    };
+    let whole = n.as_u64().or_else(|| {
+        n.as_f64()
+            .filter(|f| f.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(f))
+            .map(|f| f as u64)
+    });
+    whole
+        .and_then(|v| u32::try_from(v).ok())
+        .map(Some)
+        .ok_or_else(|| serde::de::Error::custom("min_read_secs must be a whole number of seconds"))
 }
 
 /// Reading speeds behind the derived minimum, in characters a second: a careful reader manages far
@@ -406,6 +428,23 @@ mod tests {
     #[test]
     fn a_sound_script_passes() {
         assert_eq!(sample_script().validate(), Ok(()));
+    }
+
+    #[test]
+    fn a_reading_time_is_a_whole_number_however_written() {
+        let item = |secs: &str| {
+            serde_json::from_str::<ScriptItem>(&format!(
+                r#"{{"id":"a","min_read_secs":{secs},"text":{{"zh-CN":{{"title":"t","body":["b"]}},"en":{{"title":"t","body":["b"]}}}}}}"#
+            ))
+            .map(|i| i.min_read_secs)
+        };
+        assert_eq!(item("208").unwrap(), Some(208));
+        assert_eq!(item("208.0").unwrap(), Some(208));
+        assert_eq!(item("2e2").unwrap(), Some(200));
+        assert_eq!(item("null").unwrap(), None);
+        for bad in ["2.5", "-1", "-1.0", "4294967296", "1e10", "\"3\""] {
+            assert!(item(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -3,6 +3,7 @@
 the archive's sealed records, the case log and the sample log (SQLite, Python's standard library).
 Usage: archive_figures.py ARCHIVE.sqlite3 YEAR  ->  JSON {"months": {"YYYY-MM": {...}}, "total": {...}}
 The figures are named as the origin's CSV header names them (R14, R15)."""
+import datetime
 import json
 import sqlite3
 import sys
@@ -82,7 +83,31 @@ def main(path, year):
             fig(ev["revisit_id"])["sampling_findings"] += 1
 
     total = {f: sum(m[f] for m in months.values()) for f in FIGURES}
-    print(json.dumps({"months": months, "total": total}))
+    first = db.execute("SELECT MIN(json_extract(sealed_json, '$.record.created_at')) FROM records").fetchone()[0]
+    print(json.dumps({"months": months, "total": total,
+                      "first_revisit": first and time.strftime("%Y-%m-%d", time.gmtime(first / 1000 + 8 * 3600)),
+                      "first_use_due": first and first_use_due(first)}))
+
+
+def first_use_due(first_ms):
+    """R15: the 10th working day after the first revisit's Beijing date, on the State Council's
+    calendar (core/data/holidays-cn.json: holidays off, make-up days worked)."""
+    table = json.load(open("core/data/holidays-cn.json"))
+    off, worked = set(), set()
+    for y in table["years"]:
+        for h in y["holidays"]:
+            d = datetime.date.fromisoformat(h["from"])
+            while d <= datetime.date.fromisoformat(h["to"]):
+                off.add(d)
+                d += datetime.timedelta(days=1)
+        worked.update(datetime.date.fromisoformat(d) for d in y["make_up_working_days"])
+    day = datetime.datetime.utcfromtimestamp(first_ms / 1000 + 8 * 3600).date()
+    left = 10
+    while left:
+        day += datetime.timedelta(days=1)
+        if day in worked or (day.weekday() < 5 and day not in off):
+            left -= 1
+    return day.isoformat()
 
 
 if __name__ == "__main__":

@@ -30,6 +30,10 @@ function beijingAt(end, days, hour) {
 async function privateOrigin(db, time) {
   const keys = execFileSync(BIN, ['public-key', '.dev.vars']).toString().trim();
   const child = spawn(BIN, ['serve', '--listen', '127.0.0.1:0', '--db', db, '--edge-keys', keys, '--sms-outbox', '--test-casework-time', time], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // Should the worker itself be stopped (a timeout), the origin goes with it.
+  const reap = () => child.kill('SIGKILL');
+  process.once('exit', reap);
+  child.once('exit', () => process.removeListener('exit', reap));
   let log = '';
   child.stderr.on('data', (d) => { log += d; });
   const url = await new Promise((resolve, reject) => {

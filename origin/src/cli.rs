@@ -54,7 +54,7 @@ pub enum Command {
     /// Write archived records and their chain to a JSON Lines file for auditors.
     #[command(after_help = write::EXAMPLES)]
     Export(ExportArgs),
-    /// Re-verify every archived record, the archive chain and the case log; one FAIL line per problem.
+    /// Re-verify every archived record, the archive chain, the case log and the sample log; one FAIL line per problem.
     #[command(after_help = verify_archive::EXAMPLES)]
     VerifyArchive(VerifyOptions),
     /// Copy a whole archive to another engine (SQLite ↔ PostgreSQL), verifying both chains.
@@ -72,13 +72,13 @@ pub enum Command {
     /// Check revisit scripts (unique ids, both languages, sane reading times, known products).
     #[command(after_help = scripts::EXAMPLES)]
     ValidateScript(ValidateScriptArgs),
-    /// Draws a quality-sampling run over a period and seals it into the sample log (R13).
+    /// Draw a quality-sampling run over a period and seal it into the sample log (R13).
     #[command(after_help = crate::sampling::run::EXAMPLES)]
     SampleRun(crate::sampling::run::SampleRunArgs),
-    /// Writes the first-use report to the regulator as printable HTML (R15).
+    /// Write the first-use report to the regulator as printable HTML (R15).
     #[command(after_help = crate::statistics::first_use::EXAMPLES)]
     FirstUseReport(crate::statistics::first_use::FirstUseArgs),
-    /// Recomputes a stored sample run from the archive and says whether it matches (R13).
+    /// Recompute a stored sample run from the archive and say whether it matches (R13).
     #[command(after_help = crate::sampling::redraw::EXAMPLES)]
     RedrawSample(crate::sampling::redraw::RedrawArgs),
     /// Print the edge public key of a dotenv file (EDGE_KEY_ID, EDGE_SIGNING_KEY) as kid=hex.

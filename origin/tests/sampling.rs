@@ -74,6 +74,19 @@ fn redraw(db: &Path, run: &str) -> (i32, String) {
     )
 }
 
+fn verify_archive(db: &Path) -> (i32, String) {
+    let keys = format!("edge-1={}", edge_key().public_key_hex());
+    let out = Command::new(env!("CARGO_BIN_EXE_huifang-origin"))
+        .args(["verify-archive", "--quiet", "--edge-keys", &keys, "--db"])
+        .arg(db)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap(),
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr),
+    )
+}
+
 /// Rewrites the run's `drawn` entry in a copy: its first drawn pick replaced by a revisit of the
 /// frame that was not picked; with `rechain`, the chain recomputed over the altered entry.
 fn alter_picks(db: &Path, outside: &str, rechain: bool) -> String {
@@ -171,6 +184,19 @@ fn an_auditors_redraw_matches_and_altered_picks_do_not() {
     );
     assert!(
         out.contains("sample log seq 1: chain does not cover its entry"),
+        "{out}"
+    );
+    // verify-archive walks the sample log too: the original is intact, the copy is not.
+    let (code, out) = verify_archive(&db);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("sample log: intact from seq 1 to seq 1 (1 runs)"),
+        "{out}"
+    );
+    let (code, out) = verify_archive(&copy);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("FAIL sample log seq 1: chain does not cover its entry"),
         "{out}"
     );
 
@@ -297,7 +323,8 @@ fn the_statistics_agree_with_the_records() {
     assert_eq!(month, total);
     drop(archive);
 
-    // The same archive as layout 4 (facts and 0006's column dropped, version set back): migrated, the same figures.
+    // The same archive as layout 4 (facts dropped, the staff admin column too, version set back):
+    // migrated, the same figures.
     let conn = Connection::open(&db).unwrap();
     conn.execute_batch(
         "DROP TABLE revisit_facts; DROP TABLE case_facts; DROP TABLE sample_log; \

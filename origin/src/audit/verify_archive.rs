@@ -3,7 +3,8 @@
 //! outcome, record hash, key id) say what the sealed record says, and the archive chain across the
 //! records (seq 1, 2, … each linked to the one before). One precise line per failure; the first
 //! seq where the chain breaks; the head (last seq and chain), which commits to the whole archive.
-//! Then the case log beside it (`casework::verify`): its chain, its columns, each case's order.
+//! Then the case log beside it (`casework::verify`): its chain, its columns, each case's order;
+//! and the sample log (`sampling::log`): its chain (R13).
 
 use crate::archive::chain::{ChainBreak, ChainWalk, Link};
 use crate::archive::{Archive, ArchiveError, ArchivedRow, Db, RowCursor, RowFilter};
@@ -274,6 +275,9 @@ struct JsonReport<'a> {
     case_failures: Vec<String>,
     case_head_seq: Option<u64>,
     case_head_chain: Option<&'a str>,
+    /// R13: entries of the sample log, and where its chain breaks.
+    sample_entries: u64,
+    sample_failures: Vec<String>,
     db: &'a str,
 }
 
@@ -292,9 +296,13 @@ pub fn cli(options: &VerifyOptions) -> ExitCode {
         let records =
             verify_archive_showing(&*archive, &options.keys.trusted, options.threads, &progress);
         progress.finish_and_clear();
-        Ok((records?, verify_case_log(&*archive)?))
+        Ok((
+            records?,
+            verify_case_log(&*archive)?,
+            crate::sampling::log::verify_sample_log(&*archive)?,
+        ))
     });
-    let (report, cases) = match reports {
+    let (report, cases, samples) = match reports {
         Ok(r) => r,
         Err(e) => {
             eprintln!("huifang-origin verify-archive: {e}");
@@ -322,6 +330,8 @@ pub fn cli(options: &VerifyOptions) -> ExitCode {
             case_failures: cases.failures.iter().map(ToString::to_string).collect(),
             case_head_seq: cases.head.as_ref().map(|h| h.0),
             case_head_chain: cases.head.as_ref().map(|h| h.1.as_str()),
+            sample_entries: samples.entries,
+            sample_failures: samples.failures.clone(),
             db: &options.db.to_string(),
         };
         match serde_json::to_string(&json) {
@@ -355,6 +365,21 @@ pub fn cli(options: &VerifyOptions) -> ExitCode {
                 cases.failures.len()
             ),
         }
+        // R13: the sample log, chained like the case log.
+        for failure in &samples.failures {
+            println!("FAIL sample log {failure}");
+        }
+        match &samples.head {
+            None => println!("sample log: empty"),
+            Some((seq, chain)) if samples.failures.is_empty() => println!(
+                "sample log: intact from seq 1 to seq {seq} ({} runs); head {chain}",
+                samples.runs
+            ),
+            Some((seq, chain)) => println!(
+                "sample log: {} problems; last seq {seq}, head {chain}",
+                samples.failures.len()
+            ),
+        }
         println!(
             "verify-archive: {} records, {} failed, {secs:.3} s ({rate:.0} records/s, {} threads)",
             report.records,
@@ -362,7 +387,7 @@ pub fn cli(options: &VerifyOptions) -> ExitCode {
             options.threads
         );
     }
-    if report.failures.is_empty() && cases.failures.is_empty() {
+    if report.failures.is_empty() && cases.failures.is_empty() && samples.failures.is_empty() {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)

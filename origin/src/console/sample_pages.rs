@@ -301,7 +301,7 @@ fn run_markup(session: &StaffSession, run: &RunState, notice: Option<&str>) -> M
             caption.muted.small { "各层总体与抽取件数" }
             thead { tr { th scope="col" { "层" } th scope="col" { "总体" } th scope="col" { "抽取" } } }
             tbody { @for s in &run.sample.strata { tr {
-                td { (s.stratum) } td { (s.population) } td { (s.drawn) }
+                td { (crate::console::words::stratum(&s.stratum)) } td { (s.population) } td { (s.drawn) }
             } } }
         }
         h2 { "抽中清单" }
@@ -313,7 +313,7 @@ fn run_markup(session: &StaffSession, run: &RunState, notice: Option<&str>) -> M
             } }
             tbody { @for pick in &run.sample.picks { tr {
                 td { a href={ "/console/sampling/" (run.run_id) "/picks/" (pick.revisit_id) } { code { (pick.revisit_id) } } }
-                td { (pick.stratum) }
+                td { (crate::console::words::stratum(&pick.stratum)) }
                 td { @match pick.reason { PickReason::Drawn => "抽中", PickReason::ProblemCase => "问题件必检" } }
                 td { @match run.reviews.get(&pick.revisit_id) {
                     Some((by, Verdict::Compliant, _)) => { "合规（" (by) "）" },

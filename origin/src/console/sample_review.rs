@@ -8,7 +8,7 @@ use crate::console::error::ConsoleError;
 use crate::console::sample_pages::{load_run, reader, run_id, when, words_refusal};
 use crate::console::session::{log_action, StaffSession};
 use crate::console::view::{html, layout};
-use crate::console::words::check_name;
+use crate::console::words::{check_name, fact};
 use crate::sampling::RunAppended;
 use crate::server::state::{blocking, AppState};
 use axum::extract::rejection::FormRejection;
@@ -118,7 +118,7 @@ fn page(
                 fieldset.check {
                     legend { (check_name(c.check.as_str())) " " (passed(c)) }
                     @if !c.detail.is_empty() {
-                        ul.small { @for d in &c.detail { li { code { (d) } } } }
+                        ul.small { @for d in &c.detail { li { (fact(d)) } } }
                     }
                     @if open {
                         label.inline { input type="radio" name={ "check_" (c.check.as_str()) } value="holds" required; " 符合" }

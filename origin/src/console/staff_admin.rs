@@ -128,6 +128,28 @@ fn command_of(form: &StaffForm, me: &str) -> Result<AdminCommand, &'static str> 
     }
 }
 
+/// A staff log action in words (the code stays beside it, as stored).
+fn action_words(action: &str) -> &'static str {
+    match action.split(':').next().unwrap_or_default() {
+        "login" => "登录",
+        "login_failed" => "登录失败",
+        "login_throttled" => "登录受限",
+        "logout" => "退出登录",
+        "read_queue" => "查看队列",
+        "read_case" => "查看案件",
+        "case_action" => "办理案件",
+        "reveal_phone" => "查看完整号码",
+        "export_queue" => "导出队列",
+        "csrf_refused" => "表单令牌无效",
+        "read_staff" => "查看账号",
+        "staff_add" => "新增账号",
+        "staff_role" => "更改角色",
+        "staff_disable" => "停用账号",
+        "re_revisit" => "申请重新回访",
+        _ => "其他操作",
+    }
+}
+
 /// The session, if it is an admin's; otherwise the refusal, logged.
 async fn admin(app: &AppState, session: &StaffSession) -> Result<(), ConsoleError> {
     if session.0.account.role == Role::Admin {
@@ -239,7 +261,7 @@ async fn render(
                     tr {
                         td { (words::beijing(e.at)) }
                         td { (e.staff_id) }
-                        td { (e.action) }
+                        td { (action_words(&e.action)) " " code.muted { (e.action) } }
                         td { (e.target.as_deref().unwrap_or("—")) }
                         td { (e.outcome) }
                     }

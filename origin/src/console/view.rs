@@ -44,7 +44,7 @@ pub fn layout(title: &str, session: Option<&LiveSession>, body: Markup) -> Marku
                             }
                         }
                         span.who {
-                            (live.account.display_name) "（" (words::role(live.account.role)) "）"
+                            (live.account.display_name) " · " (words::role(live.account.role))
                         }
                         form method="post" action="/console/logout" {
                             input type="hidden" name="csrf" value=(live.csrf_token);

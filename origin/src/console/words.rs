@@ -1,11 +1,12 @@
 //! The console's words: the core's types and refusal codes in Simplified Chinese, and times in
 //! Beijing time. One table per type, so that a new variant fails to compile here until named.
 
+use crate::audit::report::labels::flag_label;
 use huifang_core::casework::{
     CallResult, CaseEvent, CaseKind, CaseState, Channel, FallbackReason, Finding, ReceiptChannel,
     Resolution, Role, RouteReason,
 };
-use huifang_core::record::FlagKind;
+use huifang_core::sample_run::Fact;
 use huifang_core::time::BEIJING_OFFSET_MS;
 use huifang_core::Timestamp;
 
@@ -129,14 +130,7 @@ pub fn finding(finding: &Finding, title: impl Fn(&str) -> Option<String>) -> Str
                 None => format!("「{item}」回答“否/有疑问”"),
             }
         }
-        Finding::Interference { flag } => format!(
-            "疑似他人干预：{}",
-            match flag {
-                FlagKind::AnsweredTooFast => "作答快于最短阅读时间",
-                FlagKind::AgentNetwork => "请求来自销售人员的网络",
-                FlagKind::AgentDevice => "请求来自销售人员的设备",
-            }
-        ),
+        Finding::Interference { flag } => format!("疑似他人干预：{}", flag_label(*flag)),
         Finding::SampleFinding {
             run_id,
             checks,
@@ -223,5 +217,76 @@ pub fn check_name(check: &str) -> &'static str {
         "signature" => "签名",
         "page_hashes" => "页面内容哈希",
         _ => "其他",
+    }
+}
+
+/// A sales channel, product type or region code in Chinese, for display; an unknown code as is
+/// (the stored keys stay codes: CSV, the detail sheet and the sample log keep them).
+pub fn code_name(code: &str) -> &str {
+    match code {
+        "agent" => "个人代理",
+        "bank" => "银行邮政代理",
+        "broker" => "专业代理/经纪",
+        "telesales" => "电话销售",
+        "online" => "互联网",
+        "other" => "其他",
+        "unknown" => "未载明",
+        "participating" => "分红型",
+        "universal_or_investment_linked" => "万能型/投连型",
+        _ => code,
+    }
+}
+
+/// A stratum or group key (`bank × participating`) in Chinese, each part by [`code_name`].
+pub fn stratum(key: &str) -> String {
+    key.split(" × ")
+        .map(code_name)
+        .collect::<Vec<_>>()
+        .join(" × ")
+}
+
+/// One fact a sampling check was computed from, in words (items numbered from 1).
+pub fn fact(fact: &Fact) -> String {
+    let list = |items: &[usize]| {
+        items
+            .iter()
+            .map(usize::to_string)
+            .collect::<Vec<_>>()
+            .join("、")
+    };
+    match fact {
+        Fact::SmsCodeVerified => "短信验证码已核验".to_string(),
+        Fact::IdNumberVerified => "身份证号已核验".to_string(),
+        Fact::AnswerOrder { answered, shown } => {
+            format!("作答顺序：{}（展示顺序：{}）", list(answered), list(shown))
+        }
+        Fact::Reading {
+            item,
+            took_ms: Some(ms),
+        } => format!("第 {item} 项：阅读 {:.1} 秒", *ms as f64 / 1000.0),
+        Fact::Reading {
+            item,
+            took_ms: None,
+        } => format!("第 {item} 项：未作答"),
+        Fact::RefusedTooSoon(n) => format!("因快于最短阅读时间被拒的作答：{n} 次"),
+        Fact::Flag { kind, item, detail } => match item {
+            Some(item) => format!("第 {item} 项：{}（{detail}）", flag_label(*kind)),
+            None => format!("{}（{detail}）", flag_label(*kind)),
+        },
+        Fact::Signed { png_sha256 } => format!("签名图像 SHA-256：{png_sha256}"),
+        Fact::NoSignature => "本次回访无手写签名".to_string(),
+        Fact::PageHash {
+            item,
+            computed,
+            matches: true,
+        } => format!("第 {item} 项：{computed}… 与记录一致"),
+        Fact::PageHash {
+            item,
+            computed,
+            matches: false,
+        } => format!("第 {item} 项：{computed}… 与记录不一致"),
+        Fact::RecordedHash { item, hash } => {
+            format!("第 {item} 项：{hash}（旧格式，仅有记录中的哈希）")
+        }
     }
 }

@@ -51,3 +51,34 @@ pub fn chain_breaks(rows: &[SampleLogRow]) -> Vec<String> {
     }
     out
 }
+
+/// What `verify-archive` found in the sample log.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SampleLogReport {
+    pub entries: u64,
+    pub runs: u64,
+    pub failures: Vec<String>,
+    pub head: Option<(u64, String)>,
+}
+
+/// Walks the whole sample log (a page at a time) and checks its chain: `verify-archive` runs it.
+pub fn verify_sample_log(
+    store: &dyn crate::sampling::SampleStore,
+) -> Result<SampleLogReport, crate::archive::ArchiveError> {
+    let mut rows = Vec::new();
+    loop {
+        let after = rows.last().map_or(0, |r: &SampleLogRow| r.seq);
+        let page = store.sample_log_rows(after, 1_000)?;
+        if page.is_empty() {
+            break;
+        }
+        rows.extend(page);
+    }
+    let runs = rows.iter().filter(|r| r.run_seq == 1).count() as u64;
+    Ok(SampleLogReport {
+        entries: rows.len() as u64,
+        runs,
+        failures: chain_breaks(&rows),
+        head: rows.last().map(|r| (r.seq, r.chain.clone())),
+    })
+}

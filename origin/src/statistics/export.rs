@@ -105,7 +105,10 @@ fn build(stats: &Statistics) -> Result<Vec<u8>, XlsxError> {
     {
         let sheet = book.add_worksheet().set_name("按渠道和产品类型")?;
         let rows: Vec<(String, Figures)> = stats
-            .by(|k| format!("{} × {}", k.channel, k.product_type))
+            .by(|k| {
+                let words = crate::console::words::stratum;
+                words(&format!("{} × {}", k.channel, k.product_type))
+            })
             .into_iter()
             .collect();
         table(sheet, 0, "渠道 × 产品类型", &rows, &total)?;

@@ -95,6 +95,7 @@ pub fn render(inputs: &ReportInputs, calendar: &WorkingCalendar) -> Markup {
             }
             body.report {
                 main {
+                    p.noprint { a href="/console/queue" { "← 返回工作台" } }
                     h1 { "人身保险电子化回访首次使用情况报告" }
                     p.muted { "本报告由回访系统根据配置和归档数据生成（"
                         (crate::console::words::due(inputs.generated_at)) "，北京时间）。" }
@@ -150,7 +151,7 @@ pub fn render(inputs: &ReportInputs, calendar: &WorkingCalendar) -> Markup {
                     }
                     h2 { "五、销售渠道与产品类型" }
                     (counts("渠道", &inputs.seen.channels))
-                    p.muted.small { "unknown：记录未载明渠道（发起回访时未提供渠道的记录单列）。" }
+                    p.muted.small { "未载明：记录未载明渠道（发起回访时未提供渠道的记录单列一层）。" }
                     (counts("产品类型", &inputs.seen.product_types))
                     h2 { "六、使用地区（边缘环境）" }
                     @if !inputs.environments.is_empty() {
@@ -177,7 +178,7 @@ fn counts(what: &str, rows: &[(String, u64)]) -> Markup {
         table {
             caption.muted.small { (what) }
             thead { tr { th scope="col" { (what) } th scope="col" { "回访件数" } } }
-            tbody { @for (name, n) in rows { tr { td { (name) } td.num { (n) } } } }
+            tbody { @for (name, n) in rows { tr { td { (crate::console::words::code_name(name)) } td.num { (n) } } } }
         }
     }
 }

@@ -96,7 +96,10 @@ pub fn body(stats: &Statistics) -> Markup {
     let months = stats.by_month();
     let total = stats.total();
     let by_channel_product: Vec<(String, Figures)> = stats
-        .by(|k| format!("{} × {}", k.channel, k.product_type))
+        .by(|k| {
+            let words = crate::console::words::stratum;
+            words(&format!("{} × {}", k.channel, k.product_type))
+        })
         .into_iter()
         .collect();
     let by_region: Vec<(String, Figures)> = stats.by(|k| k.region.clone()).into_iter().collect();

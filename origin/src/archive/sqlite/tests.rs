@@ -221,3 +221,66 @@ fn an_archive_made_before_the_numbered_migrations_opens_untouched_and_goes_on() 
     assert_eq!(again.head().unwrap().map(|h| h.0), Some(3));
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[test]
+fn a_disabled_account_keeps_its_row_loses_its_sessions_and_its_role_is_frozen() {
+    use crate::console::accounts::{StaffAccount, StaffStore};
+    use huifang_core::casework::Role;
+    let (dir, path) = temp_path("staff-admin");
+    let archive = SqliteArchive::open(&path).unwrap();
+    let now = Timestamp::from_millis(1_800_000_000_000);
+    let later = now.plus_millis(60_000);
+    for id in ["b-agent", "a-admin"] {
+        let account = StaffAccount {
+            staff_id: id.into(),
+            display_name: id.into(),
+            role: Role::CallAgent,
+            seller_code: None,
+            password_hash: "x".into(),
+            disabled: false,
+        };
+        assert!(archive.add_staff(&account, now).unwrap());
+    }
+    let ids: Vec<String> = archive
+        .list_staff()
+        .unwrap()
+        .into_iter()
+        .map(|a| a.staff_id)
+        .collect();
+    assert_eq!(ids, ["a-admin", "b-agent"]);
+    archive
+        .start_session(
+            "s1",
+            "b-agent",
+            "csrf",
+            now,
+            later.plus_millis(huifang_core::time::DAY_MS),
+        )
+        .unwrap();
+    assert!(archive.session("s1", now).unwrap().is_some());
+    assert!(archive.set_role("b-agent", Role::Reviewer).unwrap());
+    assert_eq!(
+        archive.session("s1", now).unwrap().unwrap().account.role,
+        Role::Reviewer,
+        "a live session sees the new role at once"
+    );
+    assert!(!archive.set_role("nobody", Role::Reviewer).unwrap());
+    assert!(archive.disable_staff("b-agent", later).unwrap());
+    assert!(
+        archive.session("s1", later).unwrap().is_none(),
+        "its session ends"
+    );
+    let kept = archive.staff("b-agent").unwrap().unwrap();
+    assert!(
+        kept.disabled && kept.role == Role::Reviewer,
+        "the row is kept"
+    );
+    assert!(!archive.disable_staff("b-agent", later).unwrap(), "once");
+    assert!(
+        !archive.set_role("b-agent", Role::Admin).unwrap(),
+        "a disabled role is frozen"
+    );
+    assert!(!archive.staff("a-admin").unwrap().unwrap().disabled);
+    drop(archive);
+    let _ = std::fs::remove_dir_all(dir);
+}

@@ -6,7 +6,7 @@
 //! now. Every piece of text from the record is escaped. Open without the admin token only in dev
 //! mode (`--sms-outbox`); otherwise the insurer's systems fetch it with the token.
 
-mod labels;
+pub mod labels;
 mod sections;
 
 use crate::archive::chain::{ChainBreak, ChainWalk, Gaps};
