@@ -393,6 +393,21 @@ fn copy_archive_moves_an_archive_to_postgresql_and_back() {
     let (ok, stdout, stderr) = run(&["redraw-sample", "S0001", "--db", &pg]);
     assert!(ok, "{stdout} {stderr}");
     assert!(stdout.contains("S0001: matches"), "{stdout}");
+    // verify-archive walks the sample log there too (R13).
+    let keys = format!("edge-1={}", edge_key().public_key_hex());
+    let (ok, stdout, stderr) = run(&[
+        "verify-archive",
+        "--db",
+        &pg,
+        "--edge-keys",
+        &keys,
+        "--json",
+        "-q",
+    ]);
+    assert!(ok, "{stdout} {stderr}");
+    let report: Value = serde_json::from_str(stdout.trim()).unwrap();
+    assert_eq!(report["sample_entries"], json!(1), "{report}");
+    assert_eq!(report["sample_failures"], json!([]), "{report}");
     let report = origin.dir.join("first-use.html");
     let report_path = report.display().to_string();
     let (ok, stdout, stderr) = run(&["first-use-report", "--db", &pg, "--out", &report_path]);
