@@ -8,6 +8,7 @@
 # Bounded: every load is limited in count and time (about 10 minutes in all on two cores).
 #
 #   HUIFANG_BENCH_EDGE_PORT / HUIFANG_BENCH_ORIGIN_PORT   default 8797 / 8798 (not the tests' ports)
+#   HUIFANG_BENCH_PG_PORT        the bench's PostgreSQL (row 4p)              (default 55442)
 #   BENCH_LOADS                  browser loads of each page            (default 12, at least 10)
 #   BENCH_SEQUENTIAL_REVISITS    revisits timed one at a time          (default 100)
 #   BENCH_USERS, BENCH_LOAD_SECONDS, BENCH_LOAD_MAX_REVISITS  the load (default 20 users, 30 s, 600)
@@ -66,8 +67,13 @@ BENCH_ORIGIN_PGID=$(cat "$STACK_DIR/origin.pid") BENCH_EDGE_PGID=$(cat "$STACK_D
   step "row 3: edge (self-hosted workerd)" node tools/bench/edge.mjs --out "$parts" --runtime workerd
 stop_stack
 
+# Row 4p (issue 17): the origin on PostgreSQL, a throwaway cluster of its own under the bench's state.
+export HUIFANG_PG_PORT=${HUIFANG_BENCH_PG_PORT:-55442}
+pg=""
+if tools/pg.sh start >/dev/null; then pg=1; else say "PostgreSQL did not start: row 4p left out"; failed+=("row 4p: PostgreSQL"); fi
 step "row 4: origin" node tools/bench/origin.mjs --out "$parts" --work "$parts/origin" \
-  --bin "$HUIFANG_ORIGIN_BIN" ${opt3:+--bin-opt3 "$opt3"}
+  --bin "$HUIFANG_ORIGIN_BIN" ${opt3:+--bin-opt3 "$opt3"} ${pg:+--pg 1}
+[ -z "$pg" ] || tools/pg.sh stop
 rm -rf "$parts/origin"
 node tools/bench/report.mjs --parts "$parts" --results bench/results
 say "stack logs: $STACK_DIR; parts: $parts"

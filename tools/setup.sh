@@ -15,11 +15,19 @@ say() { printf '[setup] %s\n' "$*"; }
 apt_missing=()
 [ -x /usr/bin/chromium ] || apt_missing+=(chromium)
 fc-list 2>/dev/null | grep -qi 'WenQuanYi Micro Hei' || apt_missing+=(fonts-wqy-microhei)
+# PostgreSQL's server for the store suite's second engine (issue 17): tools/pg.sh runs a throwaway
+# cluster with it; the package's own cluster and service are not wanted (create_main_cluster off).
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || apt_missing+=(postgresql)
 if [ ${#apt_missing[@]} -gt 0 ]; then
   say "apt-get install ${apt_missing[*]}"
   sudo_cmd=(); [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+  if [[ " ${apt_missing[*]} " == *" postgresql "* ]] && [ ! -e /etc/postgresql-common/createcluster.conf ]; then
+    "${sudo_cmd[@]}" mkdir -p /etc/postgresql-common
+    echo "create_main_cluster = false" | "${sudo_cmd[@]}" tee /etc/postgresql-common/createcluster.conf >/dev/null
+  fi
   "${sudo_cmd[@]}" apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq "${apt_missing[@]}" >/dev/null
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq -o Dpkg::Options::=--force-confold \
+    "${apt_missing[@]}" >/dev/null
 fi
 
 # Rust toolchain and the wasm target (pinned in rust-toolchain.toml).

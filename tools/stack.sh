@@ -8,6 +8,8 @@
 #   HUIFANG_EDGE_RUNTIME wrangler (default) or workerd: the self-hosted edge (tools/workerd-edge.sh,
 #                        which takes WRANGLER_DEV_ARGS' --var and --inspector-port too)
 #   HUIFANG_ORIGIN_BIN   the origin binary    (default target/debug/huifang-origin; `make bench` uses release)
+#   HUIFANG_ORIGIN_DB    the origin's --db    (default: a fresh $STACK_DIR/origin.sqlite3; e.g. a
+#                        postgres://… URL from `tools/pg.sh schema NAME` for a run on PostgreSQL)
 # Each part runs in its own process group, started by $STACK_DIR/<part>.sh and recorded in
 # $STACK_DIR/<part>.pid, so that tools/stack-ctl.sh can stop and restart one part (the delivery
 # tests take the origin down and restart the edge) and stop_stack stops exactly what was started.
@@ -68,7 +70,7 @@ start_stack() {
   cat >"$STACK_DIR/origin.sh" <<SH
 cd "$(pwd)"
 exec "$HUIFANG_ORIGIN_BIN" serve --listen 127.0.0.1:$HUIFANG_ORIGIN_PORT \\
-  --db "$STACK_DIR/origin.sqlite3" --edge-keys "$keys" --sms-outbox \\
+  --db "${HUIFANG_ORIGIN_DB:-$STACK_DIR/origin.sqlite3}" --edge-keys "$keys" --sms-outbox \\
   --edge-url "$EDGE_URL" --insurer-secret-file .dev.vars
 SH
   if [ "${HUIFANG_EDGE_RUNTIME:-wrangler}" = workerd ]; then

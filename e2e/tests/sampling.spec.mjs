@@ -7,15 +7,26 @@
 // read back with Python's standard library (e2e/lib/read_xlsx.py: zipfile + xml; no openpyxl), holds
 // the same figures. axe-core finds nothing on any of these pages; each is screenshotted.
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { test, expect } from './fixtures/revisit.mjs';
 import { ensureStaff } from '../lib/staff.mjs';
 import { insurerPost, revisitRequest, loadScript, withReadingSecs } from '../lib/insurer.mjs';
 import { PolicyholderClient } from '../lib/policyholder.mjs';
 import { EDGE_URL, login, noViolations, ORIGIN_URL, SHOTS, staffPage as openStaffPage } from '../lib/console.mjs';
 
-const ARCHIVE = () => `${process.env.STACK_DIR}/origin.sqlite3`;
+// The origin's archive: the stack's SQLite file, or its PostgreSQL database (HUIFANG_ORIGIN_DB).
+const ARCHIVE = () => process.env.HUIFANG_ORIGIN_DB || `${process.env.STACK_DIR}/origin.sqlite3`;
 const ORIGIN_BIN = process.env.HUIFANG_ORIGIN_BIN ?? 'target/debug/huifang-origin';
+// An SQLite file with the archive's rows, for the independent count (Python's sqlite3): the file
+// itself, or a fresh copy-archive of the PostgreSQL archive (row for row, both chains verified).
+function archiveFile() {
+  const db = ARCHIVE();
+  if (!/^postgres(ql)?:\/\//.test(db)) return db;
+  const copy = `${process.env.STACK_DIR}/figures-copy.sqlite3`;
+  for (const suffix of ['', '-wal', '-shm']) rmSync(copy + suffix, { force: true });
+  execFileSync(ORIGIN_BIN, ['copy-archive', '--from', db, '--to', copy], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  return copy;
+}
 const FIGURES = [
   'issued', 'completed_electronic_in_cooling_off', 'completed_electronic_late', 'completed_by_phone',
   'completed_by_letter_or_visit', 'not_completed_unreachable', 'not_completed_in_progress', 'electronic_expired',
@@ -171,7 +182,7 @@ test('a sample run is drawn, reviewed with one finding, signed off and redrawn; 
   await expect(auditor.page.getByRole('heading', { name: `回访统计（${year} 年）` })).toBeVisible();
   // Other specs may archive records or work cases meanwhile: each comparison reads both sides
   // again until they agree (a real difference never does, and fails after the timeout).
-  const figures = () => pythonJson('e2e/lib/archive_figures.py', ARCHIVE(), year);
+  const figures = () => pythonJson('e2e/lib/archive_figures.py', archiveFile(), year);
   const monthTable = auditor.page.locator('table.figures').first();
   let expected;
   await expect(async () => {

@@ -2,6 +2,7 @@
 //! environment fallbacks and examples. Each command's own flags live next to it; this file only
 //! gathers them into one tree (which `completions` also prints for the shells).
 
+use crate::audit::copy_archive::{self, CopyArgs};
 use crate::audit::export::verify::{self, VerifyExportArgs};
 use crate::audit::export::write::{self, ExportArgs};
 use crate::audit::verify_archive::{self, VerifyOptions};
@@ -19,7 +20,7 @@ Exit codes:
   1  a failure was found: a record or row that does not verify or was refused, an invalid script
   2  bad usage: an unknown or missing flag, a value that does not parse (with a suggestion)
   3  unreadable input: the archive or the export file cannot be read (verify-archive, export,
-     verify-export)
+     verify-export, copy-archive; copy-archive also when its target is not empty)
 
 Run `huifang-origin COMMAND --help` for a command's flags, environment variables and examples.";
 
@@ -56,6 +57,9 @@ pub enum Command {
     /// Re-verify every archived record, the archive chain, the case log and the sample log; one FAIL line per problem.
     #[command(after_help = verify_archive::EXAMPLES)]
     VerifyArchive(VerifyOptions),
+    /// Copy a whole archive to another engine (SQLite ↔ PostgreSQL), verifying both chains.
+    #[command(after_help = copy_archive::EXAMPLES)]
+    CopyArchive(CopyArgs),
     /// Verify an export offline: seals, traces, the chain, the trailer; one FAIL line per problem.
     #[command(after_help = verify::EXAMPLES)]
     VerifyExport(VerifyExportArgs),
@@ -251,7 +255,7 @@ mod tests {
         ]) else {
             panic!("verify-archive parses");
         };
-        assert_eq!(o.db, PathBuf::from("a.db"));
+        assert_eq!(o.db, crate::archive::Db::Sqlite(PathBuf::from("a.db")));
         assert_eq!((o.threads, o.json, o.progress.quiet), (4, true, false));
         assert_eq!(o.keys.entries, std::slice::from_ref(&keys));
         assert_eq!(

@@ -2,7 +2,6 @@
 //! the SMS gateway, and the API served on a socket until SIGINT or SIGTERM, all with the
 //! [`Settings`] read once at startup.
 
-use crate::archive::sqlite::SqliteArchive;
 use crate::archive::{Archive, ArchiveError};
 use crate::console::settings::ConsoleSettings;
 use crate::dev::outbox::Outbox;
@@ -17,7 +16,7 @@ pub enum ServeError {
     /// The archive could not be opened.
     #[error("cannot open the archive {path}: {source}")]
     Archive {
-        /// The configured file.
+        /// The configured file or database (without its password).
         path: String,
         /// Why.
         source: ArchiveError,
@@ -44,26 +43,24 @@ pub async fn serve(settings: Settings) -> Result<(), ServeError> {
     let Settings {
         listen,
         db,
+        receipts,
         api,
         https,
         casework_time,
         edge,
     } = settings;
-    // Receipts uploaded in the console sit beside the archive, each named by its SHA-256.
-    let receipts_dir = db
-        .parent()
-        .unwrap_or(std::path::Path::new("."))
-        .join("receipts");
-    let archive = SqliteArchive::open(&db).map_err(|source| ServeError::Archive {
-        path: db.display().to_string(),
-        source,
-    })?;
+    // Opening may wait on a database server (and migrates): off the async threads.
+    let path = db.to_string();
+    let archive = tokio::task::spawn_blocking(move || db.open())
+        .await
+        .map_err(|e| ArchiveError::Storage(format!("opening task: {e}")))
+        .and_then(|opened| opened)
+        .map_err(|source| ServeError::Archive { path, source })?;
     let dev_mode = api.dev_mode;
     let admin = api.admin_token.is_some();
     // R12: the shipped holiday table is validated by the core's tests; a build whose table does
     // not load must not serve.
     let calendar = WorkingCalendar::shipped().map_err(ServeError::Calendar)?;
-    let archive = Arc::new(archive);
     let gateway = Arc::new(Outbox::new(Arc::clone(&archive) as Arc<dyn Archive>));
     // Tests only (dev mode, checked by `Settings::from_args`): the casework runs from that time.
     let casework_offset = casework_time.map_or(0, |t| {
@@ -76,10 +73,11 @@ pub async fn serve(settings: Settings) -> Result<(), ServeError> {
         );
         offset
     });
-    let state = AppState::new(archive, gateway, api, calendar)
+    // Receipts uploaded in the console are kept as files, each named by its SHA-256.
+    let state = AppState::over(archive, gateway, api, calendar)
         .with_console(ConsoleSettings {
             secure_cookie: https,
-            receipts_dir: Some(receipts_dir),
+            receipts_dir: Some(receipts),
         })
         .with_casework_offset(casework_offset);
     let state = match edge {

@@ -3,7 +3,10 @@
 // POST /records does after reading the body), and the time `huifang-origin verify-archive` takes to
 // re-verify an archive of 100,000 records. Each figure is taken with the build `make bench` ships
 // (the workspace release profile) and, where built, with the same code at opt-level 3.
-// Usage: node tools/bench/origin.mjs --out DIR --work DIR [--bin PATH] [--bin-opt3 PATH]
+// With --pg (a cluster started by tools/pg.sh, issue 17): the same ingest into PostgreSQL, and the
+// 100,000-record archive copied there (copy-archive, timed) and re-verified by verify-archive on
+// PostgreSQL, which must give the SQLite archive's head.
+// Usage: node tools/bench/origin.mjs --out DIR --work DIR [--bin PATH] [--bin-opt3 PATH] [--pg 1]
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -23,9 +26,13 @@ function json(binary, argv) {
   return JSON.parse(text.trim().split('\n').pop());
 }
 
-function ingest(binary, name, records) {
-  const db = join(work, `${name}.sqlite3`);
-  for (const f of [db, `${db}-wal`, `${db}-shm`]) rmSync(f, { force: true });
+// A fresh, empty schema of the bench's PostgreSQL cluster: the --db of an archive in it.
+const pgSchema = (name) => execFileSync('tools/pg.sh', ['schema', name], { encoding: 'utf8' }).trim();
+const pgDrop = (name) => execFileSync('tools/pg.sh', ['drop', name], { stdio: 'inherit' });
+
+function ingest(binary, name, records, into) {
+  const db = into ?? join(work, `${name}.sqlite3`);
+  if (!into) for (const f of [db, `${db}-wal`, `${db}-shm`]) rmSync(f, { force: true });
   const r = json(binary, ['bench-ingest', '--db', db, '--records', String(records), '--json']);
   console.log(`[bench] origin: ${name}: ${r.records} records, ${round(r.records_per_sec, 0)} records/s`);
   return { db, ...r };
@@ -54,11 +61,33 @@ const check = verify(bin, made.db, made.edge_keys);
 console.log(`[bench] origin: verify-archive ${check.records} records in ${round(check.elapsed_ms / 1000, 1)} s`);
 const checkOpt3 = binOpt3 ? verify(binOpt3, made.db, made.edge_keys) : null;
 
+let postgres = null;
+if (opts.pg) {
+  const ingested = ingest(bin, 'ingest-postgres', INGEST, pgSchema('bench_ingest'));
+  pgDrop('bench_ingest');
+  const archive = pgSchema('bench_archive');
+  const started = Date.now();
+  execFileSync(bin, ['copy-archive', '--from', made.db, '--to', archive, '-q'], { stdio: ['ignore', 'inherit', 'inherit'] });
+  const copySeconds = (Date.now() - started) / 1000;
+  const checkPg = verify(bin, archive, made.edge_keys);
+  pgDrop('bench_archive');
+  if (checkPg.head_chain !== check.head_chain || checkPg.records !== check.records) {
+    throw new Error(`the PostgreSQL copy's head ${checkPg.head_seq}/${checkPg.head_chain} is not the SQLite archive's ${check.head_seq}/${check.head_chain}`);
+  }
+  console.log(`[bench] origin: PostgreSQL: copy-archive ${round(copySeconds, 1)} s, verify-archive ${round(checkPg.elapsed_ms / 1000, 1)} s, same head`);
+  postgres = {
+    ingest: pick(ingested),
+    copy_archive_s: round(copySeconds, 1),
+    verify_archive: { records: checkPg.records, threads: checkPg.threads, seconds: round(checkPg.elapsed_ms / 1000, 2), records_per_sec: round(checkPg.records_per_sec, 0), same_head_as_sqlite: true },
+  };
+}
+
 writeFragment(out, 'origin', {
   what: 'in process, no HTTP; release build (workspace [profile.release]: opt-level "z", lto) and the same code at opt-level 3',
   ingest: pick(shipped),
   ingest_opt3: opt3 && pick(opt3),
   archive: { records: made.records, bytes: archiveBytes, made_in_s: round(made.elapsed_ms / 1000, 1) },
   verify_archive: { records: check.records, threads: check.threads, seconds: round(check.elapsed_ms / 1000, 2), records_per_sec: round(check.records_per_sec, 0) },
+  postgres,
   verify_archive_opt3: checkOpt3 && { records: checkOpt3.records, threads: checkOpt3.threads, seconds: round(checkOpt3.elapsed_ms / 1000, 2), records_per_sec: round(checkOpt3.records_per_sec, 0) },
 });

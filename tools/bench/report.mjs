@@ -104,6 +104,16 @@ if (origin) {
       ? `seal verification (Ed25519 + canonical JSON): ${i.verify_us_per_record} µs of CPU per record vs store ${i.store_us_per_record} µs`
       : `store (one fsync'd transaction per record): ${i.store_us_per_record} µs per record vs verify ${i.verify_us_per_record} µs`]);
   notes.push(`Row 4: ${origin.what}. Per-record times are summed over threads (store includes the wait for the archive's one connection).`);
+  const pg = origin.postgres;
+  if (pg) {
+    const pi = pg.ingest, pv = pg.verify_archive;
+    rows.push(['4p Origin on PostgreSQL (loopback cluster of tools/pg.sh): verify + store, and verify-archive of ' + pv.records.toLocaleString('en') + ' records',
+      `${pi.records_per_sec} records/s (${pi.records} records, ${pi.threads} threads); verify-archive ${pv.seconds} s (${pv.records_per_sec}/s), same head as SQLite; copy-archive from SQLite ${pg.copy_archive_s} s`,
+      `SQLite (row 4): ${i.records_per_sec} records/s; verify-archive ${v.seconds} s`,
+      `${x(round(pi.records_per_sec / i.records_per_sec, 2))} ingest, ${x(round(pv.seconds / v.seconds, 2))} verify time of SQLite`,
+      `store (a transaction per record, the chain's row lock, a round trip per statement): ${pi.store_us_per_record} µs per record vs verify ${pi.verify_us_per_record} µs`]);
+    notes.push('Row 4p: the same release build and records as row 4, into PostgreSQL 15 on loopback (fsync and synchronous_commit on, shared_buffers 64 MB); the 100,000-record archive is row 4\'s, moved by copy-archive, then verified there.');
+  }
 }
 if (bundle) {
   const wasm = bundle.upload?.modules?.find((m) => m.name.endsWith('.wasm'));

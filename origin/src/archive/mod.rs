@@ -4,14 +4,22 @@
 //!
 //! The domain decides here: [`chain`] (how records link), [`calendar`] (retention, Beijing time).
 //! [`Archive`] is the store: it only keeps and reads back what the domain gives it, and is all
-//! that handlers and auditors see. [`sqlite`] is its implementation, with the schema as numbered
-//! migrations under `origin/migrations/sqlite/`.
+//! that handlers and auditors see. [`sqlite`] (the embedded default) and [`postgres`] (a database
+//! server) implement it, each with its schema as numbered migrations under
+//! `origin/migrations/<engine>/`; [`engine`] picks one from `--db` at startup.
 
 pub mod calendar;
 pub mod chain;
+pub mod engine;
+pub(crate) mod facts;
+pub mod postgres;
 pub mod records;
 pub mod sqlite;
+#[cfg(test)]
+pub(crate) mod store_tests;
+pub mod tables;
 
+pub use engine::{Db, Store};
 pub use records::{
     Archived, ArchivedRow, NewRecord, NewSms, PhoneTask, PolicyTermination, ProblemCase,
     RecordQuery, RecordSummary, RowCursor, RowFilter, StoredRecord, StoredSms, Termination,

@@ -7,15 +7,13 @@
 //! and the sample log (`sampling::log`): its chain (R13).
 
 use crate::archive::chain::{ChainBreak, ChainWalk, Link};
-use crate::archive::sqlite::SqliteArchive;
-use crate::archive::{Archive, ArchiveError, ArchivedRow, RowCursor, RowFilter};
+use crate::archive::{Archive, ArchiveError, ArchivedRow, Db, RowCursor, RowFilter};
 use crate::args::{default_threads, edge_keys, EdgeKeys};
 use crate::casework::verify::verify_case_log;
 use crate::progress::Quiet;
 use huifang_core::record::{RecordError, SealedRecord};
 use huifang_core::signing::TrustedKeys;
 use indicatif::ProgressBar;
-use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
@@ -227,9 +225,9 @@ pub fn verify_archive_showing(
 /// `verify-archive`'s options.
 #[derive(Debug, clap::Args)]
 pub struct VerifyOptions {
-    /// The archive's SQLite file.
-    #[arg(long, env = "HUIFANG_ORIGIN_DB", value_name = "FILE")]
-    pub db: PathBuf,
+    /// The archive: an SQLite file (FILE or sqlite:FILE) or postgres://user@host:port/database.
+    #[arg(long, env = "HUIFANG_ORIGIN_DB", value_name = "DB")]
+    pub db: Db,
     /// The edge public keys to verify seals against, kid=hex[,kid2=hex].
     #[arg(
         long = "edge-keys",
@@ -253,6 +251,7 @@ pub struct VerifyOptions {
 pub const EXAMPLES: &str = "\
 Examples:
   huifang-origin verify-archive --db origin.sqlite3 --edge-keys edge-1=<hex>,edge-2=<hex>
+  huifang-origin verify-archive --db postgres://huifang@db.internal/huifang --edge-keys edge-1=<hex>
   HUIFANG_ORIGIN_DB=origin.sqlite3 HUIFANG_EDGE_PUBLIC_KEYS=edge-1=<hex> \\
     huifang-origin verify-archive --json --threads 8
 
@@ -285,7 +284,7 @@ struct JsonReport<'a> {
 /// Runs `verify-archive`: exit 0 when every record verifies, 1 when any fails (one line each),
 /// 2 on bad usage, 3 when the archive cannot be read.
 pub fn cli(options: &VerifyOptions) -> ExitCode {
-    let reports = SqliteArchive::open_existing(&options.db).and_then(|archive| {
+    let reports = options.db.open_existing().and_then(|archive| {
         // The head's seq is the number of records in an intact archive.
         let total = archive.head()?.map_or(0, |(seq, _)| seq);
         let progress = crate::progress::bar(
@@ -295,12 +294,12 @@ pub fn cli(options: &VerifyOptions) -> ExitCode {
             options.progress.quiet,
         );
         let records =
-            verify_archive_showing(&archive, &options.keys.trusted, options.threads, &progress);
+            verify_archive_showing(&*archive, &options.keys.trusted, options.threads, &progress);
         progress.finish_and_clear();
         Ok((
             records?,
-            verify_case_log(&archive)?,
-            crate::sampling::log::verify_sample_log(&archive)?,
+            verify_case_log(&*archive)?,
+            crate::sampling::log::verify_sample_log(&*archive)?,
         ))
     });
     let (report, cases, samples) = match reports {
@@ -333,7 +332,7 @@ pub fn cli(options: &VerifyOptions) -> ExitCode {
             case_head_chain: cases.head.as_ref().map(|h| h.1.as_str()),
             sample_entries: samples.entries,
             sample_failures: samples.failures.clone(),
-            db: &options.db.to_string_lossy(),
+            db: &options.db.to_string(),
         };
         match serde_json::to_string(&json) {
             Ok(line) => println!("{line}"),
@@ -398,6 +397,7 @@ pub fn cli(options: &VerifyOptions) -> ExitCode {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::archive::sqlite::SqliteArchive;
     use crate::archive::{Archive, Archived, NewRecord};
     use huifang_core::fixtures::{finished_session, T0};
     use huifang_core::record::Record;
@@ -406,6 +406,7 @@ mod tests {
     use huifang_core::RevisitId;
     use rusqlite::Connection;
     use std::path::Path;
+    use std::path::PathBuf;
 
     fn key(kid: &str, byte: &str) -> EdgeKey {
         EdgeKey::from_seed_hex(kid, &byte.repeat(32)).unwrap()

@@ -2,13 +2,11 @@
 //! included). The password is read from `HUIFANG_STAFF_PASSWORD` or the first line of stdin, never
 //! from the command line (arguments show in `ps` and shell history).
 
-use crate::archive::sqlite::SqliteArchive;
 use crate::console::accounts::{
-    hash_password, is_staff_id, parse_role, StaffAccount, StaffStore, MIN_PASSWORD_CHARS,
+    hash_password, is_staff_id, parse_role, StaffAccount, MIN_PASSWORD_CHARS,
 };
 use huifang_core::casework::Role;
 use std::io::BufRead;
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 /// The variable `staff add` reads the password from, when set.
@@ -26,9 +24,10 @@ pub enum StaffCommand {
 /// `staff add`'s flags.
 #[derive(Debug, clap::Args)]
 pub struct AddStaffArgs {
-    /// The origin's SQLite file (the archive the console serves).
-    #[arg(long, env = "HUIFANG_ORIGIN_DB", value_name = "FILE")]
-    pub db: PathBuf,
+    /// The archive the console serves: an SQLite file (FILE or sqlite:FILE) or
+    /// postgres://user@host:port/database.
+    #[arg(long, env = "HUIFANG_ORIGIN_DB", value_name = "DB")]
+    pub db: crate::archive::Db,
     /// The login: 1 to 64 letters, digits, '.', '_', '-' or '@'.
     #[arg(long, value_name = "STAFF_ID", value_parser = staff_id)]
     pub id: String,
@@ -96,9 +95,9 @@ pub fn staff_cli(command: StaffCommand) -> ExitCode {
         Ok(h) => h,
         Err(e) => return fail(e.to_string()),
     };
-    let store = match SqliteArchive::open(&db) {
+    let store = match db.open() {
         Ok(s) => s,
-        Err(e) => return fail(format!("cannot open {}: {e}", db.display())),
+        Err(e) => return fail(format!("cannot open {db}: {e}")),
     };
     let account = StaffAccount {
         display_name: add.name.unwrap_or_else(|| id.clone()),

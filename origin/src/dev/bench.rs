@@ -4,8 +4,7 @@
 //! seal (R4), build the archive entry, archive it in its own transaction (R3). The records are made
 //! before the clock starts, with the repository's default script (`scripts/default.json`).
 
-use crate::archive::sqlite::SqliteArchive;
-use crate::archive::{Archive, Archived, NewRecord};
+use crate::archive::{Archived, Db, NewRecord};
 use crate::args::default_threads;
 use crate::clock::system_clock;
 use huifang_core::fixtures::finished_session;
@@ -14,7 +13,6 @@ use huifang_core::script::{Lang, Script};
 use huifang_core::session::AnswerKind;
 use huifang_core::signing::{EdgeKey, TrustedKeys};
 use huifang_core::RevisitId;
-use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -100,9 +98,9 @@ pub fn sealed_record(
 /// `bench-ingest`'s options.
 #[derive(Debug, clap::Args)]
 pub struct IngestOptions {
-    /// The archive to fill (created if needed).
-    #[arg(long, value_name = "FILE")]
-    pub db: PathBuf,
+    /// The archive to fill (created if needed): an SQLite file or postgres://….
+    #[arg(long, value_name = "DB")]
+    pub db: Db,
     /// How many records.
     #[arg(long, value_name = "N", default_value_t = 10_000,
           value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
@@ -120,6 +118,7 @@ pub struct IngestOptions {
 pub const EXAMPLES: &str = "\
 Examples:
   huifang-origin bench-ingest --db /tmp/bench.sqlite3 --records 5000 --json
+  huifang-origin bench-ingest --db postgres://huifang@127.0.0.1:55432/bench --records 5000
 
 Exit: 0 measured, 1 a record failed, 2 bad usage.";
 
@@ -175,7 +174,7 @@ pub fn ingest(options: &IngestOptions) -> Result<IngestReport, BenchError> {
         TrustedKeys::parse(&bench_key_list()?).map_err(|e| BenchError::Setup(e.to_string()))?;
     let mut run = [0u8; 4];
     getrandom::fill(&mut run).map_err(|e| BenchError::Setup(format!("getrandom: {e}")))?;
-    let archive = SqliteArchive::open(&options.db)?;
+    let archive = options.db.open()?;
 
     // Untimed: every record in its wire form, made on all threads.
     let prepare = Instant::now();
@@ -285,7 +284,7 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("huifang-origin-bench-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         let options = IngestOptions {
-            db: dir.join("bench.sqlite3"),
+            db: Db::Sqlite(dir.join("bench.sqlite3")),
             records: 25,
             threads: 2,
             json: true,
@@ -293,13 +292,13 @@ mod tests {
         let report = ingest(&options).unwrap();
         assert_eq!(report.records, 25);
         assert!(report.mean_record_bytes > 3_000, "{report:?}");
-        let archive = SqliteArchive::open_existing(&options.db).unwrap();
+        let archive = options.db.open_existing().unwrap();
         let keys = TrustedKeys::parse(&report.edge_keys).unwrap();
-        let checked = verify_archive(&archive, &keys, 2).unwrap();
+        let checked = verify_archive(&*archive, &keys, 2).unwrap();
         assert_eq!((checked.records, checked.failures.len()), (25, 0));
         // A second run adds 25 more (a fresh run prefix), rather than colliding.
         ingest(&options).unwrap();
-        let checked = verify_archive(&archive, &keys, 1).unwrap();
+        let checked = verify_archive(&*archive, &keys, 1).unwrap();
         assert_eq!(checked.records, 50);
         let _ = std::fs::remove_dir_all(dir);
     }

@@ -30,7 +30,6 @@ use huifang_core::statistics::beijing_year_start;
 use huifang_core::time::{DAY_MS, MINUTE_MS};
 use huifang_core::working_days::WorkingCalendar;
 use huifang_core::RevisitId;
-use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -41,9 +40,10 @@ const BATCH: usize = 5_000;
 /// `bench-scale`'s options.
 #[derive(Debug, clap::Args)]
 pub struct ScaleOptions {
-    /// The archive (filled up to --records if it holds fewer).
-    #[arg(long, value_name = "FILE")]
-    pub db: PathBuf,
+    /// The archive (filled up to --records if it holds fewer): an SQLite file (FILE or
+    /// sqlite:FILE); the bulk load is SQLite's, so a postgres:// archive is refused.
+    #[arg(long, value_name = "DB")]
+    pub db: crate::archive::Db,
     /// How many records the archive should hold.
     #[arg(long, value_name = "N", default_value_t = 1_000_000)]
     pub records: usize,
@@ -234,10 +234,15 @@ fn secs(t: Instant) -> f64 {
 
 /// Fills, then measures the month's sample run and the year's statistics page.
 pub fn scale(options: &ScaleOptions) -> Result<serde_json::Value, BenchError> {
-    let archive = SqliteArchive::open(&options.db)?;
+    let crate::archive::Db::Sqlite(path) = &options.db else {
+        return Err(BenchError::Setup(
+            "bench-scale fills an SQLite file (--db FILE); PostgreSQL is not supported".into(),
+        ));
+    };
+    let archive = SqliteArchive::open(path)?;
     let (added, fill_secs) = fill(&archive, options)?;
     let records = archive.head()?.map_or(0, |(seq, _)| seq);
-    let db_bytes = std::fs::metadata(&options.db).map(|m| m.len()).unwrap_or(0);
+    let db_bytes = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
     let month = options.month.clamp(1, 12);
     let from =
         huifang_core::Timestamp::parse_rfc3339(&format!("2026-{month:02}-01T00:00:00+08:00"))

@@ -4,7 +4,6 @@
 //! frame digest, sizes and picks; and the sample log's chain walked, so that a run rewritten in
 //! the file, chain and all, is caught too.
 
-use crate::archive::sqlite::SqliteArchive;
 use crate::archive::ArchiveError;
 use crate::sampling::log::chain_breaks;
 use crate::sampling::run::frame_query;
@@ -12,7 +11,6 @@ use crate::sampling::SampleStore;
 use huifang_core::sample_run::{compare, Difference, RunEvent};
 use huifang_core::sampling::{draw, Sample};
 use serde::Serialize;
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 /// What a redraw found.
@@ -81,9 +79,9 @@ pub struct RedrawArgs {
     /// The run's id (`S0001`).
     #[arg(value_name = "RUN")]
     pub run: String,
-    /// The archive (SQLite file).
-    #[arg(long, value_name = "FILE", env = "HUIFANG_ORIGIN_DB")]
-    pub db: PathBuf,
+    /// The archive: an SQLite file (FILE or sqlite:FILE) or postgres://user@host:port/database.
+    #[arg(long, value_name = "DB", env = "HUIFANG_ORIGIN_DB")]
+    pub db: crate::archive::Db,
     /// Print the result as JSON.
     #[arg(long)]
     pub json: bool,
@@ -99,9 +97,11 @@ the archive cannot be read.";
 
 /// `huifang-origin redraw-sample`.
 pub fn cli(args: &RedrawArgs) -> ExitCode {
-    let result = SqliteArchive::open_existing(&args.db)
+    let result = args
+        .db
+        .open_existing()
         .map_err(RedrawError::from)
-        .and_then(|archive| redraw(&archive, &args.run));
+        .and_then(|archive| redraw(&*archive, &args.run));
     let redraw = match result {
         Ok(r) => r,
         Err(e) => {

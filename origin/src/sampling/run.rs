@@ -8,7 +8,6 @@ use crate::sampling::{FrameQuery, SampleStore};
 use huifang_core::sample_run::{RunEntry, RunEvent, RunParams};
 use huifang_core::sampling::{draw, Method, Sample, SampleError, SampleSpec, Strata};
 use huifang_core::Timestamp;
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 /// Why a run could not be drawn.
@@ -104,9 +103,9 @@ pub fn frame_query(params: &RunParams) -> FrameQuery {
 /// `huifang-origin sample-run`'s flags.
 #[derive(Debug, clap::Args)]
 pub struct SampleRunArgs {
-    /// The archive (SQLite file).
-    #[arg(long, value_name = "FILE", env = "HUIFANG_ORIGIN_DB")]
-    pub db: PathBuf,
+    /// The archive: an SQLite file (FILE or sqlite:FILE) or postgres://user@host:port/database.
+    #[arg(long, value_name = "DB", env = "HUIFANG_ORIGIN_DB")]
+    pub db: crate::archive::Db,
     /// Records archived at or after this RFC 3339 time.
     #[arg(long, value_name = "T", value_parser = timestamp)]
     pub from: Timestamp,
@@ -165,7 +164,7 @@ fn spec_of(args: &SampleRunArgs) -> SampleSpec {
 
 /// `huifang-origin sample-run`.
 pub fn cli(args: &SampleRunArgs) -> ExitCode {
-    let archive = match crate::archive::sqlite::SqliteArchive::open_existing(&args.db) {
+    let archive = match args.db.open_existing() {
         Ok(a) => a,
         Err(e) => {
             eprintln!("huifang-origin: {e}");
@@ -179,7 +178,7 @@ pub fn cli(args: &SampleRunArgs) -> ExitCode {
         spec: spec_of(args),
     };
     let started = std::time::Instant::now();
-    match draw_run(&archive, request, &args.by, crate::clock::system_clock()) {
+    match draw_run(&*archive, request, &args.by, crate::clock::system_clock()) {
         Ok((run_id, sample)) => {
             println!(
                 "{run_id}: {} picks from a frame of {} (digest {}) in {:.2} s",

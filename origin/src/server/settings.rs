@@ -2,6 +2,7 @@
 //! else its environment variable, else a default (clap reads both, [`ServeArgs`]). [`Settings`] is handed to `serve`, which passes
 //! its [`ApiSettings`] down to every handler; nothing reads the environment after this.
 
+use crate::archive::Db;
 use crate::args::edge_keys;
 use crate::server::admin::{AdminToken, MIN_ADMIN_TOKEN_CHARS};
 use huifang_core::signing::TrustedKeys;
@@ -17,8 +18,10 @@ pub const DEFAULT_DB: &str = "origin.sqlite3";
 pub struct Settings {
     /// `host:port` to listen on.
     pub listen: String,
-    /// The archive's SQLite file.
-    pub db: PathBuf,
+    /// Where the archive is: an SQLite file or a PostgreSQL database.
+    pub db: Db,
+    /// Where the console keeps uploaded receipts.
+    pub receipts: PathBuf,
     /// What the handlers need.
     pub api: ApiSettings,
     /// The origin is reached over HTTPS (`--https`, `HUIFANG_ORIGIN_HTTPS=1`, e.g. behind a TLS
@@ -51,9 +54,14 @@ pub struct ServeArgs {
     /// The address to listen on, host:port.
     #[arg(long, env = "HUIFANG_ORIGIN_LISTEN", value_name = "ADDR", default_value = DEFAULT_LISTEN)]
     pub listen: String,
-    /// The archive's SQLite file (created if missing).
-    #[arg(long, env = "HUIFANG_ORIGIN_DB", value_name = "FILE", default_value = DEFAULT_DB)]
-    pub db: PathBuf,
+    /// The archive: an SQLite file (FILE or sqlite:FILE, created if missing) or a PostgreSQL
+    /// database (postgres://user@host:port/database; the tables are created if missing).
+    #[arg(long, env = "HUIFANG_ORIGIN_DB", value_name = "DB", default_value = DEFAULT_DB)]
+    pub db: Db,
+    /// Where the console keeps uploaded receipts (default: `receipts` beside the SQLite file, or
+    /// in the working directory with PostgreSQL).
+    #[arg(long, env = "HUIFANG_ORIGIN_RECEIPTS", value_name = "DIR")]
+    pub receipts: Option<PathBuf>,
     /// The edge public keys to trust, kid=hex[,kid2=hex] (several while the edge's key rotates).
     #[arg(
         long,
@@ -124,7 +132,8 @@ pub const EXAMPLES: &str = "\
 Examples:
   huifang-origin serve --edge-keys \"$(huifang-origin public-key .dev.vars)\" --sms-outbox
   HUIFANG_EDGE_PUBLIC_KEYS=edge-1=<hex>,edge-2=<hex> HUIFANG_ORIGIN_ADMIN_TOKEN=$(openssl rand -hex 16) \\
-    huifang-origin serve --listen 0.0.0.0:8788 --db /var/lib/huifang/origin.sqlite3";
+    huifang-origin serve --listen 0.0.0.0:8788 --db /var/lib/huifang/origin.sqlite3
+  HUIFANG_ORIGIN_DB=postgres://huifang@db.internal:5432/huifang huifang-origin serve --receipts /var/lib/huifang/receipts";
 
 /// Why the options were refused (what clap does not check itself).
 #[derive(Debug, PartialEq, Eq, thiserror::Error)]
@@ -163,6 +172,12 @@ impl Settings {
                 .map(|u| (u.trim().to_string(), args.insurer_secret_file)),
             https: args.https,
             listen,
+            receipts: args.receipts.unwrap_or_else(|| {
+                args.db
+                    .folder()
+                    .unwrap_or(std::path::Path::new("."))
+                    .join("receipts")
+            }),
             db: args.db,
             api: ApiSettings {
                 edge_keys: args.edge_keys,
@@ -202,14 +217,33 @@ mod tests {
         let keys = key_list();
         let c = settings(&["--edge-keys", &keys, "--listen=127.0.0.1:9"]).unwrap();
         assert_eq!(c.listen, "127.0.0.1:9");
-        assert_eq!(c.db, PathBuf::from(DEFAULT_DB));
+        assert_eq!(c.db, Db::Sqlite(PathBuf::from(DEFAULT_DB)));
+        assert_eq!(c.receipts, PathBuf::from("receipts"));
         assert!(!c.api.dev_mode);
         assert_eq!(c.api.admin_token, None);
 
         let c = settings(&["--edge-keys", &keys, "--db", "x.db", "--sms-outbox"]).unwrap();
         assert_eq!(c.listen, DEFAULT_LISTEN);
-        assert_eq!(c.db, PathBuf::from("x.db"));
+        assert_eq!(c.db, Db::Sqlite(PathBuf::from("x.db")));
         assert!(c.api.dev_mode);
+
+        let url = "postgres://huifang@127.0.0.1:5432/huifang";
+        let c = settings(&["--edge-keys", &keys, "--db", url]).unwrap();
+        assert_eq!(c.db, Db::Postgres(url.into()));
+        assert_eq!(c.receipts, PathBuf::from("./receipts"));
+        let c = settings(&[
+            "--edge-keys",
+            &keys,
+            "--db",
+            "sqlite:/a/b.db",
+            "--receipts",
+            "/r",
+        ])
+        .unwrap();
+        assert_eq!(
+            (c.db, c.receipts),
+            (Db::Sqlite("/a/b.db".into()), PathBuf::from("/r"))
+        );
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! What every handler shares: the archive, the case log, the staff store, the SMS gateway, the
 //! settings read at startup, the holiday calendar, and the clock.
 
-use crate::archive::Archive;
+use crate::archive::{Archive, Store};
 use crate::casework::CaseStore;
 use crate::clock::{system_clock, Clock};
 use crate::console::accounts::StaffStore;
@@ -47,15 +47,18 @@ pub struct AppState {
 impl AppState {
     /// State over `store` (the archive and its case log) and `gateway`, with `settings`, the
     /// holiday `calendar` and the wall clock.
-    pub fn new<
-        S: Archive
-            + CaseStore
-            + StaffStore
-            + crate::sampling::SampleStore
-            + crate::statistics::StatsStore
-            + 'static,
-    >(
+    pub fn new<S: Store + 'static>(
         store: Arc<S>,
+        gateway: Arc<dyn SmsGateway>,
+        settings: ApiSettings,
+        calendar: WorkingCalendar,
+    ) -> Self {
+        Self::over(store, gateway, settings, calendar)
+    }
+
+    /// [`AppState::new`] over the store of whichever engine `--db` chose.
+    pub fn over(
+        store: Arc<dyn Store>,
         gateway: Arc<dyn SmsGateway>,
         settings: ApiSettings,
         calendar: WorkingCalendar,

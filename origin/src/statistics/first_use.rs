@@ -229,9 +229,9 @@ pub async fn show(
 /// `huifang-origin first-use-report`'s flags.
 #[derive(Debug, clap::Args)]
 pub struct FirstUseArgs {
-    /// The archive (SQLite file).
-    #[arg(long, value_name = "FILE", env = "HUIFANG_ORIGIN_DB")]
-    pub db: PathBuf,
+    /// The archive: an SQLite file (FILE or sqlite:FILE) or postgres://user@host:port/database.
+    #[arg(long, value_name = "DB", env = "HUIFANG_ORIGIN_DB")]
+    pub db: crate::archive::Db,
     /// A script in use (repeat for each); the shipped default when none is given.
     #[arg(long = "script", value_name = "FILE")]
     pub scripts: Vec<PathBuf>,
@@ -280,7 +280,7 @@ pub fn cli(args: &FirstUseArgs) -> ExitCode {
         },
         None => Vec::new(),
     };
-    let archive = match crate::archive::sqlite::SqliteArchive::open_existing(&args.db) {
+    let archive = match args.db.open_existing() {
         Ok(a) => a,
         Err(e) => return fail(e.to_string(), 3),
     };
@@ -289,7 +289,7 @@ pub fn cli(args: &FirstUseArgs) -> ExitCode {
         Err(e) => return fail(e.to_string(), 1),
     };
     let now = crate::clock::system_clock();
-    let data = match inputs(&archive, scripts, environments, now) {
+    let data = match inputs(&*archive, scripts, environments, now) {
         Ok(d) => d,
         Err(e) => return fail(e.to_string(), 3),
     };

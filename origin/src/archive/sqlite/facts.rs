@@ -3,62 +3,14 @@
 //! with its `closed` one; the grouped counts the statistics read; and the migration's backfill of
 //! what was archived before. Derived data: the sealed records and the case log stay the evidence.
 
+use crate::archive::facts::facts_of_json;
 use crate::archive::sqlite::convert::{from_sql_int, to_sql_int};
 use crate::archive::ArchiveError;
 use crate::casework::log::parse_entry;
 use huifang_core::casework::{CaseEvent, CaseKind, Entry};
-use huifang_core::statistics::{
-    facts_from, resolution_name, standing_of, CaseCount, GroupKey, RevisitCount, RevisitFacts,
-};
+use huifang_core::statistics::{resolution_name, standing_of, CaseCount, GroupKey, RevisitCount};
 use huifang_core::Timestamp;
 use rusqlite::{params, Connection, Transaction};
-use serde::Deserialize;
-
-#[derive(Deserialize)]
-struct SealedView {
-    record: RecordView,
-}
-
-#[derive(Deserialize)]
-struct RecordView {
-    region: String,
-    outcome: String,
-    created_at: u64,
-    finished_at: u64,
-    cooling_off_ends_at: u64,
-    #[serde(default)]
-    channel: Option<String>,
-    items: Vec<ItemView>,
-    script_id: String,
-    script_version: String,
-    script_hash: String,
-}
-
-#[derive(Deserialize)]
-struct ItemView {
-    id: String,
-}
-
-/// The facts of a sealed record's stored JSON.
-pub(super) fn facts_of_json(json: &str) -> Result<(RevisitFacts, String), ArchiveError> {
-    let v: SealedView = serde_json::from_str(json)
-        .map_err(|e| ArchiveError::Corrupt(format!("sealed record: {e}")))?;
-    let r = v.record;
-    let ids: Vec<&str> = r.items.iter().map(|i| i.id.as_str()).collect();
-    let script = format!("{} {} {}", r.script_id, r.script_version, r.script_hash);
-    let facts = facts_from(
-        [
-            Timestamp::from_millis(r.created_at),
-            Timestamp::from_millis(r.finished_at),
-            Timestamp::from_millis(r.cooling_off_ends_at),
-        ],
-        &r.outcome,
-        &r.region,
-        r.channel.as_deref(),
-        &ids,
-    );
-    Ok((facts, script))
-}
 
 /// Writes a record's facts (in the record's transaction).
 pub(super) fn insert_revisit(

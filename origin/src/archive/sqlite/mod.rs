@@ -9,6 +9,7 @@ mod migrate;
 mod read;
 mod sampling;
 mod staff;
+mod tables;
 mod write;
 
 pub use migrate::SCHEMA_VERSION;
@@ -59,6 +60,12 @@ impl SqliteArchive {
             )));
         }
         Self::open(path)
+    }
+
+    /// The connection, for the store suite's direct statements.
+    #[cfg(test)]
+    pub(crate) fn raw(&self) -> MutexGuard<'_, Connection> {
+        self.conn()
     }
 
     /// Archives `records` and then `entries` in one transaction (the scale bench's bulk load).
@@ -313,6 +320,35 @@ impl crate::statistics::StatsStore for SqliteArchive {
 
     fn seen(&self) -> Result<crate::statistics::Seen, ArchiveError> {
         facts::seen(&self.conn())
+    }
+}
+
+/// The archive's tables as plain rows (`copy-archive`).
+impl crate::archive::tables::Tables for SqliteArchive {
+    fn read_rows(
+        &self,
+        table: &crate::archive::tables::Table,
+        after: Option<&crate::archive::tables::Cell>,
+        limit: u32,
+    ) -> Result<Vec<Vec<crate::archive::tables::Cell>>, ArchiveError> {
+        tables::read_rows(&self.conn(), table, after, limit)
+    }
+
+    fn write_rows(
+        &self,
+        table: &crate::archive::tables::Table,
+        rows: &[Vec<crate::archive::tables::Cell>],
+    ) -> Result<(), ArchiveError> {
+        tables::write_rows(&mut self.conn(), table, rows)
+    }
+
+    fn count_rows(&self, table: &crate::archive::tables::Table) -> Result<u64, ArchiveError> {
+        tables::count_rows(&self.conn(), table)
+    }
+
+    fn rows_written(&self, _table: &crate::archive::tables::Table) -> Result<(), ArchiveError> {
+        // SQLite follows the largest id by itself.
+        Ok(())
     }
 }
 

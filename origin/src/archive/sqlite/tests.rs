@@ -2,19 +2,8 @@
 
 use super::convert::to_sql_int;
 use super::*;
-use crate::archive::chain::{self, GENESIS};
 use crate::archive::ProblemCase;
 use rusqlite::params;
-
-fn temp_archive(name: &str) -> (SqliteArchive, std::path::PathBuf) {
-    let dir = std::env::temp_dir().join(format!(
-        "huifang-origin-archive-{name}-{}",
-        std::process::id()
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
-    let archive = SqliteArchive::open(&dir.join("nested").join("a.sqlite3")).unwrap();
-    (archive, dir)
-}
 
 /// A fresh folder and the archive file in it (not yet created).
 fn temp_path(name: &str) -> (std::path::PathBuf, std::path::PathBuf) {
@@ -48,72 +37,6 @@ fn record(hash: &str) -> NewRecord {
     }
 }
 
-// R4: even a direct UPDATE or DELETE against the file is refused.
-#[test]
-fn archived_records_cannot_be_updated_or_deleted() {
-    let (archive, dir) = temp_archive("append-only");
-    assert_eq!(
-        archive.archive_record(&record("aa")).unwrap(),
-        Archived::Inserted
-    );
-    let conn = archive.conn();
-    let update = conn.execute("UPDATE records SET outcome = 'expired'", []);
-    assert!(update.unwrap_err().to_string().contains("append-only"));
-    let delete = conn.execute("DELETE FROM records", []);
-    assert!(delete.unwrap_err().to_string().contains("append-only"));
-    drop(conn);
-    let _ = std::fs::remove_dir_all(dir);
-}
-
-#[test]
-fn a_second_record_for_a_revisit_changes_nothing() {
-    let (archive, dir) = temp_archive("idempotent");
-    let id = RevisitId::from_random([9; 12]);
-    assert_eq!(
-        archive.archive_record(&record("aa")).unwrap(),
-        Archived::Inserted
-    );
-    assert_eq!(
-        archive.archive_record(&record("aa")).unwrap(),
-        Archived::Duplicate
-    );
-    assert_eq!(
-        archive.archive_record(&record("bb")).unwrap(),
-        Archived::Conflict
-    );
-    let stored = archive.record(&id).unwrap().unwrap();
-    // R12: the problem case was inserted once, not once per delivery.
-    assert_eq!(stored.problem_cases, 1);
-    assert_eq!(stored.row.received_at, Timestamp(1_800_000_000_000));
-    assert_eq!(stored.row.seq, 1);
-    let _ = std::fs::remove_dir_all(dir);
-}
-
-#[test]
-fn the_outbox_returns_a_phones_messages_newest_first() {
-    let (archive, dir) = temp_archive("outbox");
-    let phone = Phone::parse("13812345678").unwrap();
-    let other = Phone::parse("13900000000").unwrap();
-    for (to, text) in [(&phone, "one"), (&other, "other"), (&phone, "two")] {
-        archive
-            .append_sms(&NewSms {
-                revisit_id: RevisitId::from_random([1; 12]),
-                phone: to.clone(),
-                text: text.into(),
-                received_at: Timestamp(1),
-            })
-            .unwrap();
-    }
-    let texts: Vec<_> = archive
-        .recent_sms(&phone, 10)
-        .unwrap()
-        .into_iter()
-        .map(|m| m.text)
-        .collect();
-    assert_eq!(texts, ["two", "one"]);
-    assert_eq!(archive.recent_sms(&phone, 1).unwrap().len(), 1);
-    let _ = std::fs::remove_dir_all(dir);
-}
 fn record_for(id: u8, policy: &str, at_secs: u64) -> NewRecord {
     NewRecord {
         revisit_id: RevisitId::from_random([id; 12]),
@@ -123,37 +46,6 @@ fn record_for(id: u8, policy: &str, at_secs: u64) -> NewRecord {
         problem_cases: vec![],
         ..record("unused")
     }
-}
-
-// R4: each record gets the next seq and a chain linked to the one before.
-#[test]
-fn records_are_chained_in_the_order_they_are_stored() {
-    let (archive, dir) = temp_archive("chain");
-    for i in 1..=3 {
-        archive.archive_record(&record_for(i, "P1", 0)).unwrap();
-    }
-    // A duplicate or a conflict takes no seq.
-    archive.archive_record(&record_for(2, "P1", 0)).unwrap();
-    let rows = archive
-        .rows(&RowFilter::default(), RowCursor::default(), 10)
-        .unwrap();
-    assert_eq!(rows.iter().map(|r| r.seq).collect::<Vec<_>>(), [1, 2, 3]);
-    assert_eq!(rows[0].prev_chain, GENESIS);
-    let mut prev = GENESIS.to_string();
-    for row in &rows {
-        assert_eq!(row.prev_chain, prev);
-        let expected = chain::link(&prev, &row.record_hash, &row.revisit_id, &row.chain_time());
-        assert_eq!(row.chain, expected);
-        prev = row.chain.clone();
-    }
-    assert_eq!(archive.head().unwrap(), Some((3, prev)));
-    let middle = archive
-        .record(&RevisitId::from_random([2; 12]))
-        .unwrap()
-        .unwrap();
-    assert_eq!(middle.before.map(|r| r.seq), Some(1));
-    assert_eq!(middle.after.map(|r| r.seq), Some(3));
-    let _ = std::fs::remove_dir_all(dir);
 }
 
 /// The first layout, before the chain.
@@ -257,104 +149,6 @@ fn an_archive_of_a_newer_layout_is_refused_with_a_reason() {
         panic!("a newer layout was opened")
     };
     assert!(e.to_string().contains("use a newer huifang-origin"), "{e}");
-    let _ = std::fs::remove_dir_all(dir);
-}
-
-// R5: terminations are appended, never updated; the latest date counts.
-#[test]
-fn terminations_are_append_only_and_the_latest_date_counts() {
-    let (archive, dir) = temp_archive("terminations");
-    archive.archive_record(&record_for(1, "P1", 0)).unwrap();
-    let report = |secs: u64| Termination {
-        policy_number: "P1".into(),
-        terminated_at: Timestamp(secs * 1_000),
-        reported_at: Timestamp(9),
-    };
-    let first = archive.report_termination(&report(2_000_000_000)).unwrap();
-    assert_eq!(
-        first,
-        PolicyTermination {
-            recorded: true,
-            terminated_at: Timestamp(2_000_000_000_000),
-            records: 1
-        }
-    );
-    assert!(
-        !archive
-            .report_termination(&report(2_000_000_000))
-            .unwrap()
-            .recorded
-    );
-    // An earlier date is kept as reported but cannot shorten retention.
-    let earlier = archive.report_termination(&report(1_900_000_000)).unwrap();
-    assert_eq!(
-        (earlier.recorded, earlier.terminated_at),
-        (true, Timestamp(2_000_000_000_000))
-    );
-    let stored = archive
-        .record(&RevisitId::from_random([1; 12]))
-        .unwrap()
-        .unwrap();
-    assert_eq!(stored.terminated_at, Some(Timestamp(2_000_000_000_000)));
-    let conn = archive.conn();
-    for sql in [
-        "UPDATE terminations SET terminated_at = 0",
-        "DELETE FROM terminations",
-    ] {
-        assert!(conn
-            .execute(sql, [])
-            .unwrap_err()
-            .to_string()
-            .contains("append-only"));
-    }
-    drop(conn);
-    let _ = std::fs::remove_dir_all(dir);
-}
-
-#[test]
-fn records_are_found_by_policy_or_time_a_page_at_a_time() {
-    let (archive, dir) = temp_archive("find");
-    for (id, policy, at) in [(1, "P1", 10), (2, "P2", 20), (3, "P1", 30), (4, "P1", 40)] {
-        archive.archive_record(&record_for(id, policy, at)).unwrap();
-    }
-    let seqs = |q: RecordQuery| -> Vec<u64> {
-        archive
-            .find_records(&q)
-            .unwrap()
-            .iter()
-            .map(|r| r.seq)
-            .collect()
-    };
-    let p1 = RecordQuery {
-        policy_number: Some("P1".into()),
-        limit: 2,
-        ..RecordQuery::default()
-    };
-    assert_eq!(seqs(p1.clone()), [1, 3]);
-    assert_eq!(seqs(RecordQuery { after_seq: 3, ..p1 }), [4]);
-    let at = |secs: u64| Some(Timestamp(1_800_000_000_000 + secs * 1_000));
-    let window = RecordQuery {
-        from: at(20),
-        to: at(40),
-        limit: 100,
-        ..RecordQuery::default()
-    };
-    assert_eq!(seqs(window), [2, 3]);
-    let first = &archive
-        .find_records(&RecordQuery {
-            limit: 1,
-            ..RecordQuery::default()
-        })
-        .unwrap()[0];
-    assert_eq!(
-        (first.flags, first.problem_cases, first.terminated_at),
-        (0, 0, None)
-    );
-    assert_eq!(
-        archive.seq_range_received(at(15), at(35)).unwrap(),
-        Some((2, 3))
-    );
-    assert_eq!(archive.seq_range_received(at(41), None).unwrap(), None);
     let _ = std::fs::remove_dir_all(dir);
 }
 

@@ -65,7 +65,7 @@ fn archive(name: &str, stranger: bool) -> (SqliteArchive, PathBuf) {
 fn options(policy: Option<&str>, from: Option<u64>, to: Option<u64>) -> ExportOptions {
     let minute = |m: u64| T0.plus_millis(m * 60_000);
     ExportOptions {
-        db: PathBuf::new(),
+        db: crate::archive::Db::Sqlite(PathBuf::new()),
         out: PathBuf::from("test.jsonl"),
         edge_keys: vec![key_entry(&edge())],
         policy_number: policy.map(|p| PolicyNumber::parse(p).unwrap()),

@@ -1,8 +1,7 @@
 //! `huifang-origin export`: archived records, a page at a time, to one JSON Lines file whose
 //! trailer counts and hashes what came before it.
 
-use crate::archive::sqlite::SqliteArchive;
-use crate::archive::{Archive, ArchiveError, ArchivedRow, RowCursor, RowFilter};
+use crate::archive::{Archive, ArchiveError, ArchivedRow, Db, RowCursor, RowFilter};
 use crate::args::{edge_keys, policy_number, timestamp, EdgeKeys};
 use crate::audit::export::format::{
     json_line, ChainHead, ExportFilter, ExportHeader, ExportTrailer, EXPORT_FORMAT, EXPORT_VERSION,
@@ -23,7 +22,7 @@ const PAGE_ROWS: u32 = 512;
 #[derive(Debug)]
 pub struct ExportOptions {
     /// The archive.
-    pub db: PathBuf,
+    pub db: Db,
     /// The file to create (never overwritten).
     pub out: PathBuf,
     /// The edge keys the archive trusts, as given (`kid=hex,…`).
@@ -229,9 +228,9 @@ pub fn export_file(
 /// `export`'s flags.
 #[derive(Debug, clap::Args)]
 pub struct ExportArgs {
-    /// The archive's SQLite file.
-    #[arg(long, env = "HUIFANG_ORIGIN_DB", value_name = "FILE")]
-    pub db: PathBuf,
+    /// The archive: an SQLite file (FILE or sqlite:FILE) or postgres://user@host:port/database.
+    #[arg(long, env = "HUIFANG_ORIGIN_DB", value_name = "DB")]
+    pub db: Db,
     /// The export file to create (never overwritten).
     #[arg(long, value_name = "FILE")]
     pub out: PathBuf,
@@ -308,12 +307,14 @@ pub fn export_cli(args: ExportArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let result = SqliteArchive::open_existing(&options.db)
+    let result = options
+        .db
+        .open_existing()
         .map_err(ExportError::from)
         .and_then(|archive| {
-            let total = expected_records(&archive, &options);
+            let total = expected_records(&*archive, &options);
             let progress = crate::progress::bar("export", "records", total, quiet);
-            let done = export_file(&archive, &options, system_clock(), &progress);
+            let done = export_file(&*archive, &options, system_clock(), &progress);
             progress.finish_and_clear();
             done
         });

@@ -1,0 +1,54 @@
+//! The statistics' facts of a sealed record, read from its stored JSON the same way by both
+//! engines' stores (`sqlite::facts`, `postgres::facts`), which write them in the record's
+//! transaction (R14, R15).
+
+use crate::archive::ArchiveError;
+use huifang_core::statistics::{facts_from, RevisitFacts};
+use huifang_core::Timestamp;
+use serde::Deserialize;
+
+#[derive(Deserialize)]
+struct SealedView {
+    record: RecordView,
+}
+
+#[derive(Deserialize)]
+struct RecordView {
+    region: String,
+    outcome: String,
+    created_at: u64,
+    finished_at: u64,
+    cooling_off_ends_at: u64,
+    #[serde(default)]
+    channel: Option<String>,
+    items: Vec<ItemView>,
+    script_id: String,
+    script_version: String,
+    script_hash: String,
+}
+
+#[derive(Deserialize)]
+struct ItemView {
+    id: String,
+}
+
+/// The facts of a sealed record's stored JSON, and its script (`id version hash`).
+pub(crate) fn facts_of_json(json: &str) -> Result<(RevisitFacts, String), ArchiveError> {
+    let v: SealedView = serde_json::from_str(json)
+        .map_err(|e| ArchiveError::Corrupt(format!("sealed record: {e}")))?;
+    let r = v.record;
+    let ids: Vec<&str> = r.items.iter().map(|i| i.id.as_str()).collect();
+    let script = format!("{} {} {}", r.script_id, r.script_version, r.script_hash);
+    let facts = facts_from(
+        [
+            Timestamp::from_millis(r.created_at),
+            Timestamp::from_millis(r.finished_at),
+            Timestamp::from_millis(r.cooling_off_ends_at),
+        ],
+        &r.outcome,
+        &r.region,
+        r.channel.as_deref(),
+        &ids,
+    );
+    Ok((facts, script))
+}
