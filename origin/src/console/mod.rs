@@ -25,6 +25,7 @@ pub mod case_page;
 pub mod error;
 pub mod pages;
 pub mod re_revisit;
+pub mod re_revisit_request;
 pub mod sample_pages;
 pub mod sample_review;
 pub mod session;
@@ -67,7 +68,7 @@ pub fn routes() -> Router<AppState> {
         .route("/console/cases/{case_id}/reveal", post(actions::reveal))
         .route(
             "/console/cases/{case_id}/re-revisit",
-            post(re_revisit::request),
+            post(re_revisit_request::request),
         )
         .route(
             "/console/cases/{case_id}/receipt",

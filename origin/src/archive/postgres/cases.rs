@@ -4,7 +4,7 @@
 //! verifier. Nothing here updates or deletes.
 
 use crate::archive::postgres::convert::{from_sql_int, to_sql_int};
-use crate::archive::postgres::write::lock_chain;
+use crate::archive::postgres::locks::lock_chain;
 use crate::archive::ArchiveError;
 use crate::casework::log::{next_entry_link, parse_entry, EntryToStore};
 use crate::casework::{Appended, CaseId, CaseLogRow, LoggedEntry};

@@ -17,6 +17,7 @@
 mod cases;
 mod convert;
 mod facts;
+mod locks;
 mod migrate;
 mod read;
 mod sampling;

@@ -4,7 +4,7 @@
 //! a case, the order every writer keeps); nothing here updates or deletes.
 
 use crate::archive::postgres::convert::{from_sql_int, to_sql_int};
-use crate::archive::postgres::write::lock_chain;
+use crate::archive::postgres::locks::lock_chain;
 use crate::archive::ArchiveError;
 use crate::casework::log::parse_entry;
 use crate::casework::CaseId;

@@ -4,28 +4,13 @@
 use crate::archive::chain::next_link;
 use crate::archive::postgres::cases::insert_entries;
 use crate::archive::postgres::convert::{from_sql_int, to_sql_int};
+use crate::archive::postgres::locks::lock_chain;
 use crate::archive::{ArchiveError, Archived, NewRecord, NewSms, PolicyTermination, Termination};
 use crate::casework::log::SYSTEM;
 use crate::casework::CaseId;
 use huifang_core::casework::{CaseEvent, Entry};
 use huifang_core::Timestamp;
 use postgres::{Client, Transaction};
-
-/// Takes the lock of chain `name` (`records` or `case_log`) until the transaction ends: the head
-/// read after it is the head the append links to, whichever origin appends next. Taken in that
-/// order (records, then case_log) by every writer, so that two writers never wait on each other.
-pub(super) fn lock_chain(tx: &mut Transaction<'_>, name: &str) -> Result<(), ArchiveError> {
-    let locked = tx.query_opt(
-        "SELECT chain FROM chain_locks WHERE chain = $1 FOR UPDATE",
-        &[&name],
-    )?;
-    match locked {
-        Some(_) => Ok(()),
-        None => Err(ArchiveError::Corrupt(format!(
-            "chain_locks has no row {name:?}: appends are refused rather than unserialised"
-        ))),
-    }
-}
 
 /// What storing `r` would be, given what the archive holds for its revisit.
 fn outcome_of(tx: &mut Transaction<'_>, r: &NewRecord) -> Result<Archived, ArchiveError> {
