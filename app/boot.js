@@ -107,6 +107,15 @@
 
   /* The app's files did not arrive or did not start: say so, offer a retry and the phone switch. */
   function showLoadFailed() {
+    // The first screen (below) goes: without the app its code could not be entered; the shell's
+    // own markup comes back under the message.
+    var first = window.__huifangFirst;
+    if (first && first.shell && !first.taken) {
+      first.taken = true;
+      var app = byId('app');
+      app.textContent = '';
+      app.appendChild(first.shell);
+    }
     var main = shell();
     if (!main || byId('boot-failed')) return;
     hideStatus();
@@ -134,17 +143,304 @@
     }
   }
 
+  /* ---- The first screen, before the app's WebAssembly (issue 19) -------------------------------
+     The landing must be usable after about one round trip, not after the wasm has arrived and
+     only then asked for the session. So this script asks for the session itself (GET /v1/session,
+     exactly as the app would: the same call binds the device on first use, R10), draws the landing
+     the app would draw (masked data only, R6: it comes from the API, never from the page's HTML,
+     which a link-preview bot may fetch), and makes 获取验证码 work. Only then does it load the app:
+     on a slow network the app's download would otherwise share the line with the session's answer.
+     The app takes over every call made here (app/src/first.rs: window.__huifangFirst.take), so
+     there is no second session request and no second code, and draws the same markup, so nothing
+     flashes. The words are the core's (app/src/first.rs's test checks each against core/src/words). */
+  var WORDS = {
+    'zh-CN': {
+      doc_title: '保单回访', brand: '保单电子化回访', language: '语言', large_text: '大字模式',
+      'switch': '改为电话回访', revisit: '保单回访', loading: '正在加载…',
+      landing_lead: '您好！为保障您的权益，请核对以下保单信息，验证身份后逐项确认回访内容。',
+      holder: '投保人', policy: '保单号', phone: '手机号', product: '产品名称',
+      cooling_off_ends: '犹豫期截止', beijing_time: '（北京时间）',
+      sms_note: '我们将向上述手机号发送短信验证码，以确认是您本人操作。', send_code: '获取验证码'
+    },
+    en: {
+      doc_title: 'Policy revisit', brand: 'Online policy revisit', language: 'Language',
+      large_text: 'Large text', 'switch': 'Switch to a phone revisit', revisit: 'Policy revisit',
+      loading: 'Loading…',
+      landing_lead: 'Hello. To protect your rights, please check the policy details below, confirm your identity, then confirm the revisit items one by one.',
+      holder: 'Policyholder', policy: 'Policy number', phone: 'Mobile number', product: 'Product',
+      cooling_off_ends: 'Cooling-off period ends', beijing_time: ' (Beijing time)',
+      sms_note: 'We will text a code to the mobile number above to make sure it is you.',
+      send_code: 'Text me a code'
+    }
+  };
+  var MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+  var LARGE_KEY = 'huifang.large-text';
+  /* A call with no answer after this long is a network failure, as in app/src/api.rs. */
+  var TIMEOUT_MS = 20000;
+
+  /* Lang::from_tag: any zh* is Chinese, any en* English. */
+  function langOfTag(tag) {
+    tag = String(tag || '').toLowerCase();
+    if (tag === 'zh' || tag.indexOf('zh-') === 0) return 'zh-CN';
+    if (tag === 'en' || tag.indexOf('en-') === 0) return 'en';
+    return null;
+  }
+
+  /* app/src/i18n.rs from_browser: the first language of navigator.languages that we offer. */
+  function browserLang() {
+    var tags = navigator.languages || [navigator.language];
+    for (var i = 0; i < tags.length; i++) {
+      var lang = langOfTag(tags[i]);
+      if (lang) return lang;
+    }
+    return 'zh-CN';
+  }
+
+  /* app/src/display.rs beijing_date_time: 2027年1月15日 23:59 / 15 Jan 2027, 23:59. */
+  function beijingDateTime(rfc3339, lang) {
+    var ms = Date.parse(rfc3339);
+    if (isNaN(ms)) return rfc3339;
+    var local = new Date(ms + 8 * 3600 * 1000).toISOString();
+    var year = local.slice(0, 4), month = Number(local.slice(5, 7)), day = Number(local.slice(8, 10));
+    var time = local.slice(11, 16);
+    return lang === 'en' ? day + ' ' + MONTHS[month - 1] + ' ' + year + ', ' + time
+      : year + '年' + month + '月' + day + '日 ' + time;
+  }
+
+  function largeText() {
+    try {
+      return window.sessionStorage.getItem(LARGE_KEY) === '1';
+    } catch (e) {
+      return false;
+    }
+  }
+
+  function el(tag, attrs, children) {
+    var node = document.createElement(tag);
+    for (var name in attrs) {
+      if (Object.prototype.hasOwnProperty.call(attrs, name)) node.setAttribute(name, attrs[name]);
+    }
+    for (var i = 0; children && i < children.length; i++) {
+      var child = children[i];
+      node.appendChild(typeof child === 'string' ? document.createTextNode(child) : child);
+    }
+    return node;
+  }
+
+  function firstScreen(token) {
+    var first = { calls: [], taken: false, switchAsked: false };
+    var view = null;
+    var lang = browserLang();
+    var busy = false;
+    var started = false;
+    window.__huifangFirst = first;
+
+    /* The app takes over: every call made here is handed to onAnswer(request, status, body, more)
+       in order, at once for those already answered; nothing here touches the page after this. */
+    first.take = function (onAnswer) {
+      first.taken = true;
+      var calls = first.calls.slice();
+      var i = 0;
+      function next() {
+        while (i < calls.length) {
+          var call = calls[i];
+          if (!call.answer) {
+            call.then = next;
+            return;
+          }
+          i += 1;
+          onAnswer(call.request, call.answer.status, call.answer.body, i < calls.length);
+        }
+      }
+      next();
+      return calls.length > 0;
+    };
+
+    function send(request, method, path, body) {
+      busy = true;
+      var call = { request: request, answer: null, then: null };
+      first.calls.push(call);
+      var done = false;
+      var controller = typeof AbortController === 'function' ? new AbortController() : null;
+      var timer = setTimeout(function () {
+        if (controller) controller.abort();
+        finish(0, '');
+      }, TIMEOUT_MS);
+      function finish(status, text) {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        call.answer = { status: status, body: text };
+        busy = false;
+        if (call.then) call.then();
+        if (first.taken) return;
+        if (status >= 200 && status < 300) {
+          try {
+            view = JSON.parse(text);
+            lang = view.lang === 'en' ? 'en' : 'zh-CN';
+          } catch (e) { /* the app will say what went wrong */ }
+        }
+        draw();
+        if (request === 'load') startApp();
+      }
+      var init = {
+        method: method,
+        headers: { Authorization: 'Bearer ' + token },
+        cache: 'no-store',
+        credentials: 'same-origin'
+      };
+      if (controller) init.signal = controller.signal;
+      if (body !== undefined) {
+        init.headers['Content-Type'] = 'application/json';
+        init.body = JSON.stringify(body);
+      }
+      fetch('/v1/session' + path, init).then(function (response) {
+        return response.text().then(function (text) {
+          finish(response.status, text);
+        });
+      }).then(null, function () {
+        finish(0, '');
+      });
+    }
+
+    function startApp() {
+      if (started) return;
+      started = true;
+      loadApp();
+    }
+
+    /* The landing of app/src/pages/landing.rs for stages issued and opened (the SMS step next). */
+    function onLanding() {
+      return view && (view.stage === 'issued' || view.stage === 'opened') &&
+        (!view.next_step || view.next_step === 'sms_code');
+    }
+
+    function button(attrs, text, onClick) {
+      var node = el('button', attrs, [text]);
+      node.onclick = onClick;
+      return node;
+    }
+
+    /* app/src/components/header.rs and view_options.rs. */
+    function header(t) {
+      var brand = el('p', { 'class': 'brand' }, [el('span', { 'class': 'brand-name' }, [t.brand])]);
+      if (view && view.product) brand.appendChild(el('span', { 'class': 'product' }, [view.product]));
+      var choose = function (choice, name) {
+        return button({ 'class': 'tool', type: 'button', lang: choice, 'aria-pressed': String(lang === choice) },
+          name, function () {
+            if (first.taken || busy || lang === choice) return;
+            if (onLanding()) {
+              send('language:' + choice, 'POST', '/language', { lang: choice });
+            } else {
+              lang = choice;
+            }
+            draw();
+          });
+      };
+      var large = largeText();
+      var options = el('div', { 'class': 'view-options' }, [
+        el('div', { 'class': 'lang-switch', role: 'group', 'aria-label': t.language },
+          [choose('zh-CN', '中文'), choose('en', 'English')]),
+        button({ 'class': 'tool', type: 'button', 'aria-pressed': String(large) }, t.large_text, function () {
+          if (first.taken) return;
+          try {
+            if (large) window.sessionStorage.removeItem(LARGE_KEY);
+            else window.sessionStorage.setItem(LARGE_KEY, '1');
+          } catch (e) { /* storage refused: for this page only */ }
+          if (large) document.documentElement.removeAttribute('data-text');
+          else document.documentElement.setAttribute('data-text', 'large');
+          draw();
+        })
+      ]);
+      // 改为电话回访 (R7): the app opens its confirmation panel as soon as it runs.
+      var sw = button({ 'class': 'switch', type: 'button' }, t['switch'], function () {
+        first.switchAsked = true;
+        sw.setAttribute('aria-busy', 'true');
+      });
+      return el('header', { 'class': 'masthead' }, [brand, options, sw]);
+    }
+
+    function landing(t) {
+      var fact = function (name, value, nowrap) {
+        return el('div', {}, [el('dt', {}, [name]), el('dd', nowrap ? { 'class': 'nowrap' } : {}, [value])]);
+      };
+      // No space before the span: the app's markup has none (its text carries its own).
+      var ends = el('dd', {}, [beijingDateTime(view.expires_at, lang),
+        el('span', { 'class': 'nowrap' }, [t.beijing_time])]);
+      var code = button({ 'class': 'primary', type: 'button' }, t.send_code, function () {
+        if (first.taken || busy) return;
+        send('send_code', 'POST', '/code', {});
+        draw();
+      });
+      if (busy) code.disabled = true;
+      return el('section', { 'class': 'page landing' }, [
+        el('h1', {}, [t.revisit]),
+        el('p', { 'class': 'lead' }, [t.landing_lead]),
+        el('dl', { 'class': 'facts' }, [
+          fact(t.holder, view.holder_masked),
+          fact(t.policy, view.policy_masked),
+          fact(t.phone, view.phone_masked, true),
+          fact(t.product, view.product),
+          el('div', {}, [el('dt', {}, [t.cooling_off_ends]), ends])
+        ]),
+        el('p', {}, [t.sms_note]),
+        el('div', { 'class': 'actions' }, [code])
+      ]);
+    }
+
+    /* app/src/pages/loading.rs. */
+    function loading(t) {
+      return el('section', { 'class': 'page loading', 'aria-busy': 'true' },
+        [el('h1', {}, [t.revisit]), el('p', {}, [t.loading])]);
+    }
+
+    function draw() {
+      var app = byId('app');
+      if (first.taken || !app) return;
+      if (!first.shell) first.shell = app.firstElementChild;
+      var t = WORDS[lang];
+      document.documentElement.setAttribute('lang', lang);
+      document.title = t.doc_title;
+      var main = el('main', { id: 'main' }, [onLanding() ? landing(t) : loading(t)]);
+      app.textContent = '';
+      app.appendChild(header(t));
+      app.appendChild(main);
+    }
+
+    var status = byId('boot-status');
+    if (status) status.removeAttribute('hidden');
+    // The shell stays until the session answers: then the landing (or, for a later stage, the
+    // app's loading page until the app draws it).
+    send('load', 'GET', '');
+  }
+
+  /* The app's module; its files are asked for together, once the first screen stands. */
+  function loadApp() {
+    var head = document.head || document.getElementsByTagName('head')[0];
+    var wasm = el('link', { rel: 'preload', href: '/app_bg.wasm?v=' + BUILD, as: 'fetch',
+      type: 'application/wasm', crossorigin: '' });
+    var glue = el('link', { rel: 'modulepreload', href: '/app.js?v=' + BUILD });
+    head.appendChild(wasm);
+    head.appendChild(glue);
+    var start = document.createElement('script');
+    start.type = 'module';
+    start.src = '/start.js?v=' + BUILD;
+    start.onerror = showLoadFailed;
+    document.body.appendChild(start);
+  }
+
   var missing = missingFeatures();
   if (missing.length) {
     showFallback(missing);
     return;
   }
-  var status = byId('boot-status');
-  if (status) status.removeAttribute('hidden');
   window.__huifangLoadFailed = showLoadFailed;
-  var start = document.createElement('script');
-  start.type = 'module';
-  start.src = '/start.js?v=' + BUILD;
-  start.onerror = showLoadFailed;
-  document.body.appendChild(start);
+  var link = /^\/r\/([A-Za-z0-9_-]{38})\/?$/.exec(window.location.pathname);
+  if (link && typeof fetch === 'function') {
+    firstScreen(link[1]);
+  } else {
+    var status = byId('boot-status');
+    if (status) status.removeAttribute('hidden');
+    loadApp();
+  }
 })();

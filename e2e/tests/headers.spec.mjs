@@ -117,7 +117,7 @@ test('every kind of response carries the headers of the table, and HEAD the same
 
   // The shell's files as the page asks for them (?v=<build>), every file of the build.
   const index = (await send(EDGE_URL, 'GET', '/')).text;
-  const build = /\/app\.js\?v=([0-9a-f]+)/.exec(index)?.[1];
+  const build = /\/start\.js\?v=([0-9a-f]+)/.exec(index)?.[1];
   expect(build, 'the page names its build').toBeTruthy();
   const built = readdirSync('app/dist').sort();
   expect(built, 'every file of the build is in the table').toEqual(Object.keys(SHELL).sort());
