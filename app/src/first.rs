@@ -1,8 +1,12 @@
-//! The first screen's calls (issue 19). boot.js draws the landing before the app's WebAssembly has
-//! arrived: it asks for the session itself and, if the policyholder is quicker than the download,
-//! sends the code or sets the language (one call at a time, as [`LiveSession`] does). Here the app
-//! takes those calls over, in order, as if it had made them: no second session request and no
-//! second code. boot.js holds the same words as the core; [`tests`] checks them.
+//! The first screen's calls (issue 19). The page's first script (inline in app/index.html, allowed
+//! by its hash in the CSP) asks for the session while the page is parsed, instead of the app
+//! asking after its WebAssembly has arrived; it draws the landing the app would draw (masked data
+//! from the API only: the page's HTML holds none, R6) and, if the policyholder is quicker than the
+//! download, sends the code or sets the language (one call at a time, as [`LiveSession`] does).
+//! It loads the app only once the session has answered, so that on a slow line the wasm does not
+//! share it with that answer. Here the app takes those calls over, in order, as if it had made
+//! them: no second session request and no second code, and the same markup, so nothing flashes.
+//! The script holds the same words as the core; [`tests`] checks them.
 //!
 //! [`LiveSession`]: crate::session::LiveSession
 
@@ -13,10 +17,10 @@ use huifang_core::wire::SessionView;
 use wasm_bindgen::prelude::*;
 use web_sys::js_sys::{Function, Reflect};
 
-/// The name boot.js gives to `window.__huifangFirst`'s hand-over object.
+/// The name the first script gives to `window.__huifangFirst`'s hand-over object.
 const HANDOFF: &str = "__huifangFirst";
 
-/// The request boot.js made, by the name it gives it.
+/// The request the first script made, by the name it gives it.
 pub fn request_named(name: &str) -> Option<Request> {
     match name {
         "load" => Some(Request::Load),
@@ -28,7 +32,7 @@ pub fn request_named(name: &str) -> Option<Request> {
     }
 }
 
-/// What a call's answer means: status 0 is boot.js's word for no answer (offline, timed out).
+/// What a call's answer means: status 0 is the first script's word for no answer (offline, timed out).
 pub fn result_of(status: u16, body: &str) -> Result<SessionView, Failure> {
     match status {
         0 => Err(Failure::Network),
@@ -43,9 +47,9 @@ fn handoff() -> Option<JsValue> {
         .filter(|v| v.is_object())
 }
 
-/// Takes over boot.js's calls: `on_answer(request, result, more)` for each, in order (at once for
-/// those already answered, `more` while another is still to come); from then on boot.js leaves the
-/// page to the app. False when boot.js made no call (no link in the path, or no first screen).
+/// Takes over the first script's calls: `on_answer(request, result, more)` for each, in order (at once for
+/// those already answered, `more` while another is still to come); from then on the first script leaves the
+/// page to the app. False when it made no call (no link in the path, or no first screen).
 pub fn take(
     mut on_answer: impl FnMut(Request, Result<SessionView, Failure>, bool) + 'static,
 ) -> bool {
@@ -68,7 +72,7 @@ pub fn take(
     let taken = take
         .call1(&first, callback.as_ref())
         .is_ok_and(|v| v.as_bool() == Some(true));
-    // boot.js may still call it for an answer on its way.
+    // The first script may still call it for an answer on its way.
     callback.forget();
     taken
 }
@@ -91,7 +95,7 @@ mod tests {
     use huifang_core::ErrorCode;
 
     #[test]
-    fn boot_js_names_the_requests_the_app_knows() {
+    fn the_first_script_names_the_requests_the_app_knows() {
         assert_eq!(request_named("load"), Some(Request::Load));
         assert_eq!(request_named("send_code"), Some(Request::SendCode));
         assert_eq!(
@@ -109,11 +113,11 @@ mod tests {
         assert_eq!(expired.unwrap_err().code(), Some(ErrorCode::LinkExpired));
     }
 
-    /// The first screen's words in boot.js, language by language, must be the core's: the app
+    /// The first screen's words in index.html, language by language, must be the core's: the app
     /// draws the same landing from those, and a difference would show as a flash when it takes over.
     #[test]
     fn the_first_screen_speaks_the_cores_words() {
-        let boot = include_str!("../boot.js");
+        let boot = include_str!("../index.html");
         for (lang, key) in [(Lang::ZhCn, "'zh-CN': {"), (Lang::En, "en: {")] {
             let start = boot.find(key).expect("a word table per language");
             let table = &boot[start..];
@@ -139,7 +143,7 @@ mod tests {
             ];
             for (name, text) in expected {
                 let entry = format!("{name}: '{text}'");
-                assert!(table.contains(&entry), "{lang:?}: boot.js lacks {entry}");
+                assert!(table.contains(&entry), "{lang:?}: index.html lacks {entry}");
             }
         }
     }

@@ -182,7 +182,7 @@ impl LiveSession {
             busy: RwSignal::new(false),
             wanted_lang: StoredValue::new(None),
         };
-        // The first screen (boot.js) has asked for the session already, and perhaps for a code:
+        // The first screen (index.html's first script) has asked for the session already, and perhaps for a code:
         // the app takes its calls over instead of making them again (issue 19).
         session.busy.set(true);
         let taken = session.api.with_value(Option::is_some)

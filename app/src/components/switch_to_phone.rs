@@ -13,7 +13,7 @@ use leptos::prelude::*;
 pub fn SwitchToPhonePanel() -> impl IntoView {
     let session = expect_context::<LiveSession>();
     let t = move || words::of(session.lang.get());
-    // Tapped on the first screen, before the app ran (boot.js): open at once.
+    // Tapped on the first screen, before the app ran (index.html): open at once.
     let open = RwSignal::new(crate::first::take_switch_asked());
     let reason = RwSignal::new(String::new());
     let confirm = move |_| {
