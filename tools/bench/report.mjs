@@ -42,13 +42,13 @@ function throughputCost(edge) {
 }
 const notes = [];
 
-// Rows 2 and 2s (issue 19): where the time to the first control goes. boot.js waits for the
-// page, then asks for the session; the answer draws the landing; the wasm loads after it.
+// Rows 2 and 2s (issue 19): where the time to the first control goes. The page's first script
+// asks for the session as the page is parsed; the answer draws the landing; the wasm loads after it.
 function firstPaintCost(p) {
   const t = p.app.timeline ?? {};
-  const nav = t['/r/<token>'], boot = t['/boot.js'], session = t['/v1/session'], wasm = t['/app_bg.wasm'];
+  const nav = t['/r/<token>'], css = t['/app.css'], session = t['/v1/session'], wasm = t['/app_bg.wasm'];
   if (!session) return 'see the fragment\'s app.timeline';
-  return `chain: page ${ms(nav?.end)}, boot.js ${ms(boot?.end)}, GET /v1/session ${ms(session.start)}→${ms(session.end)}, `
+  return `chain: page ${ms(nav?.end)}, GET /v1/session ${ms(session.start)}→${ms(session.end)} (app.css ${ms(css?.start)}→${ms(css?.end)}), `
     + `landing drawn ${ms(p.app.actionable.median - session.end)} later` + (wasm ? `; the wasm after it (done ${ms(wasm.end)})` : '');
 }
 function appTakesOver(p) {
