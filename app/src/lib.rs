@@ -4,6 +4,7 @@
 pub mod api;
 pub mod components;
 pub mod display;
+pub mod first;
 pub mod i18n;
 pub mod pages;
 pub mod prefs;
