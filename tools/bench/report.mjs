@@ -40,6 +40,11 @@ function throughputCost(edge) {
     + ` — ${Math.round((2 * 60000) / total)} revisits/min would fill both cores`
     + (probe != null ? `; edge ${edge.load.cpu_per_api_request.edge_ms} ms per API request vs ${probe} ms per bare DO read` : '');
 }
+// Row 1's brotli: the build's .br copies as the edge sends them to a browser that takes brotli.
+function brotliNote(app) {
+  const wire = app.edge_br != null ? `; measured ${kb(app.edge_br)} on the wire from the edge's precompressed .br files` : '';
+  return `Brotli (quality 11): ${kb(app.brotli)}${wire}.`;
+}
 const notes = [];
 
 // Rows 2 and 2s (issue 19): where the time to the first control goes. The page's first script
@@ -68,7 +73,7 @@ if (bytes) {
     `${kb(bytes.floor.raw)} raw, ${kb(bytes.floor.gzip)} gzip`,
     `${x(bytes.ratio_raw)} raw, ${x(bytes.ratio_gzip)} gzip`,
     `app_bg.wasm: ${pct(wasm.gzip, bytes.app.gzip)} of the gzip bytes (${kb(wasm.gzip)})`]);
-  notes.push(`Row 1: gzip as sent by the edge (workerd, on the fly; measured ${kb(bytes.app.edge_gzip)} on the wire) and by the floor's server (zlib level 6, the same level). With brotli the app would be ${kb(bytes.app.brotli)}.`);
+  notes.push(`Row 1: gzip as sent by the edge (workerd, on the fly; measured ${kb(bytes.app.edge_gzip)} on the wire) and by the floor's server (zlib level 6, the same level). ${brotliNote(bytes.app)}`);
 }
 if (paint) {
   rows.push(['2 First paint / first actionable control (median of ' + paint.loads_each + ' loads each)',
