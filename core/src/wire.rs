@@ -336,6 +336,9 @@ pub struct SessionView {
     #[serde(default)]
     pub signed: bool,
     pub item_count: usize,
+    /// The face step's settings and state, while it is the next step (R8).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub face: Option<crate::session::FaceView>,
     /// Empty until the policyholder is verified (R8 before R9).
     pub items: Vec<ItemView>,
 }
@@ -380,6 +383,7 @@ impl SessionView {
             signature_required: session.signature_required(),
             signed: session.signature.is_some(),
             item_count: r.script.items.len(),
+            face: crate::session::FaceView::of(session, now),
             items,
         }
     }
