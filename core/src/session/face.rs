@@ -66,12 +66,12 @@ impl FaceResult {
         let provider = self.provider.trim().chars().count();
         (1..=crate::script::MAX_PROVIDER_CHARS).contains(&provider)
             && !self.provider.chars().any(char::is_control)
-            && is_token(&self.evidence_id)
+            && is_face_token(&self.evidence_id)
     }
 }
 
 /// 1 to 128 of `A–Z a–z 0–9 . _ : -`: the shape of a reference and of an evidence id.
-pub fn is_token(s: &str) -> bool {
+pub fn is_face_token(s: &str) -> bool {
     (1..=MAX_FACE_REFERENCE_CHARS).contains(&s.len())
         && s.bytes()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b':' | b'-'))
@@ -178,7 +178,7 @@ impl Session {
         if self.face_tries_left() == 0 {
             return Err(Refusal::FaceTriesUsed);
         }
-        if !is_token(reference) || !is_page_url(redirect_url) {
+        if !is_face_token(reference) || !is_page_url(redirect_url) {
             // The origin answered with something no provider flow can use.
             return Err(Refusal::FaceUnavailable);
         }

@@ -22,8 +22,8 @@ pub use crate::script::AnswerKind;
 pub use crate::trace::{ClientInfo, Notice, NoticeFailure, TraceEntry, TraceEvent};
 pub use event::{Effect, Event};
 pub use face::{
-    FaceOutcome, FaceResult, FaceState, FaceView, PendingFace, ScoreBand, FACE_REFERENCE_VALID_MS,
-    FACE_TRIES,
+    is_face_token, FaceOutcome, FaceResult, FaceState, FaceView, PendingFace, ScoreBand,
+    FACE_REFERENCE_VALID_MS, FACE_TRIES,
 };
 pub use identity::{code_sms_text, PendingCode};
 pub use refusal::Refusal;
