@@ -17,8 +17,8 @@ use i18n::Lang;
 use leptos::prelude::*;
 use pages::{
     code::CodePage, done::DonePage, error::FailedPage, error::FinishedPage, expired::ExpiredPage,
-    id_number::IdNumberPage, item::ItemPage, landing::LandingPage, loading::LoadingPage,
-    review::ReviewPage, signature::SignaturePage, switched::SwitchedPage,
+    face::FacePage, id_number::IdNumberPage, item::ItemPage, landing::LandingPage,
+    loading::LoadingPage, review::ReviewPage, signature::SignaturePage, switched::SwitchedPage,
 };
 use prefs::Prefs;
 use session::{Halt, LiveSession};
@@ -31,6 +31,8 @@ pub enum Page {
     Code,
     /// The ID-number identity step (R8).
     IdNumber,
+    /// The face identity step, through the insurer's provider (R8).
+    Face,
     /// The handwritten signature after the last item (R8).
     Signature,
     /// The next unanswered item, by index.
@@ -68,6 +70,7 @@ pub fn page_for(view: Option<&SessionView>, halt: Option<&Halt>) -> Page {
     match view.stage {
         Stage::Issued | Stage::Opened => match view.next_step {
             Some(IdentityStep::IdNumber) => Page::IdNumber,
+            Some(IdentityStep::Face) => Page::Face,
             _ => Page::Landing,
         },
         Stage::CodeSent => Page::Code,
@@ -133,6 +136,7 @@ fn render(page: Page, lang: Lang, session: LiveSession) -> AnyView {
         Page::Landing => view! { <LandingPage lang/> }.into_any(),
         Page::Code => view! { <CodePage lang/> }.into_any(),
         Page::IdNumber => view! { <IdNumberPage lang/> }.into_any(),
+        Page::Face => view! { <FacePage lang/> }.into_any(),
         Page::Signature => view! { <SignaturePage lang/> }.into_any(),
         Page::Item(index) => {
             let (item, count, answered) = session.view.with_untracked(|v| {
@@ -205,6 +209,7 @@ mod tests {
             next_step: None,
             signature_required: false,
             signed: false,
+            face: None,
             item_count: count,
             items,
         }
@@ -218,6 +223,8 @@ mod tests {
         let mut id_step = view(Stage::Opened, 0, 3);
         id_step.next_step = Some(IdentityStep::IdNumber);
         assert_eq!(page_for(Some(&id_step), None), Page::IdNumber);
+        id_step.next_step = Some(IdentityStep::Face);
+        assert_eq!(page_for(Some(&id_step), None), Page::Face);
         assert_eq!(page(Stage::CodeSent, 0), Page::Code);
         assert_eq!(page(Stage::Verified, 0), Page::Item(0));
         assert_eq!(page(Stage::Verified, 2), Page::Item(2));
