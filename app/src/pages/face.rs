@@ -2,8 +2,8 @@
 //! insurer's provider, by the name the script gives), that the image stays with the provider, and
 //! the alternative the script names, which may be taken at any time (a face check is never the
 //! only way in). "Start" sends the browser to the provider's page; the provider sends it back here
-//! with `?face_ref=…&face_ticket=…`, which this page hands to the edge once and then removes from
-//! the address. The edge decides everything: the page only shows what the view says.
+//! with `#face_ref=…&face_ticket=…` (a fragment: no server logs it), which this page hands to the
+//! edge once and then removes from the address. The edge decides everything: the page only shows what the view says.
 
 use crate::components::notice::NoticeBar;
 use crate::i18n::Lang;
@@ -13,12 +13,12 @@ use huifang_core::session::FaceView;
 use huifang_core::words;
 use leptos::prelude::*;
 
-/// What the provider sent the browser back with, from the page's query string: the reference and
-/// the ticket, both present and non-empty.
-pub fn returned_from_provider(search: &str) -> Option<(String, String)> {
+/// What the provider sent the browser back with, from the page's fragment: the reference and the
+/// ticket, both present and non-empty.
+pub fn returned_from_provider(fragment: &str) -> Option<(String, String)> {
     let mut reference = None;
     let mut ticket = None;
-    for pair in search.trim_start_matches('?').split('&') {
+    for pair in fragment.trim_start_matches('#').split('&') {
         match pair.split_once('=') {
             Some(("face_ref", v)) if !v.is_empty() => reference = Some(v.to_string()),
             Some(("face_ticket", v)) if !v.is_empty() => ticket = Some(v.to_string()),
@@ -29,7 +29,7 @@ pub fn returned_from_provider(search: &str) -> Option<(String, String)> {
 }
 
 /// `history.replaceState(null, "", path)`, through `Reflect` (no web-sys feature for one call).
-fn forget_query(path: &str) {
+fn forget_fragment(path: &str) {
     use wasm_bindgen::{JsCast, JsValue};
     use web_sys::js_sys::{Array, Function, Reflect};
     let history = Reflect::get(&window(), &JsValue::from_str("history")).ok();
@@ -52,14 +52,14 @@ fn forget_query(path: &str) {
 fn take_return(session: LiveSession) {
     let location = window().location();
     let Some((reference, ticket)) = location
-        .search()
+        .hash()
         .ok()
         .and_then(|s| returned_from_provider(&s))
     else {
         return;
     };
     if let Ok(path) = location.pathname() {
-        forget_query(&path);
+        forget_fragment(&path);
     }
     session.run(Request::FaceReturn { reference, ticket });
 }
@@ -149,17 +149,17 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_providers_return_is_read_from_the_query() {
+    fn the_providers_return_is_read_from_the_fragment() {
         assert_eq!(
-            returned_from_provider("?face_ref=sim-ref-1&face_ticket=t2"),
+            returned_from_provider("#face_ref=sim-ref-1&face_ticket=t2"),
             Some(("sim-ref-1".into(), "t2".into()))
         );
         assert_eq!(
-            returned_from_provider("?x=1&face_ticket=t2&face_ref=r"),
+            returned_from_provider("#x=1&face_ticket=t2&face_ref=r"),
             Some(("r".into(), "t2".into()))
         );
-        assert_eq!(returned_from_provider("?face_ref=r"), None);
-        assert_eq!(returned_from_provider("?face_ref=&face_ticket=t"), None);
+        assert_eq!(returned_from_provider("#face_ref=r"), None);
+        assert_eq!(returned_from_provider("#face_ref=&face_ticket=t"), None);
         assert_eq!(returned_from_provider(""), None);
     }
 }

@@ -2,7 +2,7 @@
 //! of an insurer's real provider. It behaves like the H5 flows used in China: `start` answers with
 //! a page to send the browser to and an opaque reference; the page (`GET /face/sim/{page}`) says
 //! plainly that it is a simulation and lets a tester pass, fail or cancel; its form sends the
-//! browser back to the edge's return URL with the reference and a ticket; `result` answers once,
+//! browser back to the edge's return URL with the reference and a ticket in the fragment; `result` answers once,
 //! for the revisit the check was started for, with the ticket that was handed back.
 //!
 //! Nothing is filmed or stored: there is no image anywhere in it. Checks live in memory for
@@ -99,8 +99,9 @@ impl SimulatedFace {
             return None;
         }
         check.verdict = Some((outcome, ticket.clone()));
+        // In the fragment: the browser keeps it, no server on the way logs it.
         Some(format!(
-            "{}?face_ref={}&face_ticket={ticket}",
+            "{}#face_ref={}&face_ticket={ticket}",
             check.return_url, check.reference
         ))
     }
@@ -448,7 +449,7 @@ mod tests {
         let back = sim
             .decide(&page_of(&started), FaceOutcome::Passed, T)
             .unwrap();
-        assert!(back.starts_with("http://edge.test/r/token?face_ref=sim-ref-"));
+        assert!(back.starts_with("http://edge.test/r/token#face_ref=sim-ref-"));
         // A second verdict on the same page is not taken.
         assert!(sim
             .decide(&page_of(&started), FaceOutcome::Failed, T)
