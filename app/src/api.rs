@@ -147,6 +147,26 @@ impl RevisitApi {
         self.post("/id-number", &body).await
     }
 
+    /// `POST /v1/session/face/start`: the edge asks the insurer's provider to start a face check
+    /// (R8); the view's `face.redirect_url` is the provider's page.
+    pub async fn start_face(&self) -> Result<SessionView, Failure> {
+        self.post("/face/start", &NoBody {}).await
+    }
+
+    /// `POST /v1/session/face/result`: what the provider sent the browser back with.
+    pub async fn face_result(&self, reference: &str, ticket: &str) -> Result<SessionView, Failure> {
+        let body = huifang_core::wire::FaceReturn {
+            reference: reference.to_string(),
+            ticket: ticket.to_string(),
+        };
+        self.post("/face/result", &body).await
+    }
+
+    /// `POST /v1/session/face/decline`: the script's alternative instead of the face check.
+    pub async fn decline_face(&self) -> Result<SessionView, Failure> {
+        self.post("/face/decline", &NoBody {}).await
+    }
+
     /// `POST /v1/session/switch`: stop the electronic revisit; the insurer phones instead (R7, R11).
     pub async fn switch_to_phone(&self, reason: Option<String>) -> Result<SessionView, Failure> {
         self.post("/switch", &SwitchToPhone { reason }).await

@@ -19,8 +19,8 @@ use i18n::Lang;
 use leptos::prelude::*;
 use pages::{
     code::CodePage, done::DonePage, error::FailedPage, error::FinishedPage, expired::ExpiredPage,
-    id_number::IdNumberPage, item::ItemPage, landing::LandingPage, loading::LoadingPage,
-    review::ReviewPage, signature::SignaturePage, switched::SwitchedPage,
+    face::FacePage, id_number::IdNumberPage, item::ItemPage, landing::LandingPage,
+    loading::LoadingPage, review::ReviewPage, signature::SignaturePage, switched::SwitchedPage,
 };
 use prefs::Prefs;
 use session::{Halt, LiveSession};
@@ -33,6 +33,8 @@ pub enum Page {
     Code,
     /// The ID-number identity step (R8).
     IdNumber,
+    /// The face identity step, through the insurer's provider (R8).
+    Face,
     /// The handwritten signature after the last item (R8).
     Signature,
     /// The next unanswered item, by index.
@@ -70,6 +72,7 @@ pub fn page_for(view: Option<&SessionView>, halt: Option<&Halt>) -> Page {
     match view.stage {
         Stage::Issued | Stage::Opened => match view.next_step {
             Some(IdentityStep::IdNumber) => Page::IdNumber,
+            Some(IdentityStep::Face) => Page::Face,
             _ => Page::Landing,
         },
         Stage::CodeSent => Page::Code,
@@ -133,12 +136,13 @@ pub fn App() -> impl IntoView {
 /// patched into another (the `For` above keys them), and an erased view would keep every page's
 /// patching code in the wasm all the same (issue 19).
 fn render(page: Page, lang: Lang, session: LiveSession) -> impl IntoView {
-    use leptos::either::EitherOf12 as Shown;
+    use leptos::either::EitherOf13 as Shown;
     match page {
         Page::Loading => Shown::A(view! { <LoadingPage lang/> }),
         Page::Landing => Shown::B(view! { <LandingPage lang/> }),
         Page::Code => Shown::C(view! { <CodePage lang/> }),
         Page::IdNumber => Shown::D(view! { <IdNumberPage lang/> }),
+        Page::Face => Shown::M(view! { <FacePage lang/> }),
         Page::Signature => Shown::E(view! { <SignaturePage lang/> }),
         Page::Item(index) => {
             let (item, count, answered) = session.view.with_untracked(|v| {
@@ -211,6 +215,7 @@ mod tests {
             next_step: None,
             signature_required: false,
             signed: false,
+            face: None,
             item_count: count,
             items,
         }
@@ -224,6 +229,8 @@ mod tests {
         let mut id_step = view(Stage::Opened, 0, 3);
         id_step.next_step = Some(IdentityStep::IdNumber);
         assert_eq!(page_for(Some(&id_step), None), Page::IdNumber);
+        id_step.next_step = Some(IdentityStep::Face);
+        assert_eq!(page_for(Some(&id_step), None), Page::Face);
         assert_eq!(page(Stage::CodeSent, 0), Page::Code);
         assert_eq!(page(Stage::Verified, 0), Page::Item(0));
         assert_eq!(page(Stage::Verified, 2), Page::Item(2));

@@ -23,6 +23,15 @@ pub enum Request {
     VerifyIdNumber {
         id_number: IdNumber,
     },
+    /// Start the face check (R8): the view comes back with the provider's page.
+    StartFace,
+    /// What the provider sent the browser back with.
+    FaceReturn {
+        reference: String,
+        ticket: String,
+    },
+    /// Take the script's alternative instead of the face check.
+    DeclineFace,
     Answer {
         index: usize,
         answer: AnswerKind,
@@ -115,6 +124,25 @@ pub fn react(request: &Request, result: Result<SessionView, Failure>) -> Outcome
         // The answer was recorded but its response was lost (a retry after a dropped connection):
         // the edge counted it once; the page only needs the current view.
         (_, Some(ErrorCode::AlreadyAnswered)) => Outcome::Resync(None),
+        // R8: the face step's refusals change what the step offers (tries left, only the
+        // alternative): say why, and show the step as it now is.
+        (
+            _,
+            Some(
+                ErrorCode::FaceFailed
+                | ErrorCode::FaceTriesUsed
+                | ErrorCode::FaceReturnRefused
+                | ErrorCode::FaceReferenceUnknown
+                | ErrorCode::FaceReferenceUsed
+                | ErrorCode::FaceReferenceExpired,
+            ),
+        ) if matches!(request, Request::StartFace | Request::FaceReturn { .. }) => {
+            Outcome::Resync(Some(Notice {
+                failure,
+                retry: None,
+                place,
+            }))
+        }
         (CodeClass::Stale, _) => Outcome::Resync(Some(Notice {
             failure,
             retry,
@@ -265,6 +293,11 @@ impl LiveSession {
                 Request::SendCode => api.send_code().await,
                 Request::Verify { code } => api.verify(code).await,
                 Request::VerifyIdNumber { id_number } => api.verify_id_number(id_number).await,
+                Request::StartFace => api.start_face().await,
+                Request::FaceReturn { reference, ticket } => {
+                    api.face_result(reference, ticket).await
+                }
+                Request::DeclineFace => api.decline_face().await,
                 Request::Answer {
                     index,
                     answer,
@@ -439,6 +472,28 @@ mod tests {
     }
 
     #[test]
+    fn a_failed_face_check_says_so_and_shows_the_step_as_it_now_is() {
+        let back = Request::FaceReturn {
+            reference: "r".into(),
+            ticket: "t".into(),
+        };
+        for code in [ErrorCode::FaceFailed, ErrorCode::FaceReferenceUsed] {
+            assert!(matches!(
+                react(&back, refused(code)),
+                Outcome::Resync(Some(Notice { retry: None, .. }))
+            ));
+        }
+        // The origin could not be asked: try again.
+        assert!(matches!(
+            react(&Request::StartFace, refused(ErrorCode::FaceUnavailable)),
+            Outcome::Notice(Notice {
+                retry: Some(Request::StartFace),
+                ..
+            })
+        ));
+    }
+
+    #[test]
     fn an_answer_already_recorded_only_reloads_the_view() {
         // The first try landed and its response was lost; the retry must not count it again, and
         // there is nothing to apologise for.
@@ -471,6 +526,7 @@ mod tests {
             next_step: None,
             signature_required: false,
             signed: false,
+            face: None,
             item_count: 0,
             items: vec![],
         };

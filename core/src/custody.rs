@@ -177,6 +177,18 @@ pub enum Effect {
         text: String,
         notice: Notice,
     },
+    /// Ask the insurer's origin to start a face check (R8) and answer with the step
+    /// `Event::FaceStarted`; if the origin cannot, the call is refused with `face_unavailable`.
+    StartFaceCheck {
+        revisit_id: String,
+        lang: crate::script::Lang,
+    },
+    /// Ask the insurer's origin for the result of this face check reference (with the ticket the
+    /// browser brought back) and answer with the step `Event::FaceResult`.
+    FetchFaceResult {
+        revisit_id: String,
+        reference: String,
+    },
     /// Seal the finished session's record (R4) and answer with `Input::Sealed`.
     Seal,
     /// Keep the outbox as it now is.
@@ -369,6 +381,16 @@ impl Custody {
                 let sent_at = next.code.as_ref().map_or(now, |c| c.sent_at);
                 effects.extend(steps.into_iter().map(|effect| match effect {
                     session::Effect::SendSms { to, text } => Effect::SendSms { to, text, sent_at },
+                    session::Effect::StartFaceCheck { revisit_id, lang } => {
+                        Effect::StartFaceCheck { revisit_id, lang }
+                    }
+                    session::Effect::FetchFaceResult {
+                        revisit_id,
+                        reference,
+                    } => Effect::FetchFaceResult {
+                        revisit_id,
+                        reference,
+                    },
                 }));
                 Ok(())
             }

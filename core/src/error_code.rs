@@ -65,6 +65,20 @@ error_codes! {
     SessionLocked = "session_locked",
     SmsDailyLimit = "sms_daily_limit",
     RateLimited = "rate_limited",
+    // ---- the face step (R8, `session::face`)
+    /// Three failed face checks: only the script's alternative is left.
+    FaceTriesUsed = "face_tries_used",
+    /// The returned reference is not this session's started check (forged, or another session's).
+    FaceReferenceUnknown = "face_reference_unknown",
+    /// The returned reference's result was already taken (a replay).
+    FaceReferenceUsed = "face_reference_used",
+    FaceReferenceExpired = "face_reference_expired",
+    /// The origin did not confirm the return (a forged ticket).
+    FaceReturnRefused = "face_return_refused",
+    /// The provider's verdict was "failed": counts like a wrong code.
+    FaceFailed = "face_failed",
+    /// The origin could not start a check or answer for it.
+    FaceUnavailable = "face_unavailable",
     // ---- the handwritten signature (`signature::SignatureError`)
     SignatureTooShort = "signature_too_short",
     SignatureTooLarge = "signature_too_large",
@@ -141,7 +155,9 @@ impl ErrorCode {
     pub fn class(self) -> CodeClass {
         use ErrorCode::*;
         match self {
-            Internal | Misconfigured | SmsUnavailable | RateLimited => CodeClass::Transient,
+            Internal | Misconfigured | SmsUnavailable | RateLimited | FaceUnavailable => {
+                CodeClass::Transient
+            }
             // `resend_too_soon`, `answered_too_soon`: the page's countdown was behind the
             // session's (the page counts from when it showed the item, so it never should be).
             NotOpened | AlreadyVerified | NoCodeSent | NotVerified | AlreadyAnswered
@@ -158,6 +174,12 @@ impl ErrorCode {
             | CommentTooLong
             | WrongStep
             | WrongIdNumber
+            | FaceTriesUsed
+            | FaceReferenceUnknown
+            | FaceReferenceUsed
+            | FaceReferenceExpired
+            | FaceReturnRefused
+            | FaceFailed
             | SignatureRequired
             | SessionLocked
             | SmsDailyLimit
@@ -295,6 +317,7 @@ mod tests {
             transient,
             [
                 ErrorCode::RateLimited,
+                ErrorCode::FaceUnavailable,
                 ErrorCode::SmsUnavailable,
                 ErrorCode::Misconfigured,
                 ErrorCode::Internal

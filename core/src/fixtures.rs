@@ -44,6 +44,7 @@ pub fn sample_script() -> Script {
         id: "default".into(),
         version: "1".into(),
         identity: vec![crate::script::IdentityStep::SmsCode],
+        face: None,
         items: vec![
             item(
                 "holder",

@@ -155,6 +155,10 @@ pub struct Record {
     /// problem cases (R12). Absent when not given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seller_code: Option<SellerCode>,
+    /// The face checks' results (R8): verdict, provider and the provider's evidence id, never an
+    /// image. Absent when the script had no face step, so older records keep their bytes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub face: Vec<crate::session::FaceResult>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -286,6 +290,7 @@ impl Record {
             signature: session.signature.clone(),
             channel: r.sale.channel,
             seller_code: r.sale.seller_code.clone(),
+            face: session.face.results.clone(),
         })
     }
 

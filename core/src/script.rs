@@ -221,7 +221,37 @@ pub struct Script {
         skip_serializing_if = "is_default_identity"
     )]
     pub identity: Vec<IdentityStep>,
+    /// Who performs the `face` step and what the policyholder may do instead (R8); required when
+    /// `identity` lists `face`, refused otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub face: Option<FaceCheck>,
     pub items: Vec<ScriptItem>,
+}
+
+/// The longest provider name a script may give (it is shown in a sentence on a phone).
+pub const MAX_PROVIDER_CHARS: usize = 60;
+
+/// The face step's settings (R8): a face check is done by the insurer's own provider, the page
+/// names that provider before the check, and the policyholder may always take the alternative
+/// instead — the face check is never the only way in.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FaceCheck {
+    /// The provider's name as the policyholder reads it (e.g. 某某科技人脸核验服务).
+    pub provider: String,
+    /// What the policyholder does instead of the face check, if they decline it or fail it three
+    /// times.
+    pub alternative: FaceAlternative,
+}
+
+/// The way in that replaces a declined or failed face check.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FaceAlternative {
+    /// Type the ID number instead (the other steps of the script stay, a signature included).
+    IdNumber,
+    /// Switch to a phone revisit (R7).
+    Phone,
 }
 
 /// One way of making sure the policyholder in person is answering (R8).
@@ -234,7 +264,8 @@ pub enum IdentityStep {
     IdNumber,
     /// A handwritten signature after the last item, before completion (wherever it is listed).
     Signature,
-    /// A face check through the insurer's own provider. Not available yet (the seam is here).
+    /// A face check through the insurer's own provider (the script's `face` names it and the
+    /// alternative). Never the only way in: a script with it lists `sms_code` or `id_number` too.
     Face,
 }
 
@@ -268,8 +299,8 @@ pub enum ScriptError {
     DuplicateProductKind(usize),
     #[error("identity: list at least one of sms_code and id_number, and each step at most once")]
     BadIdentitySteps,
-    #[error("identity: the {0:?} step is not available yet")]
-    UnsupportedIdentityStep(IdentityStep),
+    #[error("face: list `face` in identity together with a `face` object naming the provider (1 to {MAX_PROVIDER_CHARS} characters) and the alternative (`id_number`, not listed in identity too, or `phone`); without `face` in identity, leave it out")]
+    BadFaceCheck,
 }
 
 impl ScriptError {
@@ -310,9 +341,6 @@ impl Script {
             return Err(ScriptError::BadIdOrVersion);
         }
         let steps = &self.identity;
-        if let Some(step) = steps.iter().find(|s| matches!(s, IdentityStep::Face)) {
-            return Err(ScriptError::UnsupportedIdentityStep(*step));
-        }
         let unique = steps
             .iter()
             .enumerate()
@@ -322,6 +350,9 @@ impl Script {
             .any(|s| matches!(s, IdentityStep::SmsCode | IdentityStep::IdNumber));
         if !verifies || !unique {
             return Err(ScriptError::BadIdentitySteps);
+        }
+        if !self.face_check_ok() {
+            return Err(ScriptError::BadFaceCheck);
         }
         if self.items.is_empty() {
             return Err(ScriptError::NoItems);
@@ -362,6 +393,23 @@ impl Script {
             }
         }
         Ok(())
+    }
+
+    /// R8: `face` is listed exactly when its settings are given; the provider is named; an ID
+    /// number alternative is not a step the script asks for anyway (declining would then skip a
+    /// check instead of replacing it).
+    fn face_check_ok(&self) -> bool {
+        let listed = self.identity.contains(&IdentityStep::Face);
+        match &self.face {
+            None => !listed,
+            Some(face) => {
+                listed
+                    && text_ok(&face.provider, MAX_PROVIDER_CHARS)
+                    && face.provider.chars().all(|c| !c.is_control())
+                    && (face.alternative == FaceAlternative::Phone
+                        || !self.identity.contains(&IdentityStep::IdNumber))
+            }
+        }
     }
 
     /// The script for a policy of these product kinds: the items for every product, and those
@@ -503,10 +551,32 @@ mod tests {
         s.identity = vec![IdentityStep::Signature];
         assert_eq!(s.validate(), Err(ScriptError::BadIdentitySteps));
         s.identity = vec![IdentityStep::SmsCode, IdentityStep::Face];
-        assert_eq!(
-            s.validate(),
-            Err(ScriptError::UnsupportedIdentityStep(IdentityStep::Face))
-        );
+        assert_eq!(s.validate(), Err(ScriptError::BadFaceCheck));
+        // R8: never the only way in.
+        s.identity = vec![IdentityStep::Face, IdentityStep::Signature];
+        s.face = Some(FaceCheck {
+            provider: "某某科技".into(),
+            alternative: FaceAlternative::Phone,
+        });
+        assert_eq!(s.validate(), Err(ScriptError::BadIdentitySteps));
+        s.identity = vec![IdentityStep::SmsCode, IdentityStep::Face];
+        assert_eq!(s.validate(), Ok(()));
+        s.face.as_mut().unwrap().provider = "  ".into();
+        assert_eq!(s.validate(), Err(ScriptError::BadFaceCheck));
+        s.face.as_mut().unwrap().provider = "x".repeat(MAX_PROVIDER_CHARS + 1);
+        assert_eq!(s.validate(), Err(ScriptError::BadFaceCheck));
+        s.face = Some(FaceCheck {
+            provider: "某某科技".into(),
+            alternative: FaceAlternative::IdNumber,
+        });
+        assert_eq!(s.validate(), Ok(()));
+        // Declining would skip the ID number instead of replacing the face check by it.
+        s.identity = vec![IdentityStep::IdNumber, IdentityStep::Face];
+        assert_eq!(s.validate(), Err(ScriptError::BadFaceCheck));
+        // Settings without the step: refused, so that a typo in `identity` is not silent.
+        s.identity = vec![IdentityStep::SmsCode];
+        assert_eq!(s.validate(), Err(ScriptError::BadFaceCheck));
+        s.face = None;
         s.identity = vec![IdentityStep::IdNumber, IdentityStep::SmsCode];
         assert_eq!(s.validate(), Ok(()));
     }

@@ -60,6 +60,25 @@ pub enum TraceEvent {
     CodeVerified,
     IdNumberRejected,
     IdNumberVerified,
+    /// R8: the insurer's origin started a face check for this session (its reference is kept
+    /// only as a digest, and never traced).
+    FaceStarted,
+    /// The origin's result of a face check: the verdict, who gave it, and the provider's own
+    /// evidence id. Never an image.
+    FaceChecked {
+        outcome: crate::session::FaceOutcome,
+        provider: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        score_band: Option<crate::session::ScoreBand>,
+        evidence_id: String,
+    },
+    /// The origin did not confirm a return from the provider (a forged ticket, or a reference it
+    /// did not issue for this revisit).
+    FaceReturnRefused,
+    /// The policyholder took the script's alternative instead of the face check.
+    FaceDeclined {
+        alternative: crate::script::FaceAlternative,
+    },
     ItemAnswered {
         index: usize,
         item_id: String,

@@ -336,6 +336,9 @@ pub struct SessionView {
     #[serde(default)]
     pub signed: bool,
     pub item_count: usize,
+    /// The face step's settings and state, while it is the next step (R8).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub face: Option<crate::session::FaceView>,
     /// Empty until the policyholder is verified (R8 before R9).
     pub items: Vec<ItemView>,
 }
@@ -380,6 +383,7 @@ impl SessionView {
             signature_required: session.signature_required(),
             signed: session.signature.is_some(),
             item_count: r.script.items.len(),
+            face: crate::session::FaceView::of(session, now),
             items,
         }
     }
@@ -446,6 +450,49 @@ pub struct SmsAccepted {
     pub accepted: bool,
     /// The gateway's id for the message.
     pub message_id: u64,
+}
+
+/// `POST /face/start` on the origin (R8): start a face check with the insurer's provider for this
+/// revisit. Signed by the edge like the SMS hook.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FaceStartRequest {
+    pub revisit_id: RevisitId,
+    /// Where the provider sends the browser back: the revisit's own page at the edge. The origin
+    /// appends `face_ref` (the reference) and `face_ticket` (what the provider hands back).
+    pub return_url: String,
+    /// The language of the revisit page, for the provider's page.
+    pub lang: Lang,
+}
+
+/// The origin's answer to `POST /face/start`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FaceStartAnswer {
+    /// The provider's page to send the browser to (http or https, at most 2048 characters).
+    pub redirect_url: String,
+    /// The opaque reference of this check: 1 to 128 of `A–Z a–z 0–9 . _ : -`. The edge keeps only
+    /// its digest, bound to the session.
+    pub reference: String,
+}
+
+/// `POST /face/result` on the origin: the result of the check the browser came back from. The
+/// answer is a [`crate::session::FaceResult`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FaceResultRequest {
+    pub revisit_id: RevisitId,
+    pub reference: String,
+    /// What the provider handed the browser back with (checked by the origin, never stored).
+    pub ticket: String,
+}
+
+/// `POST /v1/session/face/result`: what the browser brought back from the provider.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FaceReturn {
+    pub reference: String,
+    pub ticket: String,
 }
 
 /// The origin's answer to `POST /records`: the edge may forget the session once it has this.

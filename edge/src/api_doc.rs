@@ -24,7 +24,7 @@ mod tests {
     use crate::error::{status, EdgeError};
     use huifang_core::domain::DomainError;
     use huifang_core::idempotency::IdempotencyError;
-    use huifang_core::script::{IdentityStep, ScriptError};
+    use huifang_core::script::ScriptError;
     use huifang_core::session::Refusal;
     use huifang_core::signature::SignatureError as InkError;
     use huifang_core::signing::SignatureError;
@@ -87,7 +87,7 @@ mod tests {
             ScriptError::BadReadingTime(1),
             ScriptError::DuplicateProductKind(1),
             ScriptError::BadIdentitySteps,
-            ScriptError::UnsupportedIdentityStep(IdentityStep::Face),
+            ScriptError::BadFaceCheck,
         ];
         let mut refusals = vec![
             Refusal::Expired,
@@ -123,6 +123,13 @@ mod tests {
             Refusal::RateLimited {
                 retry_after_secs: 1,
             },
+            Refusal::FaceTriesUsed,
+            Refusal::FaceReferenceUnknown,
+            Refusal::FaceReferenceUsed,
+            Refusal::FaceReferenceExpired,
+            Refusal::FaceReturnRefused,
+            Refusal::FaceFailed { tries_left: 1 },
+            Refusal::FaceUnavailable,
         ];
         refusals.extend(ink.iter().cloned().map(Refusal::BadSignature));
         let mut create = vec![
@@ -197,7 +204,14 @@ mod tests {
                 | Refusal::SignatureRequired
                 | Refusal::SessionLocked { .. }
                 | Refusal::SmsDailyLimit { .. }
-                | Refusal::RateLimited { .. } => {}
+                | Refusal::RateLimited { .. }
+                | Refusal::FaceTriesUsed
+                | Refusal::FaceReferenceUnknown
+                | Refusal::FaceReferenceUsed
+                | Refusal::FaceReferenceExpired
+                | Refusal::FaceReturnRefused
+                | Refusal::FaceFailed { .. }
+                | Refusal::FaceUnavailable => {}
                 Refusal::BadSignature(i) => match i {
                     InkError::TooLittleInk
                     | InkError::TooLarge
@@ -232,7 +246,7 @@ mod tests {
                     | ScriptError::BadReadingTime(_)
                     | ScriptError::DuplicateProductKind(_)
                     | ScriptError::BadIdentitySteps
-                    | ScriptError::UnsupportedIdentityStep(_) => {}
+                    | ScriptError::BadFaceCheck => {}
                 },
             },
             EdgeError::Domain(d) => match d {

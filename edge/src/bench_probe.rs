@@ -45,6 +45,7 @@ pub async fn do_read(req: Request, env: &Env) -> Result<Response, EdgeError> {
             https: false,
             client: ClientInfo::new("", ""),
             lang: None,
+            face_return_url: None,
         },
         action: Action::Open,
         body: String::new(),

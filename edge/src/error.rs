@@ -36,6 +36,8 @@ pub fn status(code: ErrorCode) -> u16 {
         | ItemOutOfOrder
         | ItemsRemaining
         | NotDue
+        | FaceReferenceUsed
+        | FaceTriesUsed
         | WrongStep
         | SignatureRequired
         | AnsweredTooSoon
@@ -48,12 +50,13 @@ pub fn status(code: ErrorCode) -> u16 {
         | SignatureTooLarge | SignatureOutOfPad | SignatureBadImage | InvalidPolicyNumber
         | InvalidPhone | InvalidIdNumber | IdNumberChecksum | InvalidName | InvalidLink
         | InvalidCodeFormat | InvalidRevisitId | InvalidProduct | InvalidTimestamp
-        | CoolingOffEnded | InvalidScript | InvalidChannel | InvalidSellerCode => 422,
+        | CoolingOffEnded | InvalidScript | InvalidChannel | InvalidSellerCode
+        | FaceReferenceUnknown | FaceReferenceExpired | FaceReturnRefused | FaceFailed => 422,
         SessionLocked => 423,
         ResendTooSoon | SmsDailyLimit | RateLimited => 429,
         // A code the edge does not know is not one it sends; were it to, it would be a bug.
         Misconfigured | Internal | Unknown => 500,
-        SmsUnavailable => 503,
+        SmsUnavailable | FaceUnavailable => 503,
     }
 }
 

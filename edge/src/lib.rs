@@ -16,6 +16,7 @@ mod api_doc_constraints;
 mod bench_probe;
 mod config;
 mod error;
+mod face;
 mod fallback;
 mod headers;
 mod http;

@@ -6,7 +6,7 @@
 use crate::config;
 use crate::error::EdgeError;
 use crate::http::{header, read_body, MAX_POLICYHOLDER_BODY, MAX_SIGNATURE_BODY};
-use crate::revisit_call::{self, device_cookie_name, Action, Call, Caller};
+use crate::revisit_call::{self, device_cookie_name, Action, Call, Caller, StepAction};
 use huifang_core::script::Lang;
 use huifang_core::session::ClientInfo;
 use huifang_core::signing::{keyed_digest, secret_digest};
@@ -46,6 +46,7 @@ pub fn caller(req: &Request, env: &Env, token: &LinkToken) -> Result<Caller, Edg
         https: req.url()?.scheme() == "https",
         client: ClientInfo::new(&ip, &user_agent),
         lang: header(req, "accept-language").map(|l| Lang::from_accept_language(&l)),
+        face_return_url: None,
     })
 }
 
@@ -58,9 +59,20 @@ pub async fn forward(mut req: Request, env: &Env) -> Result<Response, EdgeError>
     };
     let body = read_body(&mut req, limit).await?;
     let body = String::from_utf8(body).map_err(|_| EdgeError::BadJson("not UTF-8".into()))?;
-    let caller = caller(&req, env, &token)?;
+    let mut caller = caller(&req, env, &token)?;
     let path = req.path();
     let action = Action::of_route(&req.method(), path.strip_prefix("/v1").unwrap_or(&path))?;
+    if action == Action::Step(StepAction::StartFace) {
+        // R8: where the provider sends the browser back: this revisit's page at this edge.
+        let url = req.url()?;
+        let host = url.host_str().unwrap_or_default();
+        let port = url.port().map(|p| format!(":{p}")).unwrap_or_default();
+        caller.face_return_url = Some(format!(
+            "{}://{host}{port}/r/{}",
+            url.scheme(),
+            token.as_string()
+        ));
+    }
     let call = Call::Policyholder {
         caller,
         action,

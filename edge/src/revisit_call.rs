@@ -36,6 +36,11 @@ pub struct Caller {
     pub client: ClientInfo,
     /// The browser's preferred language among ours (`Accept-Language`), for the first open.
     pub lang: Option<Lang>,
+    /// For `POST /session/face/start` only: the revisit page's own address (`/r/<link>` at this
+    /// edge), for the insurer's provider to send the browser back to (R8). It goes to the
+    /// insurer's origin, which issued the link; it is never stored or logged.
+    #[serde(default)]
+    pub face_return_url: Option<String>,
 }
 
 /// What the policyholder asks for.
@@ -69,6 +74,12 @@ pub enum StepAction {
     ChooseLanguage,
     /// `POST /session/switch` with `SwitchToPhone`
     SwitchToPhone,
+    /// `POST /session/face/start` (R8)
+    StartFace,
+    /// `POST /session/face/result` with `FaceReturn`
+    FaceResult,
+    /// `POST /session/face/decline`
+    DeclineFace,
 }
 
 impl Action {
@@ -77,9 +88,15 @@ impl Action {
         use StepAction::*;
         match self {
             Self::Open | Self::FallbackSwitch => false,
-            Self::Step(SendCode | Complete) => false,
+            Self::Step(SendCode | Complete | StartFace | DeclineFace) => false,
             Self::Step(
-                SubmitCode | SubmitIdNumber | Answer { .. } | Sign | ChooseLanguage | SwitchToPhone,
+                SubmitCode
+                | SubmitIdNumber
+                | Answer { .. }
+                | Sign
+                | ChooseLanguage
+                | SwitchToPhone
+                | FaceResult,
             ) => true,
         }
     }
@@ -98,10 +115,19 @@ impl Action {
             "/session/complete" if post => StepAction::Complete,
             "/session/language" if post => StepAction::ChooseLanguage,
             "/session/switch" if post => StepAction::SwitchToPhone,
-            "/session/code" | "/session/verify" | "/session/id-number" | "/session/signature"
-            | "/session/complete" | "/session/switch" | "/session/language" => {
-                return Err(EdgeError::MethodNotAllowed { allow: "POST" })
-            }
+            "/session/face/start" if post => StepAction::StartFace,
+            "/session/face/result" if post => StepAction::FaceResult,
+            "/session/face/decline" if post => StepAction::DeclineFace,
+            "/session/code"
+            | "/session/verify"
+            | "/session/id-number"
+            | "/session/signature"
+            | "/session/complete"
+            | "/session/switch"
+            | "/session/language"
+            | "/session/face/start"
+            | "/session/face/result"
+            | "/session/face/decline" => return Err(EdgeError::MethodNotAllowed { allow: "POST" }),
             p if post && p.starts_with("/session/items/") => {
                 let index = p["/session/items/".len()..]
                     .parse::<usize>()
@@ -301,6 +327,7 @@ mod tests {
                 https: true,
                 client: ClientInfo::new("203.0.113.7", "Phone/1.0"),
                 lang: Some(Lang::En),
+                face_return_url: None,
             },
             action: Action::Step(StepAction::Answer { index: 2 }),
             body: r#"{"answer":"yes"}"#.into(),

@@ -10,6 +10,7 @@
 
 use crate::config;
 use crate::error::EdgeError;
+use crate::face;
 use crate::http::{no_body, now, parse_json, random_bytes};
 use crate::origin_client;
 use crate::revisit_call::{
@@ -81,7 +82,8 @@ impl DurableObject for RevisitSession {
     async fn alarm(&self) -> Result<Response> {
         let woken = async {
             let custody = self.load().await?;
-            self.apply(custody, Input::Alarm, "", now()).await
+            self.apply(custody, Input::Alarm, &Outside::default(), now())
+                .await
         };
         if let Err(e) = woken.await {
             console_error!("alarm failed: {}; retrying in a minute", e.detail());
@@ -95,6 +97,28 @@ impl DurableObject for RevisitSession {
 }
 
 type Answer = std::result::Result<Reply, EdgeError>;
+
+/// What a call brings besides its input, for the effects that go outside: the client IP's keyed
+/// hash (the SMS caps), the client (stamped on the answers' trace entries), and for the face step
+/// the return address and the ticket (both passed to the origin, never stored).
+#[derive(Default)]
+struct Outside<'a> {
+    ip_key: &'a str,
+    client: Option<huifang_core::session::ClientInfo>,
+    face_return_url: Option<&'a str>,
+    face_ticket: Option<String>,
+}
+
+impl<'a> Outside<'a> {
+    fn of(caller: &'a Caller) -> Self {
+        Self {
+            ip_key: &caller.ip_key,
+            client: Some(caller.client.clone()),
+            face_return_url: caller.face_return_url.as_deref(),
+            face_ticket: None,
+        }
+    }
+}
 
 /// One stored part, parsed.
 fn part<T: DeserializeOwned>(
@@ -141,13 +165,13 @@ impl RevisitSession {
             Call::Create { revisit, link_sms } => {
                 let custody = self.load().await?;
                 let custody = self
-                    .apply(custody, Input::Create(*revisit), "", now)
+                    .apply(custody, Input::Create(*revisit), &Outside::default(), now)
                     .await?;
                 let Some(link) = link_sms else {
                     return Ok(Reply::Created { link_sms: None });
                 };
                 let custody = self
-                    .apply(custody, Input::SendLink { link }, "", now)
+                    .apply(custody, Input::SendLink { link }, &Outside::default(), now)
                     .await?;
                 Ok(Reply::Created {
                     link_sms: link_sms_outcome(&custody),
@@ -175,7 +199,7 @@ impl RevisitSession {
         &self,
         custody: Custody,
         input: Input,
-        ip_key: &str,
+        outside: &Outside<'_>,
         at: Timestamp,
     ) -> std::result::Result<Custody, EdgeError> {
         let policy = config::custody_policy(&self.env);
@@ -184,12 +208,19 @@ impl RevisitSession {
         let outcome = first.outcome;
         let mut custody = first.custody;
         let mut effects = VecDeque::from(first.effects);
-        let mut sms_failed = None;
+        // Why the call failed outside (the SMS gateway, the face check's origin), or why the
+        // session refused the face check's answer: the call's answer, after all is stored.
+        let mut failed = None;
         while let Some(effect) = effects.pop_front() {
-            let awaited_outside = matches!(
+            let face = matches!(
                 effect,
-                Effect::SendSms { .. } | Effect::SendNotice { .. } | Effect::Deliver
+                Effect::StartFaceCheck { .. } | Effect::FetchFaceResult { .. }
             );
+            let awaited_outside = face
+                || matches!(
+                    effect,
+                    Effect::SendSms { .. } | Effect::SendNotice { .. } | Effect::Deliver
+                );
             let answer = match effect {
                 Effect::StoreSession => {
                     self.store(KEY_SESSION, custody.session()).await?;
@@ -223,10 +254,10 @@ impl RevisitSession {
                     None
                 }
                 Effect::SendSms { to, text, sent_at } => {
-                    match self.send_code(&custody, &to, text, ip_key).await {
+                    match self.send_code(&custody, &to, text, outside.ip_key).await {
                         Ok(()) => None,
                         Err(e) => {
-                            sms_failed = Some(e);
+                            failed = Some(e);
                             // Free the resend slot so the person can retry at once.
                             let event = Event::CodeUndelivered { sent_at };
                             Some(Input::Step {
@@ -239,6 +270,19 @@ impl RevisitSession {
                 Effect::SendNotice { to, text, notice } => {
                     let outcome = self.send_notice(&custody, &to, text).await;
                     Some(Input::Notified { notice, outcome })
+                }
+                Effect::StartFaceCheck { revisit_id, lang } => {
+                    let started =
+                        face::start(&self.env, &revisit_id, outside.face_return_url, lang).await;
+                    self.face_answer(started, outside, &mut failed)
+                }
+                Effect::FetchFaceResult {
+                    revisit_id,
+                    reference,
+                } => {
+                    let ticket = outside.face_ticket.as_deref();
+                    let result = face::result(&self.env, &revisit_id, reference, ticket).await;
+                    self.face_answer(result, outside, &mut failed)
                 }
                 Effect::Seal => Some(Input::Sealed(self.seal(&custody)?)),
                 Effect::Deliver => Some(self.deliver(&custody, &retry).await),
@@ -253,12 +297,36 @@ impl RevisitSession {
                 let next = custody.update(input, now(), &policy);
                 custody = next.custody;
                 effects.extend(next.effects);
+                // The face check's answer is the call's answer: a failed check, a refused return.
+                if let (true, Err(e)) = (face, next.outcome) {
+                    failed = Some(e.into());
+                }
             }
         }
         outcome?;
-        match sms_failed {
+        match failed {
             Some(e) => Err(e),
             None => Ok(custody),
+        }
+    }
+
+    /// The session step that carries the origin's face answer, or nothing (and the call fails)
+    /// when the origin could not be asked.
+    fn face_answer(
+        &self,
+        answer: std::result::Result<Event, EdgeError>,
+        outside: &Outside<'_>,
+        failed: &mut Option<EdgeError>,
+    ) -> Option<Input> {
+        match answer {
+            Ok(event) => Some(Input::Step {
+                event,
+                client: outside.client.clone(),
+            }),
+            Err(e) => {
+                *failed = Some(e);
+                None
+            }
         }
     }
 
@@ -285,12 +353,20 @@ impl RevisitSession {
         };
         // R10: every other request must come from the device the link is bound to.
         session.check_device(caller.device.as_deref())?;
-        let event = self.event(step, body)?;
+        let (event, face_ticket) = match step {
+            StepAction::FaceResult => face::returned(parse_json(body.as_bytes())?)
+                .map(|(event, ticket)| (event, Some(ticket)))?,
+            _ => (self.event(step, body)?, None),
+        };
         let input = Input::Step {
             event,
-            client: Some(caller.client),
+            client: Some(caller.client.clone()),
         };
-        let custody = self.apply(custody, input, &caller.ip_key, now).await?;
+        let outside = Outside {
+            face_ticket,
+            ..Outside::of(&caller)
+        };
+        let custody = self.apply(custody, input, &outside, now).await?;
         Ok(view(&custody, now, None))
     }
 
@@ -338,6 +414,14 @@ impl RevisitSession {
                 let SwitchToPhone { reason } = parse_json(body)?;
                 Event::SwitchToPhone { reason }
             }
+            StepAction::StartFace => Event::StartFace,
+            StepAction::DeclineFace => Event::DeclineFace,
+            // Read with its ticket by `policyholder` (see `face::returned`).
+            StepAction::FaceResult => {
+                return Err(EdgeError::Internal(
+                    "the face return is read elsewhere".into(),
+                ))
+            }
         })
     }
 
@@ -377,7 +461,9 @@ impl RevisitSession {
             event,
             client: Some(caller.client.clone()),
         };
-        let custody = self.apply(custody, input, &caller.ip_key, now).await?;
+        let custody = self
+            .apply(custody, input, &Outside::of(caller), now)
+            .await?;
         Ok((custody, new_device))
     }
 
@@ -400,7 +486,8 @@ impl RevisitSession {
             event: Event::SwitchToPhone { reason: None },
             client: Some(caller.client.clone()),
         };
-        self.apply(custody, input, &caller.ip_key, now).await?;
+        self.apply(custody, input, &Outside::of(caller), now)
+            .await?;
         Ok(Reply::Switched {
             already: false,
             new_device,
@@ -414,7 +501,7 @@ impl RevisitSession {
             event,
             client: None,
         };
-        let custody = self.apply(custody, input, "", now).await?;
+        let custody = self.apply(custody, input, &Outside::default(), now).await?;
         Ok(Reply::Status(custody.status()?))
     }
 

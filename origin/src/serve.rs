@@ -80,6 +80,7 @@ pub async fn serve(settings: Settings) -> Result<(), ServeError> {
             receipts_dir: Some(receipts),
         })
         .with_casework_offset(casework_offset);
+
     let state = match edge {
         Some((url, secret_file)) => {
             use crate::insurer::client::{secret_from, EdgeUrl, InsurerClient, Transport};

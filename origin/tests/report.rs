@@ -66,6 +66,37 @@ async fn the_report_shows_the_evidence_escaped_and_verified() {
 }
 
 #[tokio::test]
+async fn the_report_shows_each_face_check_with_its_evidence_id_and_no_image() {
+    use huifang_core::session::{FaceOutcome, FaceResult, ScoreBand};
+    let o = origin();
+    let session = finished_session(RevisitId::from_random([2; 12]), &ALL_YES);
+    let mut record = Record::of(&session, "beijing").unwrap();
+    let result = |outcome, band, id: &str| FaceResult {
+        outcome,
+        provider: "<i>某某</i>核验".into(),
+        score_band: band,
+        evidence_id: id.into(),
+    };
+    record.face = vec![
+        result(FaceOutcome::Failed, Some(ScoreBand::Low), "ev-001"),
+        result(FaceOutcome::Passed, None, "ev-002"),
+    ];
+    let sealed = record.seal(&edge_key());
+    assert_eq!(o.post_record(&sealed).await.0, StatusCode::OK);
+    let (status, _, html) = report(&o, &sealed.record.revisit_id, None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("data-testid=\"face\""));
+    for text in [
+        "<td>1</td><td>未通过</td><td>&lt;i&gt;某某&lt;/i&gt;核验</td><td>低</td><td class=\"mono\">ev-001</td>",
+        "<td>2</td><td>通过</td><td>&lt;i&gt;某某&lt;/i&gt;核验</td><td>未提供</td><td class=\"mono\">ev-002</td>",
+        "不保存人脸图像",
+        "✓ 已验证",
+    ] {
+        assert!(html.contains(text), "the report lacks {text:?}");
+    }
+}
+
+#[tokio::test]
 async fn a_tampered_record_reports_red_with_the_reason() {
     let o = origin();
     let first = sealed_with(&edge_key(), 1, &ALL_YES);

@@ -4,6 +4,7 @@ pub mod code;
 pub mod done;
 pub mod error;
 pub mod expired;
+pub mod face;
 pub mod id_number;
 pub mod item;
 pub mod landing;

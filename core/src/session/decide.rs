@@ -61,6 +61,9 @@ impl Session {
                 self.code = None;
                 self.passed.clear();
                 self.signature = None;
+                // A started face check of the old link is void; the tries used stay used.
+                self.face.pending = None;
+                self.face.declined = false;
                 self.stage = Stage::Issued;
                 self.record(now, TraceEvent::LinkReissued);
                 Ok(Vec::new())
@@ -136,6 +139,14 @@ impl Session {
                 Ok(Vec::new())
             }
             Event::SubmitIdNumber { digest } => self.submit_id_number(&digest, now),
+            Event::StartFace => self.start_face(now),
+            Event::FaceStarted {
+                reference,
+                redirect_url,
+            } => self.face_started(&reference, &redirect_url, now),
+            Event::FaceReturned { reference } => self.face_returned(&reference, now),
+            Event::FaceResult { reference, result } => self.face_result(&reference, result, now),
+            Event::DeclineFace => self.decline_face(now),
             Event::Answer {
                 index,
                 answer,

@@ -51,6 +51,25 @@ pub enum Event {
     SwitchToPhone {
         reason: Option<String>,
     },
+    /// The policyholder asks to start the face check (R8); the edge then asks the origin.
+    StartFace,
+    /// The origin started a face check for this session: its opaque reference and the
+    /// provider's page to send the browser to.
+    FaceStarted {
+        reference: String,
+        redirect_url: String,
+    },
+    /// The browser came back from the provider with this reference.
+    FaceReturned {
+        reference: String,
+    },
+    /// The origin's answer for the reference: the result, or `None` if it refused the return.
+    FaceResult {
+        reference: String,
+        result: Option<super::FaceResult>,
+    },
+    /// The policyholder takes the script's alternative instead of the face check.
+    DeclineFace,
     /// The cooling-off end passed (the edge's alarm).
     Expire,
     /// The insurer cancelled the revisit.
@@ -74,4 +93,13 @@ pub enum Event {
 pub enum Effect {
     /// Send this text to this phone through the insurer's SMS gateway.
     SendSms { to: Phone, text: String },
+    /// Ask the insurer's origin to start a face check for this revisit, and answer with
+    /// `Event::FaceStarted` (or refuse with `face_unavailable` if it cannot).
+    StartFaceCheck { revisit_id: String, lang: Lang },
+    /// Ask the insurer's origin for the result of this reference (with the ticket the browser
+    /// brought), and answer with `Event::FaceResult`.
+    FetchFaceResult {
+        revisit_id: String,
+        reference: String,
+    },
 }

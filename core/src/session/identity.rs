@@ -54,7 +54,24 @@ impl Session {
             .iter()
             .copied()
             .filter(|s| *s != IdentityStep::Signature)
+            .map(|s| self.instead_of(s))
             .find(|s| !self.passed.contains(s))
+    }
+
+    /// The step done in place of `step`: a declined face check is replaced by the script's
+    /// alternative when that is the ID number (R8: never the only way in).
+    fn instead_of(&self, step: IdentityStep) -> IdentityStep {
+        let by_id_number = self
+            .revisit
+            .script
+            .face
+            .as_ref()
+            .is_some_and(|f| f.alternative == crate::script::FaceAlternative::IdNumber);
+        if step == IdentityStep::Face && self.face.declined && by_id_number {
+            IdentityStep::IdNumber
+        } else {
+            step
+        }
     }
 
     /// Whether the script asks for a handwritten signature before completion.
@@ -66,7 +83,7 @@ impl Session {
     }
 
     /// Marks a step passed; once every step is, the policyholder may answer the items.
-    fn pass(&mut self, step: IdentityStep) {
+    pub(super) fn pass(&mut self, step: IdentityStep) {
         self.passed.push(step);
         self.stage = match self.next_step() {
             None => Stage::Verified,
@@ -75,7 +92,7 @@ impl Session {
     }
 
     /// A wrong code or ID number: counts against the day; `Some` refusal when it locks the session.
-    fn count_wrong_try(&mut self, now: Timestamp) -> Option<Refusal> {
+    pub(super) fn count_wrong_try(&mut self, now: Timestamp) -> Option<Refusal> {
         self.wrong_codes.record(WRONG_CODES_PER_SESSION, now);
         let locked = self.locked_secs(now);
         (locked > 0).then(|| {

@@ -9,6 +9,7 @@
 mod answers;
 mod decide;
 mod event;
+mod face;
 mod identity;
 #[cfg(test)]
 mod properties;
@@ -20,6 +21,10 @@ pub(crate) mod tests;
 pub use crate::script::AnswerKind;
 pub use crate::trace::{ClientInfo, Notice, NoticeFailure, TraceEntry, TraceEvent};
 pub use event::{Effect, Event};
+pub use face::{
+    is_face_token, FaceOutcome, FaceResult, FaceState, FaceView, PendingFace, ScoreBand,
+    FACE_REFERENCE_VALID_MS, FACE_TRIES,
+};
 pub use identity::{code_sms_text, PendingCode};
 pub use refusal::Refusal;
 pub use revisit::{AgentDevice, Answer, Revisit, Sale, Stage};
@@ -80,6 +85,9 @@ pub struct Session {
     /// The language the pages and items are shown in.
     #[serde(default)]
     pub lang: Lang,
+    /// The face step (R8), when the script has one.
+    #[serde(default)]
+    pub face: FaceState,
     /// The client of the event being applied, stamped on its trace entries; never stored.
     #[serde(skip)]
     client: Option<ClientInfo>,
@@ -104,6 +112,7 @@ impl Session {
             passed: Vec::new(),
             signature: None,
             lang: Lang::default(),
+            face: FaceState::default(),
             trace: Trace::default(),
             client: None,
         };

@@ -1,7 +1,7 @@
 //! Why an event was refused: one variant per reason, with a stable code for machines and a sentence
 //! for people.
 
-use super::MAX_COMMENT_CHARS;
+use super::{FACE_TRIES, MAX_COMMENT_CHARS};
 use crate::signature::SignatureError;
 
 /// Why an event was refused. `code()` is stable; the Display text is for people.
@@ -53,6 +53,20 @@ pub enum Refusal {
     SessionLocked { retry_after_secs: u64 },
     #[error("too many codes sent today; try again in {retry_after_secs} seconds or switch to a phone revisit")]
     SmsDailyLimit { retry_after_secs: u64 },
+    #[error("the face check was tried {FACE_TRIES} times; please use the alternative")]
+    FaceTriesUsed,
+    #[error("this face check was not started for this revisit")]
+    FaceReferenceUnknown,
+    #[error("this face check's result was already taken")]
+    FaceReferenceUsed,
+    #[error("this face check took too long; please start it again")]
+    FaceReferenceExpired,
+    #[error("the face check's provider did not confirm this return")]
+    FaceReturnRefused,
+    #[error("the face check did not pass; {tries_left} tries left")]
+    FaceFailed { tries_left: u8 },
+    #[error("the face check cannot be started now; try again or use the alternative")]
+    FaceUnavailable,
     #[error("too many requests from this network; try again in {retry_after_secs} seconds")]
     RateLimited { retry_after_secs: u64 },
 }
@@ -85,13 +99,20 @@ impl Refusal {
             Self::SessionLocked { .. } => ErrorCode::SessionLocked,
             Self::SmsDailyLimit { .. } => ErrorCode::SmsDailyLimit,
             Self::RateLimited { .. } => ErrorCode::RateLimited,
+            Self::FaceTriesUsed => ErrorCode::FaceTriesUsed,
+            Self::FaceReferenceUnknown => ErrorCode::FaceReferenceUnknown,
+            Self::FaceReferenceUsed => ErrorCode::FaceReferenceUsed,
+            Self::FaceReferenceExpired => ErrorCode::FaceReferenceExpired,
+            Self::FaceReturnRefused => ErrorCode::FaceReturnRefused,
+            Self::FaceFailed { .. } => ErrorCode::FaceFailed,
+            Self::FaceUnavailable => ErrorCode::FaceUnavailable,
         }
     }
 
     /// Tries the current code has left, for `WrongCode`.
     pub fn tries_left(&self) -> Option<u8> {
         match self {
-            Self::WrongCode { tries_left } => Some(*tries_left),
+            Self::WrongCode { tries_left } | Self::FaceFailed { tries_left } => Some(*tries_left),
             _ => None,
         }
     }

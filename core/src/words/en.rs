@@ -39,6 +39,17 @@ pub const WORDS: Words = Words {
     id_lead: "Please enter the policyholder’s ID card number to confirm it is you.",
     id_label: "ID card number",
     id_verify: "Verify my identity",
+    face_title: "Face check",
+    face_data: "Only that provider handles the image of your face: it is not passed to this revisit page and not kept in the revisit record, which keeps only the result (passed or not) and the provider's reference number.",
+    face_choice: "The face check is not required. You can choose another way at any time and the revisit goes on:",
+    face_alternative_id: "Confirm your identity with your ID card number instead.",
+    face_alternative_phone: "Have the insurer phone you for a phone revisit instead.",
+    face_start: "Start the face check",
+    face_continue: "Continue the face check",
+    face_use_id: "Skip the face check, use my ID number",
+    face_use_phone: "Skip the face check, switch to a phone revisit",
+    face_no_tries: "The face check did not pass 3 times. Please confirm your identity another way.",
+    face_checking: "Fetching the result of the face check…",
     yes: "Yes, I confirm",
     no: "No / I have a question",
     comment_label: "Comment (optional)",
@@ -95,6 +106,13 @@ pub const WORDS: Words = Words {
     },
     network: "The connection is unstable. Please try again in a moment.",
     refusals: REFUSALS,
+    face_lead: |provider| {
+        format!("Next, a face check confirms that it is you. It is done by “{provider}”, the provider your insurer uses: you leave this page for a moment and come back here when it is done.")
+    },
+    face_tries_left: |tries| match tries {
+        1 => "You can try 1 more time.".to_string(),
+        n => format!("You can try {n} more times."),
+    },
     wrong_code_tries_left: |tries| match tries {
         0 => "Too many wrong tries for this code. Please tap “Send again” for a new code."
             .to_string(),
@@ -165,6 +183,10 @@ const REFUSALS: RefusalWords = RefusalWords {
     session_locked: "Too many wrong codes: the online revisit cannot continue today. You can switch to a phone call.",
     sms_unavailable: "Text messages cannot be sent right now. Please try again shortly.",
     sms_daily_limit: "No more codes can be sent today. You can switch to a phone call.",
+    face_tries_used: "The face check did not pass 3 times. Please confirm your identity another way.",
+    face_return_invalid: "The result of this face check could not be confirmed. Please start the face check again, or choose another way.",
+    face_failed: "The face check did not pass.",
+    face_unavailable: "The face check is not available right now. Please try again later, or choose another way.",
     server: "The service is unavailable for a moment. Please try again shortly.",
     generic: "That did not work. Please try again shortly.",
 };

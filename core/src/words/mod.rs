@@ -54,6 +54,18 @@ pub struct Words {
     pub id_lead: &'static str,
     pub id_label: &'static str,
     pub id_verify: &'static str,
+    // the face step (R8): what it is, who does it, where the image goes, the alternative
+    pub face_title: &'static str,
+    pub face_data: &'static str,
+    pub face_choice: &'static str,
+    pub face_alternative_id: &'static str,
+    pub face_alternative_phone: &'static str,
+    pub face_start: &'static str,
+    pub face_continue: &'static str,
+    pub face_use_id: &'static str,
+    pub face_use_phone: &'static str,
+    pub face_no_tries: &'static str,
+    pub face_checking: &'static str,
     // items (R9)
     pub yes: &'static str,
     pub no: &'static str,
@@ -101,6 +113,10 @@ pub struct Words {
     pub resend_in: fn(u64) -> String,
     /// The done page's count of items answered "no" (R12).
     pub doubts_followed_up: fn(usize) -> String,
+    /// The face step's first sentence: the check is done by this provider.
+    pub face_lead: fn(&str) -> String,
+    /// The face checks left before only the alternative is offered.
+    pub face_tries_left: fn(u8) -> String,
     /// A time in Beijing time, e.g. `2027年1月15日 23:59`.
     pub date_time: fn(&CalendarTime<'_>) -> String,
 
@@ -176,6 +192,12 @@ pub struct RefusalWords {
     pub session_locked: &'static str,
     pub sms_unavailable: &'static str,
     pub sms_daily_limit: &'static str,
+    pub face_tries_used: &'static str,
+    /// A return from the provider that is not this revisit's started check, or is one already
+    /// taken or too old: start again.
+    pub face_return_invalid: &'static str,
+    pub face_failed: &'static str,
+    pub face_unavailable: &'static str,
     /// A fault on our side (also an unreadable 5xx answer).
     pub server: &'static str,
     /// What the policyholder did not cause and cannot fix: the insurer's API, the edge's
@@ -217,6 +239,12 @@ impl RefusalWords {
             SessionLocked => self.session_locked,
             SmsUnavailable => self.sms_unavailable,
             SmsDailyLimit => self.sms_daily_limit,
+            FaceTriesUsed => self.face_tries_used,
+            FaceReferenceUnknown | FaceReferenceUsed | FaceReferenceExpired | FaceReturnRefused => {
+                self.face_return_invalid
+            }
+            FaceFailed => self.face_failed,
+            FaceUnavailable => self.face_unavailable,
             Internal | Misconfigured => self.server,
             NotDue
             | SignatureMissing
@@ -358,6 +386,11 @@ impl Words {
             (ErrorCode::ResendTooSoon, _, Some(secs)) if secs > 0 => {
                 (self.resend_too_soon_in)(secs)
             }
+            (ErrorCode::FaceFailed, Some(tries), _) => format!(
+                "{} {}",
+                self.refusals.face_failed,
+                (self.face_tries_left)(tries)
+            ),
             (code, ..) => self.refusals.of(code).to_string(),
         }
     }

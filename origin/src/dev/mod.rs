@@ -3,6 +3,7 @@
 
 #[cfg(any(test, feature = "bench"))]
 pub mod bench;
+pub mod face_sim;
 pub mod outbox;
 #[cfg(feature = "bench")]
 pub mod scale;

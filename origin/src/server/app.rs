@@ -2,7 +2,7 @@
 
 use crate::server::error::OriginError;
 use crate::server::state::AppState;
-use crate::server::{cases, policies, records, report, sms};
+use crate::server::{cases, face, policies, records, report, sms};
 use axum::extract::DefaultBodyLimit;
 use axum::http::{header, HeaderValue};
 use axum::middleware::map_response;
@@ -54,6 +54,14 @@ pub fn app(state: AppState) -> Router {
             "/records",
             post(records::receive).layer(DefaultBodyLimit::max(records::MAX_RECORD_BODY)),
         )
+        .route(
+            face::FACE_START_PATH,
+            post(face::start).layer(DefaultBodyLimit::max(face::MAX_FACE_BODY)),
+        )
+        .route(
+            face::FACE_RESULT_PATH,
+            post(face::result).layer(DefaultBodyLimit::max(face::MAX_FACE_BODY)),
+        )
         .route("/records", get(records::list))
         .route("/records/{revisit_id}", get(records::show))
         .route("/records/{revisit_id}/report", get(report::show))
@@ -68,7 +76,9 @@ pub fn app(state: AppState) -> Router {
             post(policies::terminate).layer(DefaultBodyLimit::max(policies::MAX_TERMINATION_BODY)),
         );
     if state.settings.dev_mode {
-        router = router.route("/sms/outbox", get(sms::outbox));
+        router = router
+            .route("/sms/outbox", get(sms::outbox))
+            .merge(crate::dev::face_sim::routes());
     }
     router
         .merge(crate::console::routes())

@@ -102,6 +102,9 @@ pub enum OriginError {
     /// The SMS gateway failed; details are logged.
     #[error("the SMS gateway is unavailable")]
     Gateway(#[from] GatewayError),
+    /// The face check provider refused or cannot answer (R8).
+    #[error("{0}")]
+    Face(crate::server::face::FaceError),
     /// A blocking task failed to run to completion; details are logged.
     #[error("internal error")]
     Internal(String),
@@ -150,6 +153,7 @@ impl OriginError {
             Self::Archive(_) => (StatusCode::SERVICE_UNAVAILABLE, "archive_unavailable"),
             Self::Gateway(_) => (StatusCode::SERVICE_UNAVAILABLE, "sms_gateway_unavailable"),
             Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal_error"),
+            Self::Face(e) => e.status_and_code(),
         }
     }
 }

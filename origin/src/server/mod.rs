@@ -8,6 +8,7 @@ pub mod app;
 pub mod cases;
 pub mod error;
 pub mod extract;
+pub mod face;
 pub mod gateway;
 pub mod page;
 pub mod policies;

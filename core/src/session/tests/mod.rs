@@ -73,6 +73,7 @@ fn id_number(digest: &str) -> Event {
     }
 }
 
+mod face;
 mod identity;
 mod items;
 

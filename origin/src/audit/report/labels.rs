@@ -3,7 +3,8 @@
 //! flag added to the core does not build until it has its words here.
 
 use huifang_core::record::{FlagKind, Outcome};
-use huifang_core::session::AnswerKind;
+use huifang_core::script::FaceAlternative;
+use huifang_core::session::{AnswerKind, FaceOutcome, ScoreBand};
 use huifang_core::trace::{Notice, NoticeFailure, TraceEvent};
 
 /// How the revisit ended.
@@ -30,6 +31,23 @@ pub fn event_label(event: &TraceEvent) -> String {
         TraceEvent::CodeVerified => "短信验证码验证通过",
         TraceEvent::IdNumberRejected => "身份证号码比对不符",
         TraceEvent::IdNumberVerified => "身份证号码比对通过",
+        TraceEvent::FaceStarted => "发起人脸识别（保险公司委托的服务商）",
+        TraceEvent::FaceChecked {
+            outcome,
+            evidence_id,
+            ..
+        } => {
+            // The evidence id is a token (letters, digits, `._:-`): nothing to escape.
+            return format!(
+                "人脸识别结果：{}（核验编号 {evidence_id}）",
+                face_outcome_label(*outcome)
+            );
+        }
+        TraceEvent::FaceReturnRefused => "人脸识别返回未获服务商确认，已拒绝",
+        TraceEvent::FaceDeclined { alternative } => match alternative {
+            FaceAlternative::IdNumber => "投保人选择不做人脸识别，改用身份证号码",
+            FaceAlternative::Phone => "投保人选择不做人脸识别，改为电话回访",
+        },
         TraceEvent::ItemAnswered { index, answer, .. } => {
             let n = index + 1;
             return match answer {
@@ -80,8 +98,31 @@ pub fn identity_step(event: &TraceEvent) -> Option<(&'static str, &'static str)>
     match event {
         TraceEvent::CodeVerified => Some(("短信验证码（发送至投保人手机）", "已通过")),
         TraceEvent::IdNumberVerified => Some(("身份证号码比对（与投保信息一致）", "已通过")),
+        TraceEvent::FaceChecked {
+            outcome: FaceOutcome::Passed,
+            ..
+        } => Some(("人脸识别（保险公司委托的服务商）", "已通过")),
         TraceEvent::Signed { .. } => Some(("手写签名", "已签署")),
         _ => None,
+    }
+}
+
+/// A face check's verdict (R8).
+pub fn face_outcome_label(outcome: FaceOutcome) -> &'static str {
+    match outcome {
+        FaceOutcome::Passed => "通过",
+        FaceOutcome::Failed => "未通过",
+        FaceOutcome::Cancelled => "投保人取消",
+    }
+}
+
+/// A provider's score band.
+pub fn score_band_label(band: Option<ScoreBand>) -> &'static str {
+    match band {
+        Some(ScoreBand::High) => "高",
+        Some(ScoreBand::Medium) => "中",
+        Some(ScoreBand::Low) => "低",
+        None => "未提供",
     }
 }
 

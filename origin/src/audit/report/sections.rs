@@ -4,7 +4,8 @@
 use crate::archive::calendar::{beijing_date, beijing_time, retention_until, RETENTION_YEARS};
 use crate::archive::StoredRecord;
 use crate::audit::report::labels::{
-    answer_label, event_label, flag_label, identity_step, outcome_label,
+    answer_label, event_label, face_outcome_label, flag_label, identity_step, outcome_label,
+    score_band_label,
 };
 use crate::audit::report::Problem;
 use huifang_core::html::escape as e;
@@ -118,6 +119,7 @@ pub fn identity(h: &mut String, record: &Record) {
         }
         h.push_str("</ul>\n");
     }
+    face(h, record);
     // Only base64 characters go into the image's address.
     if let Some(png) = record
         .signature
@@ -133,6 +135,27 @@ pub fn identity(h: &mut String, record: &Record) {
             "<p class=\"signature\">投保人手写签名（图像）：<br><img alt=\"投保人手写签名\" src=\"data:image/png;base64,{png}\"></p>"
         );
     }
+}
+
+/// The face checks (R8): each result as the insurer's provider gave it, with its evidence id to
+/// look the check up at the provider. The record holds no image of a face.
+fn face(h: &mut String, record: &Record) {
+    if record.face.is_empty() {
+        return;
+    }
+    h.push_str("<table class=\"face\" data-testid=\"face\"><caption>人脸识别（经保险公司委托的服务商，记录只保存结果，不保存人脸图像）</caption>\n<thead><tr><th scope=\"col\">次序</th><th scope=\"col\">结果</th><th scope=\"col\">服务商</th><th scope=\"col\">分数段</th><th scope=\"col\">核验编号</th></tr></thead><tbody>");
+    for (i, result) in record.face.iter().enumerate() {
+        let _ = write!(
+            h,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"mono\">{}</td></tr>",
+            i + 1,
+            face_outcome_label(result.outcome),
+            e(&result.provider),
+            score_band_label(result.score_band),
+            e(&result.evidence_id)
+        );
+    }
+    h.push_str("</tbody></table>\n");
 }
 
 /// The items (R9): exactly what was shown, and the answer.
