@@ -32,6 +32,7 @@ use huifang_core::wire::{
 use huifang_core::{IdNumber, OtpCode, Phone, Timestamp};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
+use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::time::Duration;
 use worker::wasm_bindgen::{self, JsValue};
@@ -59,11 +60,28 @@ impl From<CustodyError> for EdgeError {
 pub struct RevisitSession {
     state: State,
     env: Env,
+    /// The stored parts as last read or written here. The object is their only writer, so this is
+    /// what its storage holds, and a call loads them with neither a storage read nor a JSON parse
+    /// (that parse was the largest part of the object's CPU per call, issue 19). `None` until the
+    /// first read, after a failed write, and whenever the runtime evicts the object.
+    stored: RefCell<Option<Parts>>,
+}
+
+/// The custody's stored parts, parsed.
+#[derive(Clone, Default)]
+struct Parts {
+    session: Option<Session>,
+    outbox: Option<Outbox>,
+    tombstone: Option<Tombstone>,
 }
 
 impl DurableObject for RevisitSession {
     fn new(state: State, env: Env) -> Self {
-        Self { state, env }
+        Self {
+            state,
+            env,
+            stored: RefCell::new(None),
+        }
     }
 
     async fn fetch(&self, mut req: Request) -> Result<Response> {
@@ -134,28 +152,50 @@ fn part<T: DeserializeOwned>(
 }
 
 impl RevisitSession {
-    /// The custody as stored, in one read.
+    /// The custody as stored: the copy this object holds, else one storage read.
     async fn load(&self) -> std::result::Result<Custody, EdgeError> {
-        let stored = self
-            .state
-            .storage()
-            .get_multiple(vec![KEY_SESSION, KEY_OUTBOX, KEY_TOMBSTONE])
-            .await?;
+        let held = self.stored.borrow().clone();
+        let parts = match held {
+            Some(parts) => parts,
+            None => {
+                let stored = self
+                    .state
+                    .storage()
+                    .get_multiple(vec![KEY_SESSION, KEY_OUTBOX, KEY_TOMBSTONE])
+                    .await?;
+                let parts = Parts {
+                    session: part::<Session>(&stored, KEY_SESSION)?,
+                    outbox: part::<Outbox>(&stored, KEY_OUTBOX)?,
+                    tombstone: part::<Tombstone>(&stored, KEY_TOMBSTONE)?,
+                };
+                *self.stored.borrow_mut() = Some(parts.clone());
+                parts
+            }
+        };
         Ok(Custody::from_parts(
-            part::<Session>(&stored, KEY_SESSION)?,
-            part::<Outbox>(&stored, KEY_OUTBOX)?,
-            part::<Tombstone>(&stored, KEY_TOMBSTONE)?,
+            parts.session,
+            parts.outbox,
+            parts.tombstone,
         ))
     }
 
-    async fn store<T: Serialize>(
+    /// Writes one part, then the held copy the same way (`held`); a failed write drops the copy,
+    /// so the next call reads what storage really holds.
+    async fn store<T: Serialize + Clone>(
         &self,
         key: &str,
         value: Option<&T>,
+        held: fn(&mut Parts, T),
     ) -> std::result::Result<(), EdgeError> {
         let value = value.ok_or_else(|| EdgeError::Internal(format!("no {key} to store")))?;
         let text = serde_json::to_string(value).map_err(|e| EdgeError::Internal(e.to_string()))?;
-        self.state.storage().put(key, text).await?;
+        if let Err(e) = self.state.storage().put(key, text).await {
+            self.stored.replace(None);
+            return Err(e.into());
+        }
+        if let Some(parts) = self.stored.borrow_mut().as_mut() {
+            held(parts, value.clone());
+        }
         Ok(())
     }
 
@@ -223,18 +263,25 @@ impl RevisitSession {
                 );
             let answer = match effect {
                 Effect::StoreSession => {
-                    self.store(KEY_SESSION, custody.session()).await?;
+                    self.store(KEY_SESSION, custody.session(), |p, v| p.session = Some(v))
+                        .await?;
                     None
                 }
                 Effect::StoreOutbox => {
-                    self.store(KEY_OUTBOX, custody.outbox()).await?;
+                    self.store(KEY_OUTBOX, custody.outbox(), |p, v| p.outbox = Some(v))
+                        .await?;
                     None
                 }
                 Effect::StoreTombstone => {
-                    self.store(KEY_TOMBSTONE, custody.tombstone()).await?;
+                    self.store(KEY_TOMBSTONE, custody.tombstone(), |p, v| {
+                        p.tombstone = Some(v)
+                    })
+                    .await?;
                     None
                 }
                 Effect::EraseSession => {
+                    // Whatever the outcome, the next call reads storage again.
+                    self.stored.replace(None);
                     let storage = self.state.storage();
                     storage
                         .delete_multiple(vec![KEY_SESSION, KEY_OUTBOX])
@@ -242,6 +289,7 @@ impl RevisitSession {
                     None
                 }
                 Effect::EraseAll => {
+                    self.stored.replace(None);
                     self.state.storage().delete_all().await?;
                     None
                 }
