@@ -14,6 +14,8 @@
 #   BENCH_USERS, BENCH_LOAD_SECONDS, BENCH_LOAD_MAX_REVISITS  the load (default 20 users, 30 s, 600)
 #   BENCH_CEILING_SECONDS        each autocannon ceiling run           (default 10)
 #   BENCH_INGEST_RECORDS, BENCH_ARCHIVE_RECORDS  origin               (default 5,000 and 100,000)
+#   BENCH_MILLION_RECORDS        row 4m's archive (default 1,000,000; 0 leaves the row out); built once
+#                                and cached under $HUIFANG_STATE_DIR/archive-cache, keyed by its shape
 #   BENCH_SKIP_OPT3=1            skip the origin's opt-level 3 comparison build
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -72,7 +74,8 @@ export HUIFANG_PG_PORT=${HUIFANG_BENCH_PG_PORT:-55442}
 pg=""
 if tools/pg.sh start >/dev/null; then pg=1; else say "PostgreSQL did not start: row 4p left out"; failed+=("row 4p: PostgreSQL"); fi
 step "row 4: origin" node tools/bench/origin.mjs --out "$parts" --work "$parts/origin" \
-  --bin "$HUIFANG_ORIGIN_BIN" ${opt3:+--bin-opt3 "$opt3"} ${pg:+--pg 1}
+  --bin "$HUIFANG_ORIGIN_BIN" ${opt3:+--bin-opt3 "$opt3"} ${pg:+--pg 1} \
+  --cache "$HUIFANG_STATE_DIR/archive-cache"
 [ -z "$pg" ] || tools/pg.sh stop
 rm -rf "$parts/origin"
 node tools/bench/report.mjs --parts "$parts" --results bench/results

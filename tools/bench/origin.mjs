@@ -6,8 +6,12 @@
 // With --pg (a cluster started by tools/pg.sh, issue 17): the same ingest into PostgreSQL, and the
 // 100,000-record archive copied there (copy-archive, timed) and re-verified by verify-archive on
 // PostgreSQL, which must give the SQLite archive's head.
+// Row 4m (issue 19): an archive of 1,000,000 synthetic records sealed by the bench key
+// (`bench-archive`, cached under --cache keyed by its shape; the row says whether it was rebuilt),
+// then the time, CPU and max RSS of verify-archive on it, beside the same for the 100,000.
 // Usage: node tools/bench/origin.mjs --out DIR --work DIR [--bin PATH] [--bin-opt3 PATH] [--pg 1]
-import { execFileSync } from 'node:child_process';
+//        [--cache DIR]
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { args, writeFragment, round } from './common.mjs';
@@ -19,7 +23,23 @@ const bin = opts.bin ?? 'target/release/huifang-origin';
 const binOpt3 = opts['bin-opt3'] && existsSync(opts['bin-opt3']) ? opts['bin-opt3'] : null;
 const INGEST = Number(process.env.BENCH_INGEST_RECORDS ?? 5000);
 const ARCHIVE = Number(process.env.BENCH_ARCHIVE_RECORDS ?? 100000);
+const MILLION = Number(process.env.BENCH_MILLION_RECORDS ?? 1000000);
+const cache = opts.cache ?? '.state/bench/archive-cache';
 mkdirSync(work, { recursive: true });
+
+// A command's last JSON line, with its wall time, CPU time (user + system) and max RSS, as
+// /usr/bin/time measures them (null where it is not installed).
+function measured(binary, argv) {
+  const timed = existsSync('/usr/bin/time');
+  const [cmd, all] = timed ? ['/usr/bin/time', ['-f', 'bench-time %e %U %S %M', binary, ...argv]] : [binary, argv];
+  const r = spawnSync(cmd, all, { encoding: 'utf8', maxBuffer: 64 << 20 });
+  const lines = (r.stderr ?? '').split('\n');
+  process.stderr.write(lines.filter((l) => !l.startsWith('bench-time ')).join('\n'));
+  const out = r.stdout.trim().split('\n').pop();
+  if (r.status !== 0 && r.status !== 1) throw new Error(`${binary} ${argv[0]} exited ${r.status}: ${out}`);
+  const t = lines.find((l) => l.startsWith('bench-time '))?.split(' ').slice(1).map(Number);
+  return { ...JSON.parse(out), ...(t && { wall_s: t[0], cpu_s: round(t[1] + t[2], 2), max_rss_mb: round(t[3] / 1024, 1) }) };
+}
 
 function json(binary, argv) {
   const text = execFileSync(binary, argv, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 << 20 });
@@ -33,19 +53,21 @@ const pgDrop = (name) => execFileSync('tools/pg.sh', ['drop', name], { stdio: 'i
 function ingest(binary, name, records, into) {
   const db = into ?? join(work, `${name}.sqlite3`);
   if (!into) for (const f of [db, `${db}-wal`, `${db}-shm`]) rmSync(f, { force: true });
-  const r = json(binary, ['bench-ingest', '--db', db, '--records', String(records), '--json']);
+  const r = measured(binary, ['bench-ingest', '--db', db, '--records', String(records), '--json']);
   console.log(`[bench] origin: ${name}: ${r.records} records, ${round(r.records_per_sec, 0)} records/s`);
   return { db, ...r };
 }
 
 function verify(binary, db, keys) {
-  const r = json(binary, ['verify-archive', '--db', db, '--edge-keys', keys, '--json']);
+  const r = measured(binary, ['verify-archive', '--db', db, '--edge-keys', keys, '--json']);
   if (r.failed !== 0) throw new Error(`verify-archive found ${r.failed} failures in ${db}: ${r.failures.slice(0, 3).join('; ')}`);
   return r;
 }
 
 const pick = (r) => ({
-  records: r.records, threads: r.threads, mean_record_bytes: r.mean_record_bytes,
+  records: r.records, threads: r.threads, in_flight: r.in_flight, mean_record_bytes: r.mean_record_bytes,
+  // The timed part's own CPU (bench-ingest measures it), not the preparation before it.
+  cpu_us_per_record: r.cpu_us_per_record != null ? round(r.cpu_us_per_record, 0) : null,
   records_per_sec: round(r.records_per_sec, 0), elapsed_s: round(r.elapsed_ms / 1000, 2),
   verify_us_per_record: round(r.verify_us_per_record, 0), store_us_per_record: round(r.store_us_per_record, 0),
 });
@@ -60,6 +82,28 @@ const archiveBytes = statSync(made.db).size + (existsSync(`${made.db}-wal`) ? st
 const check = verify(bin, made.db, made.edge_keys);
 console.log(`[bench] origin: verify-archive ${check.records} records in ${round(check.elapsed_ms / 1000, 1)} s`);
 const checkOpt3 = binOpt3 ? verify(binOpt3, made.db, made.edge_keys) : null;
+const verified = (r) => ({
+  records: r.records, threads: r.threads, seconds: round(r.elapsed_ms / 1000, 2), records_per_sec: round(r.records_per_sec, 0),
+  cpu_s: r.cpu_s ?? null, cpu_us_per_record: r.cpu_s != null ? round((r.cpu_s * 1e6) / r.records, 0) : null,
+  cpu_cores_used: r.cpu_s != null ? round(r.cpu_s / r.wall_s, 2) : null, max_rss_mb: r.max_rss_mb ?? null,
+});
+
+// Row 4m: the million-record archive, built (or reused) with the faster build (the records are
+// the same either way), then verified by the shipped build.
+let million = null;
+if (MILLION > 0) {
+  const db = join(cache, `archive-${MILLION}.sqlite3`);
+  mkdirSync(cache, { recursive: true });
+  const built = json(binOpt3 ?? bin, ['bench-archive', '--db', db, '--records', String(MILLION)]);
+  console.log(`[bench] origin: ${MILLION} records: ${built.rebuilt ? `built in ${round(built.build_seconds, 0)} s` : 'reused (same shape)'}`);
+  const checked = verify(bin, db, built.edge_keys);
+  if (checked.head_chain !== built.head_chain || checked.records !== MILLION) throw new Error(`verify-archive of ${db} ended at ${checked.head_seq}/${checked.head_chain}, not the built head`);
+  console.log(`[bench] origin: verify-archive ${checked.records} records in ${round(checked.elapsed_ms / 1000, 1)} s, max RSS ${checked.max_rss_mb} MB`);
+  million = {
+    archive: { records: built.records, bytes: built.bytes, rebuilt: built.rebuilt, build_s: round(built.build_seconds, 1), shape: built.shape },
+    verify_archive: verified(checked),
+  };
+}
 
 let postgres = null;
 if (opts.pg) {
@@ -87,7 +131,8 @@ writeFragment(out, 'origin', {
   ingest: pick(shipped),
   ingest_opt3: opt3 && pick(opt3),
   archive: { records: made.records, bytes: archiveBytes, made_in_s: round(made.elapsed_ms / 1000, 1) },
-  verify_archive: { records: check.records, threads: check.threads, seconds: round(check.elapsed_ms / 1000, 2), records_per_sec: round(check.records_per_sec, 0) },
+  verify_archive: verified(check),
+  million,
   postgres,
   verify_archive_opt3: checkOpt3 && { records: checkOpt3.records, threads: checkOpt3.threads, seconds: round(checkOpt3.elapsed_ms / 1000, 2), records_per_sec: round(checkOpt3.records_per_sec, 0) },
 });

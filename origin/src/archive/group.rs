@@ -10,36 +10,41 @@
 //! none of it acknowledged: each of its records is then stored on its own, one transaction each,
 //! so that one bad record fails only its own delivery.
 //!
-//! How: each delivery queues its record, then takes the writer's lock. Whoever holds it is the
-//! leader: it takes every queued record (up to [`MAX_BATCH`]), stores them in one transaction,
-//! writes each delivery's answer and lets go. A delivery whose answer was written meanwhile
-//! returns it at once; otherwise it leads the next batch.
+//! How: each delivery queues its record. When no batch is being committed, the delivery becomes
+//! the leader: it takes every queued record (up to [`MAX_BATCH`]), stores them in one
+//! transaction, writes each delivery's answer and wakes the others. A woken delivery whose answer
+//! was written returns it; the first one still waiting leads the next batch.
 
 use crate::archive::{ArchiveError, Archived, NewRecord};
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Condvar, Mutex, MutexGuard};
 
 /// The most records one transaction takes: bounds a batch's time and a failed batch's retries.
 pub const MAX_BATCH: usize = 512;
 
-/// One delivery waiting for its answer.
-struct Waiting {
-    record: NewRecord,
-    answer: Mutex<Option<Result<Archived, ArchiveError>>>,
+/// The deliveries waiting (by ticket, in the order they came) and the answers not yet collected.
+#[derive(Default)]
+struct Queue {
+    waiting: VecDeque<(u64, NewRecord)>,
+    answers: std::collections::HashMap<u64, Result<Archived, ArchiveError>>,
+    next_ticket: u64,
+    /// Whether a delivery is committing a batch now.
+    leading: bool,
 }
 
-/// The queue of deliveries and the writer's lock, one per open archive.
+/// The queue of deliveries, one per open archive.
 #[derive(Default)]
 pub struct GroupCommit {
-    queue: Mutex<VecDeque<Arc<Waiting>>>,
-    writer: Mutex<()>,
+    queue: Mutex<Queue>,
+    /// Signalled when a batch's answers are written (and so the leader's place is free).
+    done: Condvar,
     batches: AtomicU64,
 }
 
 fn locked<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    // A panic under these locks leaves no half-written state (the transaction rolls back, the
-    // queue holds whole entries), so a poisoned lock is still safe to use.
+    // A panic under this lock leaves no half-written state (the transaction rolls back, the queue
+    // holds whole entries), so a poisoned lock is still safe to use.
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
@@ -53,48 +58,79 @@ impl GroupCommit {
         batch: impl Fn(&[&NewRecord]) -> Result<Vec<Archived>, ArchiveError>,
         one: impl Fn(&NewRecord) -> Result<Archived, ArchiveError>,
     ) -> Result<Archived, ArchiveError> {
-        let me = Arc::new(Waiting {
-            record: record.clone(),
-            answer: Mutex::new(None),
-        });
-        locked(&self.queue).push_back(Arc::clone(&me));
-        let _writer = locked(&self.writer);
+        let mut queue = locked(&self.queue);
+        let ticket = queue.next_ticket;
+        queue.next_ticket += 1;
+        queue.waiting.push_back((ticket, record.clone()));
         loop {
-            if let Some(answer) = locked(&me.answer).take() {
+            if let Some(answer) = queue.answers.remove(&ticket) {
                 return answer;
             }
-            let taken: Vec<Arc<Waiting>> = {
-                let mut queue = locked(&self.queue);
-                let n = queue.len().min(MAX_BATCH);
-                queue.drain(..n).collect()
-            };
-            if taken.is_empty() {
-                // Only if a leader that took this record panicked before answering.
-                return Err(ArchiveError::Storage(
-                    "the batch holding this record was not committed".into(),
-                ));
+            if queue.leading {
+                queue = self
+                    .done
+                    .wait(queue)
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+                continue;
             }
+            // This delivery leads: it commits everything queued (its own record among it).
+            queue.leading = true;
+            let n = queue.waiting.len().min(MAX_BATCH);
+            let taken: Vec<(u64, NewRecord)> = queue.waiting.drain(..n).collect();
+            drop(queue);
+            // Answers are written even if the batch panics, so that no delivery waits forever.
+            let mut leader = Leader {
+                group: self,
+                answers: Vec::with_capacity(taken.len()),
+                tickets: taken.iter().map(|(t, _)| *t).collect(),
+            };
             self.batches.fetch_add(1, Ordering::Relaxed);
-            let records: Vec<&NewRecord> = taken.iter().map(|w| &w.record).collect();
+            let records: Vec<&NewRecord> = taken.iter().map(|(_, r)| r).collect();
             match batch(&records) {
                 Ok(answers) if answers.len() == taken.len() => {
-                    for (w, a) in taken.iter().zip(answers) {
-                        *locked(&w.answer) = Some(Ok(a));
-                    }
+                    leader.answers = answers.into_iter().map(Ok).collect();
                 }
                 // Nothing of the batch was stored: each record alone, each its own answer.
                 _ => {
-                    for w in &taken {
-                        *locked(&w.answer) = Some(one(&w.record));
+                    for (_, r) in &taken {
+                        leader.answers.push(one(r));
                     }
                 }
             }
+            drop(leader);
+            queue = locked(&self.queue);
         }
     }
 
     /// Transactions committed (or tried) so far: records per batch = deliveries / this.
     pub fn batches(&self) -> u64 {
         self.batches.load(Ordering::Relaxed)
+    }
+}
+
+/// The leader's answers, handed over when it is done (or unwinding: then an error for each
+/// record of the batch not answered, as its commit did not happen).
+struct Leader<'a> {
+    group: &'a GroupCommit,
+    tickets: Vec<u64>,
+    answers: Vec<Result<Archived, ArchiveError>>,
+}
+
+impl Drop for Leader<'_> {
+    fn drop(&mut self) {
+        let mut queue = locked(&self.group.queue);
+        let mut answers = std::mem::take(&mut self.answers).into_iter();
+        for ticket in &self.tickets {
+            let answer = answers.next().unwrap_or_else(|| {
+                Err(ArchiveError::Storage(
+                    "the batch holding this record was not committed".into(),
+                ))
+            });
+            queue.answers.insert(*ticket, answer);
+        }
+        queue.leading = false;
+        drop(queue);
+        self.group.done.notify_all();
     }
 }
 

@@ -151,6 +151,22 @@ pub struct IngestReport {
     pub edge_keys: String,
     /// Wall time to make the records before the clock started.
     pub prepare_ms: f64,
+    /// CPU time of the whole process (every thread, user + system) during the timed part, per
+    /// record: what a record costs whatever else the machine runs (Linux; `None` elsewhere).
+    pub cpu_us_per_record: Option<f64>,
+}
+
+/// This process's CPU time so far (user + system, every thread), from `/proc/self/stat`.
+fn process_cpu_secs() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // After the command name in parentheses: state is field 3, utime 14, stime 15 (clock ticks,
+    // 100 a second on Linux).
+    let fields: Vec<&str> = stat
+        .get(stat.rfind(')')? + 2..)?
+        .split_whitespace()
+        .collect();
+    let ticks = |i: usize| fields.get(i)?.parse::<f64>().ok();
+    Some((ticks(11)? + ticks(12)?) / 100.0)
 }
 
 fn in_parallel<T: Send>(
@@ -205,6 +221,7 @@ pub fn ingest(options: &IngestOptions) -> Result<IngestReport, BenchError> {
 
     // Timed: what `POST /records` does once it has the body.
     let next = AtomicUsize::new(0);
+    let cpu_before = process_cpu_secs();
     let started = Instant::now();
     let spent = in_parallel(options.in_flight, || {
         let (mut verify, mut store) = (Duration::ZERO, Duration::ZERO);
@@ -232,6 +249,9 @@ pub fn ingest(options: &IngestOptions) -> Result<IngestReport, BenchError> {
         }
     })?;
     let elapsed = started.elapsed().as_secs_f64();
+    let cpu = cpu_before
+        .zip(process_cpu_secs())
+        .map(|(before, after)| (after - before) * 1e6 / wires.len().max(1) as f64);
     let per_record = |d: Duration| d.as_secs_f64() * 1e6 / wires.len().max(1) as f64;
     Ok(IngestReport {
         records: wires.len(),
@@ -244,6 +264,7 @@ pub fn ingest(options: &IngestOptions) -> Result<IngestReport, BenchError> {
         store_us_per_record: per_record(spent.iter().map(|s| s.1).sum()),
         edge_keys: bench_key_list()?,
         prepare_ms,
+        cpu_us_per_record: cpu,
     })
 }
 

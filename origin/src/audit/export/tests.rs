@@ -350,3 +350,78 @@ fn sample_export() -> (Vec<u8>, Vec<usize>) {
         })
         .clone()
 }
+
+// Issue 19: the seals are checked by workers a batch at a time, while the reader keeps the chain;
+// an altered byte in a later batch is still named at its exact line, in file order, and the
+// archive's own check names the same records by seq (R4).
+#[test]
+fn altered_records_far_apart_are_named_exactly_when_checked_in_parallel() {
+    let dir =
+        std::env::temp_dir().join(format!("huifang-origin-export-wide-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let built = crate::dev::archive::ArchiveOptions {
+        db: dir.join("archive.sqlite3"),
+        records: 600,
+        threads: 2,
+    };
+    crate::dev::archive::build(&built).unwrap();
+    let archive = SqliteArchive::open(&built.db).unwrap();
+    let keys = crate::dev::bench::bench_key_list().unwrap();
+    let opts = ExportOptions {
+        edge_keys: vec![keys.clone()],
+        ..options(None, None, None)
+    };
+    let mut text = lines(&export(&archive, &opts));
+    assert!(verify(format!("{}\n", text.join("\n")).as_bytes())
+        .failures
+        .is_empty());
+    // Lines 400 and 523 (records seq 399 and 522): one character of an item's text each.
+    for n in [400usize, 523] {
+        let line = &mut text[n - 1];
+        let changed = line.replacen("保险", "保除", 1);
+        assert_ne!(&changed, line);
+        *line = changed;
+    }
+    let report = verify(format!("{}\n", text.join("\n")).as_bytes());
+    let named: Vec<(usize, &'static str)> = report
+        .failures
+        .iter()
+        .map(|f| (f.line, f.problem.code()))
+        .collect();
+    assert_eq!(
+        named,
+        [
+            (400, "record_hash_mismatch"),
+            (523, "record_hash_mismatch"),
+            // And the trailer's digest of the file.
+            (602, "bad_trailer")
+        ],
+        "{:?}",
+        report.failures
+    );
+
+    // The same change in the archive itself, found by verify-archive's workers.
+    let conn = rusqlite::Connection::open(&built.db).unwrap();
+    conn.execute_batch("DROP TRIGGER records_no_update;")
+        .unwrap();
+    for seq in [399, 522] {
+        conn.execute(
+            "UPDATE records SET sealed_json = replace(sealed_json, '保险', '保除') WHERE seq = ?1",
+            [seq],
+        )
+        .unwrap();
+    }
+    let trusted = TrustedKeys::parse(&keys).unwrap();
+    let checked = crate::audit::verify_archive::verify_archive(&archive, &trusted, 3).unwrap();
+    let seqs: Vec<(u64, &'static str)> = checked
+        .failures
+        .iter()
+        .map(|f| (f.seq, f.problem.code()))
+        .collect();
+    assert_eq!(
+        seqs,
+        [(399, "record_hash_mismatch"), (522, "record_hash_mismatch")]
+    );
+    assert_eq!(checked.records, 600);
+    let _ = std::fs::remove_dir_all(&dir);
+}
