@@ -246,7 +246,10 @@ test('large text is kept for the session and nothing scrolls sideways at 320 px'
   const held = new Promise((resolve) => { releaseWasm = resolve; });
   await page.route(/app_bg\.wasm/, async (route) => { await held; await route.continue(); });
   await page.reload({ waitUntil: 'domcontentloaded' });
-  await expect(page.locator('.page.loading h1')).toBeVisible();
+  // The first screen (issue 19) draws the page as soon as it is parsed, before the wasm; it is
+  // first painted once the stylesheet is in (which DOMContentLoaded no longer waits for).
+  await expect(page.locator('.page h1')).toBeVisible();
+  await page.waitForFunction(() => [...document.styleSheets].some((s) => s.href?.includes('/app.css')));
   expect(await page.evaluate(() => document.documentElement.getAttribute('data-text'))).toBe('large');
   expect(await page.evaluate(() => parseFloat(getComputedStyle(document.body).fontSize))).toBeGreaterThanOrEqual(22);
   releaseWasm();

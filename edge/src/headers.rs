@@ -11,7 +11,7 @@ use worker::Headers;
 /// trip sooner than any file could (a changed script does not run until its hash is here: the
 /// test below says which); the fallback form posts to this origin; never framed.
 pub const APP_CSP: &str = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval' \
-                           'sha256-MkLwAvh6VyNDldtgIApCzV50dH4/PiF+N+AFnZ9Hlq8='; \
+                           'sha256-HCfY3tVhhn37XIjgPBHiFl7Lvc9B+B/5UgBF8YI1MSM='; \
                            style-src 'self'; img-src 'self' data:; font-src 'self'; \
                            connect-src 'self'; manifest-src 'self'; worker-src 'self'; \
                            form-action 'self'; base-uri 'none'; object-src 'none'; \
