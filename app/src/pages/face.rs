@@ -110,10 +110,13 @@ pub fn FacePage(lang: Lang) -> impl IntoView {
                     }}
                 </li>
             </ul>
-            <Show when=move || tries_left() == 0>
+            <Show when=move || { tries_left() == 0 && session.notice.with(Option::is_none) }>
                 <p class="face-no-tries">{t.face_no_tries}</p>
             </Show>
-            <Show when=move || { tries_left() > 0 && tries_left() < 3 }>
+            // The tries left, unless the notice of a failed check just said so.
+            <Show when=move || {
+                tries_left() > 0 && tries_left() < 3 && session.notice.with(Option::is_none)
+            }>
                 <p>{move || (t.face_tries_left)(tries_left())}</p>
             </Show>
             <NoticeBar/>
