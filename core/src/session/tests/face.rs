@@ -306,3 +306,19 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn a_session_locked_by_wrong_tries_refuses_the_face_check_too() {
+    let mut s = started(face_session(FaceAlternative::IdNumber, 1), "ref-1", 4);
+    let limit = crate::throttle::WRONG_CODES_PER_SESSION;
+    while s.locked_secs(at(20)) == 0 {
+        s.wrong_codes.record(limit, at(10));
+    }
+    let (s, r) = refused(s, Event::StartFace, at(20));
+    assert!(matches!(r, Refusal::SessionLocked { .. }), "{r:?}");
+    let (s, r) = refused(s, returned("ref-1"), at(20));
+    assert_eq!(r.code(), "session_locked");
+    // The alternative stays open.
+    let (s, _) = ok(s, Event::DeclineFace, at(21));
+    assert_eq!(s.next_step(), Some(IdentityStep::IdNumber));
+}
