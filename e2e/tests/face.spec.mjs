@@ -21,12 +21,12 @@ const PROVIDER = '模拟人脸核验服务';
 
 const FACE = {
   'zh-CN': {
-    title: '身份验证 · 人脸识别', start: '开始人脸识别', useId: '不做人脸识别，改用身份证号码',
+    title: '人脸识别', start: '开始人脸识别', useId: '不做人脸识别，改用身份证号码',
     usePhone: '不做人脸识别，改为电话回访', simTitle: '模拟人脸识别', pass: '识别通过', fail: '识别未通过',
     cancel: '取消，返回回访', failed: '人脸识别未通过。', noTries: '人脸识别已 3 次未通过',
   },
   en: {
-    title: 'Confirm your identity · Face check', start: 'Start the face check',
+    title: 'Face check', start: 'Start the face check',
     useId: 'Skip the face check, use my ID number', usePhone: 'Skip the face check, switch to a phone revisit',
     simTitle: 'Simulated face check', pass: 'Passed', fail: 'Did not pass', cancel: 'Cancel and go back',
     failed: 'The face check did not pass.', noTries: 'The face check did not pass 3 times',
@@ -67,7 +67,7 @@ async function toFaceStep(page, revisit, origin, created, lang = 'zh-CN') {
   await page.getByRole('button', { name: w.sendCode }).click();
   await page.getByLabel(w.codeLabel).fill(await origin.latestCode(created.phone));
   await page.getByRole('button', { name: w.verify, exact: true }).click();
-  await expect(page.getByRole('heading', { name: FACE[lang].title })).toBeVisible();
+  await expect(page.getByRole('heading', { name: FACE[lang].title, exact: true })).toBeVisible();
 }
 
 /** Goes through the simulated provider with `verdict`; returns the fragment it came back with. */
@@ -161,7 +161,7 @@ test('three failed checks leave only the alternative, which completes the revisi
     const notice = page.getByTestId('notice');
     if (n < 3) await expect(notice).toContainText(`${FACE['zh-CN'].failed}还可以尝试 ${3 - n} 次。`);
     else await expect(notice).toContainText(FACE['zh-CN'].noTries);
-    await expect(page.getByRole('heading', { name: FACE['zh-CN'].title })).toBeVisible();
+    await expect(page.getByRole('heading', { name: FACE['zh-CN'].title, exact: true })).toBeVisible();
   }
   // No start button any more: the alternative alone.
   await expect(page.getByText(FACE['zh-CN'].noTries).first()).toBeVisible();
@@ -307,7 +307,7 @@ for (const lang of ['zh-CN', 'en']) {
         const back = page.waitForURL(/\/r\//);
         await page.getByRole('button', { name: FACE[lang].cancel }).click();
         await back;
-        await expect(page.getByRole('heading', { name: FACE[lang].title })).toBeVisible();
+        await expect(page.getByRole('heading', { name: FACE[lang].title, exact: true })).toBeVisible();
       });
     });
   }

@@ -98,7 +98,7 @@ pub fn FacePage(lang: Lang) -> impl IntoView {
     let decline = move |_| session.run(Request::DeclineFace);
     view! {
         <section class="page face">
-            <h1>{t.identity_title}" · "{t.face_title}</h1>
+            <h1>{t.face_title}</h1>
             <p class="lead">{move || (t.face_lead)(&provider())}</p>
             <p>{t.face_data}</p>
             <p>{t.face_choice}</p>
