@@ -38,6 +38,17 @@ BUILD=$(cat "$STAGE"/app.js "$STAGE"/app_bg.wasm "$STAGE"/app.css "$STAGE"/index
   "$STAGE"/boot.js "$STAGE"/start.js "$STAGE"/sw.js | sha256sum | cut -c1-12)
 sed -i "s/__BUILD__/$BUILD/g" "$STAGE"/index.html "$STAGE"/boot.js "$STAGE"/start.js "$STAGE"/sw.js
 
+# Brotli copies (best level) of what a first visit downloads, sent by the edge to browsers that take
+# brotli (edge/src/shell.rs); workerd itself compresses with gzip only.
+node -e '
+const { readFileSync, writeFileSync } = require("node:fs");
+const { brotliCompressSync, constants } = require("node:zlib");
+for (const f of process.argv.slice(1)) {
+  const raw = readFileSync(f);
+  writeFileSync(f + ".br", brotliCompressSync(raw, { params: {
+    [constants.BROTLI_PARAM_QUALITY]: 11, [constants.BROTLI_PARAM_SIZE_HINT]: raw.length } }));
+}' "$STAGE"/index.html "$STAGE"/app.css "$STAGE"/boot.js "$STAGE"/start.js "$STAGE"/app.js "$STAGE"/app_bg.wasm
+
 mkdir -p "$OUT"
 cp "$STAGE"/* "$OUT/"
 # Drop files an earlier build left behind.

@@ -4,10 +4,11 @@
 //! The API's own `message` is English for developers; we show our own words per `code`.
 
 use crate::i18n::Lang;
+use crate::json;
 use huifang_core::session::{AnswerKind, Stage};
 use huifang_core::signature::SignatureSubmission;
 use huifang_core::wire::{
-    AnswerItem, ApiError, SessionView, SubmitCode, SubmitIdNumber, SwitchToPhone,
+    AnswerItem, ApiError, ChooseLanguage, SessionView, SubmitCode, SubmitIdNumber, SwitchToPhone,
 };
 use huifang_core::{words, CodeClass, ErrorCode, IdNumber, LinkToken, OtpCode};
 use std::time::Duration;
@@ -72,11 +73,11 @@ impl Failure {
 /// Turns an HTTP answer into a view or a failure. Pure, so it is tested on the host.
 pub fn interpret(status: u16, body: &str) -> Result<SessionView, Failure> {
     if (200..300).contains(&status) {
-        serde_json::from_str(body).map_err(|_| Failure::Unreadable { status })
+        json::from_str(body).ok_or(Failure::Unreadable { status })
     } else {
-        match serde_json::from_str::<ApiError>(body) {
-            Ok(e) => Err(Failure::Refused(e)),
-            Err(_) => Err(Failure::Unreadable { status }),
+        match json::from_str::<ApiError>(body) {
+            Some(e) => Err(Failure::Refused(e)),
+            None => Err(Failure::Unreadable { status }),
         }
     }
 }
@@ -101,6 +102,10 @@ pub struct VerifiedApi<'a> {
     api: &'a RevisitApi,
 }
 
+/// The body of a call that takes none: `{}`.
+#[derive(serde::Serialize)]
+struct NoBody {}
+
 enum Method {
     Get,
     Post(String),
@@ -122,7 +127,7 @@ impl RevisitApi {
 
     /// `POST /v1/session/code`: text a code to the policyholder's phone.
     pub async fn send_code(&self) -> Result<SessionView, Failure> {
-        self.post("/code", &serde_json::json!({})).await
+        self.post("/code", &NoBody {}).await
     }
 
     /// `POST /v1/session/verify`.
@@ -145,7 +150,7 @@ impl RevisitApi {
     /// `POST /v1/session/face/start`: the edge asks the insurer's provider to start a face check
     /// (R8); the view's `face.redirect_url` is the provider's page.
     pub async fn start_face(&self) -> Result<SessionView, Failure> {
-        self.post("/face/start", &serde_json::json!({})).await
+        self.post("/face/start", &NoBody {}).await
     }
 
     /// `POST /v1/session/face/result`: what the provider sent the browser back with.
@@ -159,7 +164,7 @@ impl RevisitApi {
 
     /// `POST /v1/session/face/decline`: the script's alternative instead of the face check.
     pub async fn decline_face(&self) -> Result<SessionView, Failure> {
-        self.post("/face/decline", &serde_json::json!({})).await
+        self.post("/face/decline", &NoBody {}).await
     }
 
     /// `POST /v1/session/switch`: stop the electronic revisit; the insurer phones instead (R7, R11).
@@ -169,8 +174,7 @@ impl RevisitApi {
 
     /// `POST /v1/session/language`: the session's language; the view comes back with the items in it.
     pub async fn set_language(&self, lang: Lang) -> Result<SessionView, Failure> {
-        self.post("/language", &serde_json::json!({ "lang": lang.as_str() }))
-            .await
+        self.post("/language", &ChooseLanguage { lang }).await
     }
 
     /// The verified client, if this view says the policyholder is verified.
@@ -185,39 +189,20 @@ impl RevisitApi {
     ) -> Result<SessionView, Failure> {
         // Our own wire types always serialise; were one not to, it is a request the API would
         // refuse as bad JSON.
-        let json = serde_json::to_string(body).map_err(|_| Failure::local(ErrorCode::BadJson))?;
+        let json = json::to_string(body).ok_or_else(|| Failure::local(ErrorCode::BadJson))?;
         self.call(path, Method::Post(json)).await
     }
 
     async fn call(&self, path: &str, method: Method) -> Result<SessionView, Failure> {
-        use gloo_net::http::Request;
         use leptos::prelude::set_timeout_with_handle;
 
-        let url = format!("/v1/session{path}");
-        let auth = format!("Bearer {}", self.token.as_string());
-        let builder = match method {
-            Method::Get => Request::get(&url),
-            Method::Post(_) => Request::post(&url),
-        };
         let controller = web_sys::AbortController::new().ok();
-        let builder = builder
-            .header("Authorization", &auth)
-            .cache(web_sys::RequestCache::NoStore)
-            .abort_signal(controller.as_ref().map(|c| c.signal()).as_ref());
-        let request = match method {
-            Method::Get => builder.build(),
-            Method::Post(json) => builder
-                .header("Content-Type", "application/json")
-                .body(json),
-        }
-        .map_err(|_| Failure::Network)?;
+        let request = self.request(path, method, controller.as_ref())?;
         // A call stuck on a weak mobile signal must end in the network message, not a spinner forever.
         let timer =
             controller.and_then(|c| set_timeout_with_handle(move || c.abort(), TIMEOUT).ok());
         let result = async {
-            let response = request.send().await.map_err(|_| Failure::Network)?;
-            let status = response.status();
-            let body = response.text().await.map_err(|_| Failure::Network)?;
+            let (status, body) = send(&request).await.ok_or(Failure::Network)?;
             interpret(status, &body)
         }
         .await;
@@ -226,6 +211,52 @@ impl RevisitApi {
         }
         result
     }
+
+    /// The `fetch` request of a call: the link as the bearer credential, never from the HTTP cache.
+    /// Built on `web_sys` directly (no HTTP client crate: its request types and JSON layer cost the
+    /// wasm more than these lines, issue 19).
+    fn request(
+        &self,
+        path: &str,
+        method: Method,
+        controller: Option<&web_sys::AbortController>,
+    ) -> Result<web_sys::Request, Failure> {
+        let headers = web_sys::Headers::new().map_err(|_| Failure::Network)?;
+        let auth = format!("Bearer {}", self.token.as_string());
+        headers
+            .set("Authorization", &auth)
+            .map_err(|_| Failure::Network)?;
+        let init = web_sys::RequestInit::new();
+        init.set_cache(web_sys::RequestCache::NoStore);
+        match method {
+            Method::Get => init.set_method("GET"),
+            Method::Post(json) => {
+                init.set_method("POST");
+                headers
+                    .set("Content-Type", "application/json")
+                    .map_err(|_| Failure::Network)?;
+                init.set_body(&wasm_bindgen::JsValue::from_str(&json));
+            }
+        }
+        init.set_headers(&headers);
+        if let Some(controller) = controller {
+            init.set_signal(Some(&controller.signal()));
+        }
+        web_sys::Request::new_with_str_and_init(&format!("/v1/session{path}"), &init)
+            .map_err(|_| Failure::Network)
+    }
+}
+
+/// Sends `request`; its status and body text, or `None` when no answer came.
+async fn send(request: &web_sys::Request) -> Option<(u16, String)> {
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen_futures::JsFuture;
+    let answer = JsFuture::from(leptos::prelude::window().fetch_with_request(request))
+        .await
+        .ok()?;
+    let response: web_sys::Response = answer.dyn_into().ok()?;
+    let text = JsFuture::from(response.text().ok()?).await.ok()?;
+    Some((response.status(), text.as_string()?))
 }
 
 impl VerifiedApi<'_> {
@@ -247,7 +278,7 @@ impl VerifiedApi<'_> {
 
     /// `POST /v1/session/complete`.
     pub async fn complete(self) -> Result<SessionView, Failure> {
-        self.api.post("/complete", &serde_json::json!({})).await
+        self.api.post("/complete", &NoBody {}).await
     }
 }
 

@@ -4,7 +4,9 @@
 pub mod api;
 pub mod components;
 pub mod display;
+pub mod first;
 pub mod i18n;
+pub mod json;
 pub mod pages;
 pub mod prefs;
 pub mod session;
@@ -130,14 +132,18 @@ pub fn App() -> impl IntoView {
     }
 }
 
-fn render(page: Page, lang: Lang, session: LiveSession) -> AnyView {
+/// The page's view. One concrete type for all pages (not a type-erased `AnyView`): a page is never
+/// patched into another (the `For` above keys them), and an erased view would keep every page's
+/// patching code in the wasm all the same (issue 19).
+fn render(page: Page, lang: Lang, session: LiveSession) -> impl IntoView {
+    use leptos::either::EitherOf13 as Shown;
     match page {
-        Page::Loading => view! { <LoadingPage lang/> }.into_any(),
-        Page::Landing => view! { <LandingPage lang/> }.into_any(),
-        Page::Code => view! { <CodePage lang/> }.into_any(),
-        Page::IdNumber => view! { <IdNumberPage lang/> }.into_any(),
-        Page::Face => view! { <FacePage lang/> }.into_any(),
-        Page::Signature => view! { <SignaturePage lang/> }.into_any(),
+        Page::Loading => Shown::A(view! { <LoadingPage lang/> }),
+        Page::Landing => Shown::B(view! { <LandingPage lang/> }),
+        Page::Code => Shown::C(view! { <CodePage lang/> }),
+        Page::IdNumber => Shown::D(view! { <IdNumberPage lang/> }),
+        Page::Face => Shown::M(view! { <FacePage lang/> }),
+        Page::Signature => Shown::E(view! { <SignaturePage lang/> }),
         Page::Item(index) => {
             let (item, count, answered) = session.view.with_untracked(|v| {
                 let v = v.as_ref();
@@ -150,16 +156,16 @@ fn render(page: Page, lang: Lang, session: LiveSession) -> AnyView {
                 )
             });
             match item {
-                Some(item) => view! { <ItemPage item count answered lang/> }.into_any(),
-                None => view! { <LoadingPage lang/> }.into_any(),
+                Some(item) => Shown::F(view! { <ItemPage item count answered lang/> }),
+                None => Shown::A(view! { <LoadingPage lang/> }),
             }
         }
-        Page::Review => view! { <ReviewPage lang/> }.into_any(),
-        Page::Done => view! { <DonePage lang/> }.into_any(),
-        Page::Switched => view! { <SwitchedPage lang/> }.into_any(),
-        Page::Expired => view! { <ExpiredPage lang/> }.into_any(),
-        Page::Finished => view! { <FinishedPage lang/> }.into_any(),
-        Page::Failed => view! { <FailedPage lang/> }.into_any(),
+        Page::Review => Shown::G(view! { <ReviewPage lang/> }),
+        Page::Done => Shown::H(view! { <DonePage lang/> }),
+        Page::Switched => Shown::I(view! { <SwitchedPage lang/> }),
+        Page::Expired => Shown::J(view! { <ExpiredPage lang/> }),
+        Page::Finished => Shown::K(view! { <FinishedPage lang/> }),
+        Page::Failed => Shown::L(view! { <FailedPage lang/> }),
     }
 }
 

@@ -210,8 +210,28 @@ impl LiveSession {
             busy: RwSignal::new(false),
             wanted_lang: StoredValue::new(None),
         };
-        session.run(Request::Load);
+        // The first screen (index.html's first script) has asked for the session already, and perhaps for a code:
+        // the app takes its calls over instead of making them again (issue 19).
+        session.busy.set(true);
+        let taken = session.api.with_value(Option::is_some)
+            && crate::first::take(move |request, result, more| {
+                session.adopt(request, result, more)
+            });
+        session.busy.set(taken && session.busy.get_untracked());
+        if !taken {
+            session.run(Request::Load);
+        }
         session
+    }
+
+    /// The answer to a call the first screen made (`crate::first`), carried out as `send` would
+    /// have; `more` while another of its calls is still in flight.
+    fn adopt(self, request: Request, result: Result<SessionView, Failure>, more: bool) {
+        self.busy.set(more);
+        self.apply(react(&request, result));
+        if !more {
+            self.language_wanted_meanwhile();
+        }
     }
 
     /// Reads one thing from the current view (reactively), or the default before the first load.

@@ -4,6 +4,7 @@
 //! between the outside world and it. Clocks and random values are passed in; nothing here does I/O.
 //! Requirement ids (R1–R15) are defined in `docs/REQUIREMENTS.md`.
 
+pub mod canonical;
 pub mod casework;
 pub mod custody;
 pub mod domain;

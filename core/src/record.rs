@@ -230,7 +230,13 @@ impl RecordError {
 }
 
 fn canonical_bytes(record: &Record) -> Vec<u8> {
-    serde_jcs::to_vec(record).unwrap_or_default()
+    crate::canonical::to_vec(record)
+}
+
+/// Hex SHA-256 of canonical bytes: [`canonical_sha256`] once the bytes are made.
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(Sha256::digest(bytes))
 }
 
 impl Record {
@@ -300,10 +306,12 @@ impl Record {
 
     /// Signs the record with the edge's key.
     pub fn seal(self, key: &EdgeKey) -> SealedRecord {
+        // One canonical form, hashed and signed (it is the costly part; issue 19).
+        let bytes = canonical_bytes(&self);
         let seal = Seal {
             key_id: key.key_id.clone(),
-            record_hash: self.hash(),
-            signature: key.sign(&canonical_bytes(&self)),
+            record_hash: sha256_hex(&bytes),
+            signature: key.sign(&bytes),
         };
         SealedRecord { record: self, seal }
     }
@@ -325,14 +333,13 @@ impl SealedRecord {
         if !self.record.items.iter().all(|i| i.fits(format)) {
             return Err(RecordError::ShapeNotOfFormat(format));
         }
-        if self.record.hash() != self.seal.record_hash {
+        // The canonical form is made once, for the hash and the signature: it is most of a check's
+        // cost, and verify-archive runs this on every archived record (R4; issue 19).
+        let bytes = canonical_bytes(&self.record);
+        if sha256_hex(&bytes) != self.seal.record_hash {
             return Err(RecordError::HashMismatch);
         }
-        keys.verify(
-            &self.seal.key_id,
-            &canonical_bytes(&self.record),
-            &self.seal.signature,
-        )?;
+        keys.verify(&self.seal.key_id, &bytes, &self.seal.signature)?;
         self.record.trace.verify()?;
         Ok(())
     }

@@ -452,7 +452,7 @@ impl ScriptItem {
 pub fn canonical_sha256<T: Serialize>(value: &T) -> String {
     // serde_jcs fails only for values JSON cannot represent (non-string map keys, NaN); none of our
     // types have those, so an empty input here would be a programming error caught by tests.
-    let bytes = serde_jcs::to_vec(value).unwrap_or_default();
+    let bytes = crate::canonical::to_vec(value);
     hex::encode(Sha256::digest(bytes))
 }
 

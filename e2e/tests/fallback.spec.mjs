@@ -226,10 +226,12 @@ test.describe('a browser that runs the app', () => {
     await expect(page.getByRole('button', { name: '改为电话回访' })).toBeVisible();
   });
 
-  test('the shell paints its text before the WebAssembly arrives', async ({ page, insurer }) => {
+  test('the shell paints its text before the session and the WebAssembly arrive', async ({ page, insurer }) => {
     const created = await insurer.createRevisit();
     let release;
     const held = new Promise((resolve) => { release = resolve; });
+    // The session's answer draws the landing before the app (boot.js, issue 19): both are held.
+    await page.route('**/v1/session', async (route) => { await held; await route.continue(); });
     await page.route('**/app_bg.wasm*', async (route) => { await held; await route.continue(); });
     try {
       await page.goto(created.path, { waitUntil: 'domcontentloaded' });
@@ -276,7 +278,8 @@ test.describe('a browser that runs the app', () => {
     });
     await page.reload();
     await expect(page.getByRole('button', { name: '改为电话回访' })).toBeVisible();
-    const files = ['/app.css', '/app.js', '/app_bg.wasm', '/boot.js', '/start.js'];
+    // boot.js is kept too, but asked for only when the app cannot run (issue 19).
+    const files = ['/app.css', '/app.js', '/app_bg.wasm', '/start.js'];
     await expect.poll(() => files.filter((f) => !answered.some((a) => a.path === f)), { message: 'files of the shell not yet answered' }).toEqual([]);
     expect(answered.filter((a) => a.from !== 'service worker'), 'files fetched from the network').toEqual([]);
   });

@@ -6,9 +6,12 @@ use worker::Headers;
 
 /// The app's page and the shell's files: only our own files; the app's WebAssembly may be compiled
 /// (`'wasm-unsafe-eval'`, which allows no JavaScript `eval`); the API and the service worker on
-/// this origin; no inline script or style (the page has none: boot.js and start.js are files); the
-/// fallback form posts to this origin; never framed.
-pub const APP_CSP: &str = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; \
+/// this origin; no inline style, and one inline script only, by its hash: index.html's first
+/// screen (issue 19), inline so that the session is asked for while the page is parsed, a round
+/// trip sooner than any file could (a changed script does not run until its hash is here: the
+/// test below says which); the fallback form posts to this origin; never framed.
+pub const APP_CSP: &str = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval' \
+                           'sha256-MkLwAvh6VyNDldtgIApCzV50dH4/PiF+N+AFnZ9Hlq8='; \
                            style-src 'self'; img-src 'self' data:; font-src 'self'; \
                            connect-src 'self'; manifest-src 'self'; worker-src 'self'; \
                            form-action 'self'; base-uri 'none'; object-src 'none'; \
@@ -143,5 +146,29 @@ mod tests {
         assert_eq!(shell_cache("/sw.js"), Some("no-cache"));
         assert_eq!(shell_cache("/"), None);
         assert_eq!(shell_cache("/r/abc"), None);
+    }
+}
+
+#[cfg(test)]
+mod first_screen_tests {
+    use super::APP_CSP;
+    use base64::Engine;
+    use sha2::{Digest, Sha256};
+
+    /// The CSP allows index.html's one inline script by its sha256, and nothing else inline.
+    #[test]
+    fn the_csp_names_the_hash_of_the_pages_one_inline_script() {
+        let page = include_str!("../../app/index.html");
+        let inline: Vec<&str> = page
+            .split("<script>")
+            .skip(1)
+            .map(|rest| &rest[..rest.find("</script>").expect("closed")])
+            .collect();
+        assert_eq!(inline.len(), 1, "one inline script");
+        let hash = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(inline[0]));
+        let source = format!("'sha256-{hash}'");
+        assert!(APP_CSP.contains(&source), "put {source} in APP_CSP");
+        assert_eq!(APP_CSP.matches("'sha256-").count(), 1);
+        assert!(!APP_CSP.contains("unsafe-inline"));
     }
 }

@@ -8,9 +8,10 @@ use crate::headers;
 use crate::http::json;
 use huifang_core::script::Lang;
 use huifang_core::session::{ClientInfo, Revisit};
-use huifang_core::wire::{ApiError, LinkSms, RevisitStatus, SessionView};
+use huifang_core::wire::{ApiError, LinkSms, RevisitStatus};
 use huifang_core::RevisitId;
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 use worker::wasm_bindgen::JsValue;
 use worker::{Env, Method, Request, RequestInit, Response};
 
@@ -195,7 +196,8 @@ pub enum Reply {
     Storage(serde_json::Map<String, serde_json::Value>),
     /// The session as the policyholder may see it, and the device cookie of a first open.
     Session {
-        view: Box<SessionView>,
+        /// The `SessionView` as the object wrote it: passed through by the worker unparsed.
+        view: Box<RawValue>,
         new_device: Option<DeviceCookie>,
     },
     /// The fallback switch happened now, or had already happened for this browser.

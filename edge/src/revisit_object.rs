@@ -16,7 +16,7 @@ use crate::origin_client;
 use crate::revisit_call::{
     device_cookie_name, unreadable, Action, Call, Caller, DeviceCookie, Reply, StepAction,
 };
-use crate::send_throttle;
+use crate::send_throttle::{self, Over};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use huifang_core::custody::{Custody, CustodyError, Effect, Input, Outbox, Tombstone};
@@ -523,7 +523,8 @@ impl RevisitSession {
     }
 
     /// Counts the send against the phone number's and the client IP's caps (across all sessions,
-    /// each held by its own `SendThrottle` object), then hands the code to the SMS gateway.
+    /// each held by its own `SendThrottle` object, asked in parallel), then hands the code to the
+    /// SMS gateway.
     async fn send_code(
         &self,
         custody: &Custody,
@@ -547,17 +548,25 @@ impl RevisitSession {
             ..SENDS_PER_IP
         };
         let ip_name = format!("ip:{ip_key}");
-        if let Err(retry_after_secs) = send_throttle::take(&self.env, &ip_name, ip_limit).await? {
-            return Err(Refusal::RateLimited { retry_after_secs }.into());
-        }
         let phone_name = format!(
             "phone:{}",
             keyed_digest(key.as_bytes(), &format!("phone:{}", to.as_str()))
         );
-        if let Err(retry_after_secs) =
-            send_throttle::take(&self.env, &phone_name, SENDS_PER_PHONE).await?
+        // Both caps asked at once; a send one of them refuses counts in neither (send_throttle).
+        match send_throttle::take_both(
+            &self.env,
+            (&ip_name, ip_limit),
+            (&phone_name, SENDS_PER_PHONE),
+        )
+        .await?
         {
-            return Err(Refusal::SmsDailyLimit { retry_after_secs }.into());
+            Ok(()) => {}
+            Err(Over::First(retry_after_secs)) => {
+                return Err(Refusal::RateLimited { retry_after_secs }.into())
+            }
+            Err(Over::Second(retry_after_secs)) => {
+                return Err(Refusal::SmsDailyLimit { retry_after_secs }.into())
+            }
         }
         let sms = SmsRequest {
             revisit_id,
@@ -677,9 +686,10 @@ fn link_sms_outcome(custody: &Custody) -> Option<LinkSms> {
 /// The policyholder's view of the held session.
 fn view(custody: &Custody, now: Timestamp, new_device: Option<DeviceCookie>) -> Reply {
     match custody.session() {
-        Some(session) => Reply::Session {
-            view: Box::new(SessionView::of(session, now)),
-            new_device,
+        // Written once, here: the worker sends this text on as the response body (issue 19).
+        Some(session) => match serde_json::value::to_raw_value(&SessionView::of(session, now)) {
+            Ok(view) => Reply::Session { view, new_device },
+            Err(e) => Reply::refused(unreadable("view", &e)),
         },
         None => Reply::refused(EdgeError::Internal("no session to show".into())),
     }

@@ -1,24 +1,80 @@
 //! `SendThrottle`: a Durable Object per phone number and per client IP (each named by a keyed hash,
 //! never the clear value) that counts SMS code sends across all sessions. Being the single writer of
 //! its window, it keeps each limit exact under any concurrency.
+//!
+//! A code send is counted in two throttles (the client's IP and the phone number). Both are asked
+//! at once, so a send waits for one throttle hop, not two in a row (issue 19); when one refuses,
+//! the place the other took is given back, so a refused send counts in neither window.
 
 use crate::config::THROTTLES_BINDING;
 use crate::error::EdgeError;
 use crate::http::now;
+use futures_util::future::join;
 use huifang_core::throttle::{Limit, Window};
+use huifang_core::Timestamp;
 use serde::{Deserialize, Serialize};
 use worker::wasm_bindgen::{self, JsValue};
 use worker::{
-    durable_object, DurableObject, Env, Headers, Method, Request, RequestInit, Response, Result,
-    State,
+    durable_object, DurableObject, Env, Method, Request, RequestInit, Response, Result, State,
 };
 
 const KEY_WINDOW: &str = "window";
 
-/// The answer of one `take`: admitted, or the seconds to wait.
+/// What a throttle is asked.
+#[derive(Serialize, Deserialize)]
+enum Ask {
+    /// Count one send under this limit, if it allows.
+    Take(Limit),
+    /// Give back the send counted at this time (the other throttle refused it).
+    Release(Timestamp),
+}
+
+/// The answer of one `Take`: the time the send was counted at, or the seconds to wait.
 #[derive(Serialize, Deserialize)]
 struct Taken {
+    admitted_at: Option<Timestamp>,
     retry_after_secs: Option<u64>,
+}
+
+/// Which of two throttles refused a send, and the seconds it asks to wait.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Over {
+    First(u64),
+    Second(u64),
+}
+
+/// Counts one send in the throttles `first` and `second` (name and limit each), asked at once.
+/// Admitted only when both admit; when one refuses, the other's count is given back. When both
+/// refuse, the first one's answer is the one returned.
+pub async fn take_both(
+    env: &Env,
+    first: (&str, Limit),
+    second: (&str, Limit),
+) -> std::result::Result<std::result::Result<(), Over>, EdgeError> {
+    let (a, b) = join(
+        ask(env, first.0, &Ask::Take(first.1)),
+        ask(env, second.0, &Ask::Take(second.1)),
+    )
+    .await;
+    // Give back what one throttle took when the other refused or could not be asked.
+    let give_back = |name: &str, taken: &std::result::Result<Taken, EdgeError>| {
+        let at = taken.as_ref().ok().and_then(|t| t.admitted_at);
+        (name.to_string(), at)
+    };
+    let outcome = match (&a, &b) {
+        (Ok(a), Ok(b)) => match (a.retry_after_secs, b.retry_after_secs) {
+            (None, None) => return Ok(Ok(())),
+            (Some(secs), _) => Ok(Err(Over::First(secs))),
+            (None, Some(secs)) => Ok(Err(Over::Second(secs))),
+        },
+        (Err(e), _) | (_, Err(e)) => Err(EdgeError::Internal(format!("throttle: {}", e.detail()))),
+    };
+    for (name, at) in [give_back(first.0, &a), give_back(second.0, &b)] {
+        if let Some(at) = at {
+            ask(env, &name, &Ask::Release(at)).await?;
+        }
+    }
+    outcome
 }
 
 /// Counts one send under `limit` in the throttle named `name`; `Err(secs)` when over the limit.
@@ -26,28 +82,27 @@ pub async fn take(
     env: &Env,
     name: &str,
     limit: Limit,
-) -> std::result::Result<Result<(), u64>, EdgeError> {
-    let stub = env
-        .durable_object(THROTTLES_BINDING)?
-        .id_from_name(name)?
-        .get_stub()?;
-    let headers = Headers::new();
-    headers.set("content-type", "application/json")?;
-    let mut init = RequestInit::new();
-    let body = serde_json::to_string(&limit).map_err(|e| EdgeError::Internal(e.to_string()))?;
-    init.with_method(Method::Post)
-        .with_headers(headers)
-        .with_body(Some(JsValue::from_str(&body)));
-    let req = Request::new_with_init("https://throttle/take", &init)?;
-    let mut resp = stub.fetch_with_request(req).await?;
-    let taken: Taken = resp
-        .json()
-        .await
-        .map_err(|e| EdgeError::Internal(format!("throttle answer: {e}")))?;
+) -> std::result::Result<std::result::Result<(), u64>, EdgeError> {
+    let taken = ask(env, name, &Ask::Take(limit)).await?;
     Ok(match taken.retry_after_secs {
         None => Ok(()),
         Some(secs) => Err(secs),
     })
+}
+
+async fn ask(env: &Env, name: &str, ask: &Ask) -> std::result::Result<Taken, EdgeError> {
+    let stub = env
+        .durable_object(THROTTLES_BINDING)?
+        .id_from_name(name)?
+        .get_stub()?;
+    let mut init = RequestInit::new();
+    let body = serde_json::to_string(ask).map_err(|e| EdgeError::Internal(e.to_string()))?;
+    init.with_method(Method::Post)
+        .with_body(Some(JsValue::from_str(&body)));
+    let req = Request::new_with_init("https://throttle/ask", &init)?;
+    let mut resp = stub.fetch_with_request(req).await?;
+    let text = resp.text().await?;
+    serde_json::from_str(&text).map_err(|e| EdgeError::Internal(format!("throttle answer: {e}")))
 }
 
 #[durable_object]
@@ -61,26 +116,44 @@ impl DurableObject for SendThrottle {
     }
 
     async fn fetch(&self, mut req: Request) -> Result<Response> {
-        let limit: Limit = req.json().await?;
+        let text = req.text().await?;
+        let ask: Ask = serde_json::from_str(&text)
+            .map_err(|e| worker::Error::RustError(format!("throttle ask: {e}")))?;
         let storage = self.state.storage();
         let mut window: Window = storage
             .get::<String>(KEY_WINDOW)
             .await?
             .and_then(|text| serde_json::from_str(&text).ok())
             .unwrap_or_default();
-        let taken = match window.admit(limit, now()) {
-            Ok(()) => {
-                let text = serde_json::to_string(&window)
-                    .map_err(|e| worker::Error::RustError(e.to_string()))?;
-                storage.put(KEY_WINDOW, text).await?;
+        let taken = match ask {
+            Ask::Take(limit) => {
+                let at = now();
+                match window.admit(limit, at) {
+                    Ok(()) => Taken {
+                        admitted_at: Some(at),
+                        retry_after_secs: None,
+                    },
+                    Err(secs) => Taken {
+                        admitted_at: None,
+                        retry_after_secs: Some(secs),
+                    },
+                }
+            }
+            Ask::Release(at) => {
+                window.release(at);
                 Taken {
+                    admitted_at: None,
                     retry_after_secs: None,
                 }
             }
-            Err(secs) => Taken {
-                retry_after_secs: Some(secs),
-            },
         };
-        Response::from_json(&taken)
+        if taken.retry_after_secs.is_none() {
+            let text = serde_json::to_string(&window)
+                .map_err(|e| worker::Error::RustError(e.to_string()))?;
+            storage.put(KEY_WINDOW, text).await?;
+        }
+        Response::ok(
+            serde_json::to_string(&taken).map_err(|e| worker::Error::RustError(e.to_string()))?,
+        )
     }
 }

@@ -107,6 +107,10 @@ pub enum Command {
     #[cfg(feature = "bench")]
     #[command(after_help = crate::dev::scale::EXAMPLES)]
     BenchScale(crate::dev::scale::ScaleOptions),
+    /// Builds (or reuses) an archive of N synthetic sealed records (`make bench`, issue 19).
+    #[cfg(feature = "bench")]
+    #[command(after_help = crate::dev::archive::EXAMPLES)]
+    BenchArchive(crate::dev::archive::ArchiveOptions),
     /// Print a shell completion script.
     #[command(
         after_help = "Examples:\n  huifang-origin completions bash > /etc/bash_completion.d/huifang-origin\n  huifang-origin completions zsh > \"${fpath[1]}/_huifang-origin\""

@@ -41,6 +41,8 @@ async fn main() -> ExitCode {
         Command::BenchIngest(options) => blocking(move || dev::bench::cli(&options)).await,
         #[cfg(feature = "bench")]
         Command::BenchScale(options) => blocking(move || dev::scale::cli(&options)).await,
+        #[cfg(feature = "bench")]
+        Command::BenchArchive(options) => blocking(move || dev::archive::cli(&options)).await,
         Command::Staff { command } => {
             blocking(move || origin::console::staff_cli::staff_cli(command)).await
         }

@@ -13,6 +13,7 @@ const stamp = when.toISOString().replace(/[:]/g, '').replace(/\..*/, 'Z');
 
 const bytes = readFragment(parts, 'first_load_bytes');
 const paint = readFragment(parts, 'first_paint');
+const paintSlow = readFragment(parts, 'first_paint_slow');
 const edge = readFragment(parts, 'edge');
 const selfHosted = readFragment(parts, 'edge-workerd');
 const origin = readFragment(parts, 'origin');
@@ -39,7 +40,32 @@ function throughputCost(edge) {
     + ` — ${Math.round((2 * 60000) / total)} revisits/min would fill both cores`
     + (probe != null ? `; edge ${edge.load.cpu_per_api_request.edge_ms} ms per API request vs ${probe} ms per bare DO read` : '');
 }
+// Row 1's brotli: the build's .br copies as the edge sends them to a browser that takes brotli.
+function brotliNote(app) {
+  const wire = app.edge_br != null ? `; measured ${kb(app.edge_br)} on the wire from the edge's precompressed .br files` : '';
+  return `Brotli (quality 11): ${kb(app.brotli)}${wire}.`;
+}
 const notes = [];
+
+// Rows 2 and 2s (issue 19): where the time to the first control goes. The page's first script
+// asks for the session as the page is parsed; the answer draws the landing; the wasm loads after it.
+function firstPaintCost(p) {
+  const t = p.app.timeline ?? {};
+  const nav = t['/r/<token>'], css = t['/app.css'], session = t['/v1/session'], wasm = t['/app_bg.wasm'];
+  if (!session) return 'see the fragment\'s app.timeline';
+  return `chain: page ${ms(nav?.end)}, GET /v1/session ${ms(session.start)}→${ms(session.end)} (app.css ${ms(css?.start)}→${ms(css?.end)}), `
+    + `landing drawn ${ms(p.app.actionable.median - session.end)} later` + (wasm ? `; the wasm after it (done ${ms(wasm.end)})` : '');
+}
+function appTakesOver(p) {
+  return p.app.app?.median != null ? `; the app (wasm) takes over at ${ms(p.app.app.median)}` : '';
+}
+function firstPaintSlowRow(p) {
+  return ['2s First paint / first actionable control, slow profile (400 ms RTT, 0.4 Mbit/s; median of ' + p.loads_each + ' loads each)',
+    `FCP ${ms(p.app.fcp.median)}, actionable ${ms(p.app.actionable.median)}` + appTakesOver(p),
+    `FCP ${ms(p.floor.fcp.median)}, actionable ${ms(p.floor.actionable.median)}`,
+    `FCP ${x(p.ratio_fcp)}, actionable ${x(p.ratio_actionable)}`,
+    firstPaintCost(p)];
+}
 if (bytes) {
   const wasm = bytes.app.files.find((f) => f.name === 'app_bg.wasm');
   rows.push(['1 First load (HTML+CSS+JS+WASM)',
@@ -47,20 +73,20 @@ if (bytes) {
     `${kb(bytes.floor.raw)} raw, ${kb(bytes.floor.gzip)} gzip`,
     `${x(bytes.ratio_raw)} raw, ${x(bytes.ratio_gzip)} gzip`,
     `app_bg.wasm: ${pct(wasm.gzip, bytes.app.gzip)} of the gzip bytes (${kb(wasm.gzip)})`]);
-  notes.push(`Row 1: gzip as sent by the edge (workerd, on the fly; measured ${kb(bytes.app.edge_gzip)} on the wire) and by the floor's server (zlib level 6, the same level). With brotli the app would be ${kb(bytes.app.brotli)}.`);
+  notes.push(`Row 1: gzip as sent by the edge (workerd, on the fly; measured ${kb(bytes.app.edge_gzip)} on the wire) and by the floor's server (zlib level 6, the same level). ${brotliNote(bytes.app)}`);
 }
 if (paint) {
-  const t = paint.app.timeline ?? {};
-  const wasm = t['/app_bg.wasm'], session = t['/v1/session'];
   rows.push(['2 First paint / first actionable control (median of ' + paint.loads_each + ' loads each)',
-    `FCP ${ms(paint.app.fcp.median)}, actionable ${ms(paint.app.actionable.median)}`,
+    `FCP ${ms(paint.app.fcp.median)}, actionable ${ms(paint.app.actionable.median)}` + appTakesOver(paint),
     `FCP ${ms(paint.floor.fcp.median)}, actionable ${ms(paint.floor.actionable.median)}`,
     `FCP ${x(paint.ratio_fcp)}, actionable ${x(paint.ratio_actionable)}`,
-    wasm && session
-      ? `serial fetches: wasm done at ${ms(wasm.end)}, then GET /v1/session ${ms(session.start)}→${ms(session.end)}; render to actionable ${ms(paint.app.actionable.median - session.end)}`
-      : 'see first_paint.app.timeline']);
+    firstPaintCost(paint)]);
   if (paint.failed_loads?.length) notes.push(`Row 2: ${paint.failed_loads.length} load(s) failed and were taken again: ${paint.failed_loads.map((f) => `${f.kind}: ${f.error.slice(0, 160)}`).join('; ')}.`);
   notes.push(`Row 2: ${paint.what}. Actionable: ${paint.actionable_means}. Bytes per load on the wire (CDP, with headers and the API call): app ${kb(paint.app.bytes.median)} in ${paint.app.requests.median} requests, floor ${kb(paint.floor.bytes.median)}.`);
+}
+if (paintSlow) {
+  rows.push(firstPaintSlowRow(paintSlow));
+  notes.push(`Row 2s: ${paintSlow.what}; bytes per load on the wire: app ${kb(paintSlow.app.bytes.median)} in ${paintSlow.app.requests.median} requests, floor ${kb(paintSlow.floor.bytes.median)}.`);
 }
 if (edge) {
   const s = edge.sequential.steps;
@@ -142,7 +168,7 @@ All traffic on loopback; the edge is local workerd under \`wrangler dev\`, not C
 `;
 
 mkdirSync(results, { recursive: true });
-const all = { when: when.toISOString(), commit, machine: host, first_load_bytes: bytes, first_paint: paint, edge, edge_self_hosted: selfHosted, origin, worker_bundle: bundle };
+const all = { when: when.toISOString(), commit, machine: host, first_load_bytes: bytes, first_paint: paint, first_paint_slow: paintSlow, edge, edge_self_hosted: selfHosted, origin, worker_bundle: bundle };
 writeFileSync(join(results, 'latest.json'), JSON.stringify(all, null, 2) + '\n');
 copyFileSync(join(results, 'latest.json'), join(results, `${stamp}.json`));
 writeFileSync(join(results, 'latest.md'), md);

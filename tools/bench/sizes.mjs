@@ -18,11 +18,12 @@ const edge = opts.edge ?? process.env.EDGE_URL;
 // service worker, sw.js, is fetched after the app runs, for the next visit.)
 const APP_FILES = ['index.html', 'app.css', 'boot.js', 'start.js', 'app.js', 'app_bg.wasm'];
 
-/** The bytes the edge actually sends for a path with gzip accepted (workerd compresses on the fly). */
-function wireBytes(path) {
+/** The bytes the edge actually sends for a path with `encoding` accepted (gzip: workerd compresses
+ * on the fly; br: the build's brotli copies, edge/src/shell.rs). */
+function wireBytes(path, encoding = 'gzip') {
   return new Promise((resolve, reject) => {
     // node:http, not fetch: fetch would decode the body and hide the encoded size.
-    const req = httpGet(new URL(path, edge), { headers: { 'accept-encoding': 'gzip' } }, (res) => {
+    const req = httpGet(new URL(path, edge), { headers: { 'accept-encoding': encoding } }, (res) => {
       let bytes = 0;
       res.on('data', (chunk) => { bytes += chunk.length; });
       res.on('end', () => resolve({ status: res.statusCode, encoding: res.headers['content-encoding'] ?? null, bytes }));
@@ -39,11 +40,13 @@ for (const name of APP_FILES) {
   if (edge) {
     const w = await wireBytes(name === 'index.html' ? '/' : `/${name}`);
     file.edge_gzip = w.encoding === 'gzip' ? w.bytes : null;
+    const b = await wireBytes(name === 'index.html' ? '/r/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' : `/${name}`, 'br, gzip');
+    file.edge_br = b.encoding === 'br' ? b.bytes : null;
   }
   files.push(file);
 }
 const sum = (k) => files.reduce((a, f) => a + (f[k] ?? 0), 0);
-const app = { raw: sum('raw'), gzip: sum('gzip'), brotli: sum('brotli'), edge_gzip: edge ? sum('edge_gzip') : null, files };
+const app = { raw: sum('raw'), gzip: sum('gzip'), brotli: sum('brotli'), edge_gzip: edge ? sum('edge_gzip') : null, edge_br: edge ? sum('edge_br') : null, files };
 const floorRaw = Buffer.from(floorPage());
 const floor = { raw: floorRaw.length, gzip: gzip(floorRaw).length, files: [{ name: 'floor.html', raw: floorRaw.length, gzip: gzip(floorRaw).length }] };
 writeFragment(out, 'first_load_bytes', {

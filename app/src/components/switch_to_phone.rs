@@ -13,7 +13,8 @@ use leptos::prelude::*;
 pub fn SwitchToPhonePanel() -> impl IntoView {
     let session = expect_context::<LiveSession>();
     let t = move || words::of(session.lang.get());
-    let open = RwSignal::new(false);
+    // Tapped on the first screen, before the app ran (index.html): open at once.
+    let open = RwSignal::new(crate::first::take_switch_asked());
     let reason = RwSignal::new(String::new());
     let confirm = move |_| {
         session.run(Request::SwitchToPhone {

@@ -52,3 +52,12 @@ pub(crate) fn facts_of_json(json: &str) -> Result<(RevisitFacts, String), Archiv
     );
     Ok((facts, script))
 }
+
+/// The facts of a record being archived, or `None` when its JSON does not read. The origin archives
+/// only records it verified, which always read; one that does not (a damaged file being migrated) is
+/// left out of the statistics, and said so, rather than stop the archive. Both engines use this.
+pub(crate) fn facts_to_insert(revisit_id: &str, json: &str) -> Option<(RevisitFacts, String)> {
+    facts_of_json(json)
+        .map_err(|e| eprintln!("origin: statistics: revisit_id={revisit_id} left out: {e}"))
+        .ok()
+}

@@ -12,6 +12,7 @@ pub mod calendar;
 pub mod chain;
 pub mod engine;
 pub(crate) mod facts;
+pub mod group;
 pub mod postgres;
 pub mod records;
 pub mod sqlite;
@@ -48,7 +49,14 @@ pub trait Archive: Send + Sync {
     /// problem cases and phone task and the `opened` entries of the cases it opens in the case log
     /// ([`NewRecord::cases`]), linked to the head as [`chain::next_link`] decides (in the same
     /// transaction). Every call is logged as a delivery.
+    /// Deliveries that arrive together share one transaction ([`group`]; issue 19): the answer
+    /// comes only once the transaction holding the record has committed durably (R3).
     fn archive_record(&self, record: &NewRecord) -> Result<Archived, ArchiveError>;
+
+    /// Stores `records` in one transaction, each exactly as [`Archive::archive_record`] would and
+    /// chained in the order given: all of them, or, if anything fails (the commit included), none.
+    /// The answers are in the records' order.
+    fn archive_records(&self, records: &[&NewRecord]) -> Result<Vec<Archived>, ArchiveError>;
 
     /// The record stored for a revisit, if any, with its neighbours in the chain.
     fn record(&self, revisit_id: &RevisitId) -> Result<Option<StoredRecord>, ArchiveError>;

@@ -179,7 +179,11 @@ impl NewRecord {
     /// record cannot be serialised.
     pub fn of(sealed: &SealedRecord, now: Timestamp) -> Result<Self, serde_json::Error> {
         let record = &sealed.record;
-        let sealed_json = serde_jcs::to_string(sealed)?;
+        // The same bytes as serde_jcs, made faster (issue 19); its error when they cannot be made.
+        let sealed_json = match String::from_utf8(huifang_core::canonical::to_vec(sealed)) {
+            Ok(json) if !json.is_empty() => json,
+            _ => serde_jcs::to_string(sealed)?,
+        };
         // R12: every "no" is a problem case to handle.
         let problem_cases = record
             .problem_items()

@@ -17,8 +17,12 @@ use indicatif::ProgressBar;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-/// Rows read from SQLite at a time, then verified in parallel.
+/// Rows read from the archive at a time.
 const PAGE_ROWS: u32 = 2_048;
+/// Rows a worker checks at a time.
+const CHECK_ROWS: usize = 256;
+/// Pieces of [`CHECK_ROWS`] read and waiting for a worker: the bound on what is held in memory.
+const PAGES_IN_FLIGHT: usize = 8;
 
 /// Why one archived row does not verify.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -163,6 +167,11 @@ pub fn verify_archive(
 }
 
 /// [`verify_archive`], advancing `progress` by the records of each page as it is checked.
+///
+/// Streams (issue 19): this thread reads the archive a page at a time and walks the chain, which
+/// must go in order, while `threads` workers check the seals of the pages already read; at most
+/// [`PAGES_IN_FLIGHT`] pages wait between them, so memory stays flat however large the archive.
+/// Failures are reported in chain order, as before.
 pub fn verify_archive_showing(
     archive: &dyn Archive,
     keys: &TrustedKeys,
@@ -172,42 +181,68 @@ pub fn verify_archive_showing(
     let started = Instant::now();
     let threads = threads.max(1);
     let mut records = 0u64;
-    let mut failures = Vec::new();
+    let mut breaks = Vec::new();
     let mut walk = ChainWalk::from_genesis();
-    let mut cursor = RowCursor::default();
-    loop {
-        let rows = archive.rows(&RowFilter::default(), cursor, PAGE_ROWS)?;
-        let Some(last) = rows.last() else { break };
-        cursor = RowCursor::after(last);
-        records += rows.len() as u64;
-        let chunk = rows.len().div_ceil(threads);
-        let found = std::thread::scope(|scope| {
-            let workers: Vec<_> = rows
-                .chunks(chunk)
-                .map(|part| scope.spawn(move || check_rows(part, keys)))
-                .collect();
-            // Meanwhile, this thread walks the chain, which must go in order.
-            let breaks: Vec<Failure> = rows
-                .iter()
-                .flat_map(|row| {
-                    chain_step(&mut walk, row)
-                        .into_iter()
-                        .map(|b| failure(row, b.into()))
+    let (pages, to_check) = std::sync::mpsc::sync_channel::<Vec<ArchivedRow>>(PAGES_IN_FLIGHT);
+    let to_check = std::sync::Mutex::new(to_check);
+    let (read, checked) = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                let to_check = &to_check;
+                scope.spawn(move || {
+                    let mut found = Vec::new();
+                    loop {
+                        // The lock is held only to take the next page.
+                        let page = to_check
+                            .lock()
+                            .unwrap_or_else(std::sync::PoisonError::into_inner)
+                            .recv();
+                        let Ok(rows) = page else { return found };
+                        found.extend(check_rows(&rows, keys));
+                        progress.inc(rows.len() as u64);
+                    }
                 })
-                .collect();
-            workers
-                .into_iter()
-                .map(|w| w.join())
-                .collect::<Result<Vec<_>, _>>()
-                .map(|found| (found, breaks))
-        })
-        .map_err(|_| ArchiveError::Storage("a verifying thread panicked".into()))?;
-        let (found, breaks) = found;
-        let mut page: Vec<Failure> = found.into_iter().flatten().chain(breaks).collect();
-        page.sort_by_key(|f| (f.seq, f.rowid));
-        failures.extend(page);
-        progress.inc(rows.len() as u64);
-    }
+            })
+            .collect();
+        let read = (|| {
+            let mut cursor = RowCursor::default();
+            loop {
+                let rows = archive.rows(&RowFilter::default(), cursor, PAGE_ROWS)?;
+                let Some(last) = rows.last() else {
+                    return Ok(());
+                };
+                cursor = RowCursor::after(last);
+                records += rows.len() as u64;
+                for row in &rows {
+                    breaks.extend(
+                        chain_step(&mut walk, row)
+                            .into_iter()
+                            .map(|b| failure(row, b.into())),
+                    );
+                }
+                // Smaller pieces for the workers, so that both stay busy to the end.
+                let mut rows = rows;
+                while !rows.is_empty() {
+                    let rest = rows.split_off(rows.len().min(CHECK_ROWS));
+                    if pages.send(rows).is_err() {
+                        return Err(ArchiveError::Storage("a verifying thread stopped".into()));
+                    }
+                    rows = rest;
+                }
+            }
+        })();
+        drop(pages);
+        let checked = workers
+            .into_iter()
+            .map(|w| w.join())
+            .collect::<Result<Vec<_>, _>>();
+        (read, checked)
+    });
+    read?;
+    let checked =
+        checked.map_err(|_| ArchiveError::Storage("a verifying thread panicked".into()))?;
+    let mut failures: Vec<Failure> = checked.into_iter().flatten().chain(breaks).collect();
+    failures.sort_by_key(|f| (f.seq, f.rowid));
     let first_chain_break = failures
         .iter()
         .filter(|f| matches!(f.problem, RowProblem::Chain(_)))

@@ -2,6 +2,8 @@
 //! gateway testers read codes from) and the ingest benchmark.
 
 #[cfg(any(test, feature = "bench"))]
+pub mod archive;
+#[cfg(any(test, feature = "bench"))]
 pub mod bench;
 pub mod face_sim;
 pub mod outbox;

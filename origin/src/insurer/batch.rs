@@ -17,7 +17,7 @@ use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-/// The CSV's header, in this order.
+/// The CSV's header, in this order (optionally followed by [`SALE_COLUMNS`]).
 pub const COLUMNS: [&str; 8] = [
     "policy_number",
     "product",
@@ -28,6 +28,10 @@ pub const COLUMNS: [&str; 8] = [
     "cooling_off_ends_at",
     "region",
 ];
+
+/// How the policy was sold (R12: the seller never works their own case), sealed into the record:
+/// two optional last columns, both or neither; an empty cell is "not given".
+pub const SALE_COLUMNS: [&str; 2] = ["channel", "seller_code"];
 
 /// Requests in flight at once, by default.
 pub const DEFAULT_CONCURRENCY: usize = 8;
@@ -231,13 +235,22 @@ pub fn parse_csv(
         None => (String::new(), Vec::new()),
     };
     let got: Vec<&str> = header.iter().map(|h| h.trim()).collect();
-    if got != COLUMNS {
+    let with_sale: Vec<&str> = COLUMNS.iter().chain(&SALE_COLUMNS).copied().collect();
+    let columns: &[&str] = if got == COLUMNS {
+        &COLUMNS
+    } else if got == with_sale {
+        &with_sale
+    } else {
         return Err(problem(
             1,
             "header",
-            format!("must be {} (got {header_raw:?})", COLUMNS.join(",")),
+            format!(
+                "must be {} or that followed by ,{} (got {header_raw:?})",
+                COLUMNS.join(","),
+                SALE_COLUMNS.join(",")
+            ),
         ));
-    }
+    };
     let mut rows = Vec::new();
     let mut problems = Vec::new();
     let mut seen: HashMap<String, usize> = HashMap::new();
@@ -254,7 +267,7 @@ pub fn parse_csv(
                 continue;
             }
         };
-        match parse_row(n, &fields, edges, now, &seen) {
+        match parse_row(n, columns, &fields, edges, now, &seen) {
             Ok(row) => {
                 seen.insert(row.request.policy_number.clone(), n);
                 rows.push(row);
@@ -267,26 +280,33 @@ pub fn parse_csv(
 
 fn parse_row(
     n: usize,
+    columns: &[&str],
     fields: &[String],
     edges: &Edges,
     now: Timestamp,
     seen: &HashMap<String, usize>,
 ) -> Result<Row, Vec<Problem>> {
-    if fields.len() != COLUMNS.len() {
+    if fields.len() != columns.len() {
         return Err(vec![problem(
             n,
             "row",
             format!(
                 "{} fields, expected {} ({})",
                 fields.len(),
-                COLUMNS.len(),
-                COLUMNS.join(",")
+                columns.len(),
+                columns.join(",")
             ),
         )]);
     }
-    let get = |name: &str| {
-        let i = COLUMNS.iter().position(|c| *c == name).unwrap_or(0);
-        fields[i].trim()
+    // A column the header does not have reads as empty (only the optional sale columns can be absent).
+    let get = |name: &str| match columns.iter().position(|c| *c == name) {
+        Some(i) => fields[i].trim(),
+        None => "",
+    };
+    let optional = |name: &str| {
+        Some(get(name))
+            .filter(|v| !v.is_empty())
+            .map(str::to_string)
     };
     let mut bad = Vec::new();
     let mut check = |name: &str, result: Result<(), String>| {
@@ -396,8 +416,8 @@ fn parse_row(
         product_kinds: kinds,
         script: None,
         agent: None,
-        channel: None,
-        seller_code: None,
+        channel: optional("channel"),
+        seller_code: optional("seller_code"),
         send_link_sms: false,
     };
     // Whatever else the edge checks (the default script must have items for these kinds), checked
@@ -699,6 +719,44 @@ mod tests {
         for (g, w) in got.iter().zip(want_prefixes) {
             assert!(g.starts_with(w), "{g:?} should start with {w:?}");
         }
+    }
+
+    #[test]
+    fn the_sale_columns_are_optional_and_checked_by_the_edges_own_parsers() {
+        let text = |rows: &[&str]| {
+            std::iter::once(format!("{HEADER},channel,seller_code"))
+                .chain(rows.iter().map(|r| r.to_string()))
+                .collect::<Vec<_>>()
+                .join("\n")
+        };
+        let sold = format!("{GOOD},bank, AG-0042 ");
+        let unsold = format!("{},,", GOOD.replace("P20260001", "P20260002"));
+        let bad = format!("{},lottery,AG-1", GOOD.replace("P20260001", "P20260003"));
+        let short = GOOD.replace("P20260001", "P20260004");
+        let (rows, problems) =
+            parse_csv(&text(&[&sold, &unsold, &bad, &short]), &edges(), NOW).unwrap();
+        assert_eq!(rows.len(), 2, "{problems:?}");
+        assert_eq!(rows[0].request.channel.as_deref(), Some("bank"));
+        assert_eq!(rows[0].request.seller_code.as_deref(), Some("AG-0042"));
+        assert_eq!(
+            (
+                rows[1].request.channel.clone(),
+                rows[1].request.seller_code.clone()
+            ),
+            (None, None)
+        );
+        let reported: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        assert_eq!(reported.len(), 2, "{reported:#?}");
+        assert!(reported[0].starts_with("line 4: channel: "), "{reported:?}");
+        assert!(
+            reported[1].starts_with("line 5: row: 8 fields, expected 10"),
+            "{reported:?}"
+        );
+        // Without the sale columns a row is as before; one sale column alone is no header.
+        assert_eq!(parse(&[GOOD]).0[0].request.channel, None);
+        let half = format!("{HEADER},channel\n{GOOD},bank");
+        let refused = parse_csv(&half, &edges(), NOW).unwrap_err().to_string();
+        assert!(refused.starts_with("line 1: header: must be"), "{refused}");
     }
 
     #[test]

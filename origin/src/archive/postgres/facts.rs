@@ -3,7 +3,7 @@
 //! with its `opened` entry and completed with its `closed` one; the grouped counts the
 //! statistics read; and the migration's back-fill of what a layout-4 database already held. Derived data: the sealed records and the case log stay the evidence.
 
-use crate::archive::facts::facts_of_json;
+use crate::archive::facts::facts_to_insert;
 use crate::archive::postgres::convert::{from_sql_int, to_sql_int};
 use crate::archive::ArchiveError;
 use crate::casework::log::parse_entry;
@@ -18,14 +18,8 @@ pub(super) fn insert_revisit(
     revisit_id: &str,
     sealed_json: &str,
 ) -> Result<(), ArchiveError> {
-    // The origin archives only records it verified, which always read; one that does not is left
-    // out of the statistics rather than stop the archive (as on SQLite).
-    let (f, script) = match facts_of_json(sealed_json) {
-        Ok(f) => f,
-        Err(e) => {
-            eprintln!("origin: statistics: revisit_id={revisit_id} left out: {e}");
-            return Ok(());
-        }
+    let Some((f, script)) = facts_to_insert(revisit_id, sealed_json) else {
+        return Ok(());
     };
     tx.execute(
         "INSERT INTO revisit_facts (revisit_id, period, region, channel, product_type, \

@@ -27,6 +27,7 @@ mod write;
 
 pub use migrate::SCHEMA_VERSION;
 
+use crate::archive::group::GroupCommit;
 use crate::archive::{
     Archive, ArchiveError, Archived, ArchivedRow, NewRecord, NewSms, PolicyTermination,
     RecordQuery, RecordSummary, RowCursor, RowFilter, StoredRecord, StoredSms, Termination,
@@ -49,6 +50,8 @@ const POOL_SIZE: u32 = 16;
 pub struct PgArchive {
     /// Always `Some` until dropped (see [`Drop`]).
     pool: Option<Pool>,
+    /// Deliveries waiting to share the next commit (issue 19).
+    group: GroupCommit,
 }
 
 impl PgArchive {
@@ -90,7 +93,10 @@ impl PgArchive {
             .connection_timeout(Duration::from_secs(10))
             .error_handler(Box::new(r2d2::NopErrorHandler))
             .build(manager)?;
-        Ok(Self { pool: Some(pool) })
+        Ok(Self {
+            pool: Some(pool),
+            group: GroupCommit::default(),
+        })
     }
 
     fn conn(&self) -> Result<Conn, ArchiveError> {
@@ -119,7 +125,15 @@ impl Drop for PgArchive {
 
 impl Archive for PgArchive {
     fn archive_record(&self, record: &NewRecord) -> Result<Archived, ArchiveError> {
-        write::archive_record(&mut *self.conn()?, record)
+        self.group.submit(
+            record,
+            |batch| write::archive_records(&mut *self.conn()?, batch),
+            |one| write::archive_record(&mut *self.conn()?, one),
+        )
+    }
+
+    fn archive_records(&self, records: &[&NewRecord]) -> Result<Vec<Archived>, ArchiveError> {
+        write::archive_records(&mut *self.conn()?, records)
     }
 
     fn record(&self, revisit_id: &RevisitId) -> Result<Option<StoredRecord>, ArchiveError> {

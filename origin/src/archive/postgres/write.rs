@@ -27,7 +27,6 @@ fn outcome_of(tx: &mut Transaction<'_>, r: &NewRecord) -> Result<Archived, Archi
 
 pub(super) fn archive_record(client: &mut Client, r: &NewRecord) -> Result<Archived, ArchiveError> {
     let mut tx = client.transaction()?;
-    let received_at = to_sql_int(r.received_at.millis())?;
     // A repeated delivery is answered without waiting for the chain; a new record is looked up
     // again under the chain's lock, as another origin may have stored it meanwhile.
     let mut archived = outcome_of(&mut tx, r)?;
@@ -35,6 +34,42 @@ pub(super) fn archive_record(client: &mut Client, r: &NewRecord) -> Result<Archi
         lock_chain(&mut tx, "records")?;
         archived = outcome_of(&mut tx, r)?;
     }
+    log_delivery(&mut tx, r, archived)?;
+    if archived == Archived::Inserted {
+        insert_new(&mut tx, r)?;
+    }
+    tx.commit()?;
+    Ok(archived)
+}
+
+/// Stores `records` in one transaction under the chain's lock, each as [`archive_record`] would,
+/// in order: all of them or, if anything fails (the commit included), none (the group commit's
+/// batch; issue 19, R3).
+pub(super) fn archive_records(
+    client: &mut Client,
+    records: &[&NewRecord],
+) -> Result<Vec<Archived>, ArchiveError> {
+    let mut tx = client.transaction()?;
+    lock_chain(&mut tx, "records")?;
+    let mut answers = Vec::with_capacity(records.len());
+    for r in records {
+        let archived = outcome_of(&mut tx, r)?;
+        log_delivery(&mut tx, r, archived)?;
+        if archived == Archived::Inserted {
+            insert_new(&mut tx, r)?;
+        }
+        answers.push(archived);
+    }
+    tx.commit()?;
+    Ok(answers)
+}
+
+/// Every delivery is logged, whatever its outcome.
+fn log_delivery(
+    tx: &mut Transaction<'_>,
+    r: &NewRecord,
+    archived: Archived,
+) -> Result<(), ArchiveError> {
     let outcome = match archived {
         Archived::Inserted => "inserted",
         Archived::Duplicate => "duplicate",
@@ -46,15 +81,17 @@ pub(super) fn archive_record(client: &mut Client, r: &NewRecord) -> Result<Archi
         &[
             &r.revisit_id.as_str(),
             &r.record_hash,
-            &received_at,
+            &to_sql_int(r.received_at.millis())?,
             &outcome,
         ],
     )?;
-    if archived != Archived::Inserted {
-        tx.commit()?;
-        return Ok(archived);
-    }
-    // R4: the next link, read under the lock and inserted in the same transaction.
+    Ok(())
+}
+
+/// A new record with what it raises, under the chain's lock (R4: the next link, read under the
+/// lock and inserted in the same transaction).
+fn insert_new(tx: &mut Transaction<'_>, r: &NewRecord) -> Result<(), ArchiveError> {
+    let received_at = to_sql_int(r.received_at.millis())?;
     let head = tx
         .query_opt(
             "SELECT seq, chain FROM records ORDER BY seq DESC LIMIT 1",
@@ -86,7 +123,7 @@ pub(super) fn archive_record(client: &mut Client, r: &NewRecord) -> Result<Archi
         ],
     )?;
     // The statistics' facts (R14, R15), before the cases, which take their grouping from them.
-    super::facts::insert_revisit(&mut tx, r.revisit_id.as_str(), &r.sealed_json)?;
+    super::facts::insert_revisit(tx, r.revisit_id.as_str(), &r.sealed_json)?;
     for case in &r.problem_cases {
         let answered_at = case
             .answered_at
@@ -113,7 +150,7 @@ pub(super) fn archive_record(client: &mut Client, r: &NewRecord) -> Result<Archi
             by: SYSTEM.to_string(),
             event: CaseEvent::Opened(opening.clone()),
         };
-        insert_entries(&mut tx, &CaseId::of(&r.revisit_id, number), 1, &[opened])?;
+        insert_entries(tx, &CaseId::of(&r.revisit_id, number), 1, &[opened])?;
     }
     if let Some(task) = &r.phone_task {
         tx.execute(
@@ -128,8 +165,7 @@ pub(super) fn archive_record(client: &mut Client, r: &NewRecord) -> Result<Archi
             ],
         )?;
     }
-    tx.commit()?;
-    Ok(Archived::Inserted)
+    Ok(())
 }
 
 pub(super) fn report_termination(

@@ -14,6 +14,7 @@ mod write;
 
 pub use migrate::SCHEMA_VERSION;
 
+use crate::archive::group::GroupCommit;
 use crate::archive::{
     Archive, ArchiveError, Archived, ArchivedRow, NewRecord, NewSms, PolicyTermination,
     RecordQuery, RecordSummary, RowCursor, RowFilter, StoredRecord, StoredSms, Termination,
@@ -29,6 +30,8 @@ use std::sync::{Mutex, MutexGuard};
 /// The archive in one SQLite file (WAL mode), behind one connection.
 pub struct SqliteArchive {
     conn: Mutex<Connection>,
+    /// Deliveries waiting to share the next commit (issue 19).
+    group: GroupCommit,
 }
 
 impl SqliteArchive {
@@ -48,6 +51,7 @@ impl SqliteArchive {
         migrate::migrate(&mut conn)?;
         Ok(Self {
             conn: Mutex::new(conn),
+            group: GroupCommit::default(),
         })
     }
 
@@ -89,7 +93,15 @@ impl SqliteArchive {
 
 impl Archive for SqliteArchive {
     fn archive_record(&self, record: &NewRecord) -> Result<Archived, ArchiveError> {
-        write::archive_record(&mut self.conn(), record)
+        self.group.submit(
+            record,
+            |batch| write::archive_records(&mut self.conn(), batch),
+            |one| write::archive_record(&mut self.conn(), one),
+        )
+    }
+
+    fn archive_records(&self, records: &[&NewRecord]) -> Result<Vec<Archived>, ArchiveError> {
+        write::archive_records(&mut self.conn(), records)
     }
 
     fn record(&self, revisit_id: &RevisitId) -> Result<Option<StoredRecord>, ArchiveError> {

@@ -21,6 +21,21 @@ pub(super) fn archive_record(
     Ok(archived)
 }
 
+/// Stores `records` in one transaction, each as [`archive_record`] would, in order: all of them
+/// or, if anything fails, none (the group commit's batch; issue 19, R3).
+pub(super) fn archive_records(
+    conn: &mut Connection,
+    records: &[&NewRecord],
+) -> Result<Vec<Archived>, ArchiveError> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let answers = records
+        .iter()
+        .map(|r| insert_record(&tx, r))
+        .collect::<Result<Vec<_>, _>>()?;
+    tx.commit()?;
+    Ok(answers)
+}
+
 /// Archives many records in one transaction, each exactly as [`archive_record`] would, then
 /// appends the given case entries (after the openings): how the scale bench writes a million
 /// synthetic records without a commit per record.
@@ -44,11 +59,8 @@ pub(super) fn archive_batch(
 /// The body of [`archive_record`], inside the caller's transaction.
 fn insert_record(tx: &rusqlite::Transaction<'_>, r: &NewRecord) -> Result<Archived, ArchiveError> {
     let existing: Option<String> = tx
-        .query_row(
-            "SELECT record_hash FROM records WHERE revisit_id = ?1",
-            [r.revisit_id.as_str()],
-            |row| row.get(0),
-        )
+        .prepare_cached("SELECT record_hash FROM records WHERE revisit_id = ?1")?
+        .query_row([r.revisit_id.as_str()], |row| row.get(0))
         .optional()?;
     let received_at = to_sql_int(r.received_at.millis())?;
     let archived = match existing {
@@ -61,22 +73,24 @@ fn insert_record(tx: &rusqlite::Transaction<'_>, r: &NewRecord) -> Result<Archiv
         Archived::Duplicate => "duplicate",
         Archived::Conflict => "conflict",
     };
-    tx.execute(
+    tx.prepare_cached(
         "INSERT INTO deliveries (revisit_id, record_hash, received_at, outcome) \
              VALUES (?1, ?2, ?3, ?4)",
-        params![r.revisit_id.as_str(), r.record_hash, received_at, outcome],
-    )?;
+    )?
+    .execute(params![
+        r.revisit_id.as_str(),
+        r.record_hash,
+        received_at,
+        outcome
+    ])?;
     if archived != Archived::Inserted {
         return Ok(archived);
     }
     // R4: the next link of the archive chain, inside the same transaction as the insert, so
     // that concurrent deliveries get distinct, consecutive seq numbers.
     let last: Option<(i64, String)> = tx
-        .query_row(
-            "SELECT seq, chain FROM records ORDER BY seq DESC LIMIT 1",
-            [],
-            |row| Ok((row.get(0)?, row.get(1)?)),
-        )
+        .prepare_cached("SELECT seq, chain FROM records ORDER BY seq DESC LIMIT 1")?
+        .query_row([], |row| Ok((row.get(0)?, row.get(1)?)))
         .optional()?;
     let head = last
         .map(|(seq, chain)| from_sql_int(seq).map(|seq| (seq, chain)))
@@ -87,23 +101,23 @@ fn insert_record(tx: &rusqlite::Transaction<'_>, r: &NewRecord) -> Result<Archiv
         r.revisit_id.as_str(),
         r.received_at,
     );
-    tx.execute(
+    tx.prepare_cached(
         "INSERT INTO records (revisit_id, policy_number, outcome, record_hash, key_id, \
              received_at, sealed_json, seq, prev_chain, chain) \
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-        params![
-            r.revisit_id.as_str(),
-            r.policy_number,
-            r.outcome,
-            r.record_hash,
-            r.key_id,
-            received_at,
-            r.sealed_json,
-            to_sql_int(link.seq)?,
-            link.prev_chain,
-            link.chain
-        ],
-    )?;
+    )?
+    .execute(params![
+        r.revisit_id.as_str(),
+        r.policy_number,
+        r.outcome,
+        r.record_hash,
+        r.key_id,
+        received_at,
+        r.sealed_json,
+        to_sql_int(link.seq)?,
+        link.prev_chain,
+        link.chain
+    ])?;
     // The statistics' facts (R14, R15), before the cases, which take their grouping from them.
     super::facts::insert_revisit(tx, r.revisit_id.as_str(), &r.sealed_json)?;
     for case in &r.problem_cases {
@@ -111,19 +125,19 @@ fn insert_record(tx: &rusqlite::Transaction<'_>, r: &NewRecord) -> Result<Archiv
             .answered_at
             .map(|t| to_sql_int(t.millis()))
             .transpose()?;
-        tx.execute(
+        tx.prepare_cached(
             "INSERT INTO problem_cases (revisit_id, policy_number, item_index, item_id, \
                  comment, answered_at, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            params![
-                r.revisit_id.as_str(),
-                r.policy_number,
-                to_sql_int(case.item_index as u64)?,
-                case.item_id,
-                case.comment,
-                answered_at,
-                received_at
-            ],
-        )?;
+        )?
+        .execute(params![
+            r.revisit_id.as_str(),
+            r.policy_number,
+            to_sql_int(case.item_index as u64)?,
+            case.item_id,
+            case.comment,
+            answered_at,
+            received_at
+        ])?;
     }
     // R11, R12: the cases the record opens, with it or not at all.
     for (number, opening) in (1..).zip(&r.cases) {
@@ -137,17 +151,17 @@ fn insert_record(tx: &rusqlite::Transaction<'_>, r: &NewRecord) -> Result<Archiv
         insert_entries(tx, &CaseId::of(&r.revisit_id, number), 1, &[opened])?;
     }
     if let Some(task) = &r.phone_task {
-        tx.execute(
+        tx.prepare_cached(
             "INSERT INTO phone_tasks (revisit_id, policy_number, reason, due_by, created_at) \
                  VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![
-                r.revisit_id.as_str(),
-                r.policy_number,
-                task.reason,
-                to_sql_int(task.due_by.millis())?,
-                received_at
-            ],
-        )?;
+        )?
+        .execute(params![
+            r.revisit_id.as_str(),
+            r.policy_number,
+            task.reason,
+            to_sql_int(task.due_by.millis())?,
+            received_at
+        ])?;
     }
     Ok(Archived::Inserted)
 }

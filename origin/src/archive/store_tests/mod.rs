@@ -3,6 +3,7 @@
 //! guarantees. What only one engine has (SQLite's migrations from its old layouts; PostgreSQL's
 //! migration lock) is tested beside that engine.
 
+mod batches;
 mod cases;
 mod copy;
 pub(crate) mod fixture;
@@ -10,6 +11,7 @@ mod records;
 mod sampling;
 mod staff;
 
+use batches::*;
 use cases::*;
 use records::*;
 use sampling::*;
@@ -51,4 +53,7 @@ on_both_engines!(
     a_sample_run_is_redrawn_reviewed_and_kept_append_only,
     the_statistics_agree_with_the_records,
     concurrent_runs_get_their_own_ids_and_one_review_of_a_state_lands,
+    a_batch_is_stored_whole_and_chained_in_the_order_given,
+    a_commit_that_fails_acknowledges_nothing_of_its_batch,
+    concurrent_deliveries_are_acknowledged_stored_once_and_in_order,
 );

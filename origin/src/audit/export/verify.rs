@@ -223,16 +223,11 @@ impl<'k> Verifier<'k> {
         }
     }
 
-    /// Checks one record line: its seal, the header's filter, its link in the chain.
+    /// Checks one record line's filter and its link in the chain; its seal is checked by a worker
+    /// ([`check_seals`]).
     fn check_record(&mut self, line: usize, record: &ExportRecord) {
         self.report.records += 1;
-        let mut problems = Vec::new();
-        if let Some(keys) = &self.keys {
-            if let Err(e) = record.sealed.verify(keys) {
-                problems.push(ExportProblem::Seal(e));
-            }
-        }
-        problems.extend(self.outside_filter(record));
+        let mut problems = self.outside_filter(record);
         problems.extend(
             self.walk
                 .step(&link_of(record))
@@ -338,7 +333,10 @@ impl<'k> Verifier<'k> {
                 });
             }
         }
-        report.failures.sort_by_key(|f| f.line);
+        // A line's seal failure first, then its filter and chain failures (a stable sort).
+        report
+            .failures
+            .sort_by_key(|f| (f.line, !matches!(f.problem, ExportProblem::Seal(_))));
         self.report
     }
 }
@@ -367,8 +365,47 @@ impl ExportReport {
     }
 }
 
+/// Record lines handed to a worker at a time.
+const SEAL_BATCH: usize = 256;
+/// Batches read and waiting for a worker: the bound on what is held in memory.
+const BATCHES_IN_FLIGHT: usize = 8;
+
+/// Record lines waiting for their seals to be checked.
+type SealWork = Vec<(usize, Box<ExportRecord>)>;
+
+/// A worker: checks the seals of the batches it takes until the reader is done (R4).
+fn check_seals(
+    batches: &std::sync::Mutex<std::sync::mpsc::Receiver<SealWork>>,
+    keys: Option<&TrustedKeys>,
+    progress: &ProgressBar,
+) -> Vec<ExportFailure> {
+    let mut found = Vec::new();
+    loop {
+        let batch = batches
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .recv();
+        let Ok(batch) = batch else { return found };
+        for (line, record) in &batch {
+            if let Some(Err(e)) = keys.map(|k| record.sealed.verify(k)) {
+                found.push(ExportFailure {
+                    line: *line,
+                    seq: Some(record.seq),
+                    revisit_id: Some(record.sealed.record.revisit_id.to_string()),
+                    problem: ExportProblem::Seal(e),
+                });
+            }
+        }
+        progress.inc(batch.len() as u64);
+    }
+}
+
 /// Verifies an export read from `input`, advancing `progress` by each record line. `own_keys`
 /// replaces the header's keys.
+///
+/// Streams (issue 19): this thread reads the lines in order (the trailer's digest, the filter,
+/// the chain) while workers on every core check the seals of the lines already read; at most
+/// [`BATCHES_IN_FLIGHT`] batches wait between them, so memory stays flat however long the file.
 pub fn verify_export<R: Read>(
     input: R,
     own_keys: Option<&TrustedKeys>,
@@ -388,42 +425,74 @@ pub fn verify_export<R: Read>(
     }
     hash.update(&line);
     let mut verifier = Verifier::from_header(header_problem(strip_newline(&line)), own_keys);
-    let mut number = 1;
-    let mut trailer: Option<TrailerSeen> = None;
-    loop {
-        line.clear();
-        if reader.read_until(b'\n', &mut line)? == 0 {
-            break;
-        }
-        number += 1;
-        if let Some(seen) = &trailer {
-            let problem = format!("content after the trailer on line {}", seen.line);
-            verifier
-                .report
-                .fail_line(number, ExportProblem::Trailer(problem));
-            continue;
-        }
-        match Line::read(strip_newline(&line)) {
-            Line::Trailer(t) => {
-                trailer = Some(TrailerSeen {
-                    line: number,
-                    trailer: t,
-                    digest: hex::encode(hash.clone().finalize()),
-                });
+    let keys: Option<TrustedKeys> = verifier.keys.as_deref().cloned();
+    let (to_workers, batches) = std::sync::mpsc::sync_channel::<SealWork>(BATCHES_IN_FLIGHT);
+    let batches = std::sync::Mutex::new(batches);
+    let (read, sealed) = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..crate::args::default_threads().max(1))
+            .map(|_| scope.spawn(|| check_seals(&batches, keys.as_ref(), progress)))
+            .collect();
+        // The sender moves in, so that the workers stop however the reading ends.
+        let mut read = |to_workers: std::sync::mpsc::SyncSender<SealWork>| {
+            let mut number = 1;
+            let mut trailer: Option<TrailerSeen> = None;
+            let mut pending: SealWork = Vec::with_capacity(SEAL_BATCH);
+            loop {
+                line.clear();
+                if reader.read_until(b'\n', &mut line)? == 0 {
+                    break;
+                }
+                number += 1;
+                if let Some(seen) = &trailer {
+                    let problem = format!("content after the trailer on line {}", seen.line);
+                    verifier
+                        .report
+                        .fail_line(number, ExportProblem::Trailer(problem));
+                    continue;
+                }
+                match Line::read(strip_newline(&line)) {
+                    Line::Trailer(t) => {
+                        trailer = Some(TrailerSeen {
+                            line: number,
+                            trailer: t,
+                            digest: hex::encode(hash.clone().finalize()),
+                        });
+                    }
+                    Line::Record(record) => {
+                        hash.update(&line);
+                        verifier.check_record(number, &record);
+                        pending.push((number, record));
+                        if pending.len() >= SEAL_BATCH {
+                            let full =
+                                std::mem::replace(&mut pending, Vec::with_capacity(SEAL_BATCH));
+                            to_workers.send(full).map_err(std::io::Error::other)?;
+                        }
+                    }
+                    Line::Unreadable(reason) => {
+                        hash.update(&line);
+                        verifier
+                            .report
+                            .fail_line(number, ExportProblem::Unreadable(reason));
+                    }
+                }
             }
-            Line::Record(record) => {
-                hash.update(&line);
-                verifier.check_record(number, &record);
-                progress.inc(1);
-            }
-            Line::Unreadable(reason) => {
-                hash.update(&line);
-                verifier
-                    .report
-                    .fail_line(number, ExportProblem::Unreadable(reason));
-            }
-        }
-    }
+            to_workers.send(pending).map_err(std::io::Error::other)?;
+            Ok::<_, std::io::Error>((number, trailer))
+        };
+        let read = read(to_workers);
+        let sealed = workers
+            .into_iter()
+            .map(|w| w.join())
+            .collect::<Result<Vec<Vec<ExportFailure>>, _>>();
+        (read, sealed)
+    });
+    let (number, trailer) = read?;
+    // A worker that stopped would leave seals unchecked: that is an error, never a pass.
+    let sealed = sealed.map_err(|_| std::io::Error::other("a verifying thread panicked"))?;
+    verifier
+        .report
+        .failures
+        .extend(sealed.into_iter().flatten());
     verifier.check_trailer(trailer, number);
     Ok(verifier.finish(number))
 }
