@@ -690,6 +690,43 @@ test('policyholder API: the ID number, the signature, locking and the switch to 
   conforms('POST', '/v1/session/switch', await b3.raw('POST', '/v1/session/switch'));
 });
 
+test('policyholder API: the face step through the insurer\'s provider (R8)', async () => {
+  const base = withReadingSecs(loadScript('scripts/default.json'));
+  const script = { ...base, identity: ['sms_code', 'face'], face: { provider: '模拟人脸核验服务', alternative: 'id_number' } };
+  expect(api.checkRequest('POST', '/v1/revisits', { ...revisitRequest(script) })).toEqual([]);
+  const r = await createRevisit({ script });
+  const me = new Browser(r.token);
+  await ph(me, 'GET', '/v1/session', undefined, 200);
+  await ph(me, 'POST', '/v1/session/face/start', undefined, 409, 'wrong_step');
+  await ph(me, 'POST', '/v1/session/face/decline', undefined, 409, 'wrong_step');
+  await ph(me, 'POST', '/v1/session/code', undefined, 200);
+  const verified = await ph(me, 'POST', '/v1/session/verify', { code: await latestCode(r.phone) }, 200);
+  expect(verified.body).toMatchObject({ next_step: 'face', face: { provider: '模拟人脸核验服务', alternative: 'id_number', tries_left: 3 } });
+  const result = '/v1/session/face/result';
+  await ph(me, 'POST', result, { reference: 'sim-ref-0', ticket: 't' }, 422, 'face_reference_unknown');
+  await ph(me, 'POST', result, { reference: 'sim-ref-0' }, 400, 'bad_json');
+  await ph(me, 'POST', result, { reference: 'sim-ref-0', ticket: 't', image: 'data:image/png;base64,AA' }, 400, 'bad_json');
+  await ph(me, 'POST', '/v1/session/face/start', { x: 1 }, 400, 'unexpected_body');
+  const started = await ph(me, 'POST', '/v1/session/face/start', undefined, 200);
+  const page = started.body.face.redirect_url;
+  // The tester's verdict on the simulated provider's page, as the browser would send it.
+  const back = await fetch(page, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'verdict=fail' });
+  const fragment = new URLSearchParams(new URL(back.headers.get('location')).hash.slice(1));
+  const returned = { reference: fragment.get('face_ref'), ticket: fragment.get('face_ticket') };
+  const failed = await ph(me, 'POST', result, returned, 422, 'face_failed');
+  expect(failed.body.tries_left).toBe(2);
+  await ph(me, 'POST', result, returned, 409, 'face_reference_used');
+  // Cancelled at the provider: back to the step, nothing counted.
+  const again = await ph(me, 'POST', '/v1/session/face/start', undefined, 200);
+  const cancel = await fetch(again.body.face.redirect_url, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'verdict=cancel' });
+  const c = new URLSearchParams(new URL(cancel.headers.get('location')).hash.slice(1));
+  const cancelled = await ph(me, 'POST', result, { reference: c.get('face_ref'), ticket: c.get('face_ticket') }, 200);
+  expect(cancelled.body.face.tries_left).toBe(2);
+  const declined = await ph(me, 'POST', '/v1/session/face/decline', undefined, 200);
+  expect(declined.body.next_step).toBe('id_number');
+  await ph(me, 'POST', '/v1/session/face/decline', {}, 409, 'wrong_step');
+});
+
 test('the refusals every route shares, on every route: link, device, media type, size, signature, the end', async () => {
   const routes = [
     ['GET', '/v1/session', '/v1/session'],
@@ -701,6 +738,9 @@ test('the refusals every route shares, on every route: link, device, media type,
     ['POST', '/v1/session/complete', '/v1/session/complete'],
     ['POST', '/v1/session/switch', '/v1/session/switch'],
     ['POST', '/v1/session/language', '/v1/session/language'],
+    ['POST', '/v1/session/face/start', '/v1/session/face/start'],
+    ['POST', '/v1/session/face/result', '/v1/session/face/result'],
+    ['POST', '/v1/session/face/decline', '/v1/session/face/decline'],
   ];
   const r = await createRevisit();
   const me = new Browser(r.token);
@@ -739,7 +779,8 @@ test('the refusals every route shares, on every route: link, device, media type,
   for (const [m, template, path] of routes.filter(([m]) => m === 'POST')) {
     const body = path.endsWith('/items/0') ? { answer: 'yes' } : path.endsWith('/verify') ? { code: '123456' }
       : path.endsWith('/id-number') ? { id_number: '11010519491231002X' } : path.endsWith('/language') ? { lang: 'en' }
-        : path.endsWith('/signature') ? { strokes: [], png_base64: '' } : {};
+        : path.endsWith('/signature') ? { strokes: [], png_base64: '' }
+          : path.endsWith('/face/result') ? { reference: 'r', ticket: 't' } : {};
     await ph(me, m, path, body, 410, 'revisit_finished', template);
   }
 
@@ -840,6 +881,10 @@ const NOT_EXERCISED = [
   ['POST /v1/session/code 423', 'locked by the 10th wrong code of the day, which takes two codes sent at least 60 s apart: security.spec.mjs drives it (1,000 wrong codes) and checks the status and code'],
   ['POST /v1/session/verify 423', 'locked by wrong codes, as above'],
   ['POST /v1/session/code 503', 'the SMS hook (the origin) is down: the shared stack keeps it up while this file runs'],
+  ['POST /v1/session/face/start 423', 'locked by 10 wrong codes or ID numbers of the day before the face step (codes are sent 60 s apart): the lock is the same as for the code (security.spec.mjs) and the core tests it for the face step (session::tests::face)'],
+  ['POST /v1/session/face/result 423', 'the same lock'],
+  ['POST /v1/session/face/start 503', 'the face hook (the origin) is down: the shared stack keeps it up while this file runs; the origin without a provider answers 503 (origin/tests/face.rs)'],
+  ['POST /v1/session/face/result 503', 'the same'],
   ['GET /v1/bench/do-read 200', 'benchmark only: answers only where the var BENCH_PROBE is 1 (`make bench`), never in the test stack (404, exercised)'],
 ];
 

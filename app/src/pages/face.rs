@@ -98,7 +98,7 @@ pub fn FacePage(lang: Lang) -> impl IntoView {
     let decline = move |_| session.run(Request::DeclineFace);
     view! {
         <section class="page face">
-            <h1>{t.identity_title}" · "{t.face_title}</h1>
+            <h1>{t.face_title}</h1>
             <p class="lead">{move || (t.face_lead)(&provider())}</p>
             <p>{t.face_data}</p>
             <p>{t.face_choice}</p>
@@ -110,10 +110,13 @@ pub fn FacePage(lang: Lang) -> impl IntoView {
                     }}
                 </li>
             </ul>
-            <Show when=move || tries_left() == 0>
+            <Show when=move || { tries_left() == 0 && session.notice.with(Option::is_none) }>
                 <p class="face-no-tries">{t.face_no_tries}</p>
             </Show>
-            <Show when=move || { tries_left() > 0 && tries_left() < 3 }>
+            // The tries left, unless the notice of a failed check just said so.
+            <Show when=move || {
+                tries_left() > 0 && tries_left() < 3 && session.notice.with(Option::is_none)
+            }>
                 <p>{move || (t.face_tries_left)(tries_left())}</p>
             </Show>
             <NoticeBar/>

@@ -101,6 +101,11 @@ pub struct FaceState {
 }
 
 impl FaceState {
+    /// Nothing happened in the face step (or the script has none).
+    pub fn is_unused(&self) -> bool {
+        *self == Self::default()
+    }
+
     /// Voids the pending reference, if any: it can no longer be taken back.
     fn void_pending(&mut self) {
         if let Some(pending) = self.pending.take() {

@@ -85,8 +85,9 @@ pub struct Session {
     /// The language the pages and items are shown in.
     #[serde(default)]
     pub lang: Lang,
-    /// The face step (R8), when the script has one.
-    #[serde(default)]
+    /// The face step (R8), when the script has one; not stored while unused, so that a session
+    /// without it is stored as before.
+    #[serde(default, skip_serializing_if = "FaceState::is_unused")]
     pub face: FaceState,
     /// The client of the event being applied, stamped on its trace entries; never stored.
     #[serde(skip)]

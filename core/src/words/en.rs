@@ -119,6 +119,10 @@ pub const WORDS: Words = Words {
         1 => "The code is not right. You can try 1 more time.".to_string(),
         n => format!("The code is not right. You can try {n} more times."),
     },
+    face_failed_tries_left: |tries| match tries {
+        1 => "The face check did not pass. You can try 1 more time.".to_string(),
+        n => format!("The face check did not pass. You can try {n} more times."),
+    },
     resend_too_soon_in: |secs| {
         format!("A code was sent a moment ago. Please try again in {secs} seconds.")
     },

@@ -127,6 +127,8 @@ pub struct Words {
     pub refusals: RefusalWords,
     /// `wrong_code` with the tries the code has left (none: the policyholder must send a new one).
     pub wrong_code_tries_left: fn(u8) -> String,
+    /// `face_failed` with the face checks left (more than zero).
+    pub face_failed_tries_left: fn(u8) -> String,
     /// `resend_too_soon` with the seconds to wait (more than zero).
     pub resend_too_soon_in: fn(u64) -> String,
 }
@@ -386,11 +388,8 @@ impl Words {
             (ErrorCode::ResendTooSoon, _, Some(secs)) if secs > 0 => {
                 (self.resend_too_soon_in)(secs)
             }
-            (ErrorCode::FaceFailed, Some(tries), _) => format!(
-                "{} {}",
-                self.refusals.face_failed,
-                (self.face_tries_left)(tries)
-            ),
+            (ErrorCode::FaceFailed, Some(0), _) => self.refusals.face_tries_used.to_string(),
+            (ErrorCode::FaceFailed, Some(tries), _) => (self.face_failed_tries_left)(tries),
             (code, ..) => self.refusals.of(code).to_string(),
         }
     }

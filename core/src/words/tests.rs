@@ -220,3 +220,19 @@ fn the_link_and_reminder_sms_name_the_policy_and_the_last_day_in_both_languages(
     let en = (edge(Lang::En).reminder_sms)("P2***0001", ends);
     assert!(en.starts_with("Reminder") && en.contains("5 Dec 2026") && !has_chinese(&en));
 }
+
+#[test]
+fn a_failed_face_check_says_how_many_tries_are_left_and_after_the_last_what_to_do() {
+    for lang in Lang::ALL {
+        let t = of(lang);
+        let failed = |tries| {
+            let mut e = refused(ErrorCode::FaceFailed);
+            e.tries_left = Some(tries);
+            t.refusal_text(&e)
+        };
+        assert!(failed(2).starts_with(t.refusals.face_failed), "{lang:?}");
+        assert!(failed(2).contains('2'), "{lang:?}");
+        assert_eq!(failed(0), t.refusals.face_tries_used);
+        assert!(t.refusals.face_tries_used.contains('3'));
+    }
+}

@@ -108,6 +108,7 @@ pub const WORDS: Words = Words {
         0 => "验证码错误次数已达上限，请点击“重新发送”获取新的验证码。".to_string(),
         n => format!("验证码不正确，您还可以再试 {n} 次。"),
     },
+    face_failed_tries_left: |tries| format!("人脸识别未通过。还可以尝试 {tries} 次。"),
     resend_too_soon_in: |secs| format!("获取验证码过于频繁，请 {secs} 秒后再试。"),
 };
 

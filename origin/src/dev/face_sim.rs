@@ -247,6 +247,7 @@ fn page_response(status: StatusCode, markup: Markup, csp: &str) -> Response {
 }
 
 struct Words {
+    badge: &'static str,
     title: &'static str,
     lead: &'static str,
     no_camera: &'static str,
@@ -263,6 +264,7 @@ struct Words {
 }
 
 const ZH: Words = Words {
+    badge: "测试用模拟服务",
     title: "模拟人脸识别",
     lead: "这是回访参考服务端内置的模拟人脸识别服务，仅供测试使用。",
     no_camera: "本页面不会打开摄像头，也不采集、不保存任何图像。",
@@ -279,6 +281,7 @@ const ZH: Words = Words {
 };
 
 const EN: Words = Words {
+    badge: "SIMULATION",
     title: "Simulated face check",
     lead: "This is the simulated face check built into the revisit's reference origin, for testing only.",
     no_camera: "This page does not open the camera and takes or keeps no image.",
@@ -346,7 +349,7 @@ async fn show(
         )
     };
     let body = html! {
-        p.badge { "SIMULATION" }
+        p.badge { (t.badge) }
         h1 { (t.title) }
         p { (t.lead) }
         p { (t.no_camera) }

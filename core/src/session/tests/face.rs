@@ -306,3 +306,31 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn a_session_locked_by_wrong_tries_refuses_the_face_check_too() {
+    let mut s = started(face_session(FaceAlternative::IdNumber, 1), "ref-1", 4);
+    let limit = crate::throttle::WRONG_CODES_PER_SESSION;
+    while s.locked_secs(at(20)) == 0 {
+        s.wrong_codes.record(limit, at(10));
+    }
+    let (s, r) = refused(s, Event::StartFace, at(20));
+    assert!(matches!(r, Refusal::SessionLocked { .. }), "{r:?}");
+    let (s, r) = refused(s, returned("ref-1"), at(20));
+    assert_eq!(r.code(), "session_locked");
+    // The alternative stays open.
+    let (s, _) = ok(s, Event::DeclineFace, at(21));
+    assert_eq!(s.next_step(), Some(IdentityStep::IdNumber));
+}
+
+#[test]
+fn a_session_without_a_face_step_is_stored_as_before() {
+    let s = ok(new_session(), open(), at(1)).0;
+    let json = serde_json::to_string(&s).unwrap();
+    assert!(!json.contains("\"face\""), "{json}");
+    let back: Session = serde_json::from_str(&json).unwrap();
+    assert_eq!(back, s);
+    let s = started(face_session(FaceAlternative::IdNumber, 1), "ref-1", 4);
+    let back: Session = serde_json::from_str(&serde_json::to_string(&s).unwrap()).unwrap();
+    assert_eq!(back.face, s.face);
+}
