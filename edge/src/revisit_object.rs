@@ -12,24 +12,19 @@ use crate::config;
 use crate::error::EdgeError;
 use crate::face;
 use crate::http::{no_body, now, parse_json, random_bytes};
-use crate::origin_client;
 use crate::revisit_call::{
     device_cookie_name, unreadable, Action, Call, Caller, DeviceCookie, Reply, StepAction,
 };
-use crate::send_throttle::{self, Over};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use huifang_core::custody::{Custody, CustodyError, Effect, Input, Outbox, Tombstone};
-use huifang_core::record::{Record, SealedRecord};
-use huifang_core::session::{Event, Notice, NoticeFailure, Refusal, Session, TraceEvent};
+use huifang_core::session::{Event, Notice, Session, TraceEvent};
 use huifang_core::signing::{keyed_digest, secret_digest};
-use huifang_core::throttle::{Limit, SENDS_PER_IP, SENDS_PER_PHONE};
 use huifang_core::time::{MINUTE_MS, SECOND_MS};
 use huifang_core::wire::{
-    AnswerItem, ChooseLanguage, LinkSms, SessionView, SmsRequest, SubmitCode, SubmitIdNumber,
-    SwitchToPhone,
+    AnswerItem, ChooseLanguage, LinkSms, SessionView, SubmitCode, SubmitIdNumber, SwitchToPhone,
 };
-use huifang_core::{IdNumber, OtpCode, Phone, Timestamp};
+use huifang_core::{IdNumber, OtpCode, Timestamp};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use std::cell::RefCell;
@@ -37,9 +32,10 @@ use std::collections::VecDeque;
 use std::time::Duration;
 use worker::wasm_bindgen::{self, JsValue};
 use worker::{
-    console_error, console_log, durable_object, js_sys, DurableObject, Env, Request, Response,
-    Result, State,
+    console_error, durable_object, js_sys, DurableObject, Env, Request, Response, Result, State,
 };
+
+mod outbound;
 
 const KEY_SESSION: &str = "session";
 const KEY_OUTBOX: &str = "outbox";
@@ -568,151 +564,6 @@ impl RevisitSession {
             dump.insert(key, serde_json::Value::String(value));
         }
         Ok(Reply::Storage(dump))
-    }
-
-    /// Counts the send against the phone number's and the client IP's caps (across all sessions,
-    /// each held by its own `SendThrottle` object, asked in parallel), then hands the code to the
-    /// SMS gateway.
-    async fn send_code(
-        &self,
-        custody: &Custody,
-        to: &Phone,
-        text: String,
-        ip_key: &str,
-    ) -> std::result::Result<(), EdgeError> {
-        let revisit_id = custody
-            .session()
-            .map(|s| s.revisit.id.clone())
-            .ok_or_else(|| EdgeError::Internal("an SMS without a session".into()))?;
-        let key = config::required(&self.env, "ID_HASH_KEY")?;
-        let ip_limit = Limit {
-            limit: config::number(
-                &self.env,
-                "SENDS_PER_IP_PER_HOUR",
-                u64::from(SENDS_PER_IP.limit),
-            )
-            .try_into()
-            .unwrap_or(SENDS_PER_IP.limit),
-            ..SENDS_PER_IP
-        };
-        let ip_name = format!("ip:{ip_key}");
-        let phone_name = format!(
-            "phone:{}",
-            keyed_digest(key.as_bytes(), &format!("phone:{}", to.as_str()))
-        );
-        // Both caps asked at once; a send one of them refuses counts in neither (send_throttle).
-        match send_throttle::take_both(
-            &self.env,
-            (&ip_name, ip_limit),
-            (&phone_name, SENDS_PER_PHONE),
-        )
-        .await?
-        {
-            Ok(()) => {}
-            Err(Over::First(retry_after_secs)) => {
-                return Err(Refusal::RateLimited { retry_after_secs }.into())
-            }
-            Err(Over::Second(retry_after_secs)) => {
-                return Err(Refusal::SmsDailyLimit { retry_after_secs }.into())
-            }
-        }
-        let sms = SmsRequest {
-            revisit_id,
-            phone: to.as_str().to_string(),
-            text,
-        };
-        origin_client::send_sms(&self.env, &sms).await
-    }
-
-    /// Sends a notice SMS (the link, or the reminder): counted against the phone number's daily
-    /// cap across sessions like a code (no IP: the system sends it, not a client), then handed to
-    /// the SMS hook. Never fails the call: what happened is the outcome, traced by the custody.
-    async fn send_notice(
-        &self,
-        custody: &Custody,
-        to: &Phone,
-        text: String,
-    ) -> std::result::Result<(), NoticeFailure> {
-        let sent = async {
-            let revisit_id = custody
-                .session()
-                .map(|s| s.revisit.id.clone())
-                .ok_or_else(|| EdgeError::Internal("a notice without a session".into()))?;
-            let key = config::required(&self.env, "ID_HASH_KEY")?;
-            let phone_name = format!(
-                "phone:{}",
-                keyed_digest(key.as_bytes(), &format!("phone:{}", to.as_str()))
-            );
-            if send_throttle::take(&self.env, &phone_name, SENDS_PER_PHONE)
-                .await?
-                .is_err()
-            {
-                return Ok(Err(NoticeFailure::PhoneDailyLimit));
-            }
-            let sms = SmsRequest {
-                revisit_id,
-                phone: to.as_str().to_string(),
-                text,
-            };
-            origin_client::send_sms(&self.env, &sms).await?;
-            Ok::<_, EdgeError>(Ok(()))
-        };
-        match sent.await {
-            Ok(outcome) => outcome,
-            Err(e) => {
-                console_error!("notice sms not sent: {}", e.detail());
-                Err(NoticeFailure::Gateway)
-            }
-        }
-    }
-
-    /// Seals the finished session's record with the edge's key (R4).
-    fn seal(&self, custody: &Custody) -> std::result::Result<SealedRecord, EdgeError> {
-        let session = custody
-            .session()
-            .ok_or_else(|| EdgeError::Internal("a seal without a session".into()))?;
-        let region = config::optional(&self.env, "REGION").unwrap_or_else(|| "local".into());
-        let record =
-            Record::of(session, &region).map_err(|e| EdgeError::Internal(e.to_string()))?;
-        let sealed = record.seal(&config::edge_key(&self.env)?);
-        console_log!(
-            "revisit {} finished ({:?}); record {} queued",
-            session.revisit.id,
-            sealed.record.outcome,
-            sealed.seal.record_hash
-        );
-        Ok(sealed)
-    }
-
-    /// Delivers the sealed record; `Delivered` only with the origin's acknowledgement of it.
-    async fn deliver(
-        &self,
-        custody: &Custody,
-        retry: &huifang_core::custody::RetryPolicy,
-    ) -> Input {
-        let Some(outbox) = custody.outbox() else {
-            return Input::DeliveryFailed;
-        };
-        let revisit_id = &outbox.sealed.record.revisit_id;
-        match origin_client::deliver_record(&self.env, &outbox.sealed).await {
-            Ok(ack) => {
-                console_log!(
-                    "revisit {revisit_id} delivered{}; personal data erased",
-                    if ack.duplicate { " (duplicate)" } else { "" }
-                );
-                Input::Delivered {
-                    record_hash: ack.record_hash,
-                }
-            }
-            Err(reason) => {
-                let attempt = outbox.attempts.saturating_add(1);
-                console_error!(
-                    "delivery of revisit {revisit_id} failed (attempt {attempt}): {reason}; next try in {} ms",
-                    retry.delay_ms(attempt)
-                );
-                Input::DeliveryFailed
-            }
-        }
     }
 }
 
