@@ -12,7 +12,7 @@
 
 use crate::api::{interpret, Failure};
 use crate::i18n::Lang;
-use crate::session::Request;
+use crate::request::Request;
 use huifang_core::wire::SessionView;
 use wasm_bindgen::prelude::*;
 use web_sys::js_sys::{Function, Reflect};

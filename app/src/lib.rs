@@ -9,6 +9,7 @@ pub mod i18n;
 pub mod json;
 pub mod pages;
 pub mod prefs;
+pub mod request;
 pub mod session;
 
 use components::header::RevisitHeader;

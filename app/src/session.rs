@@ -6,66 +6,12 @@
 
 use crate::api::{Failure, RevisitApi};
 use crate::i18n::Lang;
-use huifang_core::session::{AnswerKind, Stage};
-use huifang_core::signature::SignatureSubmission;
+use huifang_core::session::Stage;
 use huifang_core::wire::SessionView;
-use huifang_core::{CodeClass, ErrorCode, IdNumber, OtpCode};
+use huifang_core::{CodeClass, ErrorCode};
 use leptos::prelude::*;
 
-/// Something the policyholder asked for (or the page, for `Load`).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Request {
-    Load,
-    SendCode,
-    Verify {
-        code: OtpCode,
-    },
-    VerifyIdNumber {
-        id_number: IdNumber,
-    },
-    /// Start the face check (R8): the view comes back with the provider's page.
-    StartFace,
-    /// What the provider sent the browser back with.
-    FaceReturn {
-        reference: String,
-        ticket: String,
-    },
-    /// Take the script's alternative instead of the face check.
-    DeclineFace,
-    Answer {
-        index: usize,
-        answer: AnswerKind,
-        comment: Option<String>,
-    },
-    Sign {
-        submission: SignatureSubmission,
-    },
-    Complete,
-    SwitchToPhone {
-        reason: Option<String>,
-    },
-    /// The language of the pages and of the items (traced by the edge).
-    SetLanguage {
-        lang: Lang,
-    },
-}
-
-impl Request {
-    fn place(&self) -> Place {
-        match self {
-            Request::SwitchToPhone { .. } => Place::SwitchPanel,
-            _ => Place::Page,
-        }
-    }
-}
-
-/// Where a notice is shown: next to the button that caused it.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum Place {
-    #[default]
-    Page,
-    SwitchPanel,
-}
+pub use crate::request::{Place, Request};
 
 /// A message shown on the current page, which stays. It holds the failure, not its text, so that it
 /// reads in whichever language the page is in when it is shown.
@@ -356,7 +302,9 @@ impl LiveSession {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use huifang_core::session::AnswerKind;
     use huifang_core::wire::ApiError;
+    use huifang_core::OtpCode;
 
     fn refused(code: ErrorCode) -> Result<SessionView, Failure> {
         Err(Failure::Refused(ApiError::new(code, "x")))

@@ -47,6 +47,25 @@ pub fn ip_prefix(ip: &str) -> String {
     "unknown".to_string()
 }
 
+/// The provider's verdict.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FaceOutcome {
+    Passed,
+    Failed,
+    /// The policyholder left the provider's page without a verdict: not a failure.
+    Cancelled,
+}
+
+/// A provider's similarity score, in bands only (a raw score says more than the record needs).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ScoreBand {
+    High,
+    Medium,
+    Low,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum TraceEvent {
@@ -66,10 +85,10 @@ pub enum TraceEvent {
     /// The origin's result of a face check: the verdict, who gave it, and the provider's own
     /// evidence id. Never an image.
     FaceChecked {
-        outcome: crate::session::FaceOutcome,
+        outcome: FaceOutcome,
         provider: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        score_band: Option<crate::session::ScoreBand>,
+        score_band: Option<ScoreBand>,
         evidence_id: String,
     },
     /// The origin did not confirm a return from the provider (a forged ticket, or a reference it

@@ -13,6 +13,8 @@ use super::{Effect, Refusal, Session, Stage};
 use crate::script::{FaceAlternative, IdentityStep, Lang};
 use crate::time::{Timestamp, MINUTE_MS};
 use crate::trace::TraceEvent;
+// Defined beside the trace events that carry them (the trace sits below the session).
+pub use crate::trace::{FaceOutcome, ScoreBand};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -26,25 +28,6 @@ pub const MAX_FACE_REFERENCE_CHARS: usize = 128;
 pub const MAX_FACE_URL_CHARS: usize = 2048;
 /// How many taken references a session remembers (to tell a replay from a forgery).
 const USED_REFERENCES_KEPT: usize = 16;
-
-/// The provider's verdict.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum FaceOutcome {
-    Passed,
-    Failed,
-    /// The policyholder left the provider's page without a verdict: not a failure.
-    Cancelled,
-}
-
-/// A provider's similarity score, in bands only (a raw score says more than the record needs).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ScoreBand {
-    High,
-    Medium,
-    Low,
-}
 
 /// What the origin answers for a reference, as traced and sealed: never an image, never a
 /// provider secret (unknown fields are refused, and each field is short).

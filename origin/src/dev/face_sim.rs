@@ -9,13 +9,13 @@
 //! [`SIM_CHECK_VALID_MS`].
 
 use crate::server::error::OriginError;
-use crate::server::face::{FaceError, FaceOrder, FaceProvider};
+use crate::server::face_provider::{FaceError, FaceOrder, FaceProvider};
 use crate::server::state::AppState;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::{Form, Router};
+use axum::{Extension, Form, Router};
 use huifang_core::script::Lang;
 use huifang_core::session::{FaceOutcome, FaceResult, ScoreBand};
 use huifang_core::time::MINUTE_MS;
@@ -24,7 +24,7 @@ use huifang_core::Timestamp;
 use maud::{html, Markup, DOCTYPE};
 use serde::Deserialize;
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 /// The provider's display name in its results.
 pub const SIM_PROVIDER: &str = "模拟人脸核验服务";
@@ -169,17 +169,14 @@ impl FaceProvider for SimulatedFace {
             evidence_id,
         })
     }
-
-    fn as_simulation(&self) -> Option<&SimulatedFace> {
-        Some(self)
-    }
 }
 
-/// The page's routes (dev mode only).
-pub fn routes() -> Router<AppState> {
+/// The page's routes (dev mode only), over the same `sim` the origin's face calls use.
+pub fn routes(sim: Arc<SimulatedFace>) -> Router<AppState> {
     Router::new()
         .route("/face/sim.css", get(stylesheet))
         .route("/face/sim/{page}", get(show).post(answer))
+        .layer(Extension(sim))
 }
 
 async fn stylesheet() -> Response {
@@ -210,13 +207,6 @@ impl Display {
     fn large(&self) -> bool {
         self.large.as_deref() == Some("1")
     }
-}
-
-fn simulation(app: &AppState) -> Result<&SimulatedFace, OriginError> {
-    app.face
-        .as_deref()
-        .and_then(|p| p.as_simulation())
-        .ok_or(OriginError::NotFound)
 }
 
 /// The page's policy: its own stylesheet, its form, and the form's way back to the edge (the
@@ -324,10 +314,10 @@ fn layout(lang: Lang, large: bool, title: &str, body: Markup) -> Markup {
 /// `GET /face/sim/{page}`: the simulated provider's page.
 async fn show(
     State(app): State<AppState>,
+    Extension(sim): Extension<Arc<SimulatedFace>>,
     Path(page): Path<String>,
     Query(display): Query<Display>,
 ) -> Result<Response, OriginError> {
-    let sim = simulation(&app)?;
     let Some(check) = sim.check(&page, app.now()).filter(|c| c.verdict.is_none()) else {
         let lang = display.lang(Lang::ZhCn);
         let t = words(lang);
@@ -384,10 +374,10 @@ pub struct VerdictForm {
 /// `POST /face/sim/{page}`: the tester's verdict; the browser goes back to the edge.
 async fn answer(
     State(app): State<AppState>,
+    Extension(sim): Extension<Arc<SimulatedFace>>,
     Path(page): Path<String>,
     form: Result<Form<VerdictForm>, axum::extract::rejection::FormRejection>,
 ) -> Result<Response, OriginError> {
-    let sim = simulation(&app)?;
     let outcome = match form.as_ref().map(|f| f.verdict.as_str()) {
         Ok("pass") => FaceOutcome::Passed,
         Ok("fail") => FaceOutcome::Failed,

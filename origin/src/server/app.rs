@@ -9,6 +9,7 @@ use axum::middleware::map_response;
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use std::sync::Arc;
 
 /// `{"ok":true}`
 #[derive(serde::Serialize)]
@@ -43,7 +44,7 @@ async fn protective_headers(mut response: Response) -> Response {
 }
 
 /// The origin's router.
-pub fn app(state: AppState) -> Router {
+pub fn app(mut state: AppState) -> Router {
     let mut router = Router::new()
         .route("/healthz", get(healthz))
         .route(
@@ -76,9 +77,14 @@ pub fn app(state: AppState) -> Router {
             post(policies::terminate).layer(DefaultBodyLimit::max(policies::MAX_TERMINATION_BODY)),
         );
     if state.settings.dev_mode {
-        router = router
-            .route("/sms/outbox", get(sms::outbox))
-            .merge(crate::dev::face_sim::routes());
+        // R8: dev mode's face checks go to the simulated provider (its page says so) unless one
+        // was plugged in; the page's routes and the face calls share the one simulation.
+        router = router.route("/sms/outbox", get(sms::outbox));
+        if state.face.is_none() {
+            let sim = Arc::new(crate::dev::face_sim::SimulatedFace::default());
+            router = router.merge(crate::dev::face_sim::routes(Arc::clone(&sim)));
+            state = state.with_face(sim);
+        }
     }
     router
         .merge(crate::console::routes())

@@ -104,7 +104,7 @@ pub enum OriginError {
     Gateway(#[from] GatewayError),
     /// The face check provider refused or cannot answer (R8).
     #[error("{0}")]
-    Face(crate::server::face::FaceError),
+    Face(crate::server::face_provider::FaceError),
     /// A blocking task failed to run to completion; details are logged.
     #[error("internal error")]
     Internal(String),

@@ -9,6 +9,7 @@ pub mod cases;
 pub mod error;
 pub mod extract;
 pub mod face;
+pub mod face_provider;
 pub mod gateway;
 pub mod page;
 pub mod policies;

@@ -30,7 +30,7 @@ pub struct AppState {
     pub gateway: Arc<dyn SmsGateway>,
     /// The face check provider behind `POST /face/start` and `/face/result` (R8): the simulated
     /// one in dev mode, none otherwise (an insurer plugs its own in here).
-    pub face: Option<Arc<dyn crate::server::face::FaceProvider>>,
+    pub face: Option<Arc<dyn crate::server::face_provider::FaceProvider>>,
     /// The settings read once at startup: trusted keys, dev mode, admin token.
     pub settings: Arc<ApiSettings>,
     /// The working-day calendar (R12's 15 working days).
@@ -66,12 +66,6 @@ impl AppState {
         settings: ApiSettings,
         calendar: WorkingCalendar,
     ) -> Self {
-        // R8: dev mode's face checks go to the simulated provider (its page says so); elsewhere
-        // an insurer plugs its own `FaceProvider` in (`with_face`).
-        let face = settings.dev_mode.then(|| {
-            Arc::new(crate::dev::face_sim::SimulatedFace::default())
-                as Arc<dyn crate::server::face::FaceProvider>
-        });
         Self {
             gateway,
             cases: Arc::clone(&store) as Arc<dyn CaseStore>,
@@ -85,12 +79,14 @@ impl AppState {
             clock: system_clock,
             casework_offset_ms: 0,
             insurer: None,
-            face,
+            // R8: none until one is plugged in (`with_face`); in dev mode the router plugs in
+            // the simulated provider, whose page it serves (`server::app`).
+            face: None,
         }
     }
 
     /// The same state with this face check `provider`.
-    pub fn with_face(self, provider: Arc<dyn crate::server::face::FaceProvider>) -> Self {
+    pub fn with_face(self, provider: Arc<dyn crate::server::face_provider::FaceProvider>) -> Self {
         Self {
             face: Some(provider),
             ..self
