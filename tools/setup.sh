@@ -51,8 +51,11 @@ if [ "$(worker-build --version 2>/dev/null)" != "$WORKER_BUILD_VERSION" ]; then
 fi
 
 # npm: wrangler (brings workerd), binaryen (wasm-opt 132), esbuild, Playwright. Reinstall only when
-# the lockfile changed.
-if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+# the lockfile changed. A node_modules that is a link (a git worktree sharing another checkout's) is
+# left alone: npm ci would empty the folder it points to, under the other checkout's feet.
+if [ -L node_modules ]; then
+  say "node_modules is a link to $(readlink node_modules): npm ci skipped"
+elif [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   say "npm ci"
   npm ci --no-audit --no-fund --loglevel=error
 fi
