@@ -2,7 +2,7 @@
 //! they raise, the deliveries, the terminations, the dev SMS outbox, and the rows as stored for
 //! re-verification and export. Plain data: no storage engine shows through.
 
-use crate::archive::chain::chain_time;
+use crate::archive::chain::{chain_time, ChainBreak, ChainWalk, Link};
 use huifang_core::casework::Opening;
 use huifang_core::record::{Outcome, SealedRecord};
 use huifang_core::{Phone, RevisitId, Timestamp};
@@ -264,6 +264,18 @@ impl ArchivedRow {
     /// `received_at` as the chain hashes it.
     pub fn chain_time(&self) -> String {
         chain_time(self.received_at)
+    }
+
+    /// The chain breaks this row shows after the rows `walk` has seen (R4).
+    pub fn chain_step(&self, walk: &mut ChainWalk) -> Vec<ChainBreak> {
+        walk.step(&Link {
+            seq: self.seq,
+            prev_chain: &self.prev_chain,
+            chain: &self.chain,
+            record_hash: &self.record_hash,
+            revisit_id: &self.revisit_id,
+            received_at: &self.chain_time(),
+        })
     }
 }
 

@@ -5,7 +5,7 @@
 //! same counts on both sides, or the command fails. Seals are not re-checked here (no keys are
 //! needed): `verify-archive` on the target does that.
 
-use crate::archive::chain::{ChainWalk, Link};
+use crate::archive::chain::ChainWalk;
 use crate::archive::tables::{Table, TABLES};
 use crate::archive::{ArchiveError, Db, RowCursor, RowFilter, Store};
 use crate::casework::verify::verify_case_log;
@@ -84,14 +84,7 @@ pub fn verify_chains(store: &dyn Store, side: &'static str) -> Result<Heads, Cop
         let Some(last) = rows.last() else { break };
         cursor = RowCursor::after(last);
         for row in &rows {
-            let breaks = walk.step(&Link {
-                seq: row.seq,
-                prev_chain: &row.prev_chain,
-                chain: &row.chain,
-                record_hash: &row.record_hash,
-                revisit_id: &row.revisit_id,
-                received_at: &row.chain_time(),
-            });
+            let breaks = row.chain_step(&mut walk);
             if let Some(problem) = breaks.first() {
                 return Err(CopyError::Broken {
                     side,

@@ -6,7 +6,7 @@
 //! Then the case log beside it (`casework::verify`): its chain, its columns, each case's order;
 //! and the sample log (`sampling::log`): its chain (R13).
 
-use crate::archive::chain::{ChainBreak, ChainWalk, Link};
+use crate::archive::chain::{ChainBreak, ChainWalk};
 use crate::archive::{Archive, ArchiveError, ArchivedRow, Db, RowCursor, RowFilter};
 use crate::args::{default_threads, edge_keys, EdgeKeys};
 use crate::casework::verify::verify_case_log;
@@ -145,18 +145,6 @@ fn check_rows(rows: &[ArchivedRow], keys: &TrustedKeys) -> Vec<Failure> {
         .collect()
 }
 
-/// The chain breaks `row` shows after the rows before it (R4).
-pub fn chain_step(walk: &mut ChainWalk, row: &ArchivedRow) -> Vec<ChainBreak> {
-    walk.step(&Link {
-        seq: row.seq,
-        prev_chain: &row.prev_chain,
-        chain: &row.chain,
-        record_hash: &row.record_hash,
-        revisit_id: &row.revisit_id,
-        received_at: &row.chain_time(),
-    })
-}
-
 /// Re-verifies every record in the archive on `threads` threads.
 pub fn verify_archive(
     archive: &dyn Archive,
@@ -215,7 +203,7 @@ pub fn verify_archive_showing(
                 records += rows.len() as u64;
                 for row in &rows {
                     breaks.extend(
-                        chain_step(&mut walk, row)
+                        row.chain_step(&mut walk)
                             .into_iter()
                             .map(|b| failure(row, b.into())),
                     );

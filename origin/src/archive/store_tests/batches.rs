@@ -4,7 +4,7 @@
 
 use super::fixture::{Engine, Fixture};
 use super::records::record_for;
-use crate::archive::chain::{ChainWalk, Link};
+use crate::archive::chain::ChainWalk;
 use crate::archive::{Archived, NewRecord, RowCursor, RowFilter};
 use huifang_core::{RevisitId, Timestamp};
 
@@ -28,14 +28,7 @@ fn whole_chain(f: &Fixture) -> Vec<String> {
         .unwrap();
     let mut walk = ChainWalk::from_genesis();
     for row in &rows {
-        let breaks = walk.step(&Link {
-            seq: row.seq,
-            prev_chain: &row.prev_chain,
-            chain: &row.chain,
-            record_hash: &row.record_hash,
-            revisit_id: &row.revisit_id,
-            received_at: &row.chain_time(),
-        });
+        let breaks = row.chain_step(&mut walk);
         assert_eq!(breaks, [], "seq {}", row.seq);
     }
     rows.into_iter().map(|r| r.revisit_id).collect()

@@ -2,7 +2,7 @@
 //! idempotent, chained, and its reads.
 
 use super::fixture::{Engine, Fixture};
-use crate::archive::chain::{self, ChainWalk, Link, GENESIS};
+use crate::archive::chain::{self, ChainWalk, GENESIS};
 use crate::archive::{
     Archived, NewRecord, NewSms, PolicyTermination, ProblemCase, RecordQuery, RowCursor, RowFilter,
     Termination,
@@ -323,14 +323,7 @@ pub(super) fn concurrent_deliveries_store_each_record_once_and_keep_the_chain_wh
     assert_eq!(rows.len(), usize::from(RECORDS));
     let mut walk = ChainWalk::from_genesis();
     for row in &rows {
-        let breaks = walk.step(&Link {
-            seq: row.seq,
-            prev_chain: &row.prev_chain,
-            chain: &row.chain,
-            record_hash: &row.record_hash,
-            revisit_id: &row.revisit_id,
-            received_at: &row.chain_time(),
-        });
+        let breaks = row.chain_step(&mut walk);
         assert_eq!(breaks, [], "seq {}", row.seq);
     }
     assert_eq!(

@@ -11,7 +11,7 @@ mod sections;
 
 use crate::archive::chain::{ChainBreak, ChainWalk, Gaps};
 use crate::archive::StoredRecord;
-use crate::audit::verify_archive::{chain_step, check_row, RowProblem};
+use crate::audit::verify_archive::{check_row, RowProblem};
 use huifang_core::record::{RecordError, SealedRecord};
 use huifang_core::signing::{SignatureError, TrustedKeys};
 use huifang_core::Timestamp;
@@ -82,12 +82,13 @@ pub fn verify_stored(stored: &StoredRecord, keys: &TrustedKeys) -> Vec<Problem> 
     };
     if let Some(before) = &stored.before {
         // Breaks of the row before are its own report's business; it is only the anchor here.
-        let _ = chain_step(&mut walk, before);
+        let _ = before.chain_step(&mut walk);
     }
-    let mut breaks = chain_step(&mut walk, &stored.row);
+    let mut breaks = stored.row.chain_step(&mut walk);
     if let Some(after) = &stored.after {
         breaks.extend(
-            chain_step(&mut walk, after)
+            after
+                .chain_step(&mut walk)
                 .into_iter()
                 .filter(|b| !matches!(b, ChainBreak::Altered { .. })),
         );
