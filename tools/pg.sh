@@ -33,11 +33,26 @@ as_owner() { # runs a server tool as the cluster's owner
 
 running() { [ -d "$DATA" ] && as_owner "$BIN/pg_ctl" -D "$DATA" status >/dev/null 2>&1; }
 
+# Under root the server runs as `postgres`, which must be able to pass through every folder above
+# the cluster: a checkout in a private folder (`mktemp -d` makes it 0700) gets search permission
+# for others on those folders, never read.
+reachable_by_owner() {
+  [ "$(id -u)" -eq 0 ] || return 0
+  local dir=$DATA
+  while dir=$(dirname "$dir") && [ "$dir" != / ]; do
+    if ! runuser -u postgres -- test -x "$dir"; then
+      say "letting the postgres user pass through $dir (chmod o+x)"
+      chmod o+x "$dir"
+    fi
+  done
+}
+
 start() {
   if [ ! -f "$DATA/PG_VERSION" ]; then
     say "initdb $DATA"
     rm -rf "$DATA"
     mkdir -p "$DATA"
+    reachable_by_owner
     [ "$(id -u)" -ne 0 ] || chown postgres: "$DATA"
     chmod 700 "$DATA"
     as_owner "$BIN/initdb" -D "$DATA" -U huifang --auth=trust -E UTF8 --no-locale >"$DATA.initdb.log" 2>&1 ||
