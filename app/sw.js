@@ -13,7 +13,7 @@ var BUILD = '__BUILD__';
 var PREFIX = 'huifang-shell-';
 var CACHE = PREFIX + BUILD;
 var PAGE = '/';
-var FILES = ['/boot.js', '/start.js', '/app.js', '/app_bg.wasm', '/app.css'].map(function (path) {
+var FILES = ['/boot.js', '/start.js', '/app.js', '/app_bg.wasm'].map(function (path) {
   return path + '?v=' + BUILD;
 });
 

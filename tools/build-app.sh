@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Builds the policyholder app into app/dist: release wasm, wasm-bindgen glue, wasm-opt, the HTML shell,
-# its boot script and the CSS. Run from the repository root. Downloads nothing: every tool must
+# Builds the policyholder app into app/dist: release wasm, wasm-bindgen glue, wasm-opt, the HTML shell
+# with the CSS inside, and its boot script. Run from the repository root. Downloads nothing: every tool must
 # already be installed (see BUILD notes: wasm-bindgen 0.2.130, npm binaryen 132 for wasm-opt).
 set -euo pipefail
 
@@ -27,14 +27,22 @@ else
   echo "warning: $WASM_OPT not found; app_bg.wasm is not size-optimized" >&2
 fi
 
-cp style/app.css "$STAGE/app.css"
 # The stylesheet of the edge's server-rendered fallback pages (edge/src/fallback.rs): unversioned.
 cp app/fallback.css "$STAGE/fallback.css"
 # The shell's files are asked for as /file?v=BUILD (a hash of this build's files), so a page never
 # mixes two builds and the service worker and the HTTP cache may keep them (app/sw.js; the edge
 # serves them as immutable, edge/src/headers.rs).
 for f in index.html boot.js start.js sw.js; do cp "app/$f" "$STAGE/$f"; done
-BUILD=$(cat "$STAGE"/app.js "$STAGE"/app_bg.wasm "$STAGE"/app.css "$STAGE"/index.html \
+# The stylesheet goes inside the page (issue 19: the first paint waits for no second file), byte for
+# byte: the CSP allows it by the sha256 of style/app.css (edge/src/headers.rs checks the hash).
+node -e '
+const { readFileSync, writeFileSync } = require("node:fs");
+const [page, css] = process.argv.slice(1);
+const html = readFileSync(page, "utf8"), mark = "<style>/*app.css*/</style>";
+if (html.split(mark).length !== 2) throw new Error(page + ": expected one " + mark);
+writeFileSync(page, html.replace(mark, () => "<style>" + readFileSync(css, "utf8") + "</style>"));
+' "$STAGE/index.html" style/app.css
+BUILD=$(cat "$STAGE"/app.js "$STAGE"/app_bg.wasm "$STAGE"/index.html \
   "$STAGE"/boot.js "$STAGE"/start.js "$STAGE"/sw.js | sha256sum | cut -c1-12)
 sed -i "s/__BUILD__/$BUILD/g" "$STAGE"/index.html "$STAGE"/boot.js "$STAGE"/start.js "$STAGE"/sw.js
 
@@ -47,7 +55,7 @@ for (const f of process.argv.slice(1)) {
   const raw = readFileSync(f);
   writeFileSync(f + ".br", brotliCompressSync(raw, { params: {
     [constants.BROTLI_PARAM_QUALITY]: 11, [constants.BROTLI_PARAM_SIZE_HINT]: raw.length } }));
-}' "$STAGE"/index.html "$STAGE"/app.css "$STAGE"/boot.js "$STAGE"/start.js "$STAGE"/app.js "$STAGE"/app_bg.wasm
+}' "$STAGE"/index.html "$STAGE"/boot.js "$STAGE"/start.js "$STAGE"/app.js "$STAGE"/app_bg.wasm
 
 mkdir -p "$OUT"
 cp "$STAGE"/* "$OUT/"

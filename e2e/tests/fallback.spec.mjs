@@ -6,7 +6,7 @@
 import { mkdirSync } from 'node:fs';
 import AxeBuilder from '@axe-core/playwright';
 import config from '../playwright.config.mjs';
-import { test, expect } from './fixtures/revisit.mjs';
+import { test, expect, SESSION_LOAD } from './fixtures/revisit.mjs';
 import { insurerRequest, readDevVars } from '../lib/insurer.mjs';
 import { PolicyholderClient } from '../lib/policyholder.mjs';
 import { watchCsp } from '../lib/csp.mjs';
@@ -233,7 +233,7 @@ test.describe('a browser that runs the app', () => {
     let release;
     const held = new Promise((resolve) => { release = resolve; });
     // The session's answer draws the landing before the app (boot.js, issue 19): both are held.
-    await page.route('**/v1/session', async (route) => { await held; await route.continue(); });
+    await page.route(SESSION_LOAD, async (route) => { await held; await route.continue(); });
     await page.route('**/app_bg.wasm*', async (route) => { await held; await route.continue(); });
     try {
       await page.goto(created.path, { waitUntil: 'domcontentloaded' });
@@ -269,7 +269,7 @@ test.describe('a browser that runs the app', () => {
     });
     expect(cached.names).toEqual([expect.stringMatching(/^huifang-shell-[0-9a-f]{12}$/)]);
     const build = cached.names[0].slice('huifang-shell-'.length);
-    expect(cached.paths).toEqual(['/', ...['/app.css', '/app.js', '/app_bg.wasm', '/boot.js', '/start.js'].map((p) => `${p}?v=${build}`)].sort());
+    expect(cached.paths).toEqual(['/', ...['/app.js', '/app_bg.wasm', '/boot.js', '/start.js'].map((p) => `${p}?v=${build}`)].sort());
 
     // A second visit starts from the phone: the app's files come from the service worker. Each
     // response is noted as it arrives (a listener that awaited inside could still be running when
@@ -283,7 +283,7 @@ test.describe('a browser that runs the app', () => {
     await page.reload();
     await expect(page.getByRole('button', { name: '改为电话回访' })).toBeVisible();
     // boot.js is kept too, but asked for only when the app cannot run (issue 19).
-    const files = ['/app.css', '/app.js', '/app_bg.wasm', '/start.js'];
+    const files = ['/app.js', '/app_bg.wasm', '/start.js'];
     await expect.poll(() => files.filter((f) => !answered.some((a) => a.path === f)), { message: 'files of the shell not yet answered' }).toEqual([]);
     expect(answered.filter((a) => a.from !== 'service worker'), 'files fetched from the network').toEqual([]);
   });

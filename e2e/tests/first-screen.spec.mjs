@@ -37,6 +37,7 @@ test('a link-preview bot fetching /r/<token> gets no personal data, binds nothin
       expect(res.status, `${method} as ${ua}`).toBe(200);
       expect(res.headers.getSetCookie(), 'no cookie is set').toEqual([]);
       expect(res.headers.get('cache-control')).toBe('no-store');
+      expect(res.headers.get('link'), 'no preload hint: it would open the link').toBeNull();
       const html = await res.text();
       if (method === 'GET') expect(html).toContain('<noscript id="fallback-source">');
       for (const data of personal) expect(html, `${data} in the page's HTML`).not.toContain(data);
@@ -55,6 +56,25 @@ test('a link-preview bot fetching /r/<token> gets no personal data, binds nothin
   expect((await insurerGet(`/v1/revisits/${created.revisit_id}`)).stage).toBe('code_sent');
 });
 
+test('a browser that runs the app is told to ask for the session with the page, and asks once', async ({ insurer, page }) => {
+  const created = await insurer.createRevisit();
+  const token = created.path.split('/').pop();
+  // The hint goes with the page, to a browser's navigation only (issue 19, edge/src/shell.rs).
+  const navigation = page.waitForResponse((res) => new URL(res.url()).pathname === created.path);
+  const { release, calls } = await openHeld(page, created.path);
+  expect((await navigation).headers().link).toBe(`</v1/session/open/${token}>; rel=preload; as=fetch; crossorigin`);
+  await expect(page.getByRole('button', { name: WORDS['zh-CN'].sendCode })).toBeEnabled();
+  release();
+  await taken(page);
+  // The page's script took the preload's answer: one request, which opened and bound the link.
+  expect(calls).toEqual({ 'GET /v1/session/open/<token>': 1 });
+  expect((await insurerGet(`/v1/revisits/${created.revisit_id}`)).stage).toBe('opened');
+  // Another browser is refused, as after any first open (R10).
+  const other = await fetch(new URL(`/v1/session/open/${token}`, EDGE_URL));
+  expect(other.status).toBe(403);
+  expect((await other.json()).code).toBe('link_in_use');
+});
+
 /**
  * Opens `path` with the app's WebAssembly held back until `release()`; counts the calls to the
  * policyholder API by method and path.
@@ -67,7 +87,7 @@ async function openHeld(page, path) {
   page.on('request', (req) => {
     const url = new URL(req.url());
     if (url.pathname.startsWith('/v1/session')) {
-      const key = `${req.method()} ${url.pathname}`;
+      const key = `${req.method()} ${url.pathname.replace(/^\/v1\/session\/open\/[^/]+$/, '/v1/session/open/<token>')}`;
       calls[key] = (calls[key] ?? 0) + 1;
     }
   });
@@ -113,7 +133,7 @@ for (const { lang, large } of [{ lang: 'zh-CN', large: false }, { lang: 'en', la
       const appShot = await page.screenshot({ path: `${SHOTS}/first-${tag}-after-app.png`, fullPage: true });
       expect(await appHtml(page)).toBe(firstHtml);
       expect(appShot.equals(firstShot), 'the screenshots before and after the app took over').toBe(true);
-      expect(calls).toEqual({ 'GET /v1/session': 1 });
+      expect(calls).toEqual({ 'GET /v1/session/open/<token>': 1 });
       // And it is the app's now: the same button sends the code through the app.
       await send.click();
       await expect(page.getByLabel(w.codeLabel)).toBeVisible();
@@ -133,7 +153,7 @@ test('a code asked for before the app arrives is sent once, and the app carries 
   await page.getByLabel(WORDS['zh-CN'].codeLabel).fill(code);
   await page.getByRole('button', { name: WORDS['zh-CN'].verify, exact: true }).click();
   await expect(page.getByTestId('progress')).toBeVisible();
-  expect(calls).toEqual({ 'GET /v1/session': 1, 'POST /v1/session/code': 1, 'POST /v1/session/verify': 1 });
+  expect(calls).toEqual({ 'GET /v1/session/open/<token>': 1, 'POST /v1/session/code': 1, 'POST /v1/session/verify': 1 });
   const outbox = await (await fetch(`${process.env.ORIGIN_URL ?? 'http://127.0.0.1:8788'}/sms/outbox?phone=${created.phone}&limit=10`)).json();
   expect(outbox.length, 'codes texted').toBe(1);
   await revisit.answer('yes');
@@ -150,7 +170,7 @@ test('a language and the phone switch chosen before the app arrives are the app\
   await taken(page);
   await expect(page.getByRole('button', { name: WORDS.en.switchConfirm })).toBeVisible();
   await expect(page.getByRole('button', { name: WORDS.en.sendCode })).toBeEnabled();
-  expect(calls).toEqual({ 'GET /v1/session': 1, 'POST /v1/session/language': 1 });
+  expect(calls).toEqual({ 'GET /v1/session/open/<token>': 1, 'POST /v1/session/language': 1 });
   const storage = await insurerGet(`/v1/revisits/${created.revisit_id}/storage`);
   expect(JSON.parse(storage.session).lang).toBe('en');
 });

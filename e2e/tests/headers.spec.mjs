@@ -29,8 +29,10 @@ const csp = (text) => Object.fromEntries(text.split(';').map((d) => d.trim()).fi
 // here from the page itself, and nothing else inline is.
 const FIRST_SCRIPT = /<script>([\s\S]*?)<\/script>/.exec(readFileSync('app/index.html', 'utf8'))[1];
 const FIRST_SCRIPT_HASH = `'sha256-${createHash('sha256').update(FIRST_SCRIPT).digest('base64')}'`;
+// Its stylesheet too (style/app.css, put inside the page by tools/build-app.sh), by the file's sha256.
+const STYLE_HASH = `'sha256-${createHash('sha256').update(readFileSync('style/app.css')).digest('base64')}'`;
 const APP_CSP = {
-  'default-src': "'none'", 'script-src': `'self' 'wasm-unsafe-eval' ${FIRST_SCRIPT_HASH}`, 'style-src': "'self'",
+  'default-src': "'none'", 'script-src': `'self' 'wasm-unsafe-eval' ${FIRST_SCRIPT_HASH}`, 'style-src': `'self' ${STYLE_HASH}`,
   'img-src': "'self' data:", 'font-src': "'self'", 'connect-src': "'self'", 'manifest-src': "'self'",
   'worker-src': "'self'", 'form-action': "'self'", 'base-uri': "'none'", 'object-src': "'none'",
   'frame-ancestors': "'none'",
@@ -60,7 +62,6 @@ const SHELL = {
   'index.html': page(APP_CSP, REVALIDATE),
   'app.js': page(APP_CSP, IMMUTABLE, JS),
   'app_bg.wasm': page(APP_CSP, IMMUTABLE, 'application/wasm'),
-  'app.css': page(APP_CSP, IMMUTABLE, 'text/css; charset=utf-8'),
   'boot.js': page(APP_CSP, IMMUTABLE, JS),
   'start.js': page(APP_CSP, IMMUTABLE, JS),
   'sw.js': page(APP_CSP, 'no-cache', JS),
@@ -71,7 +72,7 @@ const SHELL = {
 // instead of the file, with its type and headers and `content-encoding: br`, to a client that takes
 // brotli (edge/src/shell.rs). Asked with `br` alone: given `gzip, br`, wrangler dev's proxy
 // re-encodes with gzip (the self-hosted workerd sends the brotli file as it is).
-const BROTLI = ['index.html', 'app.css', 'boot.js', 'start.js', 'app.js', 'app_bg.wasm'];
+const BROTLI = ['index.html', 'boot.js', 'start.js', 'app.js', 'app_bg.wasm'];
 for (const f of BROTLI) SHELL[`${f}.br`] = page(APP_CSP, REVALIDATE, /^/);
 
 /** What is wrong with `res` against `expected`; empty when it conforms. */

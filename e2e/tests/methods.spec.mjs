@@ -65,7 +65,7 @@ function routes(live, stranger) {
     ['revisit link, nested', `/r/${stranger}/more`, null],
     ['OpenAPI document', '/v1/openapi.json', null],
     ['bench probe', '/v1/bench/do-read', null],
-    ...['/', '/index.html', '/app.js', '/app_bg.wasm', '/app.css', '/boot.js', '/start.js', '/sw.js', '/fallback.css', '/favicon.ico']
+    ...['/', '/index.html', '/app.js', '/app_bg.wasm', '/boot.js', '/start.js', '/sw.js', '/fallback.css', '/favicon.ico']
       .map((p) => [`shell file ${p}`, p, null]),
     ['unknown /v1 path', '/v1/nothing/here', null],
     ['unknown path', '/nothing/here', null],

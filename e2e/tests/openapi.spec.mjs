@@ -709,9 +709,42 @@ test('the revisit link: the app shell, and the fallback form that switches to ph
   expect([409, 410]).toContain(view.status);
   const viaScripts = () => late.raw('POST', `/v1/session/phone-form/${c.token}`, { body: 'action=switch_to_phone', contentType: 'application/x-www-form-urlencoded' });
   expect([409, 410]).toContain(conforms('POST', phoneForm, await viaScripts()).status);
+  const byPath = () => late.raw('GET', `/v1/session/open/${c.token}`, { headers: { authorization: '' } });
+  expect([409, 410]).toContain(conforms('GET', '/v1/session/open/{token}', await byPath()).status);
   await untilDelivered(c.revisit_id);
   expectAnswer('POST', '/r/{token}', await form(late, 'action=switch_to_phone'), 410, 'revisit_finished');
   expectAnswer('POST', phoneForm, await viaScripts(), 410, 'revisit_finished');
+  expectAnswer('GET', '/v1/session/open/{token}', await byPath(), 410, 'revisit_finished');
+});
+
+test('the page\'s open, the token in the path (its preload hint, issue 19): every documented answer', async () => {
+  const open = '/v1/session/open/{token}';
+  // As the browser's preload asks: no Authorization header, only the path.
+  const get = (browser, token = browser.token, options = {}) =>
+    browser.raw(options.method ?? 'GET', `/v1/session/open/${token}`, { ...options, headers: { authorization: '' } });
+  const r = await createRevisit();
+  const me = new Browser(r.token);
+  const opened = expectAnswer('GET', open, await get(me), 200);
+  // The device cookie on the API and on the fallback form's path (R7, R10).
+  const cookies = opened.headers.getSetCookie();
+  expect(cookies.map((c) => / Path=([^;]+);/.exec(c)?.[1]).sort()).toEqual(['/r', '/v1/session']);
+  expect(opened.body.stage).toBe('opened');
+  expectAnswer('GET', open, await get(me), 200);
+  // The same browser's app goes on with the token in its header.
+  await ph(me, 'GET', '/v1/session', undefined, 200);
+  expectAnswer('GET', open, await get(new Browser(r.token)), 403, 'link_in_use');
+  expectAnswer('GET', open, await get(me, 'A'.repeat(38)), 404, 'link_not_found');
+  expectAnswer('GET', open, await get(me, 'short'), 404, 'link_not_found');
+  // A body on it is read and refused as on GET /v1/session.
+  const path = `/v1/session/open/${r.token}`;
+  const cookie = { cookie: [...me.cookies].map(([k, v]) => `${k}=${v}`).join('; '), 'cf-connecting-ip': me.ip };
+  const json = { ...cookie, 'content-type': 'application/json' };
+  expectAnswer('GET', open, await withBody('GET', path, Buffer.from([0x7b, 0xff, 0xfe, 0x7d]), json), 400, 'bad_json');
+  expectAnswer('GET', open, await withBody('GET', path, 'a=1', { ...cookie, 'content-type': 'text/plain' }), 415, 'unsupported_media_type');
+  expectAnswer('GET', open, await withBody('GET', path, JSON.stringify({ x: 'x'.repeat(200 * 1024) }), json), 413, 'payload_too_large');
+  expectAnswer('PUT', open, await get(me, r.token, { method: 'PUT' }), 405, 'method_not_allowed');
+  // Nothing of that unbound or reopened it.
+  expectAnswer('GET', open, await get(me), 200);
 });
 
 // ---- coverage ------------------------------------------------------------------------------------
@@ -740,6 +773,7 @@ const NOT_EXERCISED = [
 const RACES = [
   ['POST /r/{token} 409', 'POST /r/{token} 410', 'a cancelled, never-opened revisit is not_opened until its record reaches the origin, revisit_finished after; the delivery takes milliseconds'],
   ['GET /v1/session 409', 'GET /v1/session 410', 'the same race'],
+  ['GET /v1/session/open/{token} 409', 'GET /v1/session/open/{token} 410', 'the same race'],
   ['POST /v1/session/phone-form/{token} 409', 'POST /v1/session/phone-form/{token} 410', 'the same race'],
 ];
 

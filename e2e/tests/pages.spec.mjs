@@ -6,7 +6,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import AxeBuilder from '@axe-core/playwright';
 import { devices } from '@playwright/test';
-import { test, expect, longItem, WORDS, UNLOCK_WAIT } from './fixtures/revisit.mjs';
+import { test, expect, longItem, SESSION_LOAD, WORDS, UNLOCK_WAIT } from './fixtures/revisit.mjs';
 import { loadScript } from '../lib/insurer.mjs';
 
 // The tests are independent: let the suite's two workers share them.
@@ -126,21 +126,21 @@ for (const { lang, large } of MODES) {
 
       // The cooling-off period ends while the page is open elsewhere: the edge answers 410.
       const other = await insurer.createRevisit();
-      await page.route('**/v1/session', (route) => route.fulfill({
+      await page.route(SESSION_LOAD, (route) => route.fulfill({
         status: 410, contentType: 'application/json',
         body: JSON.stringify({ code: 'link_expired', message: 'the cooling-off period is over' }),
       }));
       await page.goto(other.path);
       await expect(page.getByRole('heading', { name: w.expired })).toBeVisible();
       await look(page, revisit, tag, '13-expired');
-      await page.unroute('**/v1/session');
+      await page.unroute(SESSION_LOAD);
 
       // The network fails on the first load: a plain message and a retry, never a blank page.
-      await page.route('**/v1/session', (route) => route.abort('internetdisconnected'));
+      await page.route(SESSION_LOAD, (route) => route.abort('internetdisconnected'));
       await page.goto(other.path);
       await expect(page.getByRole('heading', { name: w.failed })).toBeVisible();
       await look(page, revisit, tag, '14-error');
-      await page.unroute('**/v1/session');
+      await page.unroute(SESSION_LOAD);
       await page.getByRole('button', { name: w.retry }).click();
       await expect(page.getByRole('button', { name: w.sendCode })).toBeVisible();
     });

@@ -3,7 +3,7 @@
 // when shown. The countdown is calm (no live region). A "no" is a problem case and the revisit goes
 // on (R12); earlier items can be looked at again, read-only; a reload resumes where the edge says;
 // an answer whose response was lost is not counted twice; the language can be changed on the page.
-import { test, expect, longItem, readingScript, RevisitPage, UNLOCK_WAIT } from './fixtures/revisit.mjs';
+import { test, expect, longItem, readingScript, RevisitPage, SESSION_LOAD, UNLOCK_WAIT } from './fixtures/revisit.mjs';
 
 import { loadScript } from '../lib/insurer.mjs';
 
@@ -207,7 +207,7 @@ test('a language picked while the page is still loading is kept, and the edge he
   let releaseLoad;
   const held = new Promise((resolve) => { releaseLoad = resolve; });
   let loads = 0;
-  await page.route('**/v1/session', async (route) => {
+  await page.route(SESSION_LOAD, async (route) => {
     if (route.request().method() === 'GET' && loads++ === 0) await held;
     await route.continue();
   });
@@ -224,7 +224,7 @@ test('a language picked while the page is still loading is kept, and the edge he
   await expect(page.locator('html')).toHaveAttribute('lang', 'en');
   await en.verifyWithCode(origin, created.phone);
   await expect(page.getByRole('heading', { level: 1 })).toHaveText(script.items[0].text.en.title);
-  await page.unroute('**/v1/session');
+  await page.unroute(SESSION_LOAD);
   await en.switchToPhone();
   const record = (await origin.record(created.revisit_id)).sealed.record;
   expect(record.trace.filter((e) => e.event === 'language_chosen').map((e) => e.lang)).toEqual(['en']);
@@ -246,10 +246,9 @@ test('large text is kept for the session and nothing scrolls sideways at 320 px'
   const held = new Promise((resolve) => { releaseWasm = resolve; });
   await page.route(/app_bg\.wasm/, async (route) => { await held; await route.continue(); });
   await page.reload({ waitUntil: 'domcontentloaded' });
-  // The first screen (issue 19) draws the page as soon as it is parsed, before the wasm; it is
-  // first painted once the stylesheet is in (which DOMContentLoaded no longer waits for).
+  // The first screen (issue 19) draws the page as soon as it is parsed, before the wasm, styled
+  // from the start: the stylesheet is inside the page.
   await expect(page.locator('.page h1')).toBeVisible();
-  await page.waitForFunction(() => [...document.styleSheets].some((s) => s.href?.includes('/app.css')));
   expect(await page.evaluate(() => document.documentElement.getAttribute('data-text'))).toBe('large');
   expect(await page.evaluate(() => parseFloat(getComputedStyle(document.body).fontSize))).toBeGreaterThanOrEqual(22);
   releaseWasm();

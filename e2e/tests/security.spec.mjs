@@ -150,7 +150,7 @@ test('a second browser on the same link is refused and learns nothing about the 
 
   const b = await second.newPage();
   violations.push(await watchCsp(b));
-  const sessionAnswer = b.waitForResponse((res) => res.url().endsWith('/v1/session'));
+  const sessionAnswer = b.waitForResponse((res) => /\/v1\/session\/open\/[A-Za-z0-9_-]+$/.test(res.url()));
   await b.goto(`/r/${r.token}`);
   const answer = await sessionAnswer;
   expect(answer.status()).toBe(403);

@@ -6,13 +6,16 @@ use worker::Headers;
 
 /// The app's page and the shell's files: only our own files; the app's WebAssembly may be compiled
 /// (`'wasm-unsafe-eval'`, which allows no JavaScript `eval`); the API and the service worker on
-/// this origin; no inline style, and one inline script only, by its hash: index.html's first
-/// screen (issue 19), inline so that the session is asked for while the page is parsed, a round
-/// trip sooner than any file could (a changed script does not run until its hash is here: the
-/// test below says which); the fallback form posts to this origin; never framed.
+/// this origin; one inline script and one inline stylesheet only, each by its hash (no style
+/// attribute): index.html's first screen (issue 19), inline so that the session is asked for while
+/// the page is parsed, a round trip sooner than any file could, and style/app.css, inline so that
+/// the first paint waits for no second file (a changed script or stylesheet does not apply until
+/// its hash is here: the tests below say which); the fallback form posts to this origin; never
+/// framed.
 pub const APP_CSP: &str = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval' \
-                           'sha256-HCfY3tVhhn37XIjgPBHiFl7Lvc9B+B/5UgBF8YI1MSM='; \
-                           style-src 'self'; img-src 'self' data:; font-src 'self'; \
+                           'sha256-3pvuHoZhWCg6ADJHHH2oWMEOcAswJCLDpHZWGqxE1s0='; \
+                           style-src 'self' 'sha256-HJgtFf3tmu2vEhcuJ2IFzgWb1Sm0tRN0Mhw/GgaALTk='; \
+                           img-src 'self' data:; font-src 'self'; \
                            connect-src 'self'; manifest-src 'self'; worker-src 'self'; \
                            form-action 'self'; base-uri 'none'; object-src 'none'; \
                            frame-ancestors 'none'";
@@ -25,10 +28,9 @@ pub const FALLBACK_CSP: &str = "default-src 'none'; style-src 'self'; img-src da
 /// The versioned shell files are asked for as `/file?v=BUILD` (tools/build-app.sh stamps the
 /// build), so they never change under their URL; the service worker is checked on every visit.
 /// Other files keep the assets' `public, max-age=0, must-revalidate`.
-const SHELL_CACHE: [(&str, &str); 6] = [
+const SHELL_CACHE: [(&str, &str); 5] = [
     ("/app.js", IMMUTABLE),
     ("/app_bg.wasm", IMMUTABLE),
-    ("/app.css", IMMUTABLE),
     ("/boot.js", IMMUTABLE),
     ("/start.js", IMMUTABLE),
     ("/sw.js", "no-cache"),
@@ -168,7 +170,32 @@ mod first_screen_tests {
         let hash = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(inline[0]));
         let source = format!("'sha256-{hash}'");
         assert!(APP_CSP.contains(&source), "put {source} in APP_CSP");
-        assert_eq!(APP_CSP.matches("'sha256-").count(), 1);
+        assert_eq!(
+            APP_CSP.matches("'sha256-").count(),
+            2,
+            "the script's and the stylesheet's"
+        );
         assert!(!APP_CSP.contains("unsafe-inline"));
+    }
+
+    /// The CSP allows the stylesheet tools/build-app.sh puts inside the page by its sha256: the
+    /// hash of style/app.css byte for byte, in style-src only.
+    #[test]
+    fn the_csp_names_the_hash_of_the_inline_stylesheet() {
+        let page = include_str!("../../app/index.html");
+        assert_eq!(page.matches("<style>/*app.css*/</style>").count(), 1);
+        assert_eq!(page.matches("<style").count(), 1, "one inline stylesheet");
+        let css = include_str!("../../style/app.css");
+        let hash = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(css));
+        let source = format!("'sha256-{hash}'");
+        let style_src = APP_CSP
+            .split(';')
+            .map(str::trim)
+            .find(|d| d.starts_with("style-src "))
+            .expect("style-src");
+        assert!(
+            style_src.contains(&source),
+            "put {source} in APP_CSP's style-src"
+        );
     }
 }

@@ -103,6 +103,12 @@ async fn route(req: Request, env: Env) -> std::result::Result<Response, EdgeErro
         (Method::Post, ["v1", "session", "phone-form", token]) => {
             Ok(fallback::switch_to_phone(req, &env, token).await)
         }
+        (Method::Get, ["v1", "session", "open", token]) => {
+            policyholder::open_by_path(req, &env, token).await
+        }
+        (_, ["v1", "session", "open", _]) => {
+            Err(EdgeError::MethodNotAllowed { allow: "GET, HEAD" })
+        }
         (_, ["v1", "session", ..]) => policyholder::forward(req, &env).await,
         (Method::Get, ["v1", "openapi.json"]) => api_doc::document(),
         (_, ["v1", "openapi.json"]) => Err(EdgeError::MethodNotAllowed { allow: "GET, HEAD" }),

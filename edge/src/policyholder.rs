@@ -82,3 +82,25 @@ pub async fn forward(mut req: Request, env: &Env) -> Result<Response, EdgeError>
         .await?
         .into_response()
 }
+
+/// `GET /v1/session/open/<token>`: opens the link as `GET /v1/session` does, the token in the path
+/// instead of a header: the request of the page's preload hint (shell.rs, issue 19), which the
+/// browser makes from the page's headers, before any script, and which can carry no header of
+/// ours; the page's first script then asks for the same URL and is given that answer. The token
+/// travels in the path as it does in the link itself (`/r/<token>`) and in the fallback's form.
+/// The hint goes out before anything can tell whether the browser runs scripts: one that does not
+/// shows the fallback (R7), whose form posts to `/r/<token>`; so the first open sets the device
+/// cookie on `/r` too, as the fallback's own first open does, and that form is this browser's.
+pub async fn open_by_path(mut req: Request, env: &Env, token: &str) -> Result<Response, EdgeError> {
+    let token = LinkToken::parse(token).map_err(|_| EdgeError::LinkNotFound)?;
+    // A body is read and refused as on `GET /v1/session` (and opens nothing).
+    let body = read_body(&mut req, MAX_POLICYHOLDER_BODY).await?;
+    let call = Call::Policyholder {
+        caller: caller(&req, env, &token)?,
+        action: Action::Open,
+        body: String::from_utf8(body).map_err(|_| EdgeError::BadJson("not UTF-8".into()))?,
+    };
+    revisit_call::call(env, token.revisit_id(), &call)
+        .await?
+        .into_response_with_cookie_on(&["/v1/session", "/r"])
+}

@@ -224,6 +224,11 @@ impl Reply {
 
     /// The API's HTTP answer. A device cookie is scoped to the JSON API (`/v1/session`).
     pub fn into_response(self) -> Result<Response, EdgeError> {
+        self.into_response_with_cookie_on(&["/v1/session"])
+    }
+
+    /// The API's HTTP answer, a new device cookie set once for each of `paths`.
+    pub fn into_response_with_cookie_on(self, paths: &[&str]) -> Result<Response, EdgeError> {
         match self {
             Self::Created { .. } => {
                 let mut resp = Response::empty()?.with_status(201);
@@ -235,8 +240,10 @@ impl Reply {
             Self::Session { view, new_device } => {
                 let mut resp = json(200, &view)?;
                 if let Some(cookie) = new_device {
-                    resp.headers_mut()
-                        .set("set-cookie", &cookie.header("/v1/session"))?;
+                    for path in paths {
+                        resp.headers_mut()
+                            .append("set-cookie", &cookie.header(path))?;
+                    }
                 }
                 Ok(resp)
             }

@@ -75,13 +75,15 @@ function millionRow(origin) {
 
 const notes = [];
 
-// Rows 2 and 2s (issue 19): where the time to the first control goes. The page's first script
-// asks for the session as the page is parsed; the answer draws the landing; the wasm loads after it.
+// Rows 2 and 2s (issue 19): where the time to the first control goes. The page's headers have the
+// browser ask for the session (a preload hint), the page's first script takes its answer and draws
+// the landing; the wasm loads after it.
 function firstPaintCost(p) {
   const t = p.app.timeline ?? {};
   const nav = t['/r/<token>'], css = t['/app.css'], session = t['/v1/session'], wasm = t['/app_bg.wasm'];
   if (!session) return 'see the fragment\'s app.timeline';
-  return `chain: page ${ms(nav?.end)}, GET /v1/session ${ms(session.start)}→${ms(session.end)} (app.css ${ms(css?.start)}→${ms(css?.end)}), `
+  return `chain: page ${ms(nav?.end)}, the session (the page's preload hint, GET /v1/session/open/<token>) ${ms(session.start)}→${ms(session.end)}`
+    + (css ? ` (app.css ${ms(css.start)}→${ms(css.end)})` : '') + ', '
     + `landing drawn ${ms(p.app.actionable.median - session.end)} later` + (wasm ? `; the wasm after it (done ${ms(wasm.end)})` : '');
 }
 function appTakesOver(p) {

@@ -13,10 +13,11 @@ const opts = args();
 const out = opts.out ?? 'bench/results/.parts';
 const edge = opts.edge ?? process.env.EDGE_URL;
 
-// What a first visit to a revisit link downloads, in order: the HTML shell, its CSS, the boot
-// script (feature checks), the module that starts the app, the wasm-bindgen glue, the wasm. (The
-// service worker, sw.js, is fetched after the app runs, for the next visit.)
-const APP_FILES = ['index.html', 'app.css', 'boot.js', 'start.js', 'app.js', 'app_bg.wasm'];
+// What a first visit to a revisit link downloads, in order: the HTML shell (the CSS and the first
+// screen's script inside it), the module that starts the app, the wasm-bindgen glue, the wasm. (The
+// service worker, sw.js, is fetched after the app runs, for the next visit; boot.js only by a
+// browser that cannot run the app, for the fallback.)
+const APP_FILES = ['index.html', 'start.js', 'app.js', 'app_bg.wasm'];
 
 /** The bytes the edge actually sends for a path with `encoding` accepted (gzip: workerd compresses
  * on the fly; br: the build's brotli copies, edge/src/shell.rs). */
