@@ -201,7 +201,16 @@ test('declining the face check at once: to the ID number, or to a phone revisit'
 
   const byPhone = await insurer.createRevisit({ script: faceScript('phone', ['sms_code', 'face']) });
   await toFaceStep(page, revisit, origin, byPhone);
+  // Ending the electronic revisit is confirmed first, as from the header; "cancel" changes nothing.
   await page.getByRole('button', { name: FACE['zh-CN'].usePhone }).click();
+  const confirm = page.getByRole('button', { name: WORDS['zh-CN'].switchConfirm });
+  await expect(confirm).toBeVisible();
+  await page.screenshot({ path: `${SHOTS}/face-confirm-phone-zh-CN.png`, fullPage: true });
+  await page.locator('.page.face .switch-panel').getByRole('button', { name: '取消', exact: true }).click();
+  await expect(confirm).toBeHidden();
+  await expect(page.getByRole('button', { name: FACE['zh-CN'].usePhone })).toBeVisible();
+  await page.getByRole('button', { name: FACE['zh-CN'].usePhone }).click();
+  await confirm.click();
   await expect(page.getByRole('heading', { name: WORDS['zh-CN'].switched })).toBeVisible();
   const { sealed } = await origin.record(byPhone.revisit_id);
   expect(sealed.record.outcome).toBe('switched_to_phone');

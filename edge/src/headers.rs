@@ -14,7 +14,7 @@ use worker::Headers;
 /// framed.
 pub const APP_CSP: &str = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval' \
                            'sha256-3pvuHoZhWCg6ADJHHH2oWMEOcAswJCLDpHZWGqxE1s0='; \
-                           style-src 'self' 'sha256-HJgtFf3tmu2vEhcuJ2IFzgWb1Sm0tRN0Mhw/GgaALTk='; \
+                           style-src 'self' 'sha256-+WOR44HNCqbRBY+A05qbGPjU8um6ockSoSgl9O767hE='; \
                            img-src 'self' data:; font-src 'self'; \
                            connect-src 'self'; manifest-src 'self'; worker-src 'self'; \
                            form-action 'self'; base-uri 'none'; object-src 'none'; \

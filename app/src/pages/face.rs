@@ -94,8 +94,38 @@ pub fn FacePage(lang: Lang) -> impl IntoView {
             session.run(Request::StartFace);
         }
     };
-    // The edge takes the script's alternative: the ID number next, or the switch to phone.
-    let decline = move |_| session.run(Request::DeclineFace);
+    // The edge takes the script's alternative: the ID number next, or the switch to phone. The
+    // switch ends the electronic revisit, so it is confirmed first, as from the header's button
+    // (components/switch_to_phone.rs): a stray tap must not end it.
+    let confirming = RwSignal::new(false);
+    let decline = move |_| {
+        if alternative() == FaceAlternative::Phone && !confirming.get_untracked() {
+            confirming.set(true);
+        } else {
+            session.run(Request::DeclineFace);
+        }
+    };
+    let confirm_phone = move || {
+        view! {
+            <section class="switch-panel" aria-labelledby="face-switch-title">
+                <h2 id="face-switch-title">{t.switch_title}</h2>
+                <p>{t.switch_text}</p>
+                <div class="actions">
+                    <button
+                        type="button"
+                        class="primary"
+                        disabled=move || session.busy.get()
+                        on:click=decline
+                    >
+                        {t.switch_confirm}
+                    </button>
+                    <button type="button" class="secondary" on:click=move |_| confirming.set(false)>
+                        {t.cancel}
+                    </button>
+                </div>
+            </section>
+        }
+    };
     view! {
         <section class="page face">
             <h1>{t.face_title}</h1>
@@ -120,7 +150,8 @@ pub fn FacePage(lang: Lang) -> impl IntoView {
                 <p>{move || (t.face_tries_left)(tries_left())}</p>
             </Show>
             <NoticeBar/>
-            <div class="actions">
+            {move || confirming.get().then(confirm_phone)}
+            <div class="actions" hidden=move || confirming.get()>
                 <Show when=move || { tries_left() > 0 }>
                     <button
                         type="button"
