@@ -7,7 +7,8 @@ use crate::api_doc::DOCUMENT;
 use huifang_core::domain::{DomainError, PersonName};
 use huifang_core::idempotency::{self, IdempotencyKey};
 use huifang_core::script::{
-    MAX_BODY_CHARS, MAX_ITEMS, MAX_MIN_READ_SECS, MAX_PARAGRAPHS, MAX_TITLE_CHARS,
+    FaceAlternative, FaceCheck, IdentityStep, MAX_BODY_CHARS, MAX_ITEMS, MAX_MIN_READ_SECS,
+    MAX_PARAGRAPHS, MAX_TITLE_CHARS,
 };
 use huifang_core::session::MAX_COMMENT_CHARS;
 use huifang_core::signature::{MAX_PNG_BYTES, MAX_STROKES};
@@ -154,6 +155,39 @@ fn the_documented_patterns_accept_exactly_what_the_core_parses() {
         |s| PolicyNumber::parse(s).is_ok(),
         "policy_number",
     );
+
+    // The face provider's name (R8): not blank, no control character (the length is maxLength's).
+    let provider = pattern(at("FaceCheck/properties/provider"));
+    let base = huifang_core::script::Script::from_json(include_str!("../../scripts/default.json"))
+        .expect("the default script");
+    let face_script = |name: &str| {
+        let mut s = base.clone();
+        s.identity = vec![IdentityStep::SmsCode, IdentityStep::Face];
+        s.face = Some(FaceCheck {
+            provider: name.to_string(),
+            alternative: FaceAlternative::Phone,
+        });
+        s.validate().is_ok()
+    };
+    let mut samples: Vec<String> = [
+        "模拟人脸核验服务",
+        " a ",
+        "",
+        " ",
+        "\u{3000}",
+        "a\u{85}b",
+        "\u{feff}",
+    ]
+    .map(String::from)
+    .into();
+    samples.extend(generated(
+        &[
+            "a", "人", " ", "\t", "\u{0}", "\u{1f}", "\u{7f}", "\u{9f}", "\u{a0}", "\u{3000}", "é",
+        ],
+        12,
+        3_000,
+    ));
+    agree(&provider, samples, face_script, "face provider");
 
     // The phone's pattern is the parser's full leniency: +86 or 86 in front, spaces and hyphens anywhere.
     let phone = pattern(at("Policyholder/properties/phone"));
