@@ -200,6 +200,12 @@ async function ceiling(path, spread) {
   };
 }
 
+/** CPU per bare DO read over CPU per API request, every process counted (null when unmeasured). */
+function cpuBoundRatio(api, probe) {
+  const sum = (u) => (u?.edge_ms == null ? null : u.edge_ms + (u.origin_ms ?? 0) + u.load_generator_ms);
+  return sum(api) && sum(probe) ? round(sum(probe) / sum(api), 2) : null;
+}
+
 /** Whether each revisit's sealed record reached the origin (the alarm delivers it), within `seconds`. */
 async function deliveredCount(ids, seconds) {
   const pending = [...ids];
@@ -354,6 +360,10 @@ writeFragment(out, RUNTIME === 'workerd' ? 'edge-workerd' : 'edge', {
   ceiling_do_read: { ...doCeiling, runs_requests_per_sec: [doCeilingBefore.requests_per_sec, doCeilingAfter.requests_per_sec] },
   ceiling_worker_only: workerCeiling,
   ratio_api_to_do_read_ceiling: round(best.api_requests_per_sec / doCeiling.requests_per_sec, 2),
+  // What the ratio would be with both cores given to this test alone: on a CPU-bound machine each
+  // rate is the cores over the CPU per request of every process on them (edge, origin, load
+  // generator). Less sensitive than the rates to what else runs on a shared machine.
+  ratio_cpu_bound: cpuBoundRatio(best.cpu_per_api_request, doCeiling.cpu_per_request),
 });
 console.log(`[bench] edge: ${best.api_requests_per_sec} API req/s of complete revisits at ${best.users} users (${completed} revisits done, ${failed} failed, ${loadDelivered} records delivered); do-read ceiling ${doCeiling.requests_per_sec} req/s`);
 if (seqDelivered !== seqIds.length || loadDelivered !== completed || failed > 0) process.exitCode = 1;

@@ -50,7 +50,7 @@ function throughputRow(edge, label) {
       + `${l.completed} revisits, ${l.failed} failed, ${l.records_delivered_to_origin} records at the origin; by stage: ${l.stages.map((s) => `${s.users} → ${s.api_requests_per_sec}`).join(', ')} req/s`
       + (best ? `; load generator's event-loop delay p99 ${ms(best.load_generator_event_loop_delay_ms?.p99)}` : ''),
     `bare DO read ceiling ${c.requests_per_sec} req/s (${c.connections} connections; before/after the load: ${c.runs_requests_per_sec?.join(' / ') ?? '–'}); worker alone ${edge.ceiling_worker_only.requests_per_sec} req/s`,
-    `${x(edge.ratio_api_to_do_read_ceiling)} the ceiling's req/s`,
+    `${x(edge.ratio_api_to_do_read_ceiling)} the ceiling's req/s` + (edge.ratio_cpu_bound != null ? `; ${x(edge.ratio_cpu_bound)} by CPU per request (all processes: the ratio if both cores were this test's alone)` : ''),
     throughputCost(edge)];
 }
 function throughputNote(edge) {
