@@ -47,7 +47,7 @@ function throughputRow(edge, label) {
   const best = l.stages.find((s) => s.users === l.best_users);
   return [label + ` (closed loop of users with the real reading waits, stages of ${l.stages_users.join('/')} users, ${l.stage_seconds} s each)`,
     `${l.api_requests_per_sec} API req/s of complete revisits at ${l.best_users} users (p50 ${ms(l.request_p50_ms)}, p99 ${ms(l.request_p99_ms)}); `
-      + `${l.completed} revisits, ${l.failed} failed, ${l.records_delivered_to_origin} records at the origin; by stage: ${l.stages.map((s) => `${s.users} → ${s.api_requests_per_sec}`).join(', ')} req/s`
+      + `${l.completed} revisits, ${l.failed} failed, ${l.records_delivered_to_origin} records at the origin${l.transport_retries ? `, ${l.transport_retries} requests sent again after a kept-alive connection was reset` : ''}; by stage: ${l.stages.map((s) => `${s.users} → ${s.api_requests_per_sec}`).join(', ')} req/s`
       + (best ? `; load generator's event-loop delay p99 ${ms(best.load_generator_event_loop_delay_ms?.p99)}` : ''),
     `bare DO read ceiling ${c.requests_per_sec} req/s (${c.connections} connections; before/after the load: ${c.runs_requests_per_sec?.join(' / ') ?? '–'}); worker alone ${edge.ceiling_worker_only.requests_per_sec} req/s`,
     `${x(edge.ratio_api_to_do_read_ceiling)} the ceiling's req/s` + (edge.ratio_cpu_bound != null ? `; ${x(edge.ratio_cpu_bound)} by CPU per request (all processes: the ratio if both cores were this test's alone)` : ''),
@@ -57,7 +57,9 @@ function throughputNote(edge) {
   const q = edge.sequential;
   return `Step times: ${q.revisits} revisits, ${q.lanes ?? 1} at once with one request in flight at a time (a lock), so each step is an unloaded round trip while the reading waits overlap. `
     + 'Throughput: each stage adds its users over one revisit\'s reading time, then counts for its seconds the requests of revisits that complete (every step); the stages stop rising at the first that adds under 10% or fails; '
-    + 'the ratio is that of two CPU-bound rates on the same two cores, so it is about the ratio of the CPU per bare DO read (all processes) to the CPU per API request (all processes).';
+    + 'the ratio is that of two CPU-bound rates on the same two cores, so it is about the ratio of the CPU per bare DO read (all processes) to the CPU per API request (all processes). '
+    + 'Where the edge\'s CPU goes (profiled 2026-12-01, issue 19): under wrangler dev about a third each in wrangler\'s node (it logs every request), its proxy workerd and the workerd running the Worker, the first two paid by the ceiling alike; '
+    + 'on plain workerd (perf, 150 users) about 20% starting objects (each revisit starts three: its RevisitSession and two SendThrottles, each a new SQLite file: file creation in the kernel alone 12%), 14% SQLite statements, 15% subrequest machinery, 9% V8 handles and GC, and the Worker\'s own code (Rust wasm and its JS glue) about 10%.';
 }
 // Row 1's brotli: the build's .br copies as the edge sends them to a browser that takes brotli.
 function brotliNote(app) {
