@@ -59,7 +59,9 @@ function throughputNote(edge) {
     + 'Throughput: each stage adds its users over one revisit\'s reading time, then counts for its seconds the requests of revisits that complete (every step); the stages stop rising at the first that adds under 10% or fails; '
     + 'the ratio is that of two CPU-bound rates on the same two cores, so it is about the ratio of the CPU per bare DO read (all processes) to the CPU per API request (all processes). '
     + 'Where the edge\'s CPU goes (profiled 2026-12-01, issue 19): under wrangler dev about a third each in wrangler\'s node (it logs every request), its proxy workerd and the workerd running the Worker, the first two paid by the ceiling alike; '
-    + 'on plain workerd (perf, 150 users) about 20% starting objects (each revisit starts three: its RevisitSession and two SendThrottles, each a new SQLite file: file creation in the kernel alone 12%), 14% SQLite statements, 15% subrequest machinery, 9% V8 handles and GC, and the Worker\'s own code (Rust wasm and its JS glue) about 10%.';
+    + 'on plain workerd (perf, 150 users) about 20% starting objects (each revisit starts three: its RevisitSession and two SendThrottles, each a new SQLite file: file creation in the kernel alone 12%), 14% SQLite statements, 15% subrequest machinery, 9% V8 handles and GC, and the Worker\'s own code (Rust wasm and its JS glue) about 10%. '
+    + 'Plain workerd runs the Worker and all its objects on one thread, so its edge never uses more than one of the two cores; '
+    + 'wrangler dev under 100 or more users answers a few POSTs 503 "Your worker restarted mid-request" with no reload in its log (its proxy worker\'s answer), which fails those revisits.';
 }
 // Row 1's brotli: the build's .br copies as the edge sends them to a browser that takes brotli.
 function brotliNote(app) {
