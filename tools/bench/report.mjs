@@ -148,7 +148,7 @@ if (edge) {
     Object.entries(edge.step_to_do_read_p50).map(([k, v]) => `${k} ${v}×`).join(', '),
     `${slowest[0]} (p50 ${ms(slowest[1].p50)})`]);
   rows.push(throughputRow(edge, '3 Edge throughput, wrangler dev'));
-  if (!edge.sequential.record_delivered_to_origin) notes.push('**Row 3 check failed: the last revisit\'s sealed record did not reach the origin** (see the stack logs).');
+  if (!edge.sequential.record_delivered_to_origin || edge.load.records_delivered_to_origin !== edge.load.completed) notes.push('**Row 3 check failed: a completed revisit\'s sealed record did not reach the origin** (see the stack logs).');
   notes.push(`Row 3: ${edge.what}. ${edge.bare_do_read.means}. Ceilings with autocannon, ${edge.ceiling_do_read.connections} connections, ${edge.ceiling_do_read.seconds} s each. ${throughputNote(edge)}`);
 }
 if (edge && selfHosted) {
@@ -163,7 +163,7 @@ if (edge && selfHosted) {
       + (cpu(selfHosted) && cpu(edge) ? `, edge CPU per API request ${x(round(cpu(selfHosted) / cpu(edge), 2))}` : '') + ' of wrangler dev',
     'capacity and CPU per request: the next row']);
   rows.push(throughputRow(selfHosted, '3s Edge throughput, self-hosted workerd'));
-  if (!selfHosted.sequential.record_delivered_to_origin) notes.push('**Row 3s check failed: the last revisit\'s sealed record did not reach the origin** (see the stack logs).');
+  if (!selfHosted.sequential.record_delivered_to_origin || selfHosted.load.records_delivered_to_origin !== selfHosted.load.completed) notes.push('**Row 3s check failed: a completed revisit\'s sealed record did not reach the origin** (see the stack logs).');
   notes.push(`Row 3s: ${selfHosted.what}; the same load, origin and machine as row 3, right after it.`);
 }
 if (origin) {
