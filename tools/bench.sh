@@ -10,9 +10,15 @@
 #   HUIFANG_BENCH_EDGE_PORT / HUIFANG_BENCH_ORIGIN_PORT   default 8797 / 8798 (not the tests' ports)
 #   HUIFANG_BENCH_PG_PORT        the bench's PostgreSQL (row 4p)              (default 55442)
 #   BENCH_LOADS                  browser loads of each page            (default 12, at least 10)
-#   BENCH_SEQUENTIAL_REVISITS    revisits timed one at a time          (default 100)
-#   BENCH_USERS, BENCH_LOAD_SECONDS, BENCH_LOAD_MAX_REVISITS  the load (default 20 users, 30 s, 600)
-#   BENCH_CEILING_SECONDS        each autocannon ceiling run           (default 10)
+#   BENCH_SEQUENTIAL_REVISITS    revisits whose steps are timed one request at a time (default 100)
+#   BENCH_SEQUENTIAL_LANES       how many of them read at once (a lock keeps one request in flight;
+#                                default 8, so the 100 take about 100 s, not 12 minutes)
+#   BENCH_LOAD_USERS             row 3's capacity stages: users of a closed loop of whole revisits
+#                                with the real reading waits (default 100,200,400,800; it stops at
+#                                the first stage that adds under 10% or fails)
+#   BENCH_LOAD_SECONDS           each stage's measured seconds, after its ramp (default 20)
+#   BENCH_LOAD_MAX_REVISITS      a cap on the revisits the load starts (default 20000)
+#   BENCH_CEILING_SECONDS, BENCH_CEILING_CONNECTIONS  each autocannon ceiling run (default 10 s, 20)
 #   BENCH_INGEST_RECORDS, BENCH_ARCHIVE_RECORDS  origin               (default 5,000 and 100,000)
 #   BENCH_MILLION_RECORDS        row 4m's archive (default 1,000,000; 0 leaves the row out); built once
 #                                and cached under $HUIFANG_STATE_DIR/archive-cache, keyed by its shape

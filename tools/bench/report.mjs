@@ -30,15 +30,38 @@ const pct = (a, b) => `${Math.round((a / b) * 100)}%`;
 
 const rows = [];
 
-// Where the cores went during the load: CPU per completed revisit of each process group.
+// Where the cores went at the load's busiest stage: CPU per API request of each process group,
+// beside the same per bare DO read in the ceiling (issue 19).
 function throughputCost(edge) {
-  const c = edge.load.cpu_per_revisit;
+  const c = edge.load.cpu_per_api_request, p = edge.ceiling_do_read.cpu_per_request;
   if (c?.edge_ms == null) return 'CPU use not measured (process groups unknown)';
-  const total = c.edge_ms + (c.origin_ms ?? 0) + c.load_generator_ms;
-  const probe = edge.ceiling_do_read.cpu_per_request?.edge_ms;
-  return `CPU per revisit: edge (workerd + wrangler) ${c.edge_ms} ms, origin ${c.origin_ms} ms, load generator ${c.load_generator_ms} ms`
-    + ` — ${Math.round((2 * 60000) / total)} revisits/min would fill both cores`
-    + (probe != null ? `; edge ${edge.load.cpu_per_api_request.edge_ms} ms per API request vs ${probe} ms per bare DO read` : '');
+  const sum = (u) => round(u.edge_ms + (u.origin_ms ?? 0) + u.load_generator_ms, 2);
+  const busy = edge.load.cpu_cores_busy;
+  return `CPU per API request: edge ${c.edge_ms} ms, origin ${c.origin_ms} ms, load generator ${c.load_generator_ms} ms (it shares the cores) = ${sum(c)} ms`
+    + ` vs per bare DO read ${p.edge_ms} + ${p.origin_ms} + ${p.load_generator_ms} = ${sum(p)} ms (${x(round(sum(c) / sum(p), 1))}, edge alone ${x(round(c.edge_ms / p.edge_ms, 1))});`
+    + ` cores busy: edge ${busy.edge}, origin ${busy.origin}, load generator ${busy.load_generator}`;
+}
+// Row 3's capacity (issue 19): the closed loop's busiest stage against the ceiling measured beside it.
+function throughputRow(edge, label) {
+  const l = edge.load, c = edge.ceiling_do_read;
+  const best = l.stages.find((s) => s.users === l.best_users);
+  return [label + ` (closed loop of users with the real reading waits, stages of ${l.stages_users.join('/')} users, ${l.stage_seconds} s each)`,
+    `${l.api_requests_per_sec} API req/s of complete revisits at ${l.best_users} users (p50 ${ms(l.request_p50_ms)}, p99 ${ms(l.request_p99_ms)}); `
+      + `${l.completed} revisits, ${l.failed} failed, ${l.records_delivered_to_origin} records at the origin${l.transport_retries ? `, ${l.transport_retries} requests sent again after a kept-alive connection was reset` : ''}; by stage: ${l.stages.map((s) => `${s.users} → ${s.api_requests_per_sec}`).join(', ')} req/s`
+      + (best ? `; load generator's event-loop delay p99 ${ms(best.load_generator_event_loop_delay_ms?.p99)}` : ''),
+    `bare DO read ceiling ${c.requests_per_sec} req/s (${c.connections} connections; before/after the load: ${c.runs_requests_per_sec?.join(' / ') ?? '–'}); worker alone ${edge.ceiling_worker_only.requests_per_sec} req/s`,
+    `${x(edge.ratio_api_to_do_read_ceiling)} the ceiling's req/s` + (edge.ratio_cpu_bound != null ? `; ${x(edge.ratio_cpu_bound)} by CPU per request (all processes: the ratio if both cores were this test's alone)` : ''),
+    throughputCost(edge)];
+}
+function throughputNote(edge) {
+  const q = edge.sequential;
+  return `Step times: ${q.revisits} revisits, ${q.lanes ?? 1} at once with one request in flight at a time (a lock), so each step is an unloaded round trip while the reading waits overlap. `
+    + 'Throughput: each stage adds its users over one revisit\'s reading time, then counts for its seconds the requests of revisits that complete (every step); the stages stop rising at the first that adds under 10% or fails; '
+    + 'the ratio is that of two CPU-bound rates on the same two cores, so it is about the ratio of the CPU per bare DO read (all processes) to the CPU per API request (all processes). '
+    + 'Where the edge\'s CPU goes (profiled 2026-12-01, issue 19): under wrangler dev about a third each in wrangler\'s node (it logs every request), its proxy workerd and the workerd running the Worker, the first two paid by the ceiling alike; '
+    + 'on plain workerd (perf, 150 users) about 20% starting objects (each revisit starts three: its RevisitSession and two SendThrottles, each a new SQLite file: file creation in the kernel alone 12%), 14% SQLite statements, 15% subrequest machinery, 9% V8 handles and GC, and the Worker\'s own code (Rust wasm and its JS glue) about 10%. '
+    + 'Plain workerd runs the Worker and all its objects on one thread, so its edge never uses more than one of the two cores; '
+    + 'wrangler dev under 100 or more users answers a few POSTs 503 "Your worker restarted mid-request" with no reload in its log (its proxy worker\'s answer), which fails those revisits.';
 }
 // Row 1's brotli: the build's .br copies as the edge sends them to a browser that takes brotli.
 function brotliNote(app) {
@@ -126,14 +149,9 @@ if (edge) {
     `bare DO read ${round(edge.bare_do_read.p50, 1)} / ${round(edge.bare_do_read.p99, 1)} ms; worker alone ${round(edge.worker_only.p50, 1)} / ${round(edge.worker_only.p99, 1)} ms`,
     Object.entries(edge.step_to_do_read_p50).map(([k, v]) => `${k} ${v}×`).join(', '),
     `${slowest[0]} (p50 ${ms(slowest[1].p50)})`]);
-  rows.push(['3 Edge throughput (' + edge.load.users + ' users, ' + edge.load.bound + ')',
-    `${edge.load.revisits_per_minute} revisits/min = ${edge.load.api_requests_per_sec} API req/s (p50 ${ms(edge.load.request_p50_ms)}, p99 ${ms(edge.load.request_p99_ms)}; ${edge.load.failed} failed)`,
-    `bare DO read ceiling ${edge.ceiling_do_read.requests_per_sec} req/s (before/after the load: ${edge.ceiling_do_read.runs_requests_per_sec?.join(' / ') ?? '–'}); worker alone ${edge.ceiling_worker_only.requests_per_sec} req/s`,
-    `${x(edge.ratio_api_to_do_read_ceiling)} the ceiling's req/s` + (edge.ceiling_do_read.cpu_per_request?.edge_ms
-      ? `; ${x(round(edge.load.cpu_per_api_request.edge_ms / edge.ceiling_do_read.cpu_per_request.edge_ms, 2))} its edge CPU per request` : ''),
-    throughputCost(edge)]);
-  if (!edge.sequential.record_delivered_to_origin) notes.push('**Row 3 check failed: the last revisit\'s sealed record did not reach the origin** (see the stack logs).');
-  notes.push(`Row 3: ${edge.what}. ${edge.bare_do_read.means}. Ceilings with autocannon, ${edge.ceiling_do_read.connections} connections, ${edge.ceiling_do_read.seconds} s each.`);
+  rows.push(throughputRow(edge, '3 Edge throughput, wrangler dev'));
+  if (!edge.sequential.record_delivered_to_origin || edge.load.records_delivered_to_origin !== edge.load.completed) notes.push('**Row 3 check failed: a completed revisit\'s sealed record did not reach the origin** (see the stack logs).');
+  notes.push(`Row 3: ${edge.what}. ${edge.bare_do_read.means}. Ceilings with autocannon, ${edge.ceiling_do_read.connections} connections, ${edge.ceiling_do_read.seconds} s each. ${throughputNote(edge)}`);
 }
 if (edge && selfHosted) {
   // Issue 18: the same row on the self-hosted edge, measured in the same run, as ratios.
@@ -142,11 +160,12 @@ if (edge && selfHosted) {
   const cpu = (e) => e.load.cpu_per_api_request?.edge_ms;
   rows.push(['3s Self-hosted workerd vs wrangler dev (same run)',
     steps.map((k) => `${k} ${round(step(selfHosted, k).p50, 1)} / ${round(step(selfHosted, k).p99, 1)}`).join('; ') + ' ms (p50 / p99)',
-    `${selfHosted.load.revisits_per_minute} revisits/min = ${selfHosted.load.api_requests_per_sec} API req/s (p50 ${ms(selfHosted.load.request_p50_ms)}, p99 ${ms(selfHosted.load.request_p99_ms)}); bare DO read ceiling ${selfHosted.ceiling_do_read.requests_per_sec} req/s`,
+    `capacity ${selfHosted.load.api_requests_per_sec} API req/s of complete revisits at ${selfHosted.load.best_users} users (p50 ${ms(selfHosted.load.request_p50_ms)}, p99 ${ms(selfHosted.load.request_p99_ms)}); bare DO read ceiling ${selfHosted.ceiling_do_read.requests_per_sec} req/s`,
     `answer step p50 ${x(round(step(selfHosted, 'answer_item')?.p50 / step(edge, 'answer_item')?.p50, 2))}, API req/s ${x(round(selfHosted.load.api_requests_per_sec / edge.load.api_requests_per_sec, 2))}, DO read ceiling ${x(round(selfHosted.ceiling_do_read.requests_per_sec / edge.ceiling_do_read.requests_per_sec, 2))}`
       + (cpu(selfHosted) && cpu(edge) ? `, edge CPU per API request ${x(round(cpu(selfHosted) / cpu(edge), 2))}` : '') + ' of wrangler dev',
-    throughputCost(selfHosted).replace('workerd + wrangler', 'workerd')]);
-  if (!selfHosted.sequential.record_delivered_to_origin) notes.push('**Row 3s check failed: the last revisit\'s sealed record did not reach the origin** (see the stack logs).');
+    'capacity and CPU per request: the next row']);
+  rows.push(throughputRow(selfHosted, '3s Edge throughput, self-hosted workerd'));
+  if (!selfHosted.sequential.record_delivered_to_origin || selfHosted.load.records_delivered_to_origin !== selfHosted.load.completed) notes.push('**Row 3s check failed: a completed revisit\'s sealed record did not reach the origin** (see the stack logs).');
   notes.push(`Row 3s: ${selfHosted.what}; the same load, origin and machine as row 3, right after it.`);
 }
 if (origin) {
