@@ -9,13 +9,13 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { test, expect } from './fixtures/revisit.mjs';
-import { ensureStaff } from '../lib/staff.mjs';
+import { ensureStaff, stackArchive } from '../lib/staff.mjs';
 import { insurerPost, revisitRequest, loadScript, withReadingSecs } from '../lib/insurer.mjs';
 import { PolicyholderClient } from '../lib/policyholder.mjs';
 import { EDGE_URL, login, noViolations, ORIGIN_URL, SHOTS, staffPage as openStaffPage } from '../lib/console.mjs';
 
 // The origin's archive: the stack's SQLite file, or its PostgreSQL database (HUIFANG_ORIGIN_DB).
-const ARCHIVE = () => process.env.HUIFANG_ORIGIN_DB || `${process.env.STACK_DIR}/origin.sqlite3`;
+const ARCHIVE = stackArchive;
 const ORIGIN_BIN = process.env.HUIFANG_ORIGIN_BIN ?? 'target/debug/huifang-origin';
 // An SQLite file with the archive's rows, for the independent count (Python's sqlite3): the file
 // itself, or a fresh copy-archive of the PostgreSQL archive (row for row, both chains verified).
