@@ -1,8 +1,11 @@
 //! The first screen's calls (issue 19). The page's first script (inline in app/index.html, allowed
 //! by its hash in the CSP) asks for the session while the page is parsed, instead of the app
-//! asking after its WebAssembly has arrived; it draws the landing the app would draw (masked data
-//! from the API only: the page's HTML holds none, R6) and, if the policyholder is quicker than the
-//! download, sends the code or sets the language (one call at a time, as [`LiveSession`] does).
+//! asking after its WebAssembly has arrived (at `GET /v1/session/open/<token>`, which a browser
+//! that runs the app was already told to preload by the page's `Link` header, edge/src/shell.rs,
+//! so the answer is usually on its way before the script runs); it draws the landing the app would
+//! draw (masked data from the API only: the page's HTML holds none, R6) and, if the policyholder is
+//! quicker than the download, sends the code or sets the language (one call at a time, as
+//! [`LiveSession`] does).
 //! It loads the app only once the session has answered, so that on a slow line the wasm does not
 //! share it with that answer. Here the app takes those calls over, in order, as if it had made
 //! them: no second session request and no second code, and the same markup, so nothing flashes.
