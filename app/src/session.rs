@@ -292,53 +292,61 @@ impl LiveSession {
 
     /// The code's SMS goes out after the answer (issue 19): while it is on its way, look again
     /// in a moment; once the gateway has not taken it, say so with the words of
-    /// `sms_unavailable` and offer another code at once, as when the send itself failed.
-    fn follow_code(self, delivery: Option<CodeDelivery>) {
-        match delivery {
-            Some(CodeDelivery::Failed) => self.notice.set(Some(Notice {
-                failure: Failure::local(ErrorCode::SmsUnavailable),
-                retry: Some(Request::SendCode),
-                place: Place::Page,
-            })),
-            Some(CodeDelivery::Sending) => {
-                let looks = self.code_looks.get_value();
-                if looks >= CODE_LOOKS {
-                    return;
-                }
-                self.code_looks.set_value(looks + 1);
-                let look = move || {
-                    let Some(api) = self.api.get_value() else {
-                        return;
-                    };
-                    leptos::task::spawn_local(async move {
-                        // A look that fails or meets a call in flight is dropped: that call's
-                        // answer says the same, and the next action the person takes will.
-                        if let Ok(view) = api.session().await {
-                            if !self.busy.get_untracked()
-                                && self.halt.with_untracked(Option::is_none)
-                            {
-                                self.apply(Outcome::Show(view));
-                            }
-                        }
-                    });
-                };
-                set_timeout(look, CODE_LOOK_AGAIN);
+    /// `sms_unavailable` and offer another code at once, as when the send itself failed, and
+    /// while the edge still retries it keep looking, so the words go when it does go out.
+    fn follow_code(self, delivery: Option<CodeDelivery>, stage: Stage) {
+        let unsent = Failure::local(ErrorCode::SmsUnavailable);
+        let again = match delivery {
+            Some(CodeDelivery::Sending) => Some(CODE_LOOK_AGAIN),
+            Some(CodeDelivery::Failed) => {
+                self.notice.set(Some(Notice {
+                    failure: unsent,
+                    retry: Some(Request::SendCode),
+                    place: Place::Page,
+                }));
+                (stage == Stage::CodeSent).then_some(CODE_LOOK_AGAIN * 3)
             }
-            Some(CodeDelivery::Sent) | None => {}
-        }
-        if delivery != Some(CodeDelivery::Sending) {
+            Some(CodeDelivery::Sent) | None => {
+                let told = self
+                    .notice
+                    .with_untracked(|n| n.as_ref().is_some_and(|n| n.failure == unsent));
+                if told && delivery.is_some() {
+                    self.notice.set(None);
+                }
+                None
+            }
+        };
+        let looks = self.code_looks.get_value();
+        let Some(delay) = again.filter(|_| looks < CODE_LOOKS) else {
             self.code_looks.set_value(0);
-        }
+            return;
+        };
+        self.code_looks.set_value(looks + 1);
+        let look = move || {
+            let Some(api) = self.api.get_value() else {
+                return;
+            };
+            leptos::task::spawn_local(async move {
+                // A look that fails or meets a call in flight is dropped: that call's answer
+                // says the same, and the next action the person takes will.
+                if let Ok(view) = api.session().await {
+                    if !self.busy.get_untracked() && self.halt.with_untracked(Option::is_none) {
+                        self.apply(Outcome::Show(view));
+                    }
+                }
+            });
+        };
+        set_timeout(look, delay);
     }
 
     fn apply(self, outcome: Outcome) {
         match outcome {
             Outcome::Show(view) => {
-                let delivery = view.code_delivery;
+                let (delivery, stage) = (view.code_delivery, view.stage);
                 self.lang.set(view.lang);
                 self.halt.set(None);
                 self.view.set(Some(view));
-                self.follow_code(delivery);
+                self.follow_code(delivery, stage);
             }
             Outcome::Halt(halt) => self.halt.set(Some(halt)),
             Outcome::Notice(notice) => self.notice.set(Some(notice)),
