@@ -4,6 +4,7 @@
 // sms_unavailable) and lets them ask again at once; when the origin is back the queued code goes out
 // by itself, or the new code replaces the one that never left. Real workerd, real origin, Chromium.
 import { execFileSync } from 'node:child_process';
+import AxeBuilder from '@axe-core/playwright';
 import { test, expect, WORDS } from './fixtures/revisit.mjs';
 import { insurerRequest, readDevVars } from '../lib/insurer.mjs';
 import { smsOutbox, sleep } from '../lib/policyholder.mjs';
@@ -39,6 +40,11 @@ test('a code the SMS hook does not take: the page says so, and the code goes out
     await expect(notice).toContainText(UNSENT);
     await expect(notice.getByRole('button', { name: w.retry })).toBeEnabled();
     await expect(page.getByRole('button', { name: '重新发送' })).toBeEnabled();
+    // "Sent to …" is not said of a code that has not left.
+    await expect(page.getByText('验证码已发送至')).toHaveCount(0);
+    const axe = await new AxeBuilder({ page })
+      .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice']).analyze();
+    expect(axe.violations.map((v) => `${v.id}: ${v.help}`), 'axe on the unsent code').toEqual([]);
     // Queued in the object's storage, as the salt beside the hash: no code, no SMS text.
     const { text, session } = await storedSession(created.revisit_id);
     expect(session.code.handoff).toMatchObject({ state: 'queued' });
@@ -51,6 +57,7 @@ test('a code the SMS hook does not take: the page says so, and the code goes out
   const [sms] = await smsOutbox(ORIGIN_URL, created.phone, 1, 20_000);
   expect(sms?.code).toMatch(/^\d{6}$/);
   await expect(page.getByTestId('notice')).toHaveCount(0, { timeout: 15_000 });
+  await expect(page.getByText('验证码已发送至')).toBeVisible();
   const { session } = await storedSession(created.revisit_id);
   expect(session.code.handoff).toBeUndefined(); // sent: not written
   // Never the code itself (as a value, or in its SMS's words); only its salt and hash.
