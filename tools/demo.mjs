@@ -4,7 +4,7 @@
 // a revisit rushed through faster than its reading times (an interference case), and a revisit
 // switched to a phone call (a call-centre task).
 import { insurerPost, readDevVars, revisitRequest, loadScript } from '../e2e/lib/insurer.mjs';
-import { PolicyholderClient } from '../e2e/lib/policyholder.mjs';
+import { PolicyholderClient, smsOutbox } from '../e2e/lib/policyholder.mjs';
 import { ensureStaff } from '../e2e/lib/staff.mjs';
 
 const edge = process.env.EDGE_URL ?? 'http://127.0.0.1:8787';
@@ -39,7 +39,7 @@ async function demoRevisit() {
 
 async function finished({ ph, phone, items }, { no = -1, rushed = false }) {
   await ph.sendCode();
-  const [{ code }] = await (await fetch(`${origin}/sms/outbox?phone=${phone}&limit=1`)).json();
+  const [{ code }] = await smsOutbox(origin, phone);
   if ((await ph.verify(code)).status !== 200) throw new Error('the demo code was refused');
   for (let i = 0; i < items; i++) {
     if (!rushed) await sleep(1100);

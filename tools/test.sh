@@ -22,7 +22,8 @@ e2e() { # runtime (wrangler or workerd), then spec files of the main suite to ru
     node_modules/.bin/playwright test -c e2e/playwright.config.mjs
   else
     node_modules/.bin/playwright test -c e2e/playwright.config.mjs --project=revisit "$@" &&
-      node_modules/.bin/playwright test -c e2e/playwright.config.mjs --project=disruptive --no-deps
+      node_modules/.bin/playwright test -c e2e/playwright.config.mjs --project=disruptive --no-deps &&
+      node_modules/.bin/playwright test -c e2e/playwright.config.mjs --project=sms-down --no-deps
   fi
   rc=$?
   # The self-hosting specs (an edge restart mid-revisit; the client-address rule) run alone, last.

@@ -213,6 +213,7 @@ mod tests {
             product: "p".into(),
             expires_at: "2027-01-15T15:59:59.000Z".into(),
             resend_after_secs: 0,
+            code_delivery: None,
             next_step: None,
             signature_required: false,
             signed: false,

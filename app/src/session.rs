@@ -7,7 +7,13 @@
 use crate::api::{Failure, RevisitApi};
 use crate::i18n::Lang;
 use huifang_core::session::Stage;
-use huifang_core::wire::SessionView;
+use huifang_core::wire::{CodeDelivery, SessionView};
+use std::time::Duration;
+
+/// How soon the page looks again at a code whose SMS is on its way to the gateway (issue 19), and
+/// how many times at most in a row (the edge settles it within about a second, or retries).
+const CODE_LOOK_AGAIN: Duration = Duration::from_millis(1_000);
+const CODE_LOOKS: u8 = 30;
 use huifang_core::{CodeClass, ErrorCode};
 use leptos::prelude::*;
 
@@ -132,6 +138,8 @@ pub struct LiveSession {
     pub busy: RwSignal<bool>,
     /// A language picked while a call was in flight, applied once it has returned.
     wanted_lang: StoredValue<Option<Lang>>,
+    /// Looks in a row at a code SMS on its way (`follow_code`).
+    code_looks: StoredValue<u8>,
 }
 
 impl LiveSession {
@@ -155,6 +163,7 @@ impl LiveSession {
             lang: RwSignal::new(lang),
             busy: RwSignal::new(false),
             wanted_lang: StoredValue::new(None),
+            code_looks: StoredValue::new(0),
         };
         // The first screen (index.html's first script) has asked for the session already, and perhaps for a code:
         // the app takes its calls over instead of making them again (issue 19).
@@ -281,12 +290,63 @@ impl LiveSession {
         }
     }
 
+    /// The code's SMS goes out after the answer (issue 19): while it is on its way, look again
+    /// in a moment; once the gateway has not taken it, say so with the words of
+    /// `sms_unavailable` and offer another code at once, as when the send itself failed, and
+    /// while the edge still retries it keep looking, so the words go when it does go out.
+    fn follow_code(self, delivery: Option<CodeDelivery>, stage: Stage) {
+        let unsent = Failure::local(ErrorCode::SmsUnavailable);
+        let again = match delivery {
+            Some(CodeDelivery::Sending) => Some(CODE_LOOK_AGAIN),
+            Some(CodeDelivery::Failed) => {
+                self.notice.set(Some(Notice {
+                    failure: unsent,
+                    retry: Some(Request::SendCode),
+                    place: Place::Page,
+                }));
+                (stage == Stage::CodeSent).then_some(CODE_LOOK_AGAIN * 3)
+            }
+            Some(CodeDelivery::Sent) | None => {
+                let told = self
+                    .notice
+                    .with_untracked(|n| n.as_ref().is_some_and(|n| n.failure == unsent));
+                if told && delivery.is_some() {
+                    self.notice.set(None);
+                }
+                None
+            }
+        };
+        let looks = self.code_looks.get_value();
+        let Some(delay) = again.filter(|_| looks < CODE_LOOKS) else {
+            self.code_looks.set_value(0);
+            return;
+        };
+        self.code_looks.set_value(looks + 1);
+        let look = move || {
+            let Some(api) = self.api.get_value() else {
+                return;
+            };
+            leptos::task::spawn_local(async move {
+                // A look that fails or meets a call in flight is dropped: that call's answer
+                // says the same, and the next action the person takes will.
+                if let Ok(view) = api.session().await {
+                    if !self.busy.get_untracked() && self.halt.with_untracked(Option::is_none) {
+                        self.apply(Outcome::Show(view));
+                    }
+                }
+            });
+        };
+        set_timeout(look, delay);
+    }
+
     fn apply(self, outcome: Outcome) {
         match outcome {
             Outcome::Show(view) => {
+                let (delivery, stage) = (view.code_delivery, view.stage);
                 self.lang.set(view.lang);
                 self.halt.set(None);
                 self.view.set(Some(view));
+                self.follow_code(delivery, stage);
             }
             Outcome::Halt(halt) => self.halt.set(Some(halt)),
             Outcome::Notice(notice) => self.notice.set(Some(notice)),
@@ -471,6 +531,7 @@ mod tests {
             product: String::new(),
             expires_at: String::new(),
             resend_after_secs: 0,
+            code_delivery: None,
             next_step: None,
             signature_required: false,
             signed: false,

@@ -6,7 +6,14 @@
 //! `Custody::update(input, now, &retry)` is pure, like `Session::apply`: it returns the next state
 //! and the effects the shell (the edge's Durable Object) runs in order. Two effects ask the shell for
 //! an answer, which comes back as the next input: `Seal` → `Input::Sealed`, `Deliver` →
-//! `Input::Delivered` or `Input::DeliveryFailed`.
+//! `Input::Delivered` or `Input::DeliveryFailed`, `TakeCodeCaps` → `Input::CodeCaps`, `SendCode` →
+//! `Input::CodeHandoff`.
+//!
+//! A code's SMS leaves the policyholder's request (issue 19): the send caps are taken while they
+//! wait (a refusal is their answer), then the SMS is queued in the stored session and handed to
+//! the gateway by the alarm, at once and again after failures (`code_sms`).
+
+mod code_sms;
 
 use crate::domain::{Phone, RevisitId};
 use crate::record::{Outcome, SealedRecord};
@@ -135,6 +142,11 @@ pub enum Custody {
 pub enum Input {
     /// The insurer created the revisit.
     Create(Revisit),
+    /// What the send caps said of the code sent at `sent_at`, as `Effect::TakeCodeCaps` asked:
+    /// `taken`, or refused (the shell answers the call with the refusal).
+    CodeCaps { sent_at: Timestamp, taken: bool },
+    /// Whether the gateway took the SMS of the code sent at `sent_at`, as `Effect::SendCode` asked.
+    CodeHandoff { sent_at: Timestamp, taken: bool },
     /// The insurer asked, at creation, for the link to be sent by SMS. The link passes through
     /// and is never kept (only its digest is, R6).
     SendLink { link: String },
@@ -163,11 +175,15 @@ pub enum Input {
 pub enum Effect {
     /// Keep the session as it now is.
     StoreSession,
-    /// Send this text to this phone through the insurer's SMS gateway. If it cannot be sent, give
-    /// the step `Event::CodeUndelivered { sent_at }` so another code can be sent at once.
-    SendSms {
+    /// Count the code sent at `sent_at` to this phone against the per-phone and per-IP send caps
+    /// (R8, issue 19: while the policyholder waits) and answer with `Input::CodeCaps`; a refused
+    /// send is the call's answer.
+    TakeCodeCaps { to: Phone, sent_at: Timestamp },
+    /// Hand the SMS of the code of this salt (drawn again: `OtpCode::derived`) to the insurer's
+    /// gateway, and answer with `Input::CodeHandoff`. Run by the alarm, after the answer.
+    SendCode {
         to: Phone,
-        text: String,
+        salt: String,
         sent_at: Timestamp,
     },
     /// Send a notice SMS (the link, or the reminder) to the policyholder through the insurer's
@@ -312,6 +328,8 @@ impl Custody {
                 self.step(Event::Notified { notice, outcome }, None, now)
             }
             Input::Step { event, client } => self.step(event, client, now),
+            Input::CodeCaps { sent_at, taken } => self.code_caps(sent_at, taken, now, policy),
+            Input::CodeHandoff { sent_at, taken } => self.code_handoff(sent_at, taken, now, policy),
             Input::Sealed(sealed) => self.sealed(sealed, now),
             Input::Alarm => self.alarm(now, policy),
             Input::Delivered { record_hash } => self.delivered(record_hash, now),
@@ -380,7 +398,7 @@ impl Custody {
             Ok(steps) => {
                 let sent_at = next.code.as_ref().map_or(now, |c| c.sent_at);
                 effects.extend(steps.into_iter().map(|effect| match effect {
-                    session::Effect::SendSms { to, text } => Effect::SendSms { to, text, sent_at },
+                    session::Effect::SendCode { to } => Effect::TakeCodeCaps { to, sent_at },
                     session::Effect::StartFaceCheck { revisit_id, lang } => {
                         Effect::StartFaceCheck { revisit_id, lang }
                     }
@@ -440,16 +458,23 @@ impl Custody {
                 if now >= ends {
                     return self.step(Event::Expire, None, now);
                 }
-                // Before the end: the reminder if it is due (once), then sleep until the end; or
-                // woken early (an alarm left from before): sleep until what comes next.
-                let effects = match session.reminder_at(policy.remind_before_ms) {
-                    Some(at) if now >= at => vec![
-                        notice_effect(session, Notice::Reminder, None),
-                        Effect::SetAlarm(ends),
-                    ],
-                    Some(at) => vec![Effect::SetAlarm(at)],
-                    None => vec![Effect::SetAlarm(ends)],
-                };
+                // Before the end: a queued code SMS if due (its answer sets the next alarm), the
+                // reminder if it is due (once), then sleep until what comes next; or woken early
+                // (an alarm left from before): sleep until what comes next.
+                let code = code_sms::due(session, now);
+                let mut effects: Vec<Effect> = code.iter().cloned().collect();
+                match session.reminder_at(policy.remind_before_ms) {
+                    Some(at) if now >= at => {
+                        effects.push(notice_effect(session, Notice::Reminder, None));
+                        if code.is_none() {
+                            effects.push(Effect::SetAlarm(code_sms::wake_after(session, ends)));
+                        }
+                    }
+                    _ if code.is_none() => {
+                        effects.push(Effect::SetAlarm(code_sms::wake(session, policy)));
+                    }
+                    _ => {}
+                }
                 Transition {
                     custody: self,
                     effects,

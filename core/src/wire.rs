@@ -315,6 +315,28 @@ pub struct ItemView {
     pub problem_on_no: bool,
 }
 
+/// Where the last code's SMS is: on its way to the insurer's gateway, taken by it, or not taken
+/// (so far, or given up): the page then says the SMS cannot be sent and offers another code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CodeDelivery {
+    Sending,
+    Sent,
+    Failed,
+}
+
+impl CodeDelivery {
+    /// The session's last code, as the policyholder may know it.
+    pub fn of(session: &Session) -> Option<Self> {
+        match &session.code {
+            Some(code) if code.handoff.failed() => Some(Self::Failed),
+            Some(code) if code.handoff_due().is_some() => Some(Self::Sending),
+            Some(_) => Some(Self::Sent),
+            None => session.code_unsent.then_some(Self::Failed),
+        }
+    }
+}
+
 /// What the app may show: masked identity, the stage, and the items once identity is verified.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SessionView {
@@ -327,6 +349,10 @@ pub struct SessionView {
     pub product: String,
     pub expires_at: String,
     pub resend_after_secs: u64,
+    /// What became of the last code's SMS (issue 19: it goes out after the answer), while a code
+    /// is pending or the last one could not be sent; absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code_delivery: Option<CodeDelivery>,
     /// The identity step to do next (R8), while any is left.
     #[serde(default)]
     pub next_step: Option<IdentityStep>,
@@ -379,6 +405,7 @@ impl SessionView {
             product: r.product.clone(),
             expires_at: r.cooling_off_ends_at.to_rfc3339(),
             resend_after_secs: session.resend_wait_secs(now),
+            code_delivery: CodeDelivery::of(session),
             next_step: session.next_step(),
             signature_required: session.signature_required(),
             signed: session.signature.is_some(),

@@ -56,6 +56,20 @@ export class PolicyholderClient {
 
 export const sleep = (ms) => new Promise((done) => setTimeout(done, ms));
 
+/**
+ * The dev origin's SMS outbox for `phone` (newest first) once it holds at least `count` messages:
+ * a code's SMS is handed to the origin just after the answer of `POST /v1/session/code` (issue 19),
+ * so it is waited for, up to `timeoutMs`.
+ */
+export async function smsOutbox(originUrl, phone, count = 1, timeoutMs = 10_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const list = await (await fetch(`${originUrl}/sms/outbox?phone=${phone}&limit=100`)).json();
+    if (list.length >= count || Date.now() > deadline) return list;
+    await sleep(50);
+  }
+}
+
 /** Counts responses by `status code` key, e.g. { '200 ': 1, '429 resend_too_soon': 99 }. */
 export function tally(responses) {
   const out = {};

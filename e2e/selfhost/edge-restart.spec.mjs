@@ -6,7 +6,7 @@
 import { test, expect } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
 import { insurerPost, insurerRequest, readDevVars, revisitRequest, loadScript, withReadingSecs } from '../lib/insurer.mjs';
-import { PolicyholderClient } from '../lib/policyholder.mjs';
+import { PolicyholderClient, smsOutbox } from '../lib/policyholder.mjs';
 
 const EDGE_URL = process.env.EDGE_URL ?? 'http://127.0.0.1:8787';
 const ORIGIN_URL = process.env.ORIGIN_URL ?? 'http://127.0.0.1:8788';
@@ -26,7 +26,7 @@ test('an edge restart mid-revisit: the revisit resumes and its record is deliver
   const ph = new PolicyholderClient(EDGE_URL, new URL(created.body.link).pathname.split('/').pop(), { ip: '198.51.100.23' });
   expect((await ph.open()).status).toBe(200);
   expect((await ph.sendCode()).status).toBe(200);
-  const [{ code }] = await (await fetch(`${ORIGIN_URL}/sms/outbox?phone=${request.policyholder.phone}&limit=1`)).json();
+  const [{ code }] = await smsOutbox(ORIGIN_URL, request.policyholder.phone);
   expect((await ph.verify(code)).status).toBe(200);
   const half = Math.floor(script.items.length / 2);
   for (let i = 0; i < half; i++) expect((await ph.answerWhenReady(i)).status).toBe(200);

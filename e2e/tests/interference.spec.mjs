@@ -6,7 +6,7 @@
 // the edge's 500 ms margin for its own timer, and that one is flagged answered_too_fast.
 import { test, expect } from '@playwright/test';
 import { insurerPost, insurerRequest, readDevVars, revisitRequest, loadScript, withReadingSecs } from '../lib/insurer.mjs';
-import { PolicyholderClient, sleep } from '../lib/policyholder.mjs';
+import { PolicyholderClient, sleep, smsOutbox } from '../lib/policyholder.mjs';
 
 const EDGE_URL = process.env.EDGE_URL ?? 'http://127.0.0.1:8787';
 const ORIGIN_URL = process.env.ORIGIN_URL ?? 'http://127.0.0.1:8788';
@@ -29,7 +29,7 @@ test('a revisit rushed from the agent’s network is refused, answers inside the
   const ph = new PolicyholderClient(EDGE_URL, token, { ip: '203.0.113.77', userAgent: 'Policyholder/1.0' });
   await ph.open();
   await ph.sendCode();
-  const [{ code }] = await (await fetch(`${ORIGIN_URL}/sms/outbox?phone=${request.policyholder.phone}&limit=1`)).json();
+  const [{ code }] = await smsOutbox(ORIGIN_URL, request.policyholder.phone);
   expect((await ph.verify(code)).status).toBe(200);
 
   // Rushed: the first item at once, and the second before the first is answered. Refused, nothing recorded.

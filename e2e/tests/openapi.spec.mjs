@@ -758,7 +758,6 @@ const NOT_EXERCISED = [
   ['* * 500', 'a fault of the edge or its configuration (internal, misconfigured): nothing a client sends may cause one'],
   ['POST /v1/session/code 423', 'locked by the 10th wrong code of the day, which takes two codes sent at least 60 s apart: security.spec.mjs drives it (1,000 wrong codes) and checks the status and code'],
   ['POST /v1/session/verify 423', 'locked by wrong codes, as above'],
-  ['POST /v1/session/code 503', 'the SMS hook (the origin) is down: the shared stack keeps it up while this file runs'],
   ['POST /v1/session/face/start 423', 'locked by 10 wrong codes or ID numbers of the day before the face step (codes are sent 60 s apart): the lock is the same as for the code (security.spec.mjs) and the core tests it for the face step (session::tests::face)'],
   ['POST /v1/session/face/result 423', 'the same lock'],
   ['POST /v1/session/face/start 503', 'the face hook (the origin) is down: the shared stack keeps it up while this file runs; the origin without a provider answers 503 (origin/tests/face.rs)'],

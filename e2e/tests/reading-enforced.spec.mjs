@@ -8,7 +8,7 @@
 // is refused as too soon: the `page` fixture in fixtures/revisit.mjs).
 import { test, expect } from './fixtures/revisit.mjs';
 import { insurerPost, insurerRequest, readDevVars, revisitRequest, loadScript, withReadingSecs } from '../lib/insurer.mjs';
-import { PolicyholderClient, sleep } from '../lib/policyholder.mjs';
+import { PolicyholderClient, sleep, smsOutbox } from '../lib/policyholder.mjs';
 
 const EDGE_URL = process.env.EDGE_URL ?? 'http://127.0.0.1:8787';
 const ORIGIN_URL = process.env.ORIGIN_URL ?? 'http://127.0.0.1:8788';
@@ -39,7 +39,7 @@ test('a script answering through the API is refused until each item has been sho
   const ph = new PolicyholderClient(EDGE_URL, new URL(created.body.link).pathname.split('/').pop(), { ip: '198.51.100.41' });
   expect((await ph.open()).status).toBe(200);
   expect((await ph.sendCode()).status).toBe(200);
-  const [{ code }] = await (await fetch(`${ORIGIN_URL}/sms/outbox?phone=${request.policyholder.phone}&limit=1`)).json();
+  const [{ code }] = await smsOutbox(ORIGIN_URL, request.policyholder.phone);
   const verified = await ph.verify(code);
   expect(verified.status).toBe(200);
   // The edge stamped the code check before it replied: the item was shown no later than now.

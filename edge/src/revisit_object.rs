@@ -6,7 +6,8 @@
 //!
 //! Storage keys: `session` (the `Session`, JSON), `outbox` (the sealed record awaiting the origin's
 //! acknowledgement), `tombstone` (what is left after acknowledgement, R2). One alarm drives expiry
-//! at the cooling-off end (R1), delivery retries, and the final erase.
+//! at the cooling-off end (R1), the code SMS's hand-off to the gateway and its retries (queued in
+//! the session, off the request's path: issue 19), delivery retries, and the final erase.
 
 use crate::config;
 use crate::error::EdgeError;
@@ -255,7 +256,10 @@ impl RevisitSession {
             let awaited_outside = face
                 || matches!(
                     effect,
-                    Effect::SendSms { .. } | Effect::SendNotice { .. } | Effect::Deliver
+                    Effect::TakeCodeCaps { .. }
+                        | Effect::SendCode { .. }
+                        | Effect::SendNotice { .. }
+                        | Effect::Deliver
                 );
             let answer = match effect {
                 Effect::StoreSession => {
@@ -297,19 +301,18 @@ impl RevisitSession {
                         .await?;
                     None
                 }
-                Effect::SendSms { to, text, sent_at } => {
-                    match self.send_code(&custody, &to, text, outside.ip_key).await {
-                        Ok(()) => None,
-                        Err(e) => {
-                            failed = Some(e);
-                            // Free the resend slot so the person can retry at once.
-                            let event = Event::CodeUndelivered { sent_at };
-                            Some(Input::Step {
-                                event,
-                                client: None,
-                            })
-                        }
-                    }
+                Effect::TakeCodeCaps { to, sent_at } => {
+                    let taken = self.take_code_caps(&to, outside.ip_key).await;
+                    // A refused send is the call's answer (the custody frees the resend slot).
+                    let refused = taken.err();
+                    let taken = refused.is_none();
+                    failed = failed.or(refused);
+                    Some(Input::CodeCaps { sent_at, taken })
+                }
+                // Run by the alarm, after the policyholder's answer (issue 19).
+                Effect::SendCode { to, salt, sent_at } => {
+                    let taken = self.hand_off_code(&custody, &to, &salt).await.is_ok();
+                    Some(Input::CodeHandoff { sent_at, taken })
                 }
                 Effect::SendNotice { to, text, notice } => {
                     let outcome = self.send_notice(&custody, &to, text).await;
@@ -419,10 +422,12 @@ impl RevisitSession {
     fn event(&self, step: StepAction, body: &str) -> std::result::Result<Event, EdgeError> {
         let body = body.as_bytes();
         Ok(match step {
-            StepAction::SendCode => Event::IssueCode {
-                code: OtpCode::from_random(u64::from_le_bytes(random_bytes()?)),
-                salt: random_bytes()?,
-            },
+            // The code is drawn from its salt under the edge's key, so that its queued SMS needs
+            // nothing stored but the salt (issue 19).
+            StepAction::SendCode => {
+                let key = config::required(&self.env, "ID_HASH_KEY")?;
+                Event::issue_code(key.as_bytes(), random_bytes()?)
+            }
             StepAction::SubmitCode => {
                 let SubmitCode { code } = parse_json(body)?;
                 Event::SubmitCode {

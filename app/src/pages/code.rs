@@ -5,6 +5,7 @@ use crate::components::notice::NoticeBar;
 use crate::display::{normalize_code, seconds_left};
 use crate::i18n::Lang;
 use crate::session::{LiveSession, Request};
+use huifang_core::wire::CodeDelivery;
 use huifang_core::words;
 use huifang_core::ErrorCode;
 use huifang_core::OtpCode;
@@ -48,9 +49,13 @@ pub fn CodePage(lang: Lang) -> impl IntoView {
     view! {
         <section class="page code">
             <h1>{t.identity_title}</h1>
-            <p class="lead">
-                {t.code_sent_before} <strong class="nowrap">{phone}</strong> {t.code_sent_after}
-            </p>
+            // "Sent to …" only while the SMS has not failed: the notice says it could not be sent
+            // (its hand-off runs after the answer, issue 19).
+            <Show when=move || session.field(|v| v.code_delivery) != Some(CodeDelivery::Failed)>
+                <p class="lead">
+                    {t.code_sent_before} <strong class="nowrap">{phone}</strong> {t.code_sent_after}
+                </p>
+            </Show>
             <form on:submit=submit novalidate>
                 <label for="otp">{t.code_label}</label>
                 <input

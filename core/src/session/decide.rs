@@ -1,8 +1,7 @@
 //! One event applied to a live session: the dispatch of `Session::apply`, with the rules that hold
 //! for every event first (a finished session takes nothing; R1: the link dies at the cooling-off end).
 
-use super::code_sms_text;
-use super::{Effect, Event, PendingCode, Refusal, Session, Stage, MAX_COMMENT_CHARS};
+use super::{Effect, Event, Handoff, PendingCode, Refusal, Session, Stage, MAX_COMMENT_CHARS};
 use crate::script::IdentityStep;
 use crate::throttle::SENDS_PER_SESSION;
 use crate::time::Timestamp;
@@ -89,25 +88,52 @@ impl Session {
                         retry_after_secs: wait,
                     });
                 }
+                // A code the gateway has refused so far never left: the new one replaces it and
+                // it does not count against the day (issue 19).
+                if let Some(unsent) = self.code.as_ref().filter(|c| c.handoff.failed()) {
+                    let sent_at = unsent.sent_at;
+                    self.give_up_code(sent_at, now);
+                }
                 self.sends
                     .admit(SENDS_PER_SESSION, now)
                     .map_err(|retry_after_secs| Refusal::SmsDailyLimit { retry_after_secs })?;
                 self.code = Some(PendingCode::new(&code, salt, now));
+                self.code_unsent = false;
                 self.stage = Stage::CodeSent;
                 self.record(now, TraceEvent::CodeSent);
-                Ok(vec![Effect::SendSms {
+                Ok(vec![Effect::SendCode {
                     to: self.revisit.phone.clone(),
-                    text: code_sms_text(&code),
                 }])
             }
             Event::CodeUndelivered { sent_at } => {
-                if self.code.as_ref().is_some_and(|c| c.sent_at == sent_at) {
-                    self.code = None;
-                    self.sends.release(sent_at);
-                    if self.stage == Stage::CodeSent {
-                        self.stage = Stage::Opened;
+                self.give_up_code(sent_at, now);
+                Ok(Vec::new())
+            }
+            Event::CodeHandedOff { sent_at } => {
+                if let Some(code) = self.code.as_mut().filter(|c| c.sent_at == sent_at) {
+                    code.handoff = Handoff::Sent;
+                }
+                Ok(Vec::new())
+            }
+            Event::CodeHandoffFailed { sent_at, next_try } => {
+                match (
+                    self.code.as_mut().filter(|c| c.sent_at == sent_at),
+                    next_try,
+                ) {
+                    (Some(code), Some(next_try)) => {
+                        let failures = match code.handoff {
+                            Handoff::Queued { failures, .. } => failures.saturating_add(1),
+                            // Taken already (a late answer of an earlier try): nothing to retry.
+                            Handoff::Sent => return Ok(Vec::new()),
+                        };
+                        code.handoff = Handoff::Queued { failures, next_try };
                     }
-                    self.record(now, TraceEvent::CodeUndelivered);
+                    (Some(_), None) => {
+                        if self.give_up_code(sent_at, now) {
+                            self.code_unsent = true;
+                        }
+                    }
+                    (None, _) => {}
                 }
                 Ok(Vec::new())
             }

@@ -26,9 +26,20 @@ pub enum Event {
         code: OtpCode,
         salt: [u8; 16],
     },
-    /// The SMS gateway refused the code sent at `sent_at`: forget it so another can be sent at once.
+    /// The code sent at `sent_at` will not go out (a send cap refused it): forget it so another
+    /// can be sent at once.
     CodeUndelivered {
         sent_at: Timestamp,
+    },
+    /// The insurer's gateway took the SMS of the code sent at `sent_at` (issue 19).
+    CodeHandedOff {
+        sent_at: Timestamp,
+    },
+    /// The gateway did not take the SMS of the code sent at `sent_at`: try again at `next_try`,
+    /// or, when `None`, give the code up and tell the policyholder (the custody decides which).
+    CodeHandoffFailed {
+        sent_at: Timestamp,
+        next_try: Option<Timestamp>,
     },
     SubmitCode {
         code: OtpCode,
@@ -91,8 +102,9 @@ pub enum Event {
 /// (`crate::custody`), which sees every step that finishes the session, refused ones included.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Effect {
-    /// Send this text to this phone through the insurer's SMS gateway.
-    SendSms { to: Phone, text: String },
+    /// Send the code just issued to this phone: count it against the send caps, then queue its
+    /// SMS for the insurer's gateway (the text is drawn again from the stored salt, issue 19).
+    SendCode { to: Phone },
     /// Ask the insurer's origin to start a face check for this revisit, and answer with
     /// `Event::FaceStarted` (or refuse with `face_unavailable` if it cannot).
     StartFaceCheck { revisit_id: String, lang: Lang },
@@ -102,4 +114,15 @@ pub enum Effect {
         revisit_id: String,
         reference: String,
     },
+}
+
+impl Event {
+    /// A new code for a fresh random salt: the code is the salt's under the edge's secret `key`
+    /// (`OtpCode::derived`), so that its queued SMS needs nothing stored but the salt.
+    pub fn issue_code(key: &[u8], salt: [u8; 16]) -> Self {
+        Self::IssueCode {
+            code: OtpCode::derived(key, &hex::encode(salt)),
+            salt,
+        }
+    }
 }

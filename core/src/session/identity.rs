@@ -17,6 +17,35 @@ pub struct PendingCode {
     pub salt: String,
     pub sent_at: Timestamp,
     pub wrong_tries: u8,
+    /// Whether the code's SMS has reached the insurer's gateway. A code stored before hand-offs
+    /// were queued (issue 19) was handed off before it was stored: `Sent`, and not written.
+    #[serde(default, skip_serializing_if = "Handoff::is_sent")]
+    pub handoff: Handoff,
+}
+
+/// The code SMS's way to the insurer's gateway, which runs after the policyholder has the answer
+/// (issue 19): queued, tried at once by the edge's alarm and again after each failure, until the
+/// gateway takes it or the code is given up.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "state")]
+pub enum Handoff {
+    /// Waiting for the gateway: `failures` tries failed so far, the next is due at `next_try`.
+    Queued { failures: u32, next_try: Timestamp },
+    /// The gateway took it.
+    #[default]
+    Sent,
+}
+
+impl Handoff {
+    fn is_sent(&self) -> bool {
+        *self == Self::Sent
+    }
+
+    /// Whether the gateway refused it at least once (so far): the policyholder is told, and may
+    /// ask for another code at once.
+    pub fn failed(&self) -> bool {
+        matches!(self, Self::Queued { failures, .. } if *failures > 0)
+    }
 }
 
 impl PendingCode {
@@ -27,7 +56,25 @@ impl PendingCode {
             salt,
             sent_at: now,
             wrong_tries: 0,
+            handoff: Handoff::Queued {
+                failures: 0,
+                next_try: now,
+            },
         }
+    }
+
+    /// When the queued SMS is to be handed to the gateway next; `None` once the gateway took it.
+    pub fn handoff_due(&self) -> Option<Timestamp> {
+        match self.handoff {
+            Handoff::Queued { next_try, .. } => Some(next_try),
+            Handoff::Sent => None,
+        }
+    }
+
+    /// Whether `code` is this code (the edge checks the code it draws again from the salt
+    /// before handing it off: a changed key would draw another).
+    pub fn holds(&self, code: &OtpCode) -> bool {
+        self.matches(code)
     }
 
     fn matches(&self, code: &OtpCode) -> bool {
@@ -89,6 +136,22 @@ impl Session {
             None => Stage::Verified,
             Some(_) => Stage::Opened,
         };
+    }
+
+    /// Forgets the code sent at `sent_at` if it is the pending one, whose SMS will not go out
+    /// (refused by a send cap, or never taken by the gateway): it does not count against the day,
+    /// and another may be sent at once. Whether it was.
+    pub(super) fn give_up_code(&mut self, sent_at: Timestamp, now: Timestamp) -> bool {
+        if self.code.as_ref().is_none_or(|c| c.sent_at != sent_at) {
+            return false;
+        }
+        self.code = None;
+        self.sends.release(sent_at);
+        if self.stage == Stage::CodeSent {
+            self.stage = Stage::Opened;
+        }
+        self.record(now, TraceEvent::CodeUndelivered);
+        true
     }
 
     /// A wrong code or ID number: counts against the day; `Some` refusal when it locks the session.

@@ -25,7 +25,7 @@ pub use face::{
     is_face_token, FaceOutcome, FaceResult, FaceState, FaceView, PendingFace, ScoreBand,
     FACE_REFERENCE_VALID_MS, FACE_TRIES,
 };
-pub use identity::{code_sms_text, PendingCode};
+pub use identity::{code_sms_text, Handoff, PendingCode};
 pub use refusal::Refusal;
 pub use revisit::{AgentDevice, Answer, Revisit, Sale, Stage};
 
@@ -89,6 +89,10 @@ pub struct Session {
     /// without it is stored as before.
     #[serde(default, skip_serializing_if = "FaceState::is_unused")]
     pub face: FaceState,
+    /// The last code was given up: its SMS never reached the gateway (issue 19). Told to the
+    /// policyholder until another code is asked for; not written while false.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub code_unsent: bool,
     /// The client of the event being applied, stamped on its trace entries; never stored.
     #[serde(skip)]
     client: Option<ClientInfo>,
@@ -114,6 +118,7 @@ impl Session {
             signature: None,
             lang: Lang::default(),
             face: FaceState::default(),
+            code_unsent: false,
             trace: Trace::default(),
             client: None,
         };
@@ -146,9 +151,11 @@ impl Session {
         due.then_some(at)
     }
 
-    /// Seconds until another code may be sent (0 when one may be sent now).
+    /// Seconds until another code may be sent (0 when one may be sent now). A code whose SMS the
+    /// gateway has refused so far does not hold the next one back: it has not left (issue 19).
     pub fn resend_wait_secs(&self, now: Timestamp) -> u64 {
-        self.code.as_ref().map_or(0, |c| {
+        let waiting = self.code.as_ref().filter(|c| !c.handoff.failed());
+        waiting.map_or(0, |c| {
             let ready = c.sent_at.plus_millis(RESEND_GAP_MS);
             ready.since(now).div_ceil(SECOND_MS)
         })

@@ -1,5 +1,6 @@
 //! What `RevisitSession` sends out of the object when the custody says so: a code or a notice by
-//! SMS (each counted against the caps held by the `SendThrottle` objects first), and the sealed
+//! SMS (each counted against the caps held by the `SendThrottle` objects first; a code's SMS is
+//! handed off by the alarm, after the answer), and the sealed
 //! record to the insurer's origin. Kept apart from the object's load/apply/store cycle, which
 //! decides; these only run the effects.
 
@@ -10,28 +11,22 @@ use crate::origin_client;
 use crate::send_throttle::{self, Over};
 use huifang_core::custody::{Custody, Input};
 use huifang_core::record::{Record, SealedRecord};
-use huifang_core::session::{NoticeFailure, Refusal};
+use huifang_core::session::{code_sms_text, NoticeFailure, Refusal};
 use huifang_core::signing::keyed_digest;
 use huifang_core::throttle::{Limit, SENDS_PER_IP, SENDS_PER_PHONE};
 use huifang_core::wire::SmsRequest;
-use huifang_core::Phone;
+use huifang_core::{OtpCode, Phone};
 use worker::{console_error, console_log};
 
 impl RevisitSession {
-    /// Counts the send against the phone number's and the client IP's caps (across all sessions,
-    /// each held by its own `SendThrottle` object, asked in parallel), then hands the code to the
-    /// SMS gateway.
-    pub(super) async fn send_code(
+    /// Counts a code send against the phone number's and the client IP's caps (across all
+    /// sessions, each held by its own `SendThrottle` object, asked in parallel), while the
+    /// policyholder waits: a refusal is their answer (R8). The SMS goes out later (`hand_off_code`).
+    pub(super) async fn take_code_caps(
         &self,
-        custody: &Custody,
         to: &Phone,
-        text: String,
         ip_key: &str,
     ) -> std::result::Result<(), EdgeError> {
-        let revisit_id = custody
-            .session()
-            .map(|s| s.revisit.id.clone())
-            .ok_or_else(|| EdgeError::Internal("an SMS without a session".into()))?;
         let key = config::required(&self.env, "ID_HASH_KEY")?;
         let ip_limit = Limit {
             limit: config::number(
@@ -56,18 +51,42 @@ impl RevisitSession {
         )
         .await?
         {
-            Ok(()) => {}
+            Ok(()) => Ok(()),
             Err(Over::First(retry_after_secs)) => {
-                return Err(Refusal::RateLimited { retry_after_secs }.into())
+                Err(Refusal::RateLimited { retry_after_secs }.into())
             }
             Err(Over::Second(retry_after_secs)) => {
-                return Err(Refusal::SmsDailyLimit { retry_after_secs }.into())
+                Err(Refusal::SmsDailyLimit { retry_after_secs }.into())
             }
         }
+    }
+
+    /// Hands a queued code's SMS to the SMS gateway (run by the alarm, after the answer; issue
+    /// 19). The code is drawn again from its salt under the edge's key; a code that does not match
+    /// the stored hash (the key changed since) is not sent. Neither the code nor the number is
+    /// logged.
+    pub(super) async fn hand_off_code(
+        &self,
+        custody: &Custody,
+        to: &Phone,
+        salt: &str,
+    ) -> std::result::Result<(), EdgeError> {
+        let session = custody
+            .session()
+            .ok_or_else(|| EdgeError::Internal("an SMS without a session".into()))?;
+        let key = config::required(&self.env, "ID_HASH_KEY")?;
+        let code = OtpCode::derived(key.as_bytes(), salt);
+        if session.code.as_ref().is_none_or(|c| !c.holds(&code)) {
+            console_error!(
+                "revisit {}: the queued code is not the one drawn from its salt; not sent",
+                session.revisit.id
+            );
+            return Err(EdgeError::SmsUnavailable);
+        }
         let sms = SmsRequest {
-            revisit_id,
+            revisit_id: session.revisit.id.clone(),
             phone: to.as_str().to_string(),
-            text,
+            text: code_sms_text(&code),
         };
         origin_client::send_sms(&self.env, &sms).await
     }
