@@ -8,7 +8,7 @@
 # Bounded: every load is limited in count and time (about 10 minutes in all on two cores).
 #
 #   HUIFANG_BENCH_EDGE_PORT / HUIFANG_BENCH_ORIGIN_PORT   default 8797 / 8798 (not the tests' ports)
-#   HUIFANG_BENCH_PG_PORT        the bench's PostgreSQL (row 4p)              (default 55442)
+#   HUIFANG_BENCH_PG_PORT        the bench's PostgreSQL (row 4p)              (default 25442)
 #   BENCH_LOADS                  browser loads of each page            (default 12, at least 10)
 #   BENCH_SEQUENTIAL_REVISITS    revisits whose steps are timed one request at a time (default 100)
 #   BENCH_SEQUENTIAL_LANES       how many of them read at once (a lock keeps one request in flight;
@@ -76,7 +76,7 @@ BENCH_ORIGIN_PGID=$(cat "$STACK_DIR/origin.pid") BENCH_EDGE_PGID=$(cat "$STACK_D
 stop_stack
 
 # Row 4p (issue 17): the origin on PostgreSQL, a throwaway cluster of its own under the bench's state.
-export HUIFANG_PG_PORT=${HUIFANG_BENCH_PG_PORT:-55442}
+export HUIFANG_PG_PORT=${HUIFANG_BENCH_PG_PORT:-25442}
 pg=""
 if tools/pg.sh start >/dev/null; then pg=1; else say "PostgreSQL did not start: row 4p left out"; failed+=("row 4p: PostgreSQL"); fi
 step "row 4: origin" node tools/bench/origin.mjs --out "$parts" --work "$parts/origin" \

@@ -7,12 +7,13 @@
 #   tools/pg.sh drop NAME     drop schema NAME and everything in it
 #   tools/pg.sh stop    stop it (the data stays, for the next start)
 #   tools/pg.sh clean   stop it and delete its data
-# Configuration: HUIFANG_PG_PORT (default 55432), HUIFANG_STATE_DIR (default .state).
+# Configuration: HUIFANG_PG_PORT (default 25432), HUIFANG_STATE_DIR (default .state).
 # Debian's `postgresql` package provides the server (tools/setup.sh installs it). initdb refuses to
 # run as root: under root the cluster is run by the `postgres` user the package creates.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-PORT=${HUIFANG_PG_PORT:-55432}
+# Below the kernel's ephemeral range (32768–60999), so no outgoing connection can hold it.
+PORT=${HUIFANG_PG_PORT:-25432}
 STATE=${HUIFANG_STATE_DIR:-.state}
 mkdir -p "$STATE"
 DATA="$(cd "$STATE" && pwd)/pg"

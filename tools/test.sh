@@ -5,11 +5,13 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 source tools/stack.sh
-passed=0 failed=0 failures=()
+passed=0 failed=0 failures=() timings=()
+# Each step's wall time is printed with it and again in the summary: `make test` has a time budget.
 step() {
-  local name=$1; shift
+  local name=$1 began=$SECONDS verdict=ok; shift
   printf '\n== %s\n' "$name"
-  if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); failures+=("$name"); fi
+  if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); failures+=("$name"); verdict=FAILED; fi
+  timings+=("$(printf '%5d s  %-6s %s' $((SECONDS - began)) "$verdict" "$name")")
 }
 e2e() { # runtime (wrangler or workerd), then spec files of the main suite to run (none: all of it)
   local runtime=$1 rc
@@ -101,6 +103,7 @@ else
 fi
 
 echo
+printf '%s\n' "${timings[@]}"
 [ $failed -eq 0 ] || printf 'failed: %s\n' "${failures[@]}"
-echo "make-test: $passed passed, $failed failed"
+echo "make-test: $passed passed, $failed failed in $((SECONDS / 60)) min $((SECONDS % 60)) s"
 [ $failed -eq 0 ]

@@ -119,7 +119,7 @@ mod tests {
             Ok(Db::Sqlite("origin.sqlite3".into()))
         );
         assert_eq!(db("sqlite:/var/a.db"), Ok(Db::Sqlite("/var/a.db".into())));
-        let url = "postgres://huifang:secret@127.0.0.1:55432/huifang";
+        let url = "postgres://huifang:secret@127.0.0.1:25432/huifang";
         assert_eq!(db(url), Ok(Db::Postgres(url.into())));
         assert!(matches!(db("postgresql://h/d"), Ok(Db::Postgres(_))));
         assert!(db("").is_err());

@@ -123,7 +123,7 @@ pub struct IngestOptions {
 pub const EXAMPLES: &str = "\
 Examples:
   huifang-origin bench-ingest --db /tmp/bench.sqlite3 --records 5000 --json
-  huifang-origin bench-ingest --db postgres://huifang@127.0.0.1:55432/bench --records 5000
+  huifang-origin bench-ingest --db postgres://huifang@127.0.0.1:25432/bench --records 5000
 
 Exit: 0 measured, 1 a record failed, 2 bad usage.";
 

@@ -7,7 +7,7 @@
 // unwrap here is a failed test.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use common::*;
 use huifang_core::fixtures::{at, open, sample_revisit};

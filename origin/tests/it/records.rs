@@ -5,7 +5,7 @@
 // unwrap here is a failed test.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use common::*;
 use huifang_core::fixtures::{at, open, sample_revisit};
@@ -145,7 +145,7 @@ async fn a_no_answer_creates_a_problem_case() {
 async fn a_record_of_the_first_format_is_archived_verified_and_reported() {
     let o = origin_with(true);
     let sealed: SealedRecord =
-        serde_json::from_str(include_str!("../../core/testdata/format1-record.json")).unwrap();
+        serde_json::from_str(include_str!("../../../core/testdata/format1-record.json")).unwrap();
     assert_eq!(sealed.record.format, 1);
     let (status, body) = o.post_record(&sealed).await;
     assert_eq!(status, StatusCode::OK, "{body}");

@@ -8,8 +8,7 @@
 // unwrap here is a failed test.
 #![allow(clippy::unwrap_used)]
 
-#[path = "../common/mod.rs"]
-mod common;
+use crate::common;
 
 // The tests, by what they cover; each uses the harness below (`use super::*`).
 mod casework;

@@ -4,7 +4,7 @@
 // unwrap here is a failed test.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use common::*;
 const PHONE: &str = "13812345678";

@@ -7,7 +7,7 @@
 // unwrap here is a failed test.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use clap::CommandFactory;
 use common::*;

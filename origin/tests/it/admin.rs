@@ -5,7 +5,7 @@
 // unwrap here is a failed test.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use common::*;
 #[tokio::test]
