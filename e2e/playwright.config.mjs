@@ -2,6 +2,10 @@
 // with a mobile profile. `make test` starts the stack and sets EDGE_URL / ORIGIN_URL.
 import { defineConfig, devices } from '@playwright/test';
 
+// Tests `make test` leaves out of one run because another run covers them (tools/test.sh): a regex of
+// titles. Set here, not with --grep-invert, which would not reach `revisit`: the others depend on it.
+const leaveOut = process.env.E2E_LEAVE_OUT ? { grepInvert: new RegExp(process.env.E2E_LEAVE_OUT) } : {};
+
 export default defineConfig({
   testDir: './tests',
   outputDir: '../.state/e2e-results',
@@ -12,7 +16,7 @@ export default defineConfig({
   workers: 2,
   reporter: [['list']],
   projects: [
-    { name: 'revisit', testIgnore: /(delivery|code-sms|audit-cli)\.spec/ },
+    { name: 'revisit', testIgnore: /(delivery|code-sms|audit-cli)\.spec/, ...leaveOut },
     // Takes the origin down and restarts the edge: runs alone, after everything else.
     { name: 'disruptive', testMatch: /delivery\.spec/, dependencies: ['revisit'] },
     // Takes the origin down while codes are sent (issue 19): alone too, after that.

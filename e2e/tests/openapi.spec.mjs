@@ -760,7 +760,7 @@ const NOT_EXERCISED = [
   ['POST /v1/session/verify 423', 'locked by wrong codes, as above'],
   ['POST /v1/session/face/start 423', 'locked by 10 wrong codes or ID numbers of the day before the face step (codes are sent 60 s apart): the lock is the same as for the code (security.spec.mjs) and the core tests it for the face step (session::tests::face)'],
   ['POST /v1/session/face/result 423', 'the same lock'],
-  ['POST /v1/session/face/start 503', 'the face hook (the origin) is down: the shared stack keeps it up while this file runs; the origin without a provider answers 503 (origin/tests/face.rs)'],
+  ['POST /v1/session/face/start 503', 'the face hook (the origin) is down: the shared stack keeps it up while this file runs; the origin without a provider answers 503 (origin/tests/it/face.rs)'],
   ['POST /v1/session/face/result 503', 'the same'],
   ['GET /v1/bench/do-read 200', 'benchmark only: answers only where the var BENCH_PROBE is 1 (`make bench`), never in the test stack (404, exercised)'],
 ];

@@ -194,7 +194,7 @@ mod tests {
     use clap::Parser;
     use huifang_core::signing::EdgeKey;
 
-    /// `serve`'s flags alone; the environment is the binary's test (origin/tests/cli.rs).
+    /// `serve`'s flags alone; the environment is the binary's test (origin/tests/it/cli.rs).
     #[derive(Parser)]
     struct Serve {
         #[command(flatten)]
