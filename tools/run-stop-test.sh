@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 set -m   # jobs get their own process group, and SIGINT is not ignored in them
 export HUIFANG_EDGE_PORT=${STOP_TEST_EDGE_PORT:-8797} HUIFANG_ORIGIN_PORT=${STOP_TEST_ORIGIN_PORT:-8798}
 export HUIFANG_STATE_DIR=.state/stop-test
-ROUNDS=${STOP_TEST_ROUNDS:-3}
+ROUNDS=${STOP_TEST_ROUNDS:-2}
 mkdir -p "$HUIFANG_STATE_DIR"
 failures=0 checks=0
 
