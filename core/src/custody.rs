@@ -175,6 +175,11 @@ pub enum Input {
 pub enum Effect {
     /// Keep the session as it now is.
     StoreSession,
+    /// Make the session as it now is the one every other call sees, without writing it yet: a new
+    /// code is written only with its caps' answer (`code_sms`), so that the throttle hop does not
+    /// wait behind a write (the runtime holds a Durable Object's outgoing requests until its
+    /// pending writes are durable) and the code and its alarm are one write (issue 19).
+    HoldSession,
     /// Count the code sent at `sent_at` to this phone against the per-phone and per-IP send caps
     /// (R8, issue 19: while the policyholder waits) and answer with `Input::CodeCaps`; a refused
     /// send is the call's answer.
@@ -264,6 +269,15 @@ impl Custody {
             (None, _, Some(tombstone)) => Self::Delivered(tombstone),
             // An outbox without its session cannot be written (they are erased together).
             (None, _, None) => Self::Absent,
+        }
+    }
+
+    /// The session while it is live and unfinished: the one that may wait for a code's SMS, the
+    /// reminder or the cooling-off end (what its alarm is for).
+    fn unfinished(&self) -> Option<&Session> {
+        match self {
+            Self::Live(session) if !session.stage.is_finished() => Some(session),
+            _ => None,
         }
     }
 
@@ -390,7 +404,14 @@ impl Custody {
         };
         let was_finished = session.stage.is_finished();
         let (next, outcome) = session.apply_from(event, now, client);
-        let mut effects = vec![Effect::StoreSession];
+        // A step that issues a code is held, not written: it is written with the caps' answer
+        // (`code_sms`). Every other step is stored before anything goes out.
+        let issues_code = matches!(&outcome, Ok(steps) if steps.iter().any(|s| matches!(s, session::Effect::SendCode { .. })));
+        let mut effects = vec![if issues_code {
+            Effect::HoldSession
+        } else {
+            Effect::StoreSession
+        }];
         if !was_finished && next.stage.is_finished() {
             effects.push(Effect::Seal);
         }

@@ -111,6 +111,12 @@ impl Window {
         self.hits.push(now);
     }
 
+    /// Whether no event of this window can count any more at `now` under any cross-session cap
+    /// (none spans more than `STALE_AFTER_MS`): its shard may forget it.
+    pub fn is_stale(&self, now: Timestamp) -> bool {
+        self.hits.iter().all(|t| now.since(*t) >= STALE_AFTER_MS)
+    }
+
     /// Takes back the event counted at `at` (it did not happen after all, e.g. an SMS not sent).
     pub fn release(&mut self, at: Timestamp) {
         if let Some(i) = self.hits.iter().rposition(|t| *t == at) {
@@ -119,10 +125,70 @@ impl Window {
     }
 }
 
+/// How many objects hold the cross-session send caps (R8). Each cap's window (named by a keyed
+/// hash: `ip:…`, `phone:…`) lives in exactly one of them, `throttle_shard(name)`, so that object is
+/// its single writer and the cap holds exactly under any concurrency; but a code send meets
+/// objects that are already running instead of starting one new object (a new storage file)
+/// per phone number and per client address: a cold start cost more than the rest of the throttle
+/// hop, and two of the three objects each revisit started (issue 19).
+pub const THROTTLE_SHARDS: u32 = 16;
+
+/// The longest span of a cross-session send cap (`SENDS_PER_PHONE`'s day; `SENDS_PER_IP`'s is an
+/// hour): a window with no event in it is forgotten by its shard's daily sweep, so that a shard
+/// holds the phone numbers and addresses of about a day, not of every year.
+pub const STALE_AFTER_MS: u64 = DAY_MS;
+
+/// The shard that holds the send cap window `name`: FNV-1a of the name (already a keyed hash, so
+/// evenly spread), modulo `THROTTLE_SHARDS`. Never changes for a name: the window must stay in one
+/// object.
+pub fn throttle_shard(name: &str) -> u32 {
+    let hash = name.bytes().fold(0x811c_9dc5_u32, |h, b| {
+        (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
+    });
+    hash % THROTTLE_SHARDS
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn a_window_is_stale_only_once_its_last_event_can_count_under_no_cap() {
+        let mut w = Window::default();
+        assert!(w.is_stale(T));
+        w.admit(SENDS_PER_PHONE, T).unwrap();
+        w.admit(SENDS_PER_IP, T.plus_millis(1_000)).unwrap();
+        // A day after the first event the second still counts against the phone's day.
+        assert!(!w.is_stale(T.plus_millis(DAY_MS)));
+        assert_eq!(w.count(SENDS_PER_PHONE, T.plus_millis(DAY_MS)), 1);
+        assert!(w.is_stale(T.plus_millis(DAY_MS + 1_000)));
+        assert_eq!(w.count(SENDS_PER_PHONE, T.plus_millis(DAY_MS + 1_000)), 0);
+    }
+
+    #[test]
+    fn a_send_cap_window_always_lives_in_the_same_shard_and_the_shards_are_all_used() {
+        // R8: one window, one writer. FNV-1a's published value for "a" pins the function, so a
+        // change of it (which would split a window between two objects) fails here.
+        assert_eq!(throttle_shard("a"), 0xe40c_292c % THROTTLE_SHARDS);
+        let names: Vec<String> = (0..4096)
+            .map(|i| format!("phone:{:064x}", i * 7919))
+            .collect();
+        for name in &names {
+            assert_eq!(throttle_shard(name), throttle_shard(&name.clone()));
+            assert!(throttle_shard(name) < THROTTLE_SHARDS);
+        }
+        let mut used = vec![0u32; THROTTLE_SHARDS as usize];
+        for name in &names {
+            used[throttle_shard(name) as usize] += 1;
+        }
+        // Evenly spread: none empty, none holding half as much again as the average.
+        let average = names.len() as u32 / THROTTLE_SHARDS;
+        assert!(
+            used.iter().all(|&n| n > 0 && n < average * 3 / 2),
+            "{used:?}"
+        );
+    }
 
     const T: Timestamp = Timestamp(1_800_000_000_000);
     const THREE_A_MINUTE: Limit = Limit {

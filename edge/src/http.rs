@@ -50,6 +50,13 @@ pub async fn read_body(req: &mut Request, limit: usize) -> Result<Vec<u8>, EdgeE
     Ok(body)
 }
 
+/// Reads the body as `read_body` does, as text: a body that is not UTF-8 is refused as `bad_json`
+/// (every body the API takes is JSON).
+pub async fn read_text_body(req: &mut Request, limit: usize) -> Result<String, EdgeError> {
+    let body = read_body(req, limit).await?;
+    String::from_utf8(body).map_err(|_| EdgeError::BadJson("not UTF-8".into()))
+}
+
 /// Parses a JSON object; an empty body parses as `{}` so that bodies with only optional fields may
 /// be omitted. Every body the API takes is an object: anything else (an array, which serde would
 /// otherwise read field by field into a struct, a string, a number) is refused (issue 12, item 6).

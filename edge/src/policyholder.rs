@@ -5,7 +5,7 @@
 
 use crate::config;
 use crate::error::EdgeError;
-use crate::http::{header, read_body, MAX_POLICYHOLDER_BODY, MAX_SIGNATURE_BODY};
+use crate::http::{header, read_text_body, MAX_POLICYHOLDER_BODY, MAX_SIGNATURE_BODY};
 use crate::revisit_call::{self, device_cookie_name, Action, Call, Caller, StepAction};
 use huifang_core::script::Lang;
 use huifang_core::session::ClientInfo;
@@ -57,8 +57,7 @@ pub async fn forward(mut req: Request, env: &Env) -> Result<Response, EdgeError>
     } else {
         MAX_POLICYHOLDER_BODY
     };
-    let body = read_body(&mut req, limit).await?;
-    let body = String::from_utf8(body).map_err(|_| EdgeError::BadJson("not UTF-8".into()))?;
+    let body = read_text_body(&mut req, limit).await?;
     let mut caller = caller(&req, env, &token)?;
     let path = req.path();
     let action = Action::of_route(&req.method(), path.strip_prefix("/v1").unwrap_or(&path))?;
@@ -94,11 +93,11 @@ pub async fn forward(mut req: Request, env: &Env) -> Result<Response, EdgeError>
 pub async fn open_by_path(mut req: Request, env: &Env, token: &str) -> Result<Response, EdgeError> {
     let token = LinkToken::parse(token).map_err(|_| EdgeError::LinkNotFound)?;
     // A body is read and refused as on `GET /v1/session` (and opens nothing).
-    let body = read_body(&mut req, MAX_POLICYHOLDER_BODY).await?;
+    let body = read_text_body(&mut req, MAX_POLICYHOLDER_BODY).await?;
     let call = Call::Policyholder {
         caller: caller(&req, env, &token)?,
         action: Action::Open,
-        body: String::from_utf8(body).map_err(|_| EdgeError::BadJson("not UTF-8".into()))?,
+        body,
     };
     revisit_call::call(env, token.revisit_id(), &call)
         .await?

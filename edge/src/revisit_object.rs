@@ -18,6 +18,7 @@ use crate::revisit_call::{
 };
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
+use futures_util::future::join;
 use huifang_core::custody::{Custody, CustodyError, Effect, Input, Outbox, Tombstone};
 use huifang_core::session::{Event, Notice, Session, TraceEvent};
 use huifang_core::signing::{keyed_digest, secret_digest};
@@ -28,7 +29,7 @@ use huifang_core::wire::{
 use huifang_core::{IdNumber, OtpCode, Timestamp};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::time::Duration;
 use worker::wasm_bindgen::{self, JsValue};
@@ -62,6 +63,27 @@ pub struct RevisitSession {
     /// (that parse was the largest part of the object's CPU per call, issue 19). `None` until the
     /// first read, after a failed write, and whenever the runtime evicts the object.
     stored: RefCell<Option<Parts>>,
+    /// How many code sends are between their held code and the caps' answer (`HoldSession` to
+    /// `CodeCaps`). The alarm does not run meanwhile: it would hand off a code whose caps are not
+    /// yet taken (R8).
+    capping: Cell<u32>,
+}
+
+/// One code send between its held code and the caps' answer, counted in `capping` while it
+/// lives (also if the call is dropped meanwhile).
+struct Capping<'a>(&'a Cell<u32>);
+
+impl<'a> Capping<'a> {
+    fn start(count: &'a Cell<u32>) -> Self {
+        count.set(count.get() + 1);
+        Self(count)
+    }
+}
+
+impl Drop for Capping<'_> {
+    fn drop(&mut self) {
+        self.0.set(self.0.get().saturating_sub(1));
+    }
 }
 
 /// The custody's stored parts, parsed.
@@ -78,6 +100,7 @@ impl DurableObject for RevisitSession {
             state,
             env,
             stored: RefCell::new(None),
+            capping: Cell::new(0),
         }
     }
 
@@ -95,6 +118,15 @@ impl DurableObject for RevisitSession {
     }
 
     async fn alarm(&self) -> Result<Response> {
+        // A code's caps are being taken: ring again in a moment (taken, that send sets the alarm
+        // to hand it off at once anyway).
+        if self.capping.get() > 0 {
+            self.state
+                .storage()
+                .set_alarm(Duration::from_millis(SECOND_MS))
+                .await?;
+            return Response::ok("");
+        }
         let woken = async {
             let custody = self.load().await?;
             self.apply(custody, Input::Alarm, &Outside::default(), now())
@@ -263,8 +295,43 @@ impl RevisitSession {
                 );
             let answer = match effect {
                 Effect::StoreSession => {
-                    self.store(KEY_SESSION, custody.session(), |p, v| p.session = Some(v))
-                        .await?;
+                    let session = custody.session();
+                    let held = |p: &mut Parts, v| p.session = Some(v);
+                    match effects.front() {
+                        // The session and its alarm in one write: both asked in the same turn,
+                        // so the runtime commits them together and the answer waits for one
+                        // flush, not two (issue 19).
+                        Some(Effect::SetAlarm(wake)) => {
+                            let delay = Duration::from_millis(wake.since(now()));
+                            let storage = self.state.storage();
+                            let (stored, alarm) = join(
+                                self.store(KEY_SESSION, session, held),
+                                storage.set_alarm(delay),
+                            )
+                            .await;
+                            stored?;
+                            alarm?;
+                            effects.pop_front();
+                        }
+                        _ => self.store(KEY_SESSION, session, held).await?,
+                    }
+                    None
+                }
+                Effect::HoldSession => {
+                    // Seen by every other call from now on (the held copy is what loads read);
+                    // written with the caps' answer. Without a held copy (a write failed), it is
+                    // written now instead.
+                    let session = custody.session().cloned();
+                    let held = self
+                        .stored
+                        .borrow_mut()
+                        .as_mut()
+                        .map(|parts| parts.session = session)
+                        .is_some();
+                    if !held {
+                        self.store(KEY_SESSION, custody.session(), |p, v| p.session = Some(v))
+                            .await?;
+                    }
                     None
                 }
                 Effect::StoreOutbox => {
@@ -302,7 +369,12 @@ impl RevisitSession {
                     None
                 }
                 Effect::TakeCodeCaps { to, sent_at } => {
-                    let taken = self.take_code_caps(&to, outside.ip_key).await;
+                    // Asked with no write pending (the code is only held), so the runtime sends
+                    // the throttles' requests at once.
+                    let taken = {
+                        let _capping = Capping::start(&self.capping);
+                        self.take_code_caps(&to, outside.ip_key).await
+                    };
                     // A refused send is the call's answer (the custody frees the resend slot).
                     let refused = taken.err();
                     let taken = refused.is_none();

@@ -1,6 +1,11 @@
-//! `SendThrottle`: a Durable Object per phone number and per client IP (each named by a keyed hash,
-//! never the clear value) that counts SMS code sends across all sessions. Being the single writer of
-//! its window, it keeps each limit exact under any concurrency.
+//! `SendThrottle`: the Durable Objects that count SMS sends across all sessions, per phone number
+//! and per client IP (each window named by a keyed hash, never the clear value, R8). The windows
+//! are spread over `THROTTLE_SHARDS` objects (`caps:<n>`, the window's `throttle_shard`), each
+//! window stored under its name in the one object that holds it: that object is its single
+//! writer, so each limit stays exact under any concurrency, and a send meets running objects
+//! instead of starting two new ones (a new storage file each) per revisit (issue 19). Windows
+//! counted by the earlier one-object-per-name layout are not carried over: the caps start afresh
+//! once, on the deployment that brings the shards.
 //!
 //! A code send is counted in two throttles (the client's IP and the phone number). Both are asked
 //! at once, so a send waits for one throttle hop, not two in a row (issue 19); when one refuses,
@@ -10,18 +15,26 @@ use crate::config::THROTTLES_BINDING;
 use crate::error::EdgeError;
 use crate::http::now;
 use futures_util::future::join;
-use huifang_core::throttle::{Limit, Window};
+use huifang_core::throttle::{throttle_shard, Limit, Window, STALE_AFTER_MS};
 use huifang_core::Timestamp;
 use serde::{Deserialize, Serialize};
+use std::cell::Cell;
+use std::time::Duration;
 use worker::wasm_bindgen::{self, JsValue};
 use worker::{
-    durable_object, DurableObject, Env, Method, Request, RequestInit, Response, Result, State,
+    durable_object, js_sys, DurableObject, Env, ListOptions, Method, Request, RequestInit,
+    Response, Result, State,
 };
 
-const KEY_WINDOW: &str = "window";
-
-/// What a throttle is asked.
+/// What a throttle is asked, of the window named `name`.
 #[derive(Serialize, Deserialize)]
+struct Asked {
+    name: String,
+    ask: Ask,
+}
+
+/// What is done to the window.
+#[derive(Clone, Serialize, Deserialize)]
 enum Ask {
     /// Count one send under this limit, if it allows.
     Take(Limit),
@@ -93,10 +106,14 @@ pub async fn take(
 async fn ask(env: &Env, name: &str, ask: &Ask) -> std::result::Result<Taken, EdgeError> {
     let stub = env
         .durable_object(THROTTLES_BINDING)?
-        .id_from_name(name)?
+        .id_from_name(&format!("caps:{}", throttle_shard(name)))?
         .get_stub()?;
     let mut init = RequestInit::new();
-    let body = serde_json::to_string(ask).map_err(|e| EdgeError::Internal(e.to_string()))?;
+    let asked = Asked {
+        name: name.to_string(),
+        ask: ask.clone(),
+    };
+    let body = serde_json::to_string(&asked).map_err(|e| EdgeError::Internal(e.to_string()))?;
     init.with_method(Method::Post)
         .with_body(Some(JsValue::from_str(&body)));
     let req = Request::new_with_init("https://throttle/ask", &init)?;
@@ -108,20 +125,63 @@ async fn ask(env: &Env, name: &str, ask: &Ask) -> std::result::Result<Taken, Edg
 #[durable_object]
 pub struct SendThrottle {
     state: State,
+    /// Whether this instance has made sure the daily sweep is set (once, on its first ask).
+    sweep_set: Cell<bool>,
 }
+
+/// The prefix of every window's storage key (the rest is the window's name).
+const WINDOW: &str = "window:";
 
 impl DurableObject for SendThrottle {
     fn new(state: State, _env: Env) -> Self {
-        Self { state }
+        Self {
+            state,
+            sweep_set: Cell::new(false),
+        }
+    }
+
+    /// The daily sweep: windows in which nothing can count any more are forgotten (a shard holds
+    /// the numbers and addresses of about a day); again in a day while any window is left.
+    async fn alarm(&self) -> Result<Response> {
+        let storage = self.state.storage();
+        let at = now();
+        let windows = storage
+            .list_with_options(ListOptions::new().prefix(WINDOW))
+            .await?;
+        let mut stale = Vec::new();
+        let mut left = 0usize;
+        for entry in windows.entries() {
+            let pair: js_sys::Array = entry?.into();
+            let key = pair.get(0).as_string().unwrap_or_default();
+            let window: Option<Window> = pair
+                .get(1)
+                .as_string()
+                .and_then(|text| serde_json::from_str(&text).ok());
+            match window {
+                Some(window) if !window.is_stale(at) => left += 1,
+                _ => stale.push(key),
+            }
+        }
+        // At most 128 keys per delete call (the storage API's limit).
+        for keys in stale.chunks(128) {
+            storage.delete_multiple(keys.to_vec()).await?;
+        }
+        if left > 0 {
+            storage
+                .set_alarm(Duration::from_millis(STALE_AFTER_MS))
+                .await?;
+        }
+        Response::ok("")
     }
 
     async fn fetch(&self, mut req: Request) -> Result<Response> {
         let text = req.text().await?;
-        let ask: Ask = serde_json::from_str(&text)
+        let Asked { name, ask } = serde_json::from_str(&text)
             .map_err(|e| worker::Error::RustError(format!("throttle ask: {e}")))?;
+        let key = format!("{WINDOW}{name}");
         let storage = self.state.storage();
         let mut window: Window = storage
-            .get::<String>(KEY_WINDOW)
+            .get::<String>(&key)
             .await?
             .and_then(|text| serde_json::from_str(&text).ok())
             .unwrap_or_default();
@@ -150,7 +210,16 @@ impl DurableObject for SendThrottle {
         if taken.retry_after_secs.is_none() {
             let text = serde_json::to_string(&window)
                 .map_err(|e| worker::Error::RustError(e.to_string()))?;
-            storage.put(KEY_WINDOW, text).await?;
+            storage.put(&key, text).await?;
+        }
+        // Once per instance: the sweep is set if it is not (a read, then a write only when none).
+        if !self.sweep_set.get() {
+            if storage.get_alarm().await?.is_none() {
+                storage
+                    .set_alarm(Duration::from_millis(STALE_AFTER_MS))
+                    .await?;
+            }
+            self.sweep_set.set(true);
         }
         Response::ok(
             serde_json::to_string(&taken).map_err(|e| worker::Error::RustError(e.to_string()))?,

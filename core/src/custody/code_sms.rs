@@ -1,11 +1,24 @@
-//! A code's SMS, off the policyholder's request (issue 19). `send_code` stores the code's hash and
-//! takes the per-phone and per-IP send caps while the policyholder waits (R8: a refused send is
-//! refused in the answer); the SMS itself is queued in the stored session (`Handoff::Queued`,
-//! nothing but the salt the code is drawn from, never the code) and handed to the insurer's
-//! gateway by the object's alarm: at once, then after each failure with the delivery's backoff,
-//! until the code expires. A code the gateway never took is given up and the policyholder told,
-//! with the resend open at once. One alarm serves it, the reminder, the cooling-off end and the
-//! record's delivery: `wake` is the earliest of what the live session waits for.
+//! A code's SMS, off the policyholder's request (issue 19). `send_code` takes the per-phone and
+//! per-IP send caps while the policyholder waits (R8: a refused send is refused in the answer, with
+//! `rate_limited` or the SMS daily limit, as the page knows them); the SMS itself is queued in the
+//! stored session (`Handoff::Queued`, nothing but the salt the code is drawn from, never the code)
+//! and handed to the insurer's gateway by the object's alarm: at once, then after each failure with
+//! the delivery's backoff, until the code expires. A code the gateway never took is given up and
+//! the policyholder told, with the resend open at once. One alarm serves it, the reminder, the
+//! cooling-off end and the record's delivery: `wake` is the earliest of what the live session
+//! waits for.
+//!
+//! The new code is held (`Effect::HoldSession`: every other call of the object sees it, so the
+//! resend lock holds) but written only with the caps' answer, in one write with its alarm
+//! (`StoreSession` then `SetAlarm`, which the edge issues together). So the answer waits for the
+//! throttle hop and one write, not for a write, then the hop (the runtime holds a Durable
+//! Object's outgoing requests until its pending writes are durable), then the alarm's write.
+//! If the object stops during the hop, nothing was written: the code never existed, and a
+//! place the throttles took is only counted against the policyholder, never in their favour.
+//! The caps stay where they were decided before (the `SendThrottle` objects, asked by the
+//! session object): the worker cannot ask the phone's throttle itself without the session's
+//! number, and counting the phone's cap at the hand-off would turn a daily-limit refusal into a
+//! "could not be sent" that the page offers to resend at once.
 
 use super::{Custody, CustodyPolicy, Effect, Transition};
 use crate::session::{Event, Handoff, Session, CODE_VALID_MS};
@@ -41,8 +54,9 @@ pub(super) fn wake_after(session: &Session, next: Timestamp) -> Timestamp {
 }
 
 impl Custody {
-    /// The caps' word on a code: taken, its SMS is handed off at once by the alarm (after the
-    /// answer); refused, the code is forgotten (the resend stays open) and the call refused.
+    /// The caps' word on a code: taken, the held session is written with its alarm, which hands
+    /// the SMS off at once (after the answer); refused, the code is forgotten (the resend stays
+    /// open), that is written, and the call refused.
     pub(super) fn code_caps(
         self,
         sent_at: Timestamp,
@@ -53,11 +67,12 @@ impl Custody {
         if !taken {
             return self.step(Event::CodeUndelivered { sent_at }, None, now);
         }
-        let effects = match &self {
-            Self::Live(session) if !session.stage.is_finished() => {
-                vec![Effect::SetAlarm(wake(session, policy))]
-            }
-            _ => Vec::new(),
+        let effects = match self.unfinished() {
+            Some(session) => vec![
+                Effect::StoreSession,
+                Effect::SetAlarm(wake(session, policy)),
+            ],
+            None => Vec::new(),
         };
         Transition {
             custody: self,
@@ -76,9 +91,8 @@ impl Custody {
         policy: &CustodyPolicy,
     ) -> Transition {
         // A finished session holds no code: nothing to do.
-        let session = match &self {
-            Self::Live(session) if !session.stage.is_finished() => session,
-            _ => return super::unchanged(self),
+        let Some(session) = self.unfinished() else {
+            return super::unchanged(self);
         };
         let failures = match session.code.as_ref().map(|c| c.handoff) {
             Some(Handoff::Queued { failures, .. }) => failures,
@@ -95,12 +109,9 @@ impl Custody {
             }
         };
         let mut transition = self.step(event, None, now);
-        if let Custody::Live(session) = &transition.custody {
-            if !session.stage.is_finished() {
-                transition
-                    .effects
-                    .push(Effect::SetAlarm(wake(session, policy)));
-            }
+        if let Some(session) = transition.custody.unfinished() {
+            let wake = wake(session, policy);
+            transition.effects.push(Effect::SetAlarm(wake));
         }
         transition
     }

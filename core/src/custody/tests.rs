@@ -306,7 +306,7 @@ fn a_step_is_stored_and_its_sms_sent() {
     let t = run(t.custody, step(issue), at(2));
     assert_eq!(t.outcome, Ok(()));
     match t.effects.as_slice() {
-        [Effect::StoreSession, Effect::TakeCodeCaps { to, sent_at }] => {
+        [Effect::HoldSession, Effect::TakeCodeCaps { to, sent_at }] => {
             assert_eq!(to.as_str(), "13812345678");
             assert_eq!(*sent_at, at(2));
         }

@@ -74,12 +74,14 @@ fn delivery(custody: &Custody) -> Option<CodeDelivery> {
 }
 
 #[test]
-fn asking_for_a_code_stores_its_hash_and_takes_the_caps_before_the_answer() {
+fn asking_for_a_code_holds_its_hash_and_takes_the_caps_before_any_write() {
+    // R8, issue 19: the code is held (other calls see it: the resend lock), not written, while
+    // the throttles are asked: their hop does not wait behind a write.
     let t = ask(opened(), SALT, 10);
     assert_eq!(
         t.effects,
         [
-            Effect::StoreSession,
+            Effect::HoldSession,
             Effect::TakeCodeCaps {
                 to: session(&t.custody).revisit.phone.clone(),
                 sent_at: at(10),
@@ -103,7 +105,7 @@ fn asking_for_a_code_stores_its_hash_and_takes_the_caps_before_the_answer() {
 }
 
 #[test]
-fn caps_taken_ring_the_alarm_at_once_for_the_hand_off() {
+fn caps_taken_write_the_code_with_its_alarm_at_once_for_the_hand_off() {
     let asked = ask(opened(), SALT, 10);
     let t = run(
         asked.custody,
@@ -113,7 +115,8 @@ fn caps_taken_ring_the_alarm_at_once_for_the_hand_off() {
         },
         at(10),
     );
-    assert_eq!(t.effects, [Effect::SetAlarm(at(10))]);
+    // One write: the session (its code queued) and the alarm that hands the SMS off, together.
+    assert_eq!(t.effects, [Effect::StoreSession, Effect::SetAlarm(at(10))]);
     assert_eq!(session(&t.custody).stage, Stage::CodeSent);
 }
 
@@ -135,6 +138,19 @@ fn caps_refused_forget_the_code_and_leave_the_resend_open() {
     assert_eq!(s.sends.count(SENDS_PER_SESSION, at(11)), 0);
     // Refused by a cap, the policyholder hears the cap in the answer, not a failed SMS.
     assert_eq!(delivery(&t.custody), None);
+}
+
+#[test]
+fn a_send_refused_by_the_session_is_written_at_once_and_asks_no_throttle() {
+    // Only a step that issues a code is held: a resend within the lock (R8) is refused, and what
+    // the refusal changed is written like any other step's, with no caps taken.
+    let custody = queued(opened(), SALT, 10);
+    let t = ask(custody, [8; 16], 11);
+    assert!(matches!(
+        t.outcome,
+        Err(CustodyError::Refused(Refusal::ResendTooSoon { .. }))
+    ));
+    assert_eq!(t.effects, [Effect::StoreSession]);
 }
 
 #[test]
