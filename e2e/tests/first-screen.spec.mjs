@@ -153,7 +153,12 @@ test('a code asked for before the app arrives is sent once, and the app carries 
   await page.getByLabel(WORDS['zh-CN'].codeLabel).fill(code);
   await page.getByRole('button', { name: WORDS['zh-CN'].verify, exact: true }).click();
   await expect(page.getByTestId('progress')).toBeVisible();
-  expect(calls).toEqual({ 'GET /v1/session/open/<token>': 1, 'POST /v1/session/code': 1, 'POST /v1/session/verify': 1 });
+  // The app may look at the code's SMS while the edge hands it off (GET /v1/session, app/src/session.rs
+  // `follow_code`; on a loaded machine the hand-off can outlast its first look): neither a second
+  // open nor a second code.
+  const { 'GET /v1/session': looks = 0, ...sent } = calls;
+  expect(sent).toEqual({ 'GET /v1/session/open/<token>': 1, 'POST /v1/session/code': 1, 'POST /v1/session/verify': 1 });
+  expect(looks, 'looks at the code on its way').toBeLessThanOrEqual(3);
   const outbox = await (await fetch(`${process.env.ORIGIN_URL ?? 'http://127.0.0.1:8788'}/sms/outbox?phone=${created.phone}&limit=10`)).json();
   expect(outbox.length, 'codes texted').toBe(1);
   await revisit.answer('yes');
