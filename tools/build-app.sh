@@ -13,12 +13,20 @@ OUT=app/dist
 # deleted app/dist (deleting the directory under it breaks its asset serving until restarted).
 STAGE=target/app-dist
 
-cargo build --release --target wasm32-unknown-unknown -p app
+# The app's own profile (Cargo.toml: the release profile, but the core size-first again, as the
+# browser downloads it). Source paths in the wasm (the panic locations the code keeps) are written
+# relative to the registry, not this machine's home: shorter, and the same on every machine.
+registry="${CARGO_HOME:-$HOME/.cargo}/registry/src"
+remap=""
+for dir in "$registry"/*/; do
+  [ -d "$dir" ] && remap="$remap --remap-path-prefix=$dir="
+done
+RUSTFLAGS="${RUSTFLAGS:-}$remap" cargo build --profile wasm-release --target wasm32-unknown-unknown -p app
 
 rm -rf "$STAGE"
 mkdir -p "$STAGE"
 "$WASM_BINDGEN" --target web --no-typescript --out-dir "$STAGE" --out-name app \
-  target/wasm32-unknown-unknown/release/app.wasm
+  target/wasm32-unknown-unknown/wasm-release/app.wasm
 
 if [ -x "$WASM_OPT" ]; then
   # Debian's wasm-opt (108) breaks this output; the npm binaryen build (132) is the one that works.
