@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the policyholder app into app/dist: release wasm, wasm-bindgen glue, wasm-opt, the HTML shell
 # with the CSS inside, and its boot script. Run from the repository root. Downloads nothing: every tool must
-# already be installed (see BUILD notes: wasm-bindgen 0.2.130, npm binaryen 132 for wasm-opt).
+# already be installed (see BUILD notes: wasm-bindgen 0.2.130, npm binaryen 132 for wasm-opt, npm esbuild).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -13,12 +13,23 @@ OUT=app/dist
 # deleted app/dist (deleting the directory under it breaks its asset serving until restarted).
 STAGE=target/app-dist
 
-cargo build --release --target wasm32-unknown-unknown -p app
+# The app's own profile (Cargo.toml: the release profile, but the core size-first again, as the
+# browser downloads it). Source paths in the wasm (the panic locations the code keeps) are written
+# relative to the registry, not this machine's home: shorter, and the same on every machine.
+registry="${CARGO_HOME:-$HOME/.cargo}/registry/src"
+remap=""
+for dir in "$registry"/*/; do
+  [ -d "$dir" ] && remap="$remap --remap-path-prefix=$dir="
+done
+RUSTFLAGS="${RUSTFLAGS:-}$remap" cargo build --profile wasm-release --target wasm32-unknown-unknown -p app
 
 rm -rf "$STAGE"
 mkdir -p "$STAGE"
 "$WASM_BINDGEN" --target web --no-typescript --out-dir "$STAGE" --out-name app \
-  target/wasm32-unknown-unknown/release/app.wasm
+  target/wasm32-unknown-unknown/wasm-release/app.wasm
+
+# Before wasm-opt, which then drops the code only they reached.
+node tools/wasm-drop-exports.mjs "$STAGE/app_bg.wasm" "$STAGE/app_bg.wasm"
 
 if [ -x "$WASM_OPT" ]; then
   # Debian's wasm-opt (108) breaks this output; the npm binaryen build (132) is the one that works.
@@ -27,12 +38,20 @@ else
   echo "warning: $WASM_OPT not found; app_bg.wasm is not size-optimized" >&2
 fi
 
+# The wasm-bindgen glue and the module that loads it, minified (esbuild, as for the edge's bundle):
+# app.js is on every first visit's path, and unminified it is a sixth of what the app's wasm is
+# gzipped (issue 19). Module format kept: start.js imports app.js's default export.
+ESBUILD="${ESBUILD:-node_modules/.bin/esbuild}"
+"$ESBUILD" "$STAGE/app.js" --minify --format=esm --log-level=warning --outfile="$STAGE/app.min.js"
+mv "$STAGE/app.min.js" "$STAGE/app.js"
+"$ESBUILD" app/start.js --minify --format=esm --log-level=warning --outfile="$STAGE/start.js"
+
 # The stylesheet of the edge's server-rendered fallback pages (edge/src/fallback.rs): unversioned.
 cp app/fallback.css "$STAGE/fallback.css"
 # The shell's files are asked for as /file?v=BUILD (a hash of this build's files), so a page never
 # mixes two builds and the service worker and the HTTP cache may keep them (app/sw.js; the edge
 # serves them as immutable, edge/src/headers.rs).
-for f in index.html boot.js start.js sw.js; do cp "app/$f" "$STAGE/$f"; done
+for f in index.html boot.js sw.js; do cp "app/$f" "$STAGE/$f"; done
 # The stylesheet goes inside the page (issue 19: the first paint waits for no second file), byte for
 # byte: the CSP allows it by the sha256 of style/app.css (edge/src/headers.rs checks the hash).
 node -e '

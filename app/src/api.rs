@@ -97,9 +97,10 @@ pub struct RevisitApi {
 }
 
 /// The client once the session is verified: the only one that can answer items and complete (R8 before R9).
+/// Only [`RevisitApi::verified`] makes one.
 #[derive(Clone, Copy, Debug)]
-pub struct VerifiedApi<'a> {
-    api: &'a RevisitApi,
+pub struct VerifiedApi {
+    _seen_verified: (),
 }
 
 /// The body of a call that takes none: `{}`.
@@ -109,6 +110,14 @@ struct NoBody {}
 enum Method {
     Get,
     Post(String),
+}
+
+/// A call ready to go: its path under `/v1/session` and its method, with the JSON body. Built
+/// before it is sent, so that one [`RevisitApi::send`] future serves every call: the wasm carries
+/// one copy of the fetch state machine instead of one per kind of call (issue 19).
+pub struct Call {
+    path: String,
+    method: Method,
 }
 
 impl RevisitApi {
@@ -121,83 +130,76 @@ impl RevisitApi {
     }
 
     /// `GET /v1/session`: the current view (the first call also marks the link opened).
-    pub async fn session(&self) -> Result<SessionView, Failure> {
-        self.call("", Method::Get).await
+    pub fn session(&self) -> Result<Call, Failure> {
+        Ok(Call {
+            path: String::new(),
+            method: Method::Get,
+        })
     }
 
     /// `POST /v1/session/code`: text a code to the policyholder's phone.
-    pub async fn send_code(&self) -> Result<SessionView, Failure> {
-        self.post("/code", &NoBody {}).await
+    pub fn send_code(&self) -> Result<Call, Failure> {
+        post("/code", &NoBody {})
     }
 
     /// `POST /v1/session/verify`.
-    pub async fn verify(&self, code: &OtpCode) -> Result<SessionView, Failure> {
+    pub fn verify(&self, code: &OtpCode) -> Result<Call, Failure> {
         let body = SubmitCode {
             code: code.as_str().to_string(),
         };
-        self.post("/verify", &body).await
+        post("/verify", &body)
     }
 
     /// `POST /v1/session/id-number`: the ID number, already checked against GB 11643 here; the
     /// edge checks it again and compares keyed hashes (R8).
-    pub async fn verify_id_number(&self, id_number: &IdNumber) -> Result<SessionView, Failure> {
+    pub fn verify_id_number(&self, id_number: &IdNumber) -> Result<Call, Failure> {
         let body = SubmitIdNumber {
             id_number: id_number.as_str().to_string(),
         };
-        self.post("/id-number", &body).await
+        post("/id-number", &body)
     }
 
     /// `POST /v1/session/face/start`: the edge asks the insurer's provider to start a face check
     /// (R8); the view's `face.redirect_url` is the provider's page.
-    pub async fn start_face(&self) -> Result<SessionView, Failure> {
-        self.post("/face/start", &NoBody {}).await
+    pub fn start_face(&self) -> Result<Call, Failure> {
+        post("/face/start", &NoBody {})
     }
 
     /// `POST /v1/session/face/result`: what the provider sent the browser back with.
-    pub async fn face_result(&self, reference: &str, ticket: &str) -> Result<SessionView, Failure> {
+    pub fn face_result(&self, reference: &str, ticket: &str) -> Result<Call, Failure> {
         let body = huifang_core::wire::FaceReturn {
             reference: reference.to_string(),
             ticket: ticket.to_string(),
         };
-        self.post("/face/result", &body).await
+        post("/face/result", &body)
     }
 
     /// `POST /v1/session/face/decline`: the script's alternative instead of the face check.
-    pub async fn decline_face(&self) -> Result<SessionView, Failure> {
-        self.post("/face/decline", &NoBody {}).await
+    pub fn decline_face(&self) -> Result<Call, Failure> {
+        post("/face/decline", &NoBody {})
     }
 
     /// `POST /v1/session/switch`: stop the electronic revisit; the insurer phones instead (R7, R11).
-    pub async fn switch_to_phone(&self, reason: Option<String>) -> Result<SessionView, Failure> {
-        self.post("/switch", &SwitchToPhone { reason }).await
+    pub fn switch_to_phone(&self, reason: Option<String>) -> Result<Call, Failure> {
+        post("/switch", &SwitchToPhone { reason })
     }
 
     /// `POST /v1/session/language`: the session's language; the view comes back with the items in it.
-    pub async fn set_language(&self, lang: Lang) -> Result<SessionView, Failure> {
-        self.post("/language", &ChooseLanguage { lang }).await
+    pub fn set_language(&self, lang: Lang) -> Result<Call, Failure> {
+        post("/language", &ChooseLanguage { lang })
     }
 
     /// The verified client, if this view says the policyholder is verified.
-    pub fn verified(&self, view: &SessionView) -> Option<VerifiedApi<'_>> {
-        (view.stage == Stage::Verified).then_some(VerifiedApi { api: self })
+    pub fn verified(&self, view: &SessionView) -> Option<VerifiedApi> {
+        (view.stage == Stage::Verified).then_some(VerifiedApi { _seen_verified: () })
     }
 
-    async fn post<T: serde::Serialize>(
-        &self,
-        path: &str,
-        body: &T,
-    ) -> Result<SessionView, Failure> {
-        // Our own wire types always serialise; were one not to, it is a request the API would
-        // refuse as bad JSON.
-        let json = json::to_string(body).ok_or_else(|| Failure::local(ErrorCode::BadJson))?;
-        self.call(path, Method::Post(json)).await
-    }
-
-    async fn call(&self, path: &str, method: Method) -> Result<SessionView, Failure> {
+    /// Sends `call`: its view, or why there is none.
+    pub async fn send(&self, call: Call) -> Result<SessionView, Failure> {
         use leptos::prelude::set_timeout_with_handle;
 
         let controller = web_sys::AbortController::new().ok();
-        let request = self.request(path, method, controller.as_ref())?;
+        let request = self.request(&call.path, call.method, controller.as_ref())?;
         // A call stuck on a weak mobile signal must end in the network message, not a spinner forever.
         let timer =
             controller.and_then(|c| set_timeout_with_handle(move || c.abort(), TIMEOUT).ok());
@@ -247,6 +249,17 @@ impl RevisitApi {
     }
 }
 
+/// A `POST` of `body` as JSON to `path`.
+fn post<T: serde::Serialize>(path: &str, body: &T) -> Result<Call, Failure> {
+    // Our own wire types always serialise; were one not to, it is a request the API would
+    // refuse as bad JSON.
+    let json = json::to_string(body).ok_or_else(|| Failure::local(ErrorCode::BadJson))?;
+    Ok(Call {
+        path: path.to_string(),
+        method: Method::Post(json),
+    })
+}
+
 /// Sends `request`; its status and body text, or `None` when no answer came.
 async fn send(request: &web_sys::Request) -> Option<(u16, String)> {
     use wasm_bindgen::JsCast;
@@ -259,26 +272,26 @@ async fn send(request: &web_sys::Request) -> Option<(u16, String)> {
     Some((response.status(), text.as_string()?))
 }
 
-impl VerifiedApi<'_> {
+impl VerifiedApi {
     /// `POST /v1/session/items/{index}`: only the next unanswered item is accepted (R9).
-    pub async fn answer(
+    pub fn answer(
         self,
         index: usize,
         answer: AnswerKind,
         comment: Option<String>,
-    ) -> Result<SessionView, Failure> {
+    ) -> Result<Call, Failure> {
         let body = AnswerItem { answer, comment };
-        self.api.post(&format!("/items/{index}"), &body).await
+        post(&format!("/items/{index}"), &body)
     }
 
     /// `POST /v1/session/signature`: the strokes and the pad's PNG (R8).
-    pub async fn sign(self, submission: &SignatureSubmission) -> Result<SessionView, Failure> {
-        self.api.post("/signature", submission).await
+    pub fn sign(self, submission: &SignatureSubmission) -> Result<Call, Failure> {
+        post("/signature", submission)
     }
 
     /// `POST /v1/session/complete`.
-    pub async fn complete(self) -> Result<SessionView, Failure> {
-        self.api.post("/complete", &NoBody {}).await
+    pub fn complete(self) -> Result<Call, Failure> {
+        post("/complete", &NoBody {})
     }
 }
 

@@ -241,36 +241,36 @@ impl LiveSession {
             return;
         };
         self.busy.set(true);
-        let view = self.view.get_untracked();
+        // The call is built here and sent by one future, whatever it is (api::Call, issue 19).
+        let verified = || {
+            self.view.with_untracked(|v| {
+                v.as_ref()
+                    .and_then(|v| api.verified(v))
+                    .ok_or_else(|| Failure::local(ErrorCode::NotVerified))
+            })
+        };
+        let call = match &request {
+            Request::Load => api.session(),
+            Request::SendCode => api.send_code(),
+            Request::Verify { code } => api.verify(code),
+            Request::VerifyIdNumber { id_number } => api.verify_id_number(id_number),
+            Request::StartFace => api.start_face(),
+            Request::FaceReturn { reference, ticket } => api.face_result(reference, ticket),
+            Request::DeclineFace => api.decline_face(),
+            Request::Answer {
+                index,
+                answer,
+                comment,
+            } => verified().and_then(|v| v.answer(*index, *answer, comment.clone())),
+            Request::Sign { submission } => verified().and_then(|v| v.sign(submission)),
+            Request::Complete => verified().and_then(|v| v.complete()),
+            Request::SwitchToPhone { reason } => api.switch_to_phone(reason.clone()),
+            Request::SetLanguage { lang } => api.set_language(*lang),
+        };
         leptos::task::spawn_local(async move {
-            let result = match &request {
-                Request::Load => api.session().await,
-                Request::SendCode => api.send_code().await,
-                Request::Verify { code } => api.verify(code).await,
-                Request::VerifyIdNumber { id_number } => api.verify_id_number(id_number).await,
-                Request::StartFace => api.start_face().await,
-                Request::FaceReturn { reference, ticket } => {
-                    api.face_result(reference, ticket).await
-                }
-                Request::DeclineFace => api.decline_face().await,
-                Request::Answer {
-                    index,
-                    answer,
-                    comment,
-                } => match view.as_ref().and_then(|v| api.verified(v)) {
-                    Some(verified) => verified.answer(*index, *answer, comment.clone()).await,
-                    None => Err(Failure::local(ErrorCode::NotVerified)),
-                },
-                Request::Sign { submission } => match view.as_ref().and_then(|v| api.verified(v)) {
-                    Some(verified) => verified.sign(submission).await,
-                    None => Err(Failure::local(ErrorCode::NotVerified)),
-                },
-                Request::Complete => match view.as_ref().and_then(|v| api.verified(v)) {
-                    Some(verified) => verified.complete().await,
-                    None => Err(Failure::local(ErrorCode::NotVerified)),
-                },
-                Request::SwitchToPhone { reason } => api.switch_to_phone(reason.clone()).await,
-                Request::SetLanguage { lang } => api.set_language(*lang).await,
+            let result = match call {
+                Ok(call) => api.send(call).await,
+                Err(failure) => Err(failure),
             };
             self.busy.set(false);
             self.apply(react(&request, result));
@@ -329,7 +329,11 @@ impl LiveSession {
             leptos::task::spawn_local(async move {
                 // A look that fails or meets a call in flight is dropped: that call's answer
                 // says the same, and the next action the person takes will.
-                if let Ok(view) = api.session().await {
+                let view = match api.session() {
+                    Ok(call) => api.send(call).await,
+                    Err(failure) => Err(failure),
+                };
+                if let Ok(view) = view {
                     if !self.busy.get_untracked() && self.halt.with_untracked(Option::is_none) {
                         self.apply(Outcome::Show(view));
                     }

@@ -1,5 +1,6 @@
 //! Pieces shared by several pages.
 
+pub mod actions;
 pub mod answered_items;
 pub mod header;
 pub mod notice;

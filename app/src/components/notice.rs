@@ -1,8 +1,8 @@
 //! A message about the last action (a wrong code, a lost connection), shown next to the button that
 //! caused it, with 重试 when sending the same thing again may work. Never a blank page.
 
+use crate::components::actions::ActionButton;
 use crate::session::{LiveSession, Place};
-use huifang_core::words;
 use leptos::prelude::*;
 
 /// The current notice, if it belongs at `place`, in the page's language.
@@ -18,14 +18,12 @@ pub fn NoticeBar(#[prop(optional)] place: Place) -> impl IntoView {
             .map(|notice| {
                 let retry = notice.retry.map(|request| {
                     view! {
-                        <button
-                            type="button"
+                        <ActionButton
                             class="secondary"
-                            disabled=move || session.busy.get()
-                            on:click=move |_| session.run(request.clone())
-                        >
-                            {words::of(lang).retry}
-                        </button>
+                            label=|t| t.retry
+                            on_click=move |()| session.run(request.clone())
+                            guarded=true
+                        />
                     }
                 });
                 view! {

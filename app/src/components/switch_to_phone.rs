@@ -1,6 +1,7 @@
 //! 改为电话回访 (R7): stop the electronic revisit and have the insurer phone instead (R11). A second
 //! step asks for confirmation and an optional reason, so a stray tap does not end the revisit.
 
+use crate::components::actions::ConfirmActions;
 use crate::components::notice::NoticeBar;
 use crate::session::{optional_text, LiveSession, Place, Request};
 use huifang_core::session::MAX_COMMENT_CHARS;
@@ -16,12 +17,12 @@ pub fn SwitchToPhonePanel() -> impl IntoView {
     // Tapped on the first screen, before the app ran (index.html): open at once.
     let open = RwSignal::new(crate::first::take_switch_asked());
     let reason = RwSignal::new(String::new());
-    let confirm = move |_| {
+    let confirm = move |()| {
         session.run(Request::SwitchToPhone {
             reason: optional_text(&reason.get_untracked()),
         })
     };
-    let cancel = move |_| {
+    let cancel = move |()| {
         open.set(false);
         session.notice.update(|n| {
             if n.as_ref().is_some_and(|n| n.place == Place::SwitchPanel) {
@@ -51,19 +52,12 @@ pub fn SwitchToPhonePanel() -> impl IntoView {
                     bind:value=reason
                 ></textarea>
                 <NoticeBar place=Place::SwitchPanel/>
-                <div class="actions">
-                    <button
-                        type="button"
-                        class="primary"
-                        disabled=move || session.busy.get()
-                        on:click=confirm
-                    >
-                        {move || t().switch_confirm}
-                    </button>
-                    <button type="button" class="secondary" on:click=cancel>
-                        {move || t().cancel}
-                    </button>
-                </div>
+                <ConfirmActions
+                    primary=|t| t.switch_confirm
+                    on_primary=confirm
+                    secondary=|t| t.cancel
+                    on_secondary=cancel
+                />
             </section>
         }
     };

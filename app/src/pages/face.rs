@@ -5,6 +5,7 @@
 //! with `#face_ref=…&face_ticket=…` (a fragment: no server logs it), which this page hands to the
 //! edge once and then removes from the address. The edge decides everything: the page only shows what the view says.
 
+use crate::components::actions::ConfirmActions;
 use crate::components::notice::NoticeBar;
 use crate::i18n::Lang;
 use crate::session::{LiveSession, Request};
@@ -98,7 +99,7 @@ pub fn FacePage(lang: Lang) -> impl IntoView {
     // switch ends the electronic revisit, so it is confirmed first, as from the header's button
     // (components/switch_to_phone.rs): a stray tap must not end it.
     let confirming = RwSignal::new(false);
-    let decline = move |_| {
+    let decline = move |()| {
         if alternative() == FaceAlternative::Phone && !confirming.get_untracked() {
             confirming.set(true);
         } else {
@@ -110,19 +111,12 @@ pub fn FacePage(lang: Lang) -> impl IntoView {
             <section class="switch-panel" aria-labelledby="face-switch-title">
                 <h2 id="face-switch-title">{t.switch_title}</h2>
                 <p>{t.switch_text}</p>
-                <div class="actions">
-                    <button
-                        type="button"
-                        class="primary"
-                        disabled=move || session.busy.get()
-                        on:click=decline
-                    >
-                        {t.switch_confirm}
-                    </button>
-                    <button type="button" class="secondary" on:click=move |_| confirming.set(false)>
-                        {t.cancel}
-                    </button>
-                </div>
+                <ConfirmActions
+                    primary=|t| t.switch_confirm
+                    on_primary=decline
+                    secondary=|t| t.cancel
+                    on_secondary=move |()| confirming.set(false)
+                />
             </section>
         }
     };
@@ -166,7 +160,7 @@ pub fn FacePage(lang: Lang) -> impl IntoView {
                     type="button"
                     class=move || { if tries_left() > 0 { "secondary" } else { "primary" } }
                     disabled=move || session.busy.get()
-                    on:click=decline
+                    on:click=move |_| decline(())
                 >
                     {move || match alternative() {
                         FaceAlternative::IdNumber => t.face_use_id,

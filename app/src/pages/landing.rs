@@ -1,6 +1,7 @@
 //! The first page (stages issued/opened): which policy this is, masked (R6), and the way to prove
 //! it is the policyholder: a code by SMS (R8).
 
+use crate::components::actions::ActionButton;
 use crate::components::notice::NoticeBar;
 use crate::display::beijing_date_time;
 use crate::i18n::Lang;
@@ -53,14 +54,12 @@ pub fn LandingPage(lang: Lang) -> impl IntoView {
             <p>{t.sms_note}</p>
             <NoticeBar/>
             <div class="actions">
-                <button
-                    type="button"
+                <ActionButton
                     class="primary"
-                    disabled=move || session.busy.get()
-                    on:click=move |_| session.run(Request::SendCode)
-                >
-                    {t.send_code}
-                </button>
+                    label=|t| t.send_code
+                    on_click=move |()| session.run(Request::SendCode)
+                    guarded=true
+                />
             </div>
         </section>
     }

@@ -1,5 +1,6 @@
 //! Before submitting (stage verified, every item answered): the answers at a glance, then 提交回访.
 
+use crate::components::actions::ActionButton;
 use crate::components::answered_items::answer_mark;
 use crate::components::notice::NoticeBar;
 use crate::display::doubts;
@@ -48,14 +49,12 @@ pub fn ReviewPage(lang: Lang) -> impl IntoView {
             </Show>
             <NoticeBar/>
             <div class="actions">
-                <button
-                    type="button"
+                <ActionButton
                     class="primary"
-                    disabled=move || session.busy.get()
-                    on:click=move |_| session.run(Request::Complete)
-                >
-                    {t.submit}
-                </button>
+                    label=|t| t.submit
+                    on_click=move |()| session.run(Request::Complete)
+                    guarded=true
+                />
             </div>
         </section>
     }

@@ -2,6 +2,7 @@
 //! strokes (pointer events), 重写 to clear it, 确认签名 to send the strokes and the pad's PNG. Too
 //! little ink is refused here first, and again at the edge, which measures the strokes itself.
 
+use crate::components::actions::ConfirmActions;
 use crate::components::notice::NoticeBar;
 use crate::i18n::Lang;
 use crate::session::{LiveSession, Request};
@@ -116,13 +117,13 @@ pub fn SignaturePage(lang: Lang) -> impl IntoView {
         }
     };
     let up = move |_ev: PointerEvent| drawing.set_value(false);
-    let clear = move |_| {
+    let clear = move |()| {
         strokes.set_value(Vec::new());
         if let Some(canvas) = pad.get_untracked() {
             reset(&canvas);
         }
     };
-    let confirm = move |_| {
+    let confirm = move |()| {
         let drawn = strokes.get_value();
         if !enough_ink(&drawn) {
             session.say(ErrorCode::SignatureTooShort);
@@ -158,19 +159,13 @@ pub fn SignaturePage(lang: Lang) -> impl IntoView {
                 on:pointercancel=up
             ></canvas>
             <NoticeBar/>
-            <div class="actions">
-                <button type="button" class="secondary" on:click=clear>
-                    {t.signature_clear}
-                </button>
-                <button
-                    type="button"
-                    class="primary"
-                    disabled=move || session.busy.get()
-                    on:click=confirm
-                >
-                    {t.signature_confirm}
-                </button>
-            </div>
+            <ConfirmActions
+                primary=|t| t.signature_confirm
+                on_primary=confirm
+                secondary=|t| t.signature_clear
+                on_secondary=clear
+                secondary_first=true
+            />
         </section>
     }
 }
