@@ -53,6 +53,11 @@ fi
 # npm: wrangler (brings workerd), binaryen (wasm-opt 132), esbuild, Playwright. Reinstall only when
 # the lockfile changed. A node_modules that is a link (a git worktree sharing another checkout's) is
 # left alone: npm ci would empty the folder it points to, under the other checkout's feet.
+# The origin (for the secrets below) compiles while npm and pip fetch their packages.
+cargo build -q -p origin &
+origin_build=$!
+trap 'kill "$origin_build" 2>/dev/null || true' EXIT
+
 if [ -L node_modules ]; then
   say "node_modules is a link to $(readlink node_modules): npm ci skipped"
 elif [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
@@ -79,6 +84,6 @@ if [ "$("$venv/bin/st" --version 2>/dev/null)" != "st, version $SCHEMATHESIS_VER
 fi
 
 # Local secrets for wrangler dev (never committed): made once, kept after.
-cargo build -q -p origin
+wait "$origin_build"
 target/debug/huifang-origin dev-secrets .dev.vars
 say "ready"

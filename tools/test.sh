@@ -63,7 +63,7 @@ e2e_postgres() {
 fuzz() {
   local rc
   HUIFANG_EDGE_RUNTIME=workerd WRANGLER_DEV_ARGS="--var STORAGE_INSPECTION:1" start_stack || { stop_stack; return 1; }
-  FUZZ_SECONDS=${FUZZ_SECONDS:-120} tools/fuzz.sh
+  FUZZ_SECONDS=${FUZZ_SECONDS:-100} tools/fuzz.sh
   rc=$?
   stop_stack
   [ $rc -eq 0 ] || echo "[fuzz] stack logs: $STACK_DIR"
