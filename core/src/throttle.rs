@@ -134,9 +134,14 @@ impl Window {
 pub const THROTTLE_SHARDS: u32 = 16;
 
 /// The longest span of a cross-session send cap (`SENDS_PER_PHONE`'s day; `SENDS_PER_IP`'s is an
-/// hour): a window with no event in it is forgotten by its shard's daily sweep, so that a shard
-/// holds the phone numbers and addresses of about a day, not of every year.
-pub const STALE_AFTER_MS: u64 = DAY_MS;
+/// hour), taken from the caps themselves so that a longer cap is never swept early: a window with
+/// no event in it is forgotten by its shard's daily sweep, so that a shard holds the phone numbers
+/// and addresses of about a day, not of every year.
+pub const STALE_AFTER_MS: u64 = if SENDS_PER_PHONE.span_ms > SENDS_PER_IP.span_ms {
+    SENDS_PER_PHONE.span_ms
+} else {
+    SENDS_PER_IP.span_ms
+};
 
 /// The shard that holds the send cap window `name`: FNV-1a of the name (already a keyed hash, so
 /// evenly spread), modulo `THROTTLE_SHARDS`. Never changes for a name: the window must stay in one

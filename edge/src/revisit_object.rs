@@ -86,6 +86,11 @@ impl Drop for Capping<'_> {
     }
 }
 
+/// Puts a written session into the held copy (`store`'s `held`).
+fn hold_session(parts: &mut Parts, session: Session) {
+    parts.session = Some(session);
+}
+
 /// The custody's stored parts, parsed.
 #[derive(Clone, Default)]
 struct Parts {
@@ -228,6 +233,12 @@ impl RevisitSession {
         Ok(())
     }
 
+    /// Sets the object's alarm to ring at `wake`.
+    async fn wake_at(&self, wake: Timestamp) -> Result<()> {
+        let delay = Duration::from_millis(wake.since(now()));
+        self.state.storage().set_alarm(delay).await
+    }
+
     async fn answer(&self, call: Call) -> Answer {
         let now = now();
         match call {
@@ -296,24 +307,21 @@ impl RevisitSession {
             let answer = match effect {
                 Effect::StoreSession => {
                     let session = custody.session();
-                    let held = |p: &mut Parts, v| p.session = Some(v);
                     match effects.front() {
                         // The session and its alarm in one write: both asked in the same turn,
                         // so the runtime commits them together and the answer waits for one
                         // flush, not two (issue 19).
-                        Some(Effect::SetAlarm(wake)) => {
-                            let delay = Duration::from_millis(wake.since(now()));
-                            let storage = self.state.storage();
+                        Some(&Effect::SetAlarm(wake)) => {
                             let (stored, alarm) = join(
-                                self.store(KEY_SESSION, session, held),
-                                storage.set_alarm(delay),
+                                self.store(KEY_SESSION, session, hold_session),
+                                self.wake_at(wake),
                             )
                             .await;
                             stored?;
                             alarm?;
                             effects.pop_front();
                         }
-                        _ => self.store(KEY_SESSION, session, held).await?,
+                        _ => self.store(KEY_SESSION, session, hold_session).await?,
                     }
                     None
                 }
@@ -329,7 +337,7 @@ impl RevisitSession {
                         .map(|parts| parts.session = session)
                         .is_some();
                     if !held {
-                        self.store(KEY_SESSION, custody.session(), |p, v| p.session = Some(v))
+                        self.store(KEY_SESSION, custody.session(), hold_session)
                             .await?;
                     }
                     None
@@ -361,11 +369,7 @@ impl RevisitSession {
                     None
                 }
                 Effect::SetAlarm(wake) => {
-                    let delay = wake.since(now());
-                    self.state
-                        .storage()
-                        .set_alarm(Duration::from_millis(delay))
-                        .await?;
+                    self.wake_at(wake).await?;
                     None
                 }
                 Effect::TakeCodeCaps { to, sent_at } => {
