@@ -1,5 +1,6 @@
-// Playwright against the real stack (workerd under `wrangler dev` + the origin), in Debian's Chromium
-// with a mobile profile. `make test` starts the stack and sets EDGE_URL / ORIGIN_URL.
+// Playwright against the real stack (the edge on workerd, self-hosted or under `wrangler dev`, + the
+// origin), in Debian's Chromium with a mobile profile. `make test` starts the stack and sets
+// EDGE_URL / ORIGIN_URL (tools/test.sh: which specs run on which edge, and with how many browsers).
 import { defineConfig, devices } from '@playwright/test';
 
 // Tests `make test` leaves out of one run because another run covers them (tools/test.sh): a regex of
