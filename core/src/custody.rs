@@ -227,6 +227,20 @@ pub enum Effect {
     SetAlarm(Timestamp),
 }
 
+impl Effect {
+    /// Whether this effect only writes the object's own storage (a part, or the alarm). A run of
+    /// them in a row is one write to the shell: they are committed together.
+    pub fn is_write(&self) -> bool {
+        matches!(
+            self,
+            Effect::StoreSession
+                | Effect::StoreOutbox
+                | Effect::StoreTombstone
+                | Effect::SetAlarm(_)
+        )
+    }
+}
+
 /// Why an input was not taken.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum CustodyError {

@@ -18,7 +18,7 @@ use crate::revisit_call::{
 };
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use futures_util::future::join;
+use futures_util::future::join_all;
 use huifang_core::custody::{Custody, CustodyError, Effect, Input, Outbox, Tombstone};
 use huifang_core::session::{Event, Notice, Session, TraceEvent};
 use huifang_core::signing::{keyed_digest, secret_digest};
@@ -233,6 +233,32 @@ impl RevisitSession {
         Ok(())
     }
 
+    /// Runs a run of write effects (`Effect::is_write`) as one: each is asked before any is
+    /// awaited, in order, so they are committed together; the first failure is the answer.
+    async fn write(&self, custody: &Custody, run: &[Effect]) -> std::result::Result<(), EdgeError> {
+        let writes = run.iter().map(|effect| async move {
+            match effect {
+                Effect::StoreSession => {
+                    self.store(KEY_SESSION, custody.session(), hold_session)
+                        .await
+                }
+                Effect::StoreOutbox => {
+                    self.store(KEY_OUTBOX, custody.outbox(), |p, v| p.outbox = Some(v))
+                        .await
+                }
+                Effect::StoreTombstone => {
+                    self.store(KEY_TOMBSTONE, custody.tombstone(), |p, v| {
+                        p.tombstone = Some(v)
+                    })
+                    .await
+                }
+                Effect::SetAlarm(wake) => self.wake_at(*wake).await.map_err(EdgeError::from),
+                other => Err(EdgeError::Internal(format!("{other:?} is not a write"))),
+            }
+        });
+        join_all(writes).await.into_iter().collect()
+    }
+
     /// Sets the object's alarm to ring at `wake`.
     async fn wake_at(&self, wake: Timestamp) -> Result<()> {
         let delay = Duration::from_millis(wake.since(now()));
@@ -305,24 +331,22 @@ impl RevisitSession {
                         | Effect::Deliver
                 );
             let answer = match effect {
-                Effect::StoreSession => {
-                    let session = custody.session();
-                    match effects.front() {
-                        // The session and its alarm in one write: both asked in the same turn,
-                        // so the runtime commits them together and the answer waits for one
-                        // flush, not two (issue 19).
-                        Some(&Effect::SetAlarm(wake)) => {
-                            let (stored, alarm) = join(
-                                self.store(KEY_SESSION, session, hold_session),
-                                self.wake_at(wake),
-                            )
-                            .await;
-                            stored?;
-                            alarm?;
-                            effects.pop_front();
+                Effect::StoreSession
+                | Effect::StoreOutbox
+                | Effect::StoreTombstone
+                | Effect::SetAlarm(_) => {
+                    // This write and the writes right after it, as one: all asked in the same
+                    // turn, so the runtime commits them together and the call waits for one
+                    // flush, not one each (issue 19).
+                    let mut run = vec![effect];
+                    while let Some(next) = effects.pop_front() {
+                        if !next.is_write() {
+                            effects.push_front(next);
+                            break;
                         }
-                        _ => self.store(KEY_SESSION, session, hold_session).await?,
+                        run.push(next);
                     }
+                    self.write(&custody, &run).await?;
                     None
                 }
                 Effect::HoldSession => {
@@ -342,18 +366,6 @@ impl RevisitSession {
                     }
                     None
                 }
-                Effect::StoreOutbox => {
-                    self.store(KEY_OUTBOX, custody.outbox(), |p, v| p.outbox = Some(v))
-                        .await?;
-                    None
-                }
-                Effect::StoreTombstone => {
-                    self.store(KEY_TOMBSTONE, custody.tombstone(), |p, v| {
-                        p.tombstone = Some(v)
-                    })
-                    .await?;
-                    None
-                }
                 Effect::EraseSession => {
                     // Whatever the outcome, the next call reads storage again.
                     self.stored.replace(None);
@@ -366,10 +378,6 @@ impl RevisitSession {
                 Effect::EraseAll => {
                     self.stored.replace(None);
                     self.state.storage().delete_all().await?;
-                    None
-                }
-                Effect::SetAlarm(wake) => {
-                    self.wake_at(wake).await?;
                     None
                 }
                 Effect::TakeCodeCaps { to, sent_at } => {
