@@ -170,8 +170,22 @@ async function smsCode(phone) {
   throw new Error(`no SMS code for ${phone} in 30 s`);
 }
 
-/** One whole revisit through the HTTP API; calls `record(step, ms)` for each edge request. */
-async function revisit(record) {
+// The bare DO read taken beside the steps: one per timed revisit, between its open and its
+// send_code, under the same lock, so that it meets the edge as the steps do (after the reading
+// waits' idle gaps), not only back to back as `getLatencies` takes it.
+const BESIDE = 'bare_do_read_beside';
+async function timedDoRead(n) {
+  return exclusive(async () => {
+    const t0 = performance.now();
+    const res = await send('GET', new URL(`/v1/bench/do-read?shard=${n % 64}`, EDGE), {});
+    if (res.status !== 200) throw new Error(`do-read: ${res.status}`);
+    return performance.now() - t0;
+  });
+}
+
+/** One whole revisit through the HTTP API; calls `record(step, ms)` for each edge request (and,
+ * with `beside`, for a bare DO read between its open and its send_code). */
+async function revisit(record, beside = false) {
   const n = ++serial;
   const phone = '136' + String((process.pid * 1000 + n) % 1e8).padStart(8, '0');
   const request = revisitRequest(script);
@@ -183,6 +197,7 @@ async function revisit(record) {
   // so the per-IP SMS limit sees distinct people, as in the field.
   const who = new Policyholder(new URL(created.body.link).pathname.split('/').pop(), `2001:db8:${(n >> 16).toString(16)}:${(n & 0xffff).toString(16)}::1`);
   record('open', (await who.call('GET', '/v1/session')).ms);
+  if (beside) record(BESIDE, await timedDoRead(n));
   record('send_code', (await who.call('POST', '/v1/session/code')).ms);
   const code = await smsCode(phone);
   const verified = await who.call('POST', '/v1/session/verify', { code });
@@ -270,13 +285,15 @@ let seqStarted = 0;
 await Promise.all(Array.from({ length: Math.min(LANES, SEQUENTIAL) }, async () => {
   while (seqStarted < SEQUENTIAL) {
     seqStarted++;
-    seqIds.push(await revisit((step, ms) => (steps[step] ??= []).push(ms)));
+    seqIds.push(await revisit((step, ms) => (steps[step] ??= []).push(ms), true));
     if (seqIds.length % 10 === 0) process.stdout.write(`\r[bench] edge: ${seqIds.length}/${SEQUENTIAL} revisits timed`);
   }
 }));
 useLock = false;
 process.stdout.write('\n');
 const seqSeconds = (performance.now() - seqStart) / 1000;
+const doReadBeside = steps[BESIDE];
+delete steps[BESIDE];
 const doRead = await getLatencies((i) => `/v1/bench/do-read?shard=${i % 64}`, 300);
 const workerOnly = await getLatencies(() => '/v1/bench/none', 300);
 const seqDelivered = await deliveredCount(seqIds, 20);
@@ -378,6 +395,8 @@ writeFragment(out, RUNTIME === 'workerd' ? 'edge-workerd' : 'edge', {
   bare_do_read: { ...doStats, means: 'GET /v1/bench/do-read: worker → stub fetch → empty RevisitSession object: storage reads find nothing → 404 → worker answers 200' },
   worker_only: { ...stats(workerOnly), means: 'GET /v1/bench/none: the worker router answers 404 itself, no Durable Object' },
   step_to_do_read_p50: Object.fromEntries(Object.entries(stepStats).map(([k, v]) => [k, round(v.p50 / doStats.p50, 1)])),
+  bare_do_read_beside: { ...stats(doReadBeside), means: 'the same GET, one per timed revisit between its open and its send_code, under the steps\' lock' },
+  step_to_do_read_beside_p50: Object.fromEntries(Object.entries(stepStats).map(([k, v]) => [k, round(v.p50 / median(doReadBeside), 1)])),
   load: {
     stages_users: STAGES, stage_seconds: LOAD_SECONDS, seconds: round(loadSeconds, 1),
     started, completed, failed, errors: Object.fromEntries(failures),

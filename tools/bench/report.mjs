@@ -146,12 +146,15 @@ if (edge) {
   const slowest = Object.entries(s).sort((a, b) => b[1].p50 - a[1].p50)[0];
   rows.push(['3 Edge per API step (p50 / p99)',
     Object.entries(s).map(([k, v]) => `${k} ${round(v.p50, 1)} / ${round(v.p99, 1)}`).join('; ') + ' ms',
-    `bare DO read ${round(edge.bare_do_read.p50, 1)} / ${round(edge.bare_do_read.p99, 1)} ms; worker alone ${round(edge.worker_only.p50, 1)} / ${round(edge.worker_only.p99, 1)} ms`,
-    Object.entries(edge.step_to_do_read_p50).map(([k, v]) => `${k} ${v}×`).join(', '),
+    `bare DO read ${round(edge.bare_do_read.p50, 1)} / ${round(edge.bare_do_read.p99, 1)} ms back to back`
+      + (edge.bare_do_read_beside ? `, ${round(edge.bare_do_read_beside.p50, 1)} / ${round(edge.bare_do_read_beside.p99, 1)} ms beside the steps` : '')
+      + `; worker alone ${round(edge.worker_only.p50, 1)} / ${round(edge.worker_only.p99, 1)} ms`,
+    Object.entries(edge.step_to_do_read_p50).map(([k, v]) => `${k} ${v}×`).join(', ')
+      + (edge.step_to_do_read_beside_p50 ? `; beside the steps: ${Object.entries(edge.step_to_do_read_beside_p50).map(([k, v]) => `${k} ${v}×`).join(', ')}` : ''),
     `${slowest[0]} (p50 ${ms(slowest[1].p50)})`]);
   rows.push(throughputRow(edge, '3 Edge throughput, wrangler dev'));
   if (!edge.sequential.record_delivered_to_origin || edge.load.records_delivered_to_origin !== edge.load.completed) notes.push('**Row 3 check failed: a completed revisit\'s sealed record did not reach the origin** (see the stack logs).');
-  notes.push(`Row 3: ${edge.what}. ${edge.bare_do_read.means}. Ceilings with autocannon, ${edge.ceiling_do_read.connections} connections, ${edge.ceiling_do_read.seconds} s each. ${throughputNote(edge)}`);
+  notes.push(`Row 3: ${edge.what}. ${edge.bare_do_read.means}; back to back: 300 in a row after the steps; beside the steps: ${edge.bare_do_read_beside?.means ?? 'not taken'}. Ceilings with autocannon, ${edge.ceiling_do_read.connections} connections, ${edge.ceiling_do_read.seconds} s each. ${throughputNote(edge)}`);
 }
 if (edge && selfHosted) {
   // Issue 18: the same row on the self-hosted edge, measured in the same run, as ratios.
