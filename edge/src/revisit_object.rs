@@ -339,12 +339,8 @@ impl RevisitSession {
                     // turn, so the runtime commits them together and the call waits for one
                     // flush, not one each (issue 19).
                     let mut run = vec![effect];
-                    while let Some(next) = effects.pop_front() {
-                        if !next.is_write() {
-                            effects.push_front(next);
-                            break;
-                        }
-                        run.push(next);
+                    while effects.front().is_some_and(Effect::is_write) {
+                        run.extend(effects.pop_front());
                     }
                     self.write(&custody, &run).await?;
                     None
