@@ -6,8 +6,13 @@
 //! draw (masked data from the API only: the page's HTML holds none, R6) and, if the policyholder is
 //! quicker than the download, sends the code or sets the language (one call at a time, as
 //! [`LiveSession`] does).
-//! It loads the app only once the session has answered, so that on a slow line the wasm does not
-//! share it with that answer. Here the app takes those calls over, in order, as if it had made
+//! It loads the app only once the session has answered and the landing is painted, so that on a
+//! slow line the wasm does not share it with that answer. On a slow phone the main thread, not the
+//! line, is what the landing waits for (issue 19, measured in `make bench` row 2): so the answer comes
+//! by XMLHttpRequest (one task, where fetch takes two with the page's first frame between them),
+//! V8 compiles the script's functions as it loads (the `allFunctionsCalledOnLoad` hint), and until
+//! the answer (at most `FIRST_WAIT_MS`) the page shows only the shell's title, not the loading screen
+//! the landing would replace. Here the app takes those calls over, in order, as if it had made
 //! them: no second session request and no second code, and the same markup, so nothing flashes.
 //! The script holds the same words as the core; [`tests`] checks them.
 //!

@@ -13,8 +13,8 @@ use worker::Headers;
 /// its hash is here: the tests below say which); the fallback form posts to this origin; never
 /// framed.
 pub const APP_CSP: &str = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval' \
-                           'sha256-3pvuHoZhWCg6ADJHHH2oWMEOcAswJCLDpHZWGqxE1s0='; \
-                           style-src 'self' 'sha256-+WOR44HNCqbRBY+A05qbGPjU8um6ockSoSgl9O767hE='; \
+                           'sha256-KK7TyI3url1O+CkZLq8OOYUOocP07q8fAAoxwJPM4JQ='; \
+                           style-src 'self' 'sha256-3iVpaCFxvBreF4k+B8O3r+4fkTsJas+isjk1M05mzyg='; \
                            img-src 'self' data:; font-src 'self'; \
                            connect-src 'self'; manifest-src 'self'; worker-src 'self'; \
                            form-action 'self'; base-uri 'none'; object-src 'none'; \
