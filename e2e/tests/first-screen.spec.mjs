@@ -179,3 +179,36 @@ test('a language and the phone switch chosen before the app arrives are the app\
   const storage = await insurerGet(`/v1/revisits/${created.revisit_id}/storage`);
   expect(JSON.parse(storage.session).lang).toBe('en');
 });
+
+test('while the session is slow the page shows its title, then the masthead and the phone switch, then the landing', async ({ insurer, page }) => {
+  // app/index.html FIRST_WAIT_MS: up to 500 ms after the parse the shell shows only its title (the
+  // landing usually answers by then); a slower answer gets the masthead, with the phone switch, and
+  // a loading line, so that nobody waits without a way out (R7).
+  const created = await insurer.createRevisit();
+  let answer;
+  const answered = new Promise((r) => { answer = r; });
+  await page.route('**/v1/session/open/**', async (route) => { await answered; await route.continue(); });
+  // What the page shows when it is parsed, read in the page (the wait is short: a check from here
+  // could come after it on a loaded machine).
+  await page.addInitScript(() => document.addEventListener('DOMContentLoaded', () => {
+    const shown = (el) => !!el && getComputedStyle(el).display !== 'none';
+    window.__atParse = {
+      waiting: document.documentElement.getAttribute('data-first'),
+      title: shown(document.querySelector('#app h1')) ? document.querySelector('#app h1').textContent : null,
+      lead: shown(document.querySelector('#app .lead')),
+      buttons: document.querySelectorAll('#app button').length,
+    };
+  }));
+  await page.goto(created.path, { waitUntil: 'domcontentloaded' });
+  expect(await page.evaluate(() => window.__atParse)).toEqual({ waiting: 'waiting', title: '保单回访', lead: false, buttons: 0 });
+  const html = page.locator('html');
+  const switchButton = page.getByRole('button', { name: WORDS['zh-CN'].switch, exact: true });
+  // After the wait: the masthead with the switch, and the loading line.
+  await expect(switchButton).toBeVisible();
+  await expect(html).not.toHaveAttribute('data-first', /./);
+  await expect(page.getByText('正在加载…')).toBeVisible();
+  await page.screenshot({ path: `${SHOTS}/first-slow-session.png`, fullPage: true });
+  answer();
+  await expect(page.getByRole('button', { name: WORDS['zh-CN'].sendCode })).toBeEnabled();
+  await expect(switchButton).toBeVisible();
+});
