@@ -20,6 +20,27 @@ pub fn to_vec<T: Serialize + ?Sized>(value: &T) -> Vec<u8> {
     serde_jcs::to_vec(value).unwrap_or_default()
 }
 
+/// `use_bytes` over the canonical JSON of `value` ([`to_vec`]'s bytes), for a caller that only
+/// hashes or signs them: they are made in buffers this thread keeps for the next value, since
+/// verify-archive canonicalises every record and every trace entry of it and a fresh buffer each
+/// time was about a tenth of its CPU in the allocator (issue 19, bench row 4m).
+pub fn with_bytes<T: Serialize + ?Sized, R>(value: &T, use_bytes: impl FnOnce(&[u8]) -> R) -> R {
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        // Taken out while in use: a `use_bytes` that canonicalises again gets fresh buffers.
+        let mut state = fast::KEPT.take();
+        if fast::fill(value, &mut state) {
+            let r = use_bytes(&state.buf);
+            // A rare large value does not leave its buffers behind (memory stays flat).
+            if state.buf.capacity() <= fast::KEEP_AT_MOST {
+                fast::KEPT.set(state);
+            }
+            return r;
+        }
+    }
+    use_bytes(&to_vec(value))
+}
+
 #[cfg(not(target_arch = "wasm32"))]
 mod fast {
     use serde::Serialize;
@@ -30,14 +51,16 @@ mod fast {
     type Member = (usize, usize, usize);
 
     #[derive(Default)]
-    struct State {
+    pub(super) struct State {
         /// Everything written so far; an open object's members are in it unsorted, without the
         /// commas and colons, until the object closes.
-        buf: Vec<u8>,
+        pub(super) buf: Vec<u8>,
         /// Per open object: where its members start, its finished members, the current key's start.
         open: Vec<(usize, Vec<Member>, usize, usize)>,
         /// Reused when an object is sorted.
         scratch: Vec<u8>,
+        /// Member lists of closed objects, emptied, for the next objects to open.
+        spare: Vec<Vec<Member>>,
     }
 
     struct Jcs<'a>(&'a mut State);
@@ -49,9 +72,25 @@ mod fast {
 
     pub(super) fn to_vec<T: Serialize + ?Sized>(value: &T) -> Option<Vec<u8>> {
         let mut state = State::default();
-        let mut ser = serde_json::Serializer::with_formatter(io::sink(), Jcs(&mut state));
-        value.serialize(&mut ser).ok()?;
-        state.open.is_empty().then_some(state.buf)
+        fill(value, &mut state).then_some(state.buf)
+    }
+
+    /// Buffers grown past this by one value are dropped after it rather than kept.
+    pub(super) const KEEP_AT_MOST: usize = 1 << 20;
+
+    thread_local! {
+        /// The buffers [`super::with_bytes`] reuses on this thread.
+        pub(super) static KEPT: std::cell::Cell<State> = std::cell::Cell::default();
+    }
+
+    /// Writes `value` into `state`, emptied first (its buffers keep their capacity); false when
+    /// it is left to `serde_jcs`.
+    pub(super) fn fill<T: Serialize + ?Sized>(value: &T, state: &mut State) -> bool {
+        state.buf.clear();
+        state.open.clear();
+        state.scratch.clear();
+        let mut ser = serde_json::Serializer::with_formatter(io::sink(), Jcs(state));
+        value.serialize(&mut ser).is_ok() && state.open.is_empty()
     }
 
     impl Jcs<'_> {
@@ -176,7 +215,8 @@ mod fast {
         fn begin_object<W: ?Sized + Write>(&mut self, _: &mut W) -> io::Result<()> {
             self.0.buf.push(b'{');
             let at = self.0.buf.len();
-            self.0.open.push((at, Vec::new(), at, at));
+            let members = self.0.spare.pop().unwrap_or_default();
+            self.0.open.push((at, members, at, at));
             Ok(())
         }
         fn begin_object_key<W: ?Sized + Write>(&mut self, _: &mut W, _: bool) -> io::Result<()> {
@@ -203,7 +243,12 @@ mod fast {
         }
         fn end_object<W: ?Sized + Write>(&mut self, _: &mut W) -> io::Result<()> {
             let (start, mut members, _, _) = self.0.open.pop().ok_or_else(unlike)?;
-            let State { buf, scratch, .. } = &mut *self.0;
+            let State {
+                buf,
+                scratch,
+                spare,
+                ..
+            } = &mut *self.0;
             // As serde_jcs's map of encoded key → value: sorted by the key's bytes, and of two
             // equal keys the later one kept.
             members.sort_by(|a, b| buf[a.0..a.1].cmp(&buf[b.0..b.1]));
@@ -227,6 +272,8 @@ mod fast {
             scratch.push(b'}');
             buf.truncate(start);
             buf.extend_from_slice(scratch);
+            members.clear();
+            spare.push(members);
             Ok(())
         }
     }
@@ -234,16 +281,30 @@ mod fast {
 
 #[cfg(test)]
 mod tests {
-    use super::to_vec;
+    use super::{to_vec, with_bytes};
     use proptest::prelude::*;
     use serde_json::{json, Value};
 
+    /// Both ways of writing `value` (a fresh buffer, and the thread's reused ones, which carry
+    /// over from the value before) give serde_jcs's bytes.
     fn same_as_serde_jcs<T: serde::Serialize>(value: &T) {
-        let expected = serde_jcs::to_vec(value).unwrap();
-        assert_eq!(
-            String::from_utf8(to_vec(value)).unwrap(),
-            String::from_utf8(expected).unwrap()
-        );
+        let expected = String::from_utf8(serde_jcs::to_vec(value).unwrap()).unwrap();
+        assert_eq!(String::from_utf8(to_vec(value)).unwrap(), expected);
+        let reused = with_bytes(value, |bytes| String::from_utf8(bytes.to_vec()).unwrap());
+        assert_eq!(reused, expected);
+    }
+
+    #[test]
+    fn bytes_made_again_while_the_first_are_in_use_do_not_disturb_them() {
+        let outer = json!({"b": [1, {"d": 2, "c": 3}], "a": "x"});
+        let inner = json!({"z": {"y": 1}});
+        let (seen, nested) = with_bytes(&outer, |bytes| {
+            let nested = with_bytes(&inner, |b| b.to_vec());
+            (bytes.to_vec(), nested)
+        });
+        assert_eq!(seen, serde_jcs::to_vec(&outer).unwrap());
+        assert_eq!(nested, serde_jcs::to_vec(&inner).unwrap());
+        same_as_serde_jcs(&outer);
     }
 
     #[test]

@@ -335,11 +335,13 @@ impl SealedRecord {
         }
         // The canonical form is made once, for the hash and the signature: it is most of a check's
         // cost, and verify-archive runs this on every archived record (R4; issue 19).
-        let bytes = canonical_bytes(&self.record);
-        if sha256_hex(&bytes) != self.seal.record_hash {
-            return Err(RecordError::HashMismatch);
-        }
-        keys.verify(&self.seal.key_id, &bytes, &self.seal.signature)?;
+        crate::canonical::with_bytes(&self.record, |bytes| {
+            if sha256_hex(bytes) != self.seal.record_hash {
+                return Err(RecordError::HashMismatch);
+            }
+            keys.verify(&self.seal.key_id, bytes, &self.seal.signature)
+                .map_err(RecordError::from)
+        })?;
         self.record.trace.verify()?;
         Ok(())
     }

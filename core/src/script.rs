@@ -452,8 +452,7 @@ impl ScriptItem {
 pub fn canonical_sha256<T: Serialize>(value: &T) -> String {
     // serde_jcs fails only for values JSON cannot represent (non-string map keys, NaN); none of our
     // types have those, so an empty input here would be a programming error caught by tests.
-    let bytes = crate::canonical::to_vec(value);
-    hex::encode(Sha256::digest(bytes))
+    crate::canonical::with_bytes(value, |bytes| hex::encode(Sha256::digest(bytes)))
 }
 
 /// The scripts shipped in `scripts/`, compiled in. The tests below prove each is valid, and the
