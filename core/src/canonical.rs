@@ -29,15 +29,18 @@ pub fn with_bytes<T: Serialize + ?Sized, R>(value: &T, use_bytes: impl FnOnce(&[
     {
         // Taken out while in use: a `use_bytes` that canonicalises again gets fresh buffers.
         let mut state = fast::KEPT.take();
-        if fast::fill(value, &mut state) {
-            let r = use_bytes(&state.buf);
-            // A rare large value does not leave its buffers behind (memory stays flat).
-            if state.buf.capacity() <= fast::KEEP_AT_MOST {
-                fast::KEPT.set(state);
-            }
-            return r;
+        let r = if fast::fill(value, &mut state) {
+            use_bytes(&state.buf)
+        } else {
+            use_bytes(&to_vec(value))
+        };
+        // A rare large value does not leave its buffers behind (memory stays flat).
+        if state.buf.capacity() <= fast::KEEP_AT_MOST {
+            fast::KEPT.set(state);
         }
+        r
     }
+    #[cfg(target_arch = "wasm32")]
     use_bytes(&to_vec(value))
 }
 

@@ -1,7 +1,8 @@
 // The first screen before the app's WebAssembly (issue 19, part 1). The page's HTML holds no
 // personal data and its GET binds nothing (a messaging app's link-preview bot fetches it, R6, R10);
-// boot.js then asks for the session and draws the landing, usable before the wasm has arrived; the
-// app takes over without a flash, a second session request or a second code.
+// the page's first script (inline) then asks for the session and draws the landing, usable before
+// the wasm has arrived; the app takes over without a flash, a second session request or a second
+// code.
 import { mkdirSync } from 'node:fs';
 import AxeBuilder from '@axe-core/playwright';
 import { test, expect, WORDS } from './fixtures/revisit.mjs';
