@@ -8,7 +8,7 @@
 use crate::domain::{PolicyNumber, RevisitId, SalesChannel, SellerCode};
 use crate::script::{canonical_sha256, Lang};
 use crate::session::{AnswerKind, Session, Stage};
-use crate::signing::{EdgeKey, SignatureError, TrustedKeys};
+use crate::signing::{sha256_hex, EdgeKey, SignatureError, TrustedKeys};
 use crate::time::{Timestamp, SECOND_MS};
 use crate::trace::{Trace, TraceError, TraceEvent};
 use serde::{Deserialize, Serialize};
@@ -231,12 +231,6 @@ impl RecordError {
 
 fn canonical_bytes(record: &Record) -> Vec<u8> {
     crate::canonical::to_vec(record)
-}
-
-/// Hex SHA-256 of canonical bytes: [`canonical_sha256`] once the bytes are made.
-fn sha256_hex(bytes: &[u8]) -> String {
-    use sha2::{Digest, Sha256};
-    hex::encode(Sha256::digest(bytes))
 }
 
 impl Record {

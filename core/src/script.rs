@@ -6,7 +6,6 @@
 
 use crate::error_code::ErrorCode;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 /// Limits that keep a script showable on a phone and a record of bounded size.
 pub const MAX_ITEMS: usize = 30;
@@ -452,7 +451,7 @@ impl ScriptItem {
 pub fn canonical_sha256<T: Serialize>(value: &T) -> String {
     // serde_jcs fails only for values JSON cannot represent (non-string map keys, NaN); none of our
     // types have those, so an empty input here would be a programming error caught by tests.
-    crate::canonical::with_bytes(value, |bytes| hex::encode(Sha256::digest(bytes)))
+    crate::canonical::with_bytes(value, |bytes| crate::signing::sha256_hex(bytes))
 }
 
 /// The scripts shipped in `scripts/`, compiled in. The tests below prove each is valid, and the

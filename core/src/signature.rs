@@ -3,10 +3,10 @@
 //! or dash; the PNG and its SHA-256 go into the record.
 
 use crate::error_code::ErrorCode;
+use crate::signing::sha256_hex;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 /// Stroke coordinates are normalised to the pad: 0..=PAD_UNITS across its width and height.
 pub const PAD_UNITS: u16 = 1000;
@@ -98,7 +98,7 @@ impl SignatureSubmission {
             return Err(SignatureError::BadImage);
         }
         Ok(Signature {
-            png_sha256: hex::encode(Sha256::digest(&png)),
+            png_sha256: sha256_hex(&png),
             png_base64: STANDARD.encode(&png),
             // Bounded by MAX_POINTS segments of at most √2·1000 units: fits in u32.
             ink: ink.round() as u32,
@@ -125,6 +125,7 @@ pub(crate) fn sample_submission() -> SignatureSubmission {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+    use sha2::{Digest, Sha256};
 
     #[test]
     fn a_real_signature_is_accepted_with_the_hash_of_its_image() {

@@ -61,8 +61,13 @@ pub fn string_to_sign(method: &str, path: &str, timestamp: u64, body: &[u8]) -> 
         method.to_ascii_uppercase(),
         path,
         timestamp,
-        hex::encode(Sha256::digest(body))
+        sha256_hex(body)
     )
+}
+
+/// Hex SHA-256: the form every digest in records, traces, signatures and requests takes.
+pub fn sha256_hex(bytes: impl AsRef<[u8]>) -> String {
+    hex::encode(Sha256::digest(bytes.as_ref()))
 }
 
 fn check_window(timestamp: &str, now_secs: u64) -> Result<u64, SignatureError> {
@@ -121,7 +126,7 @@ pub fn verify_insurer_request(
 
 /// Hex SHA-256 of a secret, the form in which the edge keeps link and device secrets.
 pub fn secret_digest(secret: &str) -> String {
-    hex::encode(Sha256::digest(secret.as_bytes()))
+    sha256_hex(secret)
 }
 
 /// Keyed hash (HMAC-SHA256, hex) of a sensitive value such as an ID number: comparable, not reversible

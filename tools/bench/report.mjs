@@ -107,7 +107,17 @@ function firstPaintCost(p) {
   if (!session) return 'see the fragment\'s app.timeline';
   return `chain: page ${ms(nav?.end)}, the session (the page's preload hint, GET /v1/session/open/<token>) ${ms(session.start)}→${ms(session.end)}`
     + (css ? ` (app.css ${ms(css.start)}→${ms(css.end)})` : '') + ', '
-    + `landing drawn ${ms(p.app.actionable.median - session.end)} later` + (wasm ? `; the wasm after it (done ${ms(wasm.end)})` : '');
+    + `landing drawn ${ms(p.app.actionable.median - session.end)} later` + (wasm ? `; the wasm after it (done ${ms(wasm.end)})` : '')
+    + answerBound(p, session);
+}
+// The least the first control can take: the session's answer (personal data, so never in the page
+// itself, issue 19) leaves when the page is committed and needs one round trip; the floor's button
+// needs none after its page. A target under this ratio cannot be met by the page's own work.
+function answerBound(p, session) {
+  const floor = p.floor.actionable.median;
+  if (!floor || !session.end) return '';
+  return `. The answer alone comes at ${x(round(session.end / floor, 2))} the floor's control (asked at the page's commit, ${ms(session.start)}, plus one ${ms(p.network?.latency_ms)} round trip and the edge); `
+    + 'only asking before the commit would cut that: 103 Early Hints need HTTP/2, and this loopback line is HTTP/1.1';
 }
 function appTakesOver(p) {
   return p.app.app?.median != null ? `; the app (wasm) takes over at ${ms(p.app.app.median)}` : '';

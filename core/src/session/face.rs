@@ -11,12 +11,12 @@
 
 use super::{Effect, Refusal, Session, Stage};
 use crate::script::{FaceAlternative, IdentityStep, Lang};
+use crate::signing::sha256_hex;
 use crate::time::{Timestamp, MINUTE_MS};
 use crate::trace::TraceEvent;
 // Defined beside the trace events that carry them (the trace sits below the session).
 pub use crate::trace::{FaceOutcome, ScoreBand};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 /// Failed face checks after which only the alternative is offered (like three wrong tries).
 pub const FACE_TRIES: u8 = 3;
@@ -100,7 +100,7 @@ impl FaceState {
 }
 
 fn reference_digest(reference: &str) -> String {
-    hex::encode(Sha256::digest(reference.as_bytes()))
+    sha256_hex(reference)
 }
 
 fn is_page_url(url: &str) -> bool {

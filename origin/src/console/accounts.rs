@@ -6,8 +6,8 @@ use crate::archive::ArchiveError;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
 use huifang_core::casework::{Actor, Role};
+use huifang_core::signing::sha256_hex;
 use huifang_core::Timestamp;
-use sha2::{Digest, Sha256};
 
 /// A member of staff as stored.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -157,7 +157,7 @@ pub fn random_token() -> Result<String, ArchiveError> {
 
 /// How a session id is stored: its SHA-256, hex (a stolen database yields no usable cookie).
 pub fn session_key(id: &str) -> String {
-    hex::encode(Sha256::digest(id.as_bytes()))
+    sha256_hex(id)
 }
 
 /// A staff id or seller code: short, plain, never the system's own name.

@@ -16,9 +16,9 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use huifang_core::casework::{Case, Command, ReceiptChannel, Resolution};
+use huifang_core::signing::sha256_hex;
 use huifang_core::RevisitId;
 use serde::Deserialize;
-use sha2::{Digest, Sha256};
 use std::sync::Arc;
 
 /// An action form: `action` names the command; the other fields are what it needs.
@@ -298,7 +298,7 @@ pub async fn receipt(
             return render(&app, &session, &id, Some(Notice::error(text)), status).await
         }
     };
-    let sha256 = hex::encode(Sha256::digest(&bytes));
+    let sha256 = sha256_hex(&bytes);
     let path = dir.join(&sha256);
     let created = blocking({
         let path = path.clone();

@@ -9,7 +9,7 @@
 use crate::dev::secrets::{parse_dotenv, INSURER_API_SECRET};
 use http_body_util::{BodyExt, Full};
 use huifang_core::signing::{
-    insurer_signature, string_to_sign, HEADER_SIGNATURE, HEADER_TIMESTAMP,
+    insurer_signature, sha256_hex, string_to_sign, HEADER_SIGNATURE, HEADER_TIMESTAMP,
 };
 use hyper::body::Bytes;
 use hyper_rustls::HttpsConnector;
@@ -18,7 +18,6 @@ use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::CertificateDer;
-use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -214,7 +213,7 @@ pub struct Signed {
 pub fn sign(secret: &[u8], method: &str, path: &str, timestamp: u64, body: &[u8]) -> Signed {
     Signed {
         string_to_sign: string_to_sign(method, path, timestamp, body),
-        body_sha256: hex::encode(Sha256::digest(body)),
+        body_sha256: sha256_hex(body),
         signature: insurer_signature(secret, method, path, timestamp, body),
     }
 }
