@@ -227,17 +227,27 @@ pub enum Effect {
     SetAlarm(Timestamp),
 }
 
+/// An effect that only writes the object's own storage (a part, or the alarm), apart from the
+/// others, so that a shell runs a run of them as one write and matches them exhaustively.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Write {
+    Session,
+    Outbox,
+    Tombstone,
+    Alarm(Timestamp),
+}
+
 impl Effect {
-    /// Whether this effect only writes the object's own storage (a part, or the alarm). A run of
-    /// them in a row is one write to the shell: they are committed together.
-    pub fn is_write(&self) -> bool {
-        matches!(
-            self,
-            Effect::StoreSession
-                | Effect::StoreOutbox
-                | Effect::StoreTombstone
-                | Effect::SetAlarm(_)
-        )
+    /// The write this effect is, if it only writes the object's own storage. A run of them in a
+    /// row is one write to the shell: they are committed together.
+    pub fn as_write(&self) -> Option<Write> {
+        match self {
+            Effect::StoreSession => Some(Write::Session),
+            Effect::StoreOutbox => Some(Write::Outbox),
+            Effect::StoreTombstone => Some(Write::Tombstone),
+            Effect::SetAlarm(wake) => Some(Write::Alarm(*wake)),
+            _ => None,
+        }
     }
 }
 

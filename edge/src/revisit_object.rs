@@ -19,7 +19,7 @@ use crate::revisit_call::{
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use futures_util::future::join_all;
-use huifang_core::custody::{Custody, CustodyError, Effect, Input, Outbox, Tombstone};
+use huifang_core::custody::{Custody, CustodyError, Effect, Input, Outbox, Tombstone, Write};
 use huifang_core::session::{Event, Notice, Session, TraceEvent};
 use huifang_core::signing::{keyed_digest, secret_digest};
 use huifang_core::time::{MINUTE_MS, SECOND_MS};
@@ -233,27 +233,26 @@ impl RevisitSession {
         Ok(())
     }
 
-    /// Runs a run of write effects (`Effect::is_write`) as one: each is asked before any is
-    /// awaited, in order, so they are committed together; the first failure is the answer.
-    async fn write(&self, custody: &Custody, run: &[Effect]) -> std::result::Result<(), EdgeError> {
-        let writes = run.iter().map(|effect| async move {
-            match effect {
-                Effect::StoreSession => {
+    /// Runs a run of writes (`Effect::as_write`) as one: each is asked before any is awaited, in
+    /// order, so they are committed together; the first failure is the answer.
+    async fn write(&self, custody: &Custody, run: &[Write]) -> std::result::Result<(), EdgeError> {
+        let writes = run.iter().map(|write| async move {
+            match write {
+                Write::Session => {
                     self.store(KEY_SESSION, custody.session(), hold_session)
                         .await
                 }
-                Effect::StoreOutbox => {
+                Write::Outbox => {
                     self.store(KEY_OUTBOX, custody.outbox(), |p, v| p.outbox = Some(v))
                         .await
                 }
-                Effect::StoreTombstone => {
+                Write::Tombstone => {
                     self.store(KEY_TOMBSTONE, custody.tombstone(), |p, v| {
                         p.tombstone = Some(v)
                     })
                     .await
                 }
-                Effect::SetAlarm(wake) => self.wake_at(*wake).await.map_err(EdgeError::from),
-                other => Err(EdgeError::Internal(format!("{other:?} is not a write"))),
+                Write::Alarm(wake) => self.wake_at(*wake).await.map_err(EdgeError::from),
             }
         });
         join_all(writes).await.into_iter().collect()
@@ -338,9 +337,10 @@ impl RevisitSession {
                     // This write and the writes right after it, as one: all asked in the same
                     // turn, so the runtime commits them together and the call waits for one
                     // flush, not one each (issue 19).
-                    let mut run = vec![effect];
-                    while effects.front().is_some_and(Effect::is_write) {
-                        run.extend(effects.pop_front());
+                    let mut run: Vec<Write> = effect.as_write().into_iter().collect();
+                    while let Some(next) = effects.front().and_then(Effect::as_write) {
+                        run.push(next);
+                        effects.pop_front();
                     }
                     self.write(&custody, &run).await?;
                     None

@@ -623,3 +623,22 @@ fn the_stored_parts_read_back_as_the_state() {
     );
     assert_eq!(Custody::from_parts(None, None, None), Custody::Absent);
 }
+
+#[test]
+fn only_the_storage_effects_are_writes_a_shell_may_run_together() {
+    let wake = at(60);
+    assert_eq!(Effect::StoreSession.as_write(), Some(Write::Session));
+    assert_eq!(Effect::StoreOutbox.as_write(), Some(Write::Outbox));
+    assert_eq!(Effect::StoreTombstone.as_write(), Some(Write::Tombstone));
+    assert_eq!(Effect::SetAlarm(wake).as_write(), Some(Write::Alarm(wake)));
+    // Held, erased or sent: not a write of a part, so never folded into a run of writes.
+    for effect in [
+        Effect::HoldSession,
+        Effect::EraseSession,
+        Effect::EraseAll,
+        Effect::Seal,
+        Effect::Deliver,
+    ] {
+        assert_eq!(effect.as_write(), None, "{effect:?}");
+    }
+}
