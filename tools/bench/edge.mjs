@@ -96,15 +96,24 @@ function sendOnce(method, url, headers, body, fresh = false) {
     req.end(body);
   });
 }
+// Under wrangler dev, its proxy now and then answers a request with this 503 of its own (not the
+// edge's: those are JSON with a stable code), and asks for the request again; a person would tap
+// again, and so does this client, once, counted and reported like the resets above.
+const WRANGLER_PROXY_RESTART = 'Your worker restarted mid-request';
+let proxyRetries = 0;
 async function send(method, url, headers, body) {
   if (body !== undefined) headers = { ...headers, 'content-length': Buffer.byteLength(body) };
+  let res;
   try {
-    return await sendOnce(method, url, headers, body);
+    res = await sendOnce(method, url, headers, body);
   } catch (e) {
     if (!(e.reused && e.code === 'ECONNRESET')) throw e;
     transportRetries++;
     return sendOnce(method, url, headers, body, true); // on a new connection
   }
+  if (res.status !== 503 || !res.text.startsWith(WRANGLER_PROXY_RESTART)) return res;
+  proxyRetries++;
+  return sendOnce(method, url, headers, body, true);
 }
 
 // The lock of the sequential part: a step is timed only while no other request of the bench is in
@@ -404,6 +413,7 @@ writeFragment(out, RUNTIME === 'workerd' ? 'edge-workerd' : 'edge', {
     stages_users: STAGES, stage_seconds: LOAD_SECONDS, seconds: round(loadSeconds, 1),
     started, completed, failed, errors: Object.fromEntries(failures),
     transport_retries: transportRetries,
+    proxy_retries: proxyRetries,
     records_delivered_to_origin: loadDelivered,
     stages: stageResults,
     best_users: best.users,

@@ -47,7 +47,7 @@ function throughputRow(edge, label) {
   const best = l.stages.find((s) => s.users === l.best_users);
   return [label + ` (closed loop of users with the real reading waits, stages of ${l.stages_users.join('/')} users, ${l.stage_seconds} s each)`,
     `${l.api_requests_per_sec} API req/s of complete revisits at ${l.best_users} users (p50 ${ms(l.request_p50_ms)}, p99 ${ms(l.request_p99_ms)}); `
-      + `${l.completed} revisits, ${l.failed} failed, ${l.records_delivered_to_origin} records at the origin${l.transport_retries ? `, ${l.transport_retries} requests sent again after a kept-alive connection was reset` : ''}; by stage: ${l.stages.map((s) => `${s.users} → ${s.api_requests_per_sec}`).join(', ')} req/s`
+      + `${l.completed} revisits, ${l.failed} failed, ${l.records_delivered_to_origin} records at the origin${l.transport_retries ? `, ${l.transport_retries} requests sent again after a kept-alive connection was reset` : ''}${l.proxy_retries ? `, ${l.proxy_retries} sent again after wrangler dev's proxy answered 503 "Your worker restarted mid-request"` : ''}; by stage: ${l.stages.map((s) => `${s.users} → ${s.api_requests_per_sec}`).join(', ')} req/s`
       + (best ? `; load generator's event-loop delay p99 ${ms(best.load_generator_event_loop_delay_ms?.p99)}` : ''),
     `bare DO read ceiling ${c.requests_per_sec} req/s (${c.connections} connections; before/after the load: ${c.runs_requests_per_sec?.join(' / ') ?? '–'}); worker alone ${edge.ceiling_worker_only.requests_per_sec} req/s`,
     `${x(edge.ratio_api_to_do_read_ceiling)} the ceiling's req/s` + (edge.ratio_cpu_bound != null ? `; ${x(edge.ratio_cpu_bound)} by CPU per request (all processes: the ratio if both cores were this test's alone)` : ''),
