@@ -246,7 +246,17 @@ impl Effect {
             Effect::StoreOutbox => Some(Write::Outbox),
             Effect::StoreTombstone => Some(Write::Tombstone),
             Effect::SetAlarm(wake) => Some(Write::Alarm(*wake)),
-            _ => None,
+            // Listed, not a wildcard: a new effect must be placed on one side or the other.
+            Effect::HoldSession
+            | Effect::TakeCodeCaps { .. }
+            | Effect::SendCode { .. }
+            | Effect::SendNotice { .. }
+            | Effect::StartFaceCheck { .. }
+            | Effect::FetchFaceResult { .. }
+            | Effect::Seal
+            | Effect::Deliver
+            | Effect::EraseSession
+            | Effect::EraseAll => None,
         }
     }
 }
