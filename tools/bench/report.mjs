@@ -61,7 +61,7 @@ function throughputNote(edge) {
     + 'Where the edge\'s CPU goes (profiled 2026-12-01, issue 19): under wrangler dev about a third each in wrangler\'s node (it logs every request), its proxy workerd and the workerd running the Worker, the first two paid by the ceiling alike; '
     + 'on plain workerd (perf, 150 users) about 20% starting objects (each revisit then started three: its RevisitSession and two SendThrottles, each a new SQLite file: file creation in the kernel alone 12%; since session 7 the send caps live in 16 shared SendThrottle objects, so a revisit starts one), 14% SQLite statements, 15% subrequest machinery, 9% V8 handles and GC, and the Worker\'s own code (Rust wasm and its JS glue) about 10%. '
     + 'Plain workerd runs the Worker and all its objects on one thread, so its edge never uses more than one of the two cores; '
-    + 'wrangler dev under 100 or more users answers a few POSTs 503 "Your worker restarted mid-request" with no reload in its log (its proxy worker\'s answer), which fails those revisits.';
+    + 'wrangler dev under 100 or more users answers some POSTs 503 "Your worker restarted mid-request" with no reload in its log (its proxy worker\'s answer, asking for the request again): the client sends each such request again once, as a person would tap again, and counts it; a request the edge had in fact applied would be refused and fail the revisit.';
 }
 // Row 1's brotli: the build's .br copies as the edge sends them to a browser that takes brotli.
 function brotliNote(app) {
