@@ -83,6 +83,9 @@ SH
     cat >"$STACK_DIR/edge.sh" <<SH
 cd "$(pwd)"
 export CLOUDFLARE_CF_FETCH_ENABLED=false WRANGLER_SEND_METRICS=false WRANGLER_SEND_ERROR_REPORTS=false
+# wrangler writes every line it logs, at every level, to a debug file: ~140 MB a bench run, which
+# by default piles up in ~/.config/.wrangler/logs. Kept with this run's other logs instead.
+export WRANGLER_LOG_PATH="$STACK_DIR/wrangler-debug.log"
 exec node_modules/.bin/wrangler dev --port $HUIFANG_EDGE_PORT --ip 127.0.0.1 \\
   --persist-to "$STACK_DIR/edge" --var "ORIGIN_URL:$ORIGIN_URL" ${WRANGLER_DEV_ARGS:-}
 SH
